@@ -1,0 +1,287 @@
+//! The one place that sequences the stages: read → validate → compile → render → write/diff.
+//! Returns what to print and the exit code; never prints.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::cli::{Cli, Command, DiffFormat};
+use crate::compile::{self, Object};
+use crate::diag::{self, Diagnostic, Severity, SourceMap, codes};
+use crate::render::{self, Tree};
+use crate::syntax::Document;
+use crate::{diff, fs, validate};
+
+/// What a command produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// For standard output.
+    pub stdout: String,
+    /// For standard error.
+    pub stderr: String,
+    /// Process exit code (SPEC §1).
+    pub code: u8,
+}
+
+/// Where colour is wanted (decided by `main` from `--color` and the terminals).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Colors {
+    /// Colour standard output.
+    pub stdout: bool,
+    /// Colour standard error.
+    pub stderr: bool,
+}
+
+/// The exit code of an invalid config or any error.
+pub const EXIT_ERROR: u8 = 2;
+/// The exit code of `diff` when there is drift.
+pub const EXIT_DRIFT: u8 = 1;
+
+/// A compiled platform: the rendered tree and whatever warnings validation found.
+pub struct Compiled {
+    /// Files by path under `out/`.
+    pub tree: Tree,
+    /// The objects, sorted by path.
+    pub objects: Vec<Object>,
+    /// Warnings and notes (no errors).
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files read, for rendering diagnostics.
+    pub sources: SourceMap,
+}
+
+/// Why compiling failed: rendered diagnostics.
+pub struct Failed {
+    /// Every diagnostic (at least one error).
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files read.
+    pub sources: SourceMap,
+}
+
+/// Reads, validates, compiles and renders the config at `path`.
+pub fn compile_file(path: &Path) -> Result<Compiled, Failed> {
+    let sources = SourceMap::default();
+    let text = match fs::read_config(path) {
+        Ok(t) => t,
+        Err(message) => {
+            return Err(Failed { diagnostics: vec![Diagnostic::error(codes::UNREADABLE, None, message)], sources });
+        }
+    };
+    let source_name = path.file_name().map_or_else(|| "platform.toml".into(), |n| n.to_string_lossy().into_owned());
+    compile_text(&path.display().to_string(), &source_name, text, sources)
+}
+
+/// Validates, compiles and renders config text. `shown` names the file in diagnostics,
+/// `source_name` in the generated-file header.
+pub fn compile_text(shown: &str, source_name: &str, text: String, mut sources: SourceMap) -> Result<Compiled, Failed> {
+    let file = sources.add(shown, text);
+    let doc = match Document::parse(file, &sources.file(file).text) {
+        Ok(d) => d,
+        Err(diagnostics) => return Err(Failed { diagnostics, sources }),
+    };
+    let outcome = validate::validate(&doc, source_name);
+    let Some(platform) = outcome.platform else {
+        return Err(Failed { diagnostics: outcome.diagnostics, sources });
+    };
+    let objects = match compile::compile(&platform) {
+        Ok(o) => o,
+        Err(mut errors) => {
+            errors.extend(outcome.diagnostics);
+            diag::sort(&mut errors);
+            return Err(Failed { diagnostics: errors, sources });
+        }
+    };
+    let tree = render::render(&objects, &platform.source_name);
+    Ok(Compiled { tree, objects, diagnostics: outcome.diagnostics, sources })
+}
+
+/// Runs one command.
+pub fn run(cli: &Cli, colors: Colors) -> Outcome {
+    let common = &cli.common;
+    match &cli.command {
+        Command::Build { deny_warnings } => build(&common.config, &common.out, *deny_warnings, colors),
+        Command::Check { deny_warnings } => check(&common.config, *deny_warnings, colors),
+        Command::Diff { format } => diff_cmd(&common.config, &common.out, *format, colors),
+        Command::Schema => Outcome { stdout: validate::schema::schema_text(), ..Outcome::default() },
+        Command::Init => init(&common.config),
+        Command::Explain { code } => explain(code.as_deref()),
+    }
+}
+
+fn report(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    diag::render_all(diags, sources, color)
+}
+
+fn failed(f: &Failed, colors: Colors) -> Outcome {
+    Outcome { stderr: report(&f.diagnostics, &f.sources, colors.stderr), code: EXIT_ERROR, ..Outcome::default() }
+}
+
+/// Compiles and applies `--deny-warnings`; `Err` is the finished outcome of a failed run.
+fn compile_checked(config: &Path, deny_warnings: bool, colors: Colors) -> Result<(Compiled, String), Outcome> {
+    let compiled = compile_file(config).map_err(|f| failed(&f, colors))?;
+    let stderr = report(&compiled.diagnostics, &compiled.sources, colors.stderr);
+    if compiled.diagnostics.iter().any(|d| d.is_fatal(deny_warnings)) {
+        return Err(Outcome {
+            stderr: format!("{stderr}platc: warnings are denied (--deny-warnings); nothing written\n"),
+            code: EXIT_ERROR,
+            ..Outcome::default()
+        });
+    }
+    Ok((compiled, stderr))
+}
+
+fn out_problems(problems: &[Diagnostic], colors: Colors) -> Outcome {
+    Outcome { stderr: report(problems, &SourceMap::default(), colors.stderr), code: EXIT_ERROR, ..Outcome::default() }
+}
+
+fn build(config: &Path, out: &Path, deny_warnings: bool, colors: Colors) -> Outcome {
+    let (compiled, mut stderr) = match compile_checked(config, deny_warnings, colors) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
+    // Refuse before creating or locking anything.
+    if let Err(problems) = fs::read_out(out) {
+        return out_problems(&problems, colors);
+    }
+    let _lock = match fs::lock(out, Duration::from_secs(60)) {
+        Ok(l) => l,
+        Err(d) => return out_problems(&[d], colors),
+    };
+    // Read again under the lock: another run may have written meanwhile.
+    let current = match fs::read_out(out) {
+        Ok(t) => t,
+        Err(problems) => return out_problems(&problems, colors),
+    };
+    match fs::write(out, &compiled.tree, &current) {
+        Ok(stats) => {
+            stderr.push_str(&format!(
+                "platc: {} objects in {} files: {} written, {} unchanged, {} removed ({})\n",
+                compiled.objects.len(),
+                compiled.tree.len(),
+                stats.written,
+                stats.unchanged,
+                stats.removed,
+                out.display()
+            ));
+            Outcome { stderr, ..Outcome::default() }
+        }
+        Err(e) => {
+            let d = Diagnostic::error(codes::WRITE_FAILED, None, format!("writing {} failed: {e}", out.display()));
+            out_problems(&[d], colors)
+        }
+    }
+}
+
+fn check(config: &Path, deny_warnings: bool, colors: Colors) -> Outcome {
+    match compile_checked(config, deny_warnings, colors) {
+        Ok((compiled, mut stderr)) => {
+            stderr.push_str(&format!(
+                "platc: {} is valid: {} objects in {} files\n",
+                config.display(),
+                compiled.objects.len(),
+                compiled.tree.len()
+            ));
+            Outcome { stderr, ..Outcome::default() }
+        }
+        Err(o) => o,
+    }
+}
+
+fn diff_cmd(config: &Path, out: &Path, format: DiffFormat, colors: Colors) -> Outcome {
+    let (compiled, stderr) = match compile_checked(config, false, colors) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
+    let current = match fs::read_out(out) {
+        Ok(t) => t,
+        Err(problems) => return out_problems(&problems, colors),
+    };
+    let changes = diff::changes(&compiled.tree, &current);
+    let prefix = out.display().to_string();
+    let prefix = prefix.trim_end_matches('/');
+    let style = diff::Style { color: colors.stdout };
+    let stdout = match format {
+        DiffFormat::Unified => diff::unified(&changes, prefix, style),
+        DiffFormat::Stat => diff::stat(&changes, prefix, style),
+    };
+    let code = if changes.is_empty() { 0 } else { EXIT_DRIFT };
+    let summary = if changes.is_empty() {
+        format!("platc: no drift: {} matches {}\n", prefix, config.display())
+    } else {
+        format!("platc: {} file(s) in {} drift from {}; run `platc build`\n", changes.len(), prefix, config.display())
+    };
+    Outcome { stdout, stderr: format!("{stderr}{summary}"), code }
+}
+
+/// The starter config `platc init` writes: small, commented, and it builds.
+pub const STARTER: &str = include_str!("starter.toml");
+
+fn init(config: &Path) -> Outcome {
+    match fs::create_new(config, STARTER) {
+        Ok(()) => Outcome {
+            stderr: format!(
+                "platc: wrote {}; run `platc build -c {}` to compile it\n",
+                config.display(),
+                config.display()
+            ),
+            ..Outcome::default()
+        },
+        Err(e) => {
+            let message = if e.kind() == std::io::ErrorKind::AlreadyExists {
+                format!("{} already exists; platc init never overwrites a file", config.display())
+            } else {
+                format!("cannot create {}: {e}", config.display())
+            };
+            let d = Diagnostic::error(codes::UNREADABLE, None, message);
+            out_problems(&[d], Colors::default())
+        }
+    }
+}
+
+fn explain(code: Option<&str>) -> Outcome {
+    match code {
+        None => {
+            let mut stdout = String::new();
+            for (c, name, _) in diag::CODES {
+                stdout.push_str(&format!("{c}  {name}\n"));
+            }
+            Outcome { stdout, ..Outcome::default() }
+        }
+        Some(code) => match diag::explain(code) {
+            Some((c, name, text)) => {
+                let severity = match &c.as_str()[..1] {
+                    "E" => "error",
+                    "W" => "warning",
+                    _ => "note",
+                };
+                Outcome { stdout: format!("{c} ({name}, {severity})\n\n{}\n", wrap(text, 80)), ..Outcome::default() }
+            }
+            None => Outcome {
+                stderr: format!("platc: unknown code `{code}`; `platc explain` lists them all\n"),
+                code: EXIT_ERROR,
+                ..Outcome::default()
+            },
+        },
+    }
+}
+
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out
+}
+
+/// Whether any diagnostic is an error.
+pub fn has_errors(diags: &[Diagnostic]) -> bool {
+    diags.iter().any(|d| d.severity == Severity::Error)
+}

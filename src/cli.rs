@@ -1,0 +1,83 @@
+//! The command line, as clap derive structs only.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Compile platform.toml into a deterministic tree of Kubernetes manifests for GitOps.
+#[derive(Debug, Parser)]
+#[command(name = "platc", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Options every command takes.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args, Clone)]
+pub struct Common {
+    /// The platform config.
+    #[arg(short, long, global = true, default_value = "platform.toml", value_name = "PATH")]
+    pub config: PathBuf,
+    /// The output folder.
+    #[arg(short, long, global = true, default_value = "out", value_name = "DIR")]
+    pub out: PathBuf,
+    /// When to colour output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `diff --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// A unified diff of every drifted file.
+    Unified,
+    /// One line per drifted file with added/removed line counts.
+    Stat,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate, compile and write the output folder (atomic; prunes stale generated files).
+    Build {
+        /// Fail on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Validate and lint only; write nothing.
+    Check {
+        /// Fail on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Compile in memory and show how the output folder drifts from it (exit 1 on drift).
+    Diff {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Unified)]
+        format: DiffFormat,
+    },
+    /// Print the JSON Schema of platform.toml.
+    Schema,
+    /// Write a starter platform.toml (never overwrites).
+    Init,
+    /// Explain a diagnostic code (e.g. `platc explain E0101`); without one, list them all.
+    Explain {
+        /// The code.
+        code: Option<String>,
+    },
+}

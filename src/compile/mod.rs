@@ -1,0 +1,101 @@
+//! Pure compilation: a validated [`Platform`] to typed Kubernetes objects, each with the file
+//! it lands in and the config span it came from. No I/O, no formatting.
+
+mod meta;
+mod namespace;
+mod network;
+mod pipeline;
+mod rbac;
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::batch::v1::CronJob;
+use k8s_openapi::api::core::v1::{ConfigMap, LimitRange, Namespace, ResourceQuota, ServiceAccount};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+
+use crate::diag::{Diagnostic, Span, codes};
+use crate::model::Platform;
+
+/// A generated object's body, typed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Manifest {
+    /// v1 Namespace.
+    Namespace(Box<Namespace>),
+    /// v1 ResourceQuota.
+    ResourceQuota(Box<ResourceQuota>),
+    /// v1 LimitRange.
+    LimitRange(Box<LimitRange>),
+    /// networking.k8s.io/v1 NetworkPolicy.
+    NetworkPolicy(Box<NetworkPolicy>),
+    /// v1 ServiceAccount.
+    ServiceAccount(Box<ServiceAccount>),
+    /// rbac.authorization.k8s.io/v1 Role.
+    Role(Box<Role>),
+    /// rbac.authorization.k8s.io/v1 RoleBinding.
+    RoleBinding(Box<RoleBinding>),
+    /// batch/v1 CronJob.
+    CronJob(Box<CronJob>),
+    /// v1 ConfigMap.
+    ConfigMap(Box<ConfigMap>),
+}
+
+/// One generated object and where it goes.
+#[derive(Debug, Clone)]
+pub struct Object {
+    /// Folder under `out/`: `<cluster>/<namespace>` or `argocd`.
+    pub folder: String,
+    /// Kubernetes kind (`CronJob`).
+    pub kind: &'static str,
+    /// metadata.name.
+    pub name: String,
+    /// The config key it was generated from (for duplicate reports).
+    pub origin: Span,
+    /// The typed body.
+    pub manifest: Manifest,
+}
+
+impl Object {
+    /// Path under `out/`: `<folder>/<kind>-<name>.yaml`.
+    pub fn path(&self) -> String {
+        format!("{}/{}-{}.yaml", self.folder, self.kind.to_ascii_lowercase(), self.name)
+    }
+}
+
+/// Compiles every object of the platform, sorted by path. Two objects with one path (same
+/// cluster, namespace, kind and name) are an error naming both origins.
+pub fn compile(platform: &Platform) -> Result<Vec<Object>, Vec<Diagnostic>> {
+    let mut objects = Vec::new();
+    for ns in &platform.namespaces {
+        for cluster in &ns.clusters {
+            namespace::compile(platform, ns, cluster, &mut objects);
+        }
+    }
+    let mut by_path: BTreeMap<String, Object> = BTreeMap::new();
+    let mut errors = Vec::new();
+    for obj in objects {
+        let path = obj.path();
+        if let Some(first) = by_path.get(&path) {
+            // One diagnostic per clash, even when a namespace is stamped onto several clusters.
+            errors.push(
+                Diagnostic::error(
+                    codes::DUPLICATE_OBJECT,
+                    obj.origin,
+                    format!("{} `{}` is generated twice in `{}`", obj.kind, obj.name, obj.folder),
+                )
+                .with_label("generates it again")
+                .with_related(Some(first.origin), "first generated here")
+                .with_help("rename one of them; Kubernetes keeps one object per kind, namespace and name"),
+            );
+            continue;
+        }
+        by_path.insert(path, obj);
+    }
+    if errors.is_empty() {
+        Ok(by_path.into_values().collect())
+    } else {
+        let mut errors: Vec<Diagnostic> = errors;
+        crate::diag::sort(&mut errors);
+        Err(errors)
+    }
+}

@@ -1,0 +1,68 @@
+//! One namespace on one cluster: the Namespace, its quota and limits, then delegates policies,
+//! RBAC and pipelines.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    LimitRange, LimitRangeItem, LimitRangeSpec, Namespace, ResourceQuota, ResourceQuotaSpec, ServiceAccount,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+
+use super::meta::{Wave, meta, no_prune};
+use super::{Manifest, Object, network, pipeline, rbac};
+use crate::model::{self, Labels, Platform, ResourceList};
+
+/// Converts canonical quantities to the API type (`None` when empty).
+pub(super) fn quantities(list: &ResourceList) -> Option<BTreeMap<String, Quantity>> {
+    (!list.is_empty()).then(|| list.iter().map(|(k, v)| (k.clone(), Quantity(v.canonical()))).collect())
+}
+
+pub(super) fn compile(p: &Platform, ns: &model::Namespace, cluster: &str, out: &mut Vec<Object>) {
+    let folder = format!("{cluster}/{}", ns.name);
+    let none = Labels::new();
+    let mut push = |kind, name: &str, origin, manifest| {
+        out.push(Object { folder: folder.clone(), kind, name: name.to_string(), origin, manifest });
+    };
+
+    let mut ns_meta = meta(p, &ns.name, None, Wave::Namespace, &ns.labels);
+    no_prune(&mut ns_meta);
+    push("Namespace", &ns.name, ns.span, Manifest::Namespace(Box::new(Namespace { metadata: ns_meta, ..Default::default() })));
+
+    if let Some(hard) = &ns.quota {
+        let name = format!("{}-quota", ns.name);
+        let q = ResourceQuota {
+            metadata: meta(p, &name, Some(&ns.name), Wave::Prerequisite, &none),
+            spec: Some(ResourceQuotaSpec { hard: quantities(hard), ..Default::default() }),
+            ..Default::default()
+        };
+        push("ResourceQuota", &name, ns.span, Manifest::ResourceQuota(Box::new(q)));
+    }
+    if let Some(l) = &ns.limits {
+        let name = format!("{}-limits", ns.name);
+        let item = LimitRangeItem {
+            type_: "Container".into(),
+            default: quantities(&l.default),
+            default_request: quantities(&l.default_request),
+            min: quantities(&l.min),
+            max: quantities(&l.max),
+            ..Default::default()
+        };
+        let lr = LimitRange {
+            metadata: meta(p, &name, Some(&ns.name), Wave::Prerequisite, &none),
+            spec: Some(LimitRangeSpec { limits: vec![item] }),
+        };
+        push("LimitRange", &name, ns.span, Manifest::LimitRange(Box::new(lr)));
+    }
+    for sa in &ns.service_accounts {
+        let mut m = meta(p, &sa.name, Some(&ns.name), Wave::Prerequisite, &none);
+        if let Some(a) = m.annotations.as_mut() {
+            a.extend(sa.annotations.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        let obj = ServiceAccount { metadata: m, automount_service_account_token: sa.automount_token, ..Default::default() };
+        push("ServiceAccount", &sa.name, sa.span, Manifest::ServiceAccount(Box::new(obj)));
+    }
+    drop(push);
+    network::compile(p, ns, &folder, out);
+    rbac::compile(p, ns, &folder, out);
+    pipeline::compile(p, ns, cluster, &folder, out);
+}

@@ -1,0 +1,172 @@
+//! Drift: the compiled tree against the tree on disk, file by file, rendered as a unified diff
+//! or a `git diff --stat`-style summary.
+
+use similar::TextDiff;
+
+use crate::render::Tree;
+
+/// How one file differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// Compiled, not on disk.
+    Added,
+    /// On disk, no longer compiled.
+    Removed,
+    /// On disk with other bytes.
+    Changed,
+}
+
+/// One drifted file.
+#[derive(Debug, Clone)]
+pub struct Change<'a> {
+    /// Path under `out/`.
+    pub path: &'a str,
+    /// What happened to it.
+    pub status: Status,
+    /// Content on disk (empty when added).
+    pub old: &'a str,
+    /// Compiled content (empty when removed).
+    pub new: &'a str,
+}
+
+/// Every drifted file, sorted by path.
+pub fn changes<'a>(desired: &'a Tree, current: &'a Tree) -> Vec<Change<'a>> {
+    let text = |b: &'a Vec<u8>| std::str::from_utf8(b).unwrap_or("<binary>");
+    let mut out = Vec::new();
+    for (path, new) in desired {
+        match current.get(path) {
+            None => out.push(Change { path, status: Status::Added, old: "", new: text(new) }),
+            Some(old) if old != new => out.push(Change { path, status: Status::Changed, old: text(old), new: text(new) }),
+            Some(_) => {}
+        }
+    }
+    for (path, old) in current {
+        if !desired.contains_key(path) {
+            out.push(Change { path, status: Status::Removed, old: text(old), new: "" });
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(b.path));
+    out
+}
+
+/// Colours for terminal output.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Whether to emit ANSI colours.
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(self, code: &str, line: &str) -> String {
+        if self.color { format!("\x1b[{code}m{line}\x1b[0m") } else { line.to_string() }
+    }
+}
+
+/// A unified diff (`--- a/PATH`, `+++ b/PATH`, hunks with 3 lines of context). `prefix` is the
+/// output folder as the user named it, so paths can be pasted.
+pub fn unified(changes: &[Change<'_>], prefix: &str, style: Style) -> String {
+    let mut out = String::new();
+    for c in changes {
+        let path = format!("{prefix}/{}", c.path);
+        let (old_name, new_name) = match c.status {
+            Status::Added => ("/dev/null".to_string(), format!("b/{path}")),
+            Status::Removed => (format!("a/{path}"), "/dev/null".to_string()),
+            Status::Changed => (format!("a/{path}"), format!("b/{path}")),
+        };
+        let diff = TextDiff::from_lines(c.old, c.new);
+        let text = diff.unified_diff().context_radius(3).header(&old_name, &new_name).to_string();
+        for line in text.lines() {
+            let painted = if line.starts_with("+++") || line.starts_with("---") {
+                style.paint("1", line)
+            } else if line.starts_with('+') {
+                style.paint("32", line)
+            } else if line.starts_with('-') {
+                style.paint("31", line)
+            } else if line.starts_with("@@") {
+                style.paint("36", line)
+            } else {
+                line.to_string()
+            };
+            out.push_str(&painted);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Lines added and removed by a change.
+pub fn line_counts(c: &Change<'_>) -> (usize, usize) {
+    let diff = TextDiff::from_lines(c.old, c.new);
+    let mut added = 0;
+    let mut removed = 0;
+    for op in diff.ops() {
+        for change in diff.iter_changes(op) {
+            match change.tag() {
+                similar::ChangeTag::Insert => added += 1,
+                similar::ChangeTag::Delete => removed += 1,
+                similar::ChangeTag::Equal => {}
+            }
+        }
+    }
+    (added, removed)
+}
+
+/// A `git diff --stat`-style summary.
+pub fn stat(changes: &[Change<'_>], prefix: &str, style: Style) -> String {
+    let rows: Vec<(String, usize, usize, Status)> = changes
+        .iter()
+        .map(|c| {
+            let (a, r) = line_counts(c);
+            (format!("{prefix}/{}", c.path), a, r, c.status)
+        })
+        .collect();
+    let width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
+    let max_lines = rows.iter().map(|r| r.1 + r.2).max().unwrap_or(0);
+    let num_width = max_lines.to_string().len();
+    let mut out = String::new();
+    let (mut total_a, mut total_r) = (0, 0);
+    for (path, a, r, status) in &rows {
+        total_a += a;
+        total_r += r;
+        let scale = |n: usize| if max_lines > 50 { (n * 50).div_ceil(max_lines) } else { n };
+        let bar = format!("{}{}", style.paint("32", &"+".repeat(scale(*a))), style.paint("31", &"-".repeat(scale(*r))));
+        let tag = match status {
+            Status::Added => " (new)",
+            Status::Removed => " (gone)",
+            Status::Changed => "",
+        };
+        out.push_str(&format!(" {path:<width$} | {:>num_width$} {bar}{tag}\n", a + r));
+    }
+    let files = rows.len();
+    out.push_str(&format!(
+        " {files} file{} changed, {total_a} insertion{}(+), {total_r} deletion{}(-)\n",
+        if files == 1 { "" } else { "s" },
+        if total_a == 1 { "" } else { "s" },
+        if total_r == 1 { "" } else { "s" },
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(items: &[(&str, &str)]) -> Tree {
+        items.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect()
+    }
+
+    #[test]
+    fn classifies_added_removed_changed() {
+        let desired = tree(&[("a.yaml", "x\n"), ("b.yaml", "y\n"), ("c.yaml", "same\n")]);
+        let current = tree(&[("b.yaml", "old\n"), ("c.yaml", "same\n"), ("d.yaml", "gone\n")]);
+        let c = changes(&desired, &current);
+        let got: Vec<_> = c.iter().map(|c| (c.path, c.status)).collect();
+        assert_eq!(got, vec![("a.yaml", Status::Added), ("b.yaml", Status::Changed), ("d.yaml", Status::Removed)]);
+        let u = unified(&c, "out", Style { color: false });
+        assert!(u.contains("--- a/out/b.yaml\n+++ b/out/b.yaml\n"), "{u}");
+        assert!(u.contains("-old\n+y\n"), "{u}");
+        assert!(u.contains("--- /dev/null\n+++ b/out/a.yaml"), "{u}");
+        let s = stat(&c, "out", Style { color: false });
+        assert!(s.ends_with(" 3 files changed, 2 insertions(+), 2 deletions(-)\n"), "{s}");
+    }
+}

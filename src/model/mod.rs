@@ -1,0 +1,296 @@
+//! The validated platform: every name checked, every reference resolved, every quantity
+//! canonical. Only `validate` builds these, so `compile` never re-checks anything.
+
+pub mod duration;
+pub mod names;
+pub mod quantity;
+pub mod schedule;
+
+use std::collections::BTreeMap;
+
+use crate::diag::Span;
+pub use crate::syntax::config::{Concurrency, ConfigValue, Direction, PodSecurity};
+pub use quantity::Quantity;
+
+/// A label or selector map.
+pub type Labels = BTreeMap<String, String>;
+/// Resource name (`cpu`, `memory`) to canonical quantity.
+pub type ResourceList = BTreeMap<String, Quantity>;
+
+/// The whole validated platform.
+#[derive(Debug, Clone)]
+pub struct Platform {
+    /// `[platform] name`.
+    pub name: String,
+    /// The config file's name without directories, for the generated-file header.
+    pub source_name: String,
+    /// Labels on every object: `[defaults] labels`, managed-by and part-of.
+    pub common_labels: Labels,
+    /// Clusters by name (at least one).
+    pub clusters: BTreeMap<String, Cluster>,
+    /// Argo CD settings, when `[argocd]` is present.
+    pub argocd: Option<ArgoCd>,
+    /// Labels on every PrometheusRule.
+    pub rule_labels: Labels,
+    /// Namespaces, sorted by name.
+    pub namespaces: Vec<Namespace>,
+}
+
+/// A cluster.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    /// API server URL.
+    pub server: String,
+}
+
+/// `[argocd]` with defaults applied.
+#[derive(Debug, Clone)]
+pub struct ArgoCd {
+    /// GitOps repository URL.
+    pub repo_url: String,
+    /// Revision to sync.
+    pub revision: String,
+    /// Path of `out/` in the repository.
+    pub path: String,
+    /// Argo CD's namespace.
+    pub namespace: String,
+}
+
+/// A namespace, with everything in it.
+#[derive(Debug, Clone)]
+pub struct Namespace {
+    /// Name.
+    pub name: String,
+    /// Where the name was written.
+    pub span: Span,
+    /// Clusters it is stamped onto (at least one).
+    pub clusters: Vec<String>,
+    /// Labels of the Namespace object (user labels + pod security).
+    pub labels: Labels,
+    /// Directions denied by `default-deny` (empty: no such policy).
+    pub default_deny: Vec<Direction>,
+    /// Whether to emit `allow-dns` (only when egress is denied).
+    pub allow_dns: bool,
+    /// ResourceQuota `hard` entries.
+    pub quota: Option<ResourceList>,
+    /// LimitRange container item.
+    pub limits: Option<Limits>,
+    /// NetworkPolicies.
+    pub network_policies: Vec<NetworkPolicy>,
+    /// ServiceAccounts.
+    pub service_accounts: Vec<ServiceAccount>,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// RoleBindings.
+    pub role_bindings: Vec<RoleBinding>,
+    /// Pipelines.
+    pub pipelines: Vec<Pipeline>,
+}
+
+/// LimitRange values for containers.
+#[derive(Debug, Clone, Default)]
+pub struct Limits {
+    /// defaultRequest.
+    pub default_request: ResourceList,
+    /// default (limits).
+    pub default: ResourceList,
+    /// min.
+    pub min: ResourceList,
+    /// max.
+    pub max: ResourceList,
+}
+
+/// Who traffic comes from or goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Peer {
+    /// Every pod of the policy's own namespace.
+    OwnNamespace,
+    /// Every pod of another namespace.
+    Namespace(String),
+    /// Pods of a namespace matching a selector (a `[services.NAME]`).
+    Pods {
+        /// Their namespace.
+        namespace: String,
+        /// Their labels; `None` for the whole namespace.
+        selector: Option<Labels>,
+    },
+    /// An IP block.
+    Cidr(String),
+}
+
+/// One rule: peers and TCP ports (empty: all ports).
+#[derive(Debug, Clone)]
+pub struct TrafficRule {
+    /// The peer.
+    pub peer: Peer,
+    /// TCP ports.
+    pub ports: Vec<u16>,
+}
+
+/// A named NetworkPolicy.
+#[derive(Debug, Clone)]
+pub struct NetworkPolicy {
+    /// Name.
+    pub name: String,
+    /// Where the name was written.
+    pub span: Span,
+    /// podSelector labels (`None`: all pods).
+    pub pods: Option<Labels>,
+    /// Ingress rules, when the policy restricts ingress.
+    pub ingress: Option<Vec<TrafficRule>>,
+    /// Egress rules, when the policy restricts egress.
+    pub egress: Option<Vec<TrafficRule>>,
+}
+
+/// A ServiceAccount.
+#[derive(Debug, Clone)]
+pub struct ServiceAccount {
+    /// Name.
+    pub name: String,
+    /// Where the name was written.
+    pub span: Span,
+    /// Annotations.
+    pub annotations: Labels,
+    /// automountServiceAccountToken.
+    pub automount_token: Option<bool>,
+}
+
+/// A Role.
+#[derive(Debug, Clone)]
+pub struct Role {
+    /// Name.
+    pub name: String,
+    /// Where the name was written.
+    pub span: Span,
+    /// Rules.
+    pub rules: Vec<PolicyRule>,
+}
+
+/// An RBAC rule.
+#[derive(Debug, Clone)]
+pub struct PolicyRule {
+    /// apiGroups.
+    pub api_groups: Vec<String>,
+    /// resources.
+    pub resources: Vec<String>,
+    /// verbs.
+    pub verbs: Vec<String>,
+    /// resourceNames.
+    pub resource_names: Option<Vec<String>>,
+}
+
+/// A RoleBinding.
+#[derive(Debug, Clone)]
+pub struct RoleBinding {
+    /// Name.
+    pub name: String,
+    /// Where the name was written.
+    pub span: Span,
+    /// `Role` or `ClusterRole`.
+    pub role_kind: &'static str,
+    /// The role's name.
+    pub role_name: String,
+    /// Subjects.
+    pub subjects: Vec<Subject>,
+}
+
+/// An RBAC subject.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    /// `ServiceAccount`, `Group` or `User`.
+    pub kind: &'static str,
+    /// Name.
+    pub name: String,
+    /// Namespace (service accounts only).
+    pub namespace: Option<String>,
+}
+
+/// One container of a pipeline.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Container name.
+    pub name: String,
+    /// Image (the step's own or the pipeline's).
+    pub image: String,
+    /// command.
+    pub command: Option<Vec<String>>,
+    /// args.
+    pub args: Vec<String>,
+}
+
+/// A Strimzi KafkaTopic a pipeline produces to.
+#[derive(Debug, Clone)]
+pub struct Topic {
+    /// Topic name.
+    pub name: String,
+    /// Where it was declared.
+    pub span: Span,
+    /// The Kafka service's namespace (the topic's folder).
+    pub namespace: String,
+    /// `strimzi.io/cluster`.
+    pub strimzi_cluster: String,
+    /// Partitions.
+    pub partitions: u32,
+    /// Replicas.
+    pub replicas: u32,
+    /// Topic config, `retention.ms` included.
+    pub config: BTreeMap<String, ConfigValue>,
+}
+
+/// A pipeline's alerts.
+#[derive(Debug, Clone)]
+pub struct Alerts {
+    /// Severity of the failure alert (`None`: no failure alert).
+    pub on_failure: Option<String>,
+    /// Seconds without a success before the missed-run alert (`None`: no such alert).
+    pub missed_after: Option<(u64, String)>,
+    /// Extra labels.
+    pub labels: Labels,
+}
+
+/// A scheduled pipeline (CronJob).
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    /// Name.
+    pub name: String,
+    /// Where the name was written.
+    pub span: Span,
+    /// Cron schedule.
+    pub schedule: String,
+    /// IANA zone.
+    pub time_zone: Option<String>,
+    /// Concurrency policy.
+    pub concurrency: Concurrency,
+    /// successfulJobsHistoryLimit.
+    pub history_successful: Option<u32>,
+    /// failedJobsHistoryLimit.
+    pub history_failed: Option<u32>,
+    /// backoffLimit.
+    pub retries: Option<u32>,
+    /// serviceAccountName.
+    pub service_account: Option<String>,
+    /// requests of every step.
+    pub requests: ResourceList,
+    /// limits of every step.
+    pub limits: ResourceList,
+    /// Environment, sorted by name.
+    pub env: Labels,
+    /// envFrom secrets, in order.
+    pub secrets: Vec<String>,
+    /// envFrom config maps, in order.
+    pub config_maps: Vec<String>,
+    /// Steps in order.
+    pub steps: Vec<Step>,
+    /// activeDeadlineSeconds.
+    pub deadline: Option<u64>,
+    /// startingDeadlineSeconds.
+    pub starting_deadline: Option<u64>,
+    /// suspend.
+    pub suspend: Option<bool>,
+    /// Kafka topic.
+    pub topic: Option<Topic>,
+    /// Alerts.
+    pub alerts: Option<Alerts>,
+    /// Grafana dashboard.
+    pub dashboard: bool,
+}

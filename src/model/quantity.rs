@@ -1,0 +1,217 @@
+//! Kubernetes quantities (`500m`, `1`, `512Mi`, `400Gi`), parsed exactly and printed in the
+//! canonical form the API server stores, so Argo CD never sees `1000m` vs `1` as a diff.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+/// How a quantity was written, which decides its canonical suffix family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    /// `Ki`, `Mi`, ... (powers of 1024).
+    BinarySi,
+    /// `n`, `u`, `m`, none, `k`, `M`, ... (powers of 1000).
+    DecimalSi,
+    /// `1e3`.
+    DecimalExponent,
+}
+
+/// A non-negative quantity, exact to the nano unit (the API server's smallest scale).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quantity {
+    nanos: i128,
+    format: Format,
+}
+
+const NANO: i128 = 1_000_000_000;
+const BINARY: [(&str, u32); 6] = [("Ki", 1), ("Mi", 2), ("Gi", 3), ("Ti", 4), ("Pi", 5), ("Ei", 6)];
+const DECIMAL: [(&str, i32); 10] = [
+    ("n", -9),
+    ("u", -6),
+    ("m", -3),
+    ("", 0),
+    ("k", 3),
+    ("M", 6),
+    ("G", 9),
+    ("T", 12),
+    ("P", 15),
+    ("E", 18),
+];
+
+impl Quantity {
+    /// Parses Kubernetes quantity syntax. The error says what is wrong.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let num_end = text
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-'))
+            .unwrap_or(text.len());
+        let (number, suffix) = text.split_at(num_end);
+        let number = number.strip_prefix('+').unwrap_or(number);
+        if number.starts_with('-') {
+            return Err("must not be negative".into());
+        }
+        let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
+        let digits_ok = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if (int_part.is_empty() && frac_part.is_empty())
+            || !digits_ok(int_part)
+            || !digits_ok(frac_part)
+        {
+            return Err("expected a number with an optional suffix".into());
+        }
+        let digits = format!("{int_part}{frac_part}");
+        let digits = digits.trim_start_matches('0');
+        if digits.len() > 27 {
+            return Err("too many digits".into());
+        }
+        let mantissa: i128 = if digits.is_empty() { 0 } else { digits.parse().map_err(|_| "not a number")? };
+        let frac_len = i32::try_from(frac_part.len()).map_err(|_| "too many digits")?;
+
+        let (format, pow10, pow1024) = if let Some((_, k)) = BINARY.iter().find(|(s, _)| *s == suffix) {
+            (Format::BinarySi, 0, *k)
+        } else if let Some((_, e)) = DECIMAL.iter().find(|(s, _)| *s == suffix) {
+            (Format::DecimalSi, *e, 0)
+        } else if let Some(exp) = suffix.strip_prefix(['e', 'E']).filter(|e| !e.is_empty()) {
+            let e: i32 = exp
+                .parse()
+                .ok()
+                .filter(|e: &i32| (-30..=30).contains(e))
+                .ok_or_else(|| format!("invalid exponent `{suffix}`"))?;
+            (Format::DecimalExponent, e, 0)
+        } else {
+            return Err(format!(
+                "unknown suffix `{suffix}`; valid suffixes: n, u, m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei"
+            ));
+        };
+        // value = mantissa * 10^(pow10 - frac_len) * 1024^pow1024, in nanos: * 10^9.
+        let mut num = mantissa.checked_mul(1024_i128.pow(pow1024)).ok_or("too large")?;
+        let mut exp = pow10 - frac_len + 9;
+        let mut den: i128 = 1;
+        while exp > 0 {
+            num = num.checked_mul(10).ok_or("too large")?;
+            exp -= 1;
+        }
+        while exp < 0 {
+            den = den.checked_mul(10).ok_or("too many digits")?;
+            exp += 1;
+        }
+        // Finer than a nano is rounded up, as the API server does.
+        let nanos = num / den + i128::from(num % den != 0);
+        if nanos > i128::from(i64::MAX) * NANO {
+            return Err("too large".into());
+        }
+        Ok(Self { nanos, format })
+    }
+
+    /// The canonical form the API server stores (`1000m` → `1`, `1024Mi` → `1Gi`).
+    pub fn canonical(&self) -> String {
+        if self.format == Format::BinarySi && self.nanos % NANO == 0 && self.nanos >= 1024 * NANO {
+            let mut value = self.nanos / NANO;
+            let mut k = 0;
+            while k < BINARY.len() && value % 1024 == 0 {
+                value /= 1024;
+                k += 1;
+            }
+            return if k == 0 { value.to_string() } else { format!("{value}{}", BINARY[k - 1].0) };
+        }
+        if self.nanos == 0 {
+            return "0".into();
+        }
+        let (mut m, mut e) = (self.nanos, -9_i32);
+        while m % 10 == 0 {
+            m /= 10;
+            e += 1;
+        }
+        while e.rem_euclid(3) != 0 {
+            m *= 10;
+            e -= 1;
+        }
+        if self.format == Format::DecimalExponent {
+            return if e == 0 { m.to_string() } else { format!("{m}e{e}") };
+        }
+        while e > 18 {
+            m *= 1000;
+            e -= 3;
+        }
+        let suffix = DECIMAL.iter().find(|(_, x)| *x == e).map_or("", |(s, _)| s);
+        format!("{m}{suffix}")
+    }
+
+    /// The amount in nano units (exact).
+    pub fn nanos(&self) -> i128 {
+        self.nanos
+    }
+
+    /// This quantity times `n`.
+    pub fn times(&self, n: u32) -> Self {
+        Self { nanos: self.nanos.saturating_mul(i128::from(n)), format: self.format }
+    }
+}
+
+impl PartialOrd for Quantity {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.nanos.cmp(&other.nanos))
+    }
+}
+
+impl fmt::Display for Quantity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.canonical())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Quantity;
+
+    fn canon(s: &str) -> String {
+        Quantity::parse(s).unwrap_or_else(|e| panic!("{s}: {e}")).canonical()
+    }
+
+    #[test]
+    fn canonical_forms_match_the_api_server() {
+        for (input, want) in [
+            ("1000m", "1"),
+            ("1024Mi", "1Gi"),
+            ("500m", "500m"),
+            ("0.5", "500m"),
+            ("2000", "2k"),
+            ("200", "200"),
+            ("300", "300"),
+            ("1.5Gi", "1536Mi"),
+            ("400Gi", "400Gi"),
+            ("600Gi", "600Gi"),
+            ("1Ki", "1Ki"),
+            ("0.5Ki", "512"),
+            ("100Mi", "100Mi"),
+            ("0", "0"),
+            ("0Gi", "0"),
+            ("1e3", "1e3"),
+            ("12E6", "12e6"),
+            ("1000k", "1M"),
+            ("0.1m", "100u"),
+            ("1n", "1n"),
+            ("0.1n", "1n"),
+            ("+1", "1"),
+            ("1G", "1G"),
+            ("1.5", "1500m"),
+            ("2048Ki", "2Mi"),
+            ("1000Mi", "1000Mi"),
+            (".5", "500m"),
+        ] {
+            assert_eq!(canon(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_the_api_server_rejects() {
+        for bad in ["", "500mm", "400GB", "1.5 Gi", "-1", "abc", "1e", "Mi", ".", "1..5", "1e99", "1KI"] {
+            assert!(Quantity::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn compares_across_suffixes() {
+        let a = Quantity::parse("1Gi").unwrap();
+        let b = Quantity::parse("1000Mi").unwrap();
+        assert!(a > b);
+        assert_eq!(Quantity::parse("1").unwrap().nanos(), Quantity::parse("1000m").unwrap().nanos());
+    }
+}

@@ -1,0 +1,482 @@
+//! The config types: a mirror of platform.toml v1, key for key. They derive the JSON Schema
+//! (`platc schema`) and are filled from a document that already passed it. Nothing here is
+//! checked beyond its TOML type; `validate` turns them into the model.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// A string-to-string map (labels, selectors, env).
+pub type StringMap = BTreeMap<String, String>;
+
+/// platform.toml.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "platform.toml", description = "platc platform definition (v1)")]
+pub struct Config {
+    /// The platform itself.
+    pub platform: PlatformTable,
+    /// Values applied to every generated object.
+    #[serde(default)]
+    pub defaults: Defaults,
+    /// Kubernetes clusters; without any, one cluster named `default`.
+    #[serde(default)]
+    pub clusters: BTreeMap<String, Cluster>,
+    /// When present, Argo CD objects are generated in `out/argocd/`.
+    #[serde(default)]
+    pub argocd: Option<ArgoCd>,
+    /// Platform-wide settings for generated PrometheusRules.
+    #[serde(default)]
+    pub monitoring: Option<Monitoring>,
+    /// Endpoints that network rules and topics refer to (`service:NAME`).
+    #[serde(default)]
+    pub services: BTreeMap<String, Service>,
+    /// Namespaces, keyed by name.
+    #[serde(default)]
+    pub namespaces: BTreeMap<String, Namespace>,
+}
+
+/// `[platform]`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformTable {
+    /// The platform's name; becomes `app.kubernetes.io/part-of` and the AppProject name.
+    pub name: String,
+}
+
+/// `[defaults]`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    /// Labels added to every generated object.
+    #[serde(default)]
+    pub labels: StringMap,
+}
+
+/// `[clusters.NAME]`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cluster {
+    /// API server URL Argo CD deploys to; default `https://kubernetes.default.svc`.
+    #[serde(default)]
+    pub server: Option<String>,
+}
+
+/// `[argocd]`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArgoCd {
+    /// The GitOps repository that holds `out/`.
+    pub repo_url: String,
+    /// Branch, tag or commit to sync; default `HEAD`.
+    #[serde(default)]
+    pub revision: Option<String>,
+    /// Where `out/` sits in that repository; default `out`.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The namespace Argo CD runs in; default `argocd`.
+    #[serde(default)]
+    pub namespace: Option<String>,
+}
+
+/// `[monitoring]`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Monitoring {
+    /// Labels on every PrometheusRule (e.g. `release = "kube-prometheus-stack"`).
+    #[serde(default)]
+    pub rule_labels: StringMap,
+}
+
+/// `[services.NAME]`: an endpoint outside the platform's namespaces.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// The namespace it runs in.
+    pub namespace: String,
+    /// Pod labels; omit for the whole namespace.
+    #[serde(default)]
+    pub selector: Option<StringMap>,
+    /// TCP ports; omit for all ports.
+    #[serde(default)]
+    pub ports: Vec<Port>,
+    /// The Strimzi Kafka cluster name, needed when pipelines create topics on it.
+    #[serde(default)]
+    pub strimzi_cluster: Option<String>,
+}
+
+/// A TCP port number.
+pub type Port = u16;
+
+/// Traffic directions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Incoming traffic.
+    Ingress,
+    /// Outgoing traffic.
+    Egress,
+}
+
+/// Pod Security Standards levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PodSecurity {
+    /// Hardened: what every generated pod meets.
+    Restricted,
+    /// Blocks known privilege escalations.
+    Baseline,
+    /// No restrictions.
+    Privileged,
+}
+
+/// `[namespaces.NAME]`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Namespace {
+    /// The cluster it lives on (optional when there is one cluster).
+    #[serde(default)]
+    pub cluster: Option<String>,
+    /// Several clusters to stamp it onto.
+    #[serde(default)]
+    pub clusters: Option<Vec<String>>,
+    /// Labels of the Namespace object.
+    #[serde(default)]
+    pub labels: StringMap,
+    /// Directions denied by a `default-deny` NetworkPolicy; default both, `[]` for none.
+    #[serde(default)]
+    pub default_deny: Option<Vec<Direction>>,
+    /// Where egress is denied, allow DNS to kube-dns (NetworkPolicy `allow-dns`); default true.
+    #[serde(default)]
+    pub allow_dns: Option<bool>,
+    /// Pod Security Standard enforced on the namespace; default `restricted`.
+    #[serde(default)]
+    pub pod_security: Option<PodSecurity>,
+    /// ResourceQuota `<namespace>-quota`.
+    #[serde(default)]
+    pub quota: Option<Quota>,
+    /// LimitRange `<namespace>-limits` for containers.
+    #[serde(default)]
+    pub limits: Option<Limits>,
+    /// NetworkPolicies, keyed by name.
+    #[serde(default)]
+    pub network_policies: BTreeMap<String, NetworkPolicy>,
+    /// ServiceAccounts, keyed by name.
+    #[serde(default)]
+    pub service_accounts: BTreeMap<String, ServiceAccount>,
+    /// Roles, keyed by name.
+    #[serde(default)]
+    pub roles: BTreeMap<String, Role>,
+    /// RoleBindings, keyed by name.
+    #[serde(default)]
+    pub role_bindings: BTreeMap<String, RoleBinding>,
+    /// Scheduled data pipelines, keyed by name.
+    #[serde(default)]
+    pub pipelines: BTreeMap<String, Pipeline>,
+}
+
+/// Compute and memory amounts (Kubernetes quantities).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    /// CPU, e.g. `500m`, `2`.
+    #[serde(default)]
+    pub cpu: Option<String>,
+    /// Memory, e.g. `512Mi`, `4Gi`.
+    #[serde(default)]
+    pub memory: Option<String>,
+    /// Local ephemeral storage, e.g. `1Gi`.
+    #[serde(default, rename = "ephemeral-storage")]
+    pub ephemeral_storage: Option<String>,
+}
+
+/// `[namespaces.NAME.quota]`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Quota {
+    /// Sum of requests over all pods.
+    #[serde(default)]
+    pub requests: Option<Resources>,
+    /// Sum of limits over all pods.
+    #[serde(default)]
+    pub limits: Option<Resources>,
+    /// Number of pods.
+    #[serde(default)]
+    pub pods: Option<u32>,
+    /// Number of PersistentVolumeClaims.
+    #[serde(default)]
+    pub persistentvolumeclaims: Option<u32>,
+    /// Number of Services.
+    #[serde(default)]
+    pub services: Option<u32>,
+    /// Number of ConfigMaps.
+    #[serde(default)]
+    pub configmaps: Option<u32>,
+    /// Number of Secrets.
+    #[serde(default)]
+    pub secrets: Option<u32>,
+}
+
+/// `[namespaces.NAME.limits]`: per-container defaults and bounds.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Requests given to containers that set none.
+    #[serde(default)]
+    pub default_request: Option<Resources>,
+    /// Limits given to containers that set none.
+    #[serde(default)]
+    pub default: Option<Resources>,
+    /// Smallest allowed request/limit.
+    #[serde(default)]
+    pub min: Option<Resources>,
+    /// Largest allowed request/limit.
+    #[serde(default)]
+    pub max: Option<Resources>,
+}
+
+/// `[namespaces.NAME.network_policies.POLICY]`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkPolicy {
+    /// Pod labels the policy applies to; omit for every pod of the namespace.
+    #[serde(default)]
+    pub pods: Option<StringMap>,
+    /// Allowed incoming traffic; present (even empty) makes the policy an Ingress policy.
+    #[serde(default)]
+    pub ingress: Option<Vec<IngressRule>>,
+    /// Allowed outgoing traffic; present (even empty) makes the policy an Egress policy.
+    #[serde(default)]
+    pub egress: Option<Vec<EgressRule>>,
+}
+
+/// One egress rule.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EgressRule {
+    /// `self`, `namespace:NAME`, `service:NAME` or a CIDR.
+    pub to: String,
+    /// TCP ports; default: a service's ports, else all.
+    #[serde(default)]
+    pub ports: Option<Vec<Port>>,
+}
+
+/// One ingress rule.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IngressRule {
+    /// `self`, `namespace:NAME`, `service:NAME` or a CIDR.
+    pub from: String,
+    /// TCP ports; default all.
+    #[serde(default)]
+    pub ports: Option<Vec<Port>>,
+}
+
+/// `[namespaces.NAME.service_accounts.SA]`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceAccount {
+    /// Annotations (e.g. a cloud IAM role binding).
+    #[serde(default)]
+    pub annotations: StringMap,
+    /// Whether pods mount its token automatically.
+    #[serde(default)]
+    pub automount_token: Option<bool>,
+}
+
+/// `[namespaces.NAME.roles.ROLE]`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    /// What the role allows.
+    pub rules: Vec<Rule>,
+}
+
+/// One RBAC rule.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// API groups; default `[""]` (the core group).
+    #[serde(default)]
+    pub api_groups: Option<Vec<String>>,
+    /// Resources (`pods`, `secrets`, `jobs`, `pods/log`).
+    pub resources: Vec<String>,
+    /// Verbs (`get`, `list`, `watch`, `create`, ...).
+    pub verbs: Vec<String>,
+    /// Restrict to these object names.
+    #[serde(default)]
+    pub resource_names: Option<Vec<String>>,
+}
+
+/// `[namespaces.NAME.role_bindings.BINDING]`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleBinding {
+    /// A role of this namespace.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// A ClusterRole (`view`, `edit`, ...).
+    #[serde(default)]
+    pub cluster_role: Option<String>,
+    /// `serviceaccount:NAME`, `serviceaccount:NS/NAME`, `group:NAME`, `user:NAME`.
+    pub subjects: Vec<String>,
+}
+
+/// What happens when a run is due while the previous one still runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Concurrency {
+    /// Skip the new run.
+    Forbid,
+    /// Run both.
+    Allow,
+    /// Stop the old run, start the new one.
+    Replace,
+}
+
+/// Jobs kept after they finish.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct History {
+    /// Successful jobs kept; default 3.
+    #[serde(default)]
+    pub successful: Option<u32>,
+    /// Failed jobs kept; default 1.
+    #[serde(default)]
+    pub failed: Option<u32>,
+}
+
+/// Container resources.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerResources {
+    /// What the scheduler reserves.
+    #[serde(default)]
+    pub requests: Option<Resources>,
+    /// The most a container may use.
+    #[serde(default)]
+    pub limits: Option<Resources>,
+}
+
+/// One step of a pipeline: a container.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Container name (DNS label, unique within the pipeline).
+    pub name: String,
+    /// Arguments.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Entrypoint override.
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    /// Image override for this step.
+    #[serde(default)]
+    pub image: Option<String>,
+}
+
+/// A pipeline's Kafka topic (Strimzi KafkaTopic).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    /// The Kafka service (`[services.NAME]` with `strimzi_cluster`).
+    pub service: String,
+    /// Topic name; default the pipeline's name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Partitions.
+    pub partitions: u32,
+    /// Replicas.
+    pub replicas: u32,
+    /// How long records are kept (`7d`); becomes `retention.ms`.
+    #[serde(default)]
+    pub retention: Option<String>,
+    /// Further topic configuration (`cleanup.policy`, `min.insync.replicas`, ...).
+    #[serde(default)]
+    pub config: BTreeMap<String, ConfigValue>,
+}
+
+/// A Kafka topic config value.
+#[derive(Debug, Clone, Deserialize, JsonSchema, serde::Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum ConfigValue {
+    /// A string.
+    String(String),
+    /// An integer.
+    Integer(i64),
+    /// A boolean.
+    Bool(bool),
+}
+
+/// A pipeline's alerts (PrometheusRule).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Alerts {
+    /// Severity of the alert when a run fails.
+    #[serde(default)]
+    pub on_failure: Option<String>,
+    /// Alert when no run has succeeded for this long (`26h`).
+    #[serde(default)]
+    pub missed_after: Option<String>,
+    /// Extra labels on both alerts.
+    #[serde(default)]
+    pub labels: StringMap,
+}
+
+/// `[namespaces.NAME.pipelines.PIPELINE]`: a scheduled job.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Pipeline {
+    /// Cron schedule: 5 fields or @hourly/@daily/@weekly/@monthly/@yearly.
+    pub schedule: String,
+    /// IANA time zone of the schedule.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// forbid (default), allow or replace.
+    #[serde(default)]
+    pub concurrency: Option<Concurrency>,
+    /// Finished jobs kept.
+    #[serde(default)]
+    pub history: Option<History>,
+    /// Job retries (backoffLimit).
+    #[serde(default)]
+    pub retries: Option<u32>,
+    /// The service account its pods run as.
+    #[serde(default)]
+    pub service_account: Option<String>,
+    /// Container image of every step (a step may override it).
+    pub image: String,
+    /// Resources of every step.
+    #[serde(default)]
+    pub resources: Option<ContainerResources>,
+    /// Environment variables.
+    #[serde(default)]
+    pub env: StringMap,
+    /// Secrets whose keys become environment variables (envFrom); values never live here.
+    #[serde(default)]
+    pub secrets: Vec<String>,
+    /// ConfigMaps whose keys become environment variables (envFrom).
+    #[serde(default)]
+    pub config_maps: Vec<String>,
+    /// Steps, run in order; all but the last as init containers.
+    pub steps: Vec<Step>,
+    /// A run is stopped after this long (`activeDeadlineSeconds`), e.g. `2h`.
+    #[serde(default)]
+    pub deadline: Option<String>,
+    /// A run that could not start within this long is skipped (`startingDeadlineSeconds`).
+    #[serde(default)]
+    pub starting_deadline: Option<String>,
+    /// Pause scheduling.
+    #[serde(default)]
+    pub suspend: Option<bool>,
+    /// The Kafka topic it produces to.
+    #[serde(default)]
+    pub topic: Option<Topic>,
+    /// Alerts on failure and on missed runs.
+    #[serde(default)]
+    pub alerts: Option<Alerts>,
+    /// A Grafana dashboard ConfigMap.
+    #[serde(default)]
+    pub dashboard: Option<bool>,
+}

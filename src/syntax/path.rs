@@ -1,0 +1,63 @@
+//! Paths into the document (`namespaces.production.quota.pods`), shared by schema errors and
+//! semantic checks so both point at the same place.
+
+use std::fmt;
+
+/// One step of a path: a table key or an array index.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Seg {
+    /// A key of a table.
+    Key(String),
+    /// An element of an array.
+    Index(usize),
+}
+
+/// A path from the document root.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Path(pub Vec<Seg>);
+
+impl Path {
+    /// The root.
+    pub fn root() -> Self {
+        Self(Vec::new())
+    }
+
+    /// This path extended by a key.
+    pub fn key(&self, key: impl Into<String>) -> Self {
+        let mut p = self.clone();
+        p.0.push(Seg::Key(key.into()));
+        p
+    }
+
+    /// This path extended by an index.
+    pub fn index(&self, i: usize) -> Self {
+        let mut p = self.clone();
+        p.0.push(Seg::Index(i));
+        p
+    }
+
+    /// The segments.
+    pub fn segs(&self) -> &[Seg] {
+        &self.0
+    }
+}
+
+impl fmt::Display for Path {
+    /// TOML-style: `namespaces.production.steps[2].name`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, seg) in self.0.iter().enumerate() {
+            match seg {
+                Seg::Key(k) => {
+                    if i > 0 {
+                        f.write_str(".")?;
+                    }
+                    let bare = !k.is_empty()
+                        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                    if bare { f.write_str(k)? } else { write!(f, "\"{k}\"")? }
+                }
+                Seg::Index(n) => write!(f, "[{n}]")?,
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,213 @@
+//! Schema and semantic validation: the only way to obtain a [`model::Platform`].
+//!
+//! First the JSON Schema (types, required and unknown keys); then every semantic rule (names,
+//! quantities, schedules, references). A schema error inside one namespace, service or cluster
+//! only hides that item from the semantic checks, so one run still reports everything else.
+
+mod context;
+mod namespace;
+mod pipeline;
+pub mod schema;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::diag::{Diagnostic, Severity, codes};
+use crate::model::{self, Platform};
+use crate::syntax::config::Config;
+use crate::syntax::{Document, Path, Seg};
+use context::Ctx;
+
+/// What validation found: the platform (when there are no errors) and every diagnostic.
+pub struct Outcome {
+    /// The validated platform; `None` when any error was found.
+    pub platform: Option<Platform>,
+    /// Errors, warnings and notes, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Collections under a namespace whose entries are named items.
+const ITEMS: [&str; 5] = ["network_policies", "service_accounts", "roles", "role_bindings", "pipelines"];
+
+/// Validates a parsed document. `source_name` is the config's file name for the output header.
+pub fn validate(doc: &Document, source_name: &str) -> Outcome {
+    let violations = schema::check(doc);
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let mut pruned = BTreeSet::new();
+    let mut whole_file_broken = false;
+    for v in violations {
+        match unit(&v.path) {
+            Some(u) => {
+                pruned.insert(u);
+            }
+            None => whole_file_broken = true,
+        }
+        diagnostics.push(v.diagnostic);
+    }
+    if whole_file_broken {
+        return finish(None, diagnostics);
+    }
+    let mut json = doc.json.clone();
+    for p in &pruned {
+        remove(&mut json, p);
+    }
+    let config: Config = match serde_json::from_value(json) {
+        Ok(c) => c,
+        Err(e) => {
+            diagnostics.push(Diagnostic::error(
+                codes::WRONG_TYPE,
+                doc.value_span(&[]),
+                format!("the config does not match platform.toml v1: {e}"),
+            ));
+            return finish(None, diagnostics);
+        }
+    };
+    let mut ctx = Ctx::new(doc, pruned);
+    let platform = build(&mut ctx, &config, source_name);
+    diagnostics.extend(ctx.diags);
+    finish(Some(platform), diagnostics)
+}
+
+fn finish(platform: Option<Platform>, mut diagnostics: Vec<Diagnostic>) -> Outcome {
+    crate::diag::sort(&mut diagnostics);
+    let failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
+    Outcome { platform: if failed { None } else { platform }, diagnostics }
+}
+
+/// The named item a schema error belongs to, which semantic checks then skip.
+fn unit(path: &Path) -> Option<Path> {
+    let keys: Vec<&str> = path
+        .segs()
+        .iter()
+        .map_while(|s| match s {
+            Seg::Key(k) => Some(k.as_str()),
+            Seg::Index(_) => None,
+        })
+        .collect();
+    match keys.as_slice() {
+        ["namespaces", _, coll, _, ..] if ITEMS.contains(coll) => Some(Path(path.segs()[..4].to_vec())),
+        ["namespaces" | "services" | "clusters", _, ..] => Some(Path(path.segs()[..2].to_vec())),
+        _ => None,
+    }
+}
+
+fn remove(json: &mut Value, path: &Path) {
+    let segs = path.segs();
+    let Some((Seg::Key(last), parents)) = segs.split_last() else { return };
+    let mut v = json;
+    for s in parents {
+        let next = match s {
+            Seg::Key(k) => v.get_mut(k.as_str()),
+            Seg::Index(i) => v.get_mut(*i),
+        };
+        match next {
+            Some(n) => v = n,
+            None => return,
+        }
+    }
+    if let Value::Object(map) = v {
+        map.remove(last.as_str());
+    }
+}
+
+const IN_CLUSTER: &str = "https://kubernetes.default.svc";
+
+fn build(ctx: &mut Ctx<'_>, config: &Config, source_name: &str) -> Platform {
+    let root = Path::root();
+    let name_path = root.key("platform").key("name");
+    ctx.dns_label(&name_path, &config.platform.name, "platform name", false);
+
+    let default_labels = root.key("defaults").key("labels");
+    ctx.labels(&default_labels, &config.defaults.labels);
+    let mut common_labels = config.defaults.labels.clone();
+    common_labels.insert("app.kubernetes.io/managed-by".into(), "platc".into());
+    common_labels.insert("app.kubernetes.io/part-of".into(), config.platform.name.clone());
+
+    let mut clusters = BTreeMap::new();
+    for (name, c) in &config.clusters {
+        let p = root.key("clusters").key(name.as_str());
+        ctx.dns_label(&p, name, "cluster name", true);
+        let server = c.server.clone().unwrap_or_else(|| IN_CLUSTER.into());
+        if !(server.starts_with("https://") || server.starts_with("http://")) || server.contains(char::is_whitespace) {
+            ctx.push(
+                Diagnostic::error(codes::INVALID_VALUE, ctx.val(&p.key("server")), format!("`{server}` is not an API server URL"))
+                    .with_label("not a URL")
+                    .with_help("write the URL Argo CD uses for the cluster, e.g. `https://kubernetes.default.svc`"),
+            );
+        }
+        clusters.insert(name.clone(), model::Cluster { server });
+    }
+    let defined_clusters: Vec<String> = config.clusters.keys().cloned().collect();
+    let broken_clusters = ctx.pruned_names(&["clusters"]);
+    if config.clusters.is_empty() && broken_clusters.is_empty() {
+        clusters.insert("default".into(), model::Cluster { server: IN_CLUSTER.into() });
+    }
+
+    let argocd = config.argocd.as_ref().map(|a| {
+        let p = root.key("argocd");
+        let namespace = a.namespace.clone().unwrap_or_else(|| "argocd".into());
+        if a.namespace.is_some() {
+            ctx.dns_label(&p.key("namespace"), &namespace, "namespace", false);
+        }
+        if a.repo_url.trim().is_empty() || a.repo_url.contains(char::is_whitespace) {
+            ctx.push(
+                Diagnostic::error(codes::INVALID_VALUE, ctx.val(&p.key("repo_url")), "`repo_url` must be a repository URL")
+                    .with_label("not a URL"),
+            );
+        }
+        let path = a.path.clone().unwrap_or_else(|| "out".into());
+        let path = path.trim_matches('/').to_string();
+        if path.split('/').any(|s| s == "..") {
+            ctx.push(
+                Diagnostic::error(codes::INVALID_VALUE, ctx.val(&p.key("path")), "`path` must stay inside the repository")
+                    .with_label("contains `..`"),
+            );
+        }
+        model::ArgoCd {
+            repo_url: a.repo_url.clone(),
+            revision: a.revision.clone().unwrap_or_else(|| "HEAD".into()),
+            path: if path.is_empty() { ".".into() } else { path },
+            namespace,
+        }
+    });
+
+    let rule_labels = config.monitoring.as_ref().map(|m| m.rule_labels.clone()).unwrap_or_default();
+    ctx.labels(&root.key("monitoring").key("rule_labels"), &rule_labels);
+
+    for (name, s) in &config.services {
+        let p = root.key("services").key(name.as_str());
+        ctx.dns_label(&p, name, "service name", true);
+        ctx.dns_label(&p.key("namespace"), &s.namespace, "namespace", false);
+        if let Some(sel) = &s.selector {
+            ctx.labels(&p.key("selector"), sel);
+        }
+        ctx.ports(&p.key("ports"), &s.ports);
+        if let Some(k) = &s.strimzi_cluster {
+            ctx.dns_label(&p.key("strimzi_cluster"), k, "Strimzi cluster name", false);
+        }
+    }
+
+    let env = namespace::Env {
+        config,
+        clusters: &defined_clusters,
+        broken_clusters: &broken_clusters,
+        broken_services: ctx.pruned_names(&["services"]),
+        broken_namespaces: ctx.pruned_names(&["namespaces"]),
+    };
+    let namespaces = config
+        .namespaces
+        .iter()
+        .map(|(name, ns)| namespace::namespace(ctx, &env, name, ns))
+        .collect();
+
+    Platform {
+        name: config.platform.name.clone(),
+        source_name: source_name.to_string(),
+        common_labels,
+        clusters,
+        argocd,
+        rule_labels,
+        namespaces,
+    }
+}

@@ -1,0 +1,264 @@
+//! The JSON Schema of platform.toml (generated from `syntax::config`) and the mapping of its
+//! violations back to the exact TOML key or value, through the instance path.
+
+use std::sync::OnceLock;
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::paths::LocationSegment;
+use schemars::generate::SchemaSettings;
+use serde_json::Value;
+
+use crate::diag::{Diagnostic, codes, did_you_mean};
+use crate::syntax::config::Config;
+use crate::syntax::{Document, Path, Seg};
+
+/// The schema as `platc schema` prints it (pretty JSON, trailing newline).
+pub fn schema_text() -> String {
+    let mut text = serde_json::to_string_pretty(schema()).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The schema as JSON.
+pub fn schema() -> &'static Value {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let schema = SchemaSettings::draft2020_12()
+            .with(|s| s.inline_subschemas = true)
+            .into_generator()
+            .into_root_schema_for::<Config>();
+        let mut value = schema.to_value();
+        strip_null(&mut value);
+        if let Value::Object(map) = &mut value {
+            map.insert("$id".into(), "https://platc.dev/schemas/platform.schema.json".into());
+        }
+        value
+    })
+}
+
+/// Optional fields are simply absent in TOML (there is no null), so drop schemars' `null`
+/// branches; left in, every nested error collapses into "not valid under any of the schemas".
+fn strip_null(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::Array(types)) = map.get_mut("type") {
+                types.retain(|t| t != "null");
+                if types.len() == 1 {
+                    let only = types[0].clone();
+                    map.insert("type".into(), only);
+                }
+            }
+            if let Some(Value::Array(branches)) = map.get("anyOf") {
+                let rest: Vec<Value> =
+                    branches.iter().filter(|b| b.get("type") != Some(&Value::from("null"))).cloned().collect();
+                if rest.len() == 1 && branches.len() == 2 {
+                    map.remove("anyOf");
+                    if let Value::Object(inner) = rest[0].clone() {
+                        for (k, v) in inner {
+                            map.entry(k).or_insert(v);
+                        }
+                    }
+                }
+            }
+            if map.get("default") == Some(&Value::Null) {
+                map.remove("default");
+            }
+            if let Some(Value::Array(options)) = map.get_mut("enum") {
+                options.retain(|o| !o.is_null());
+            }
+            map.values_mut().for_each(strip_null);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_null),
+        _ => {}
+    }
+}
+
+fn validator() -> &'static jsonschema::Validator {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        jsonschema::options()
+            .build(schema())
+            .unwrap_or_else(|e| panic!("the generated schema does not compile: {e}"))
+    })
+}
+
+/// One schema violation: the diagnostic and the path of the value it is about.
+pub struct Violation {
+    /// The located diagnostic.
+    pub diagnostic: Diagnostic,
+    /// The offending value's path.
+    pub path: Path,
+}
+
+/// Every schema violation of the document, located.
+pub fn check(doc: &Document) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for error in validator().iter_errors(&doc.json) {
+        let path = Path(
+            error
+                .instance_path()
+                .iter()
+                .map(|s| match s {
+                    LocationSegment::Property(p) => Seg::Key(p.to_string()),
+                    LocationSegment::Index(i) => Seg::Index(i),
+                })
+                .collect(),
+        );
+        let schema_here = schema_at(error.schema_path().as_str());
+        for diagnostic in describe(doc, &path, error.kind(), schema_here, &error.to_string()) {
+            out.push(Violation { diagnostic, path: path.clone() });
+        }
+    }
+    out
+}
+
+/// The schema object that holds the failing keyword (the path minus its last segment).
+fn schema_at(pointer: &str) -> Option<&'static Value> {
+    let parent = pointer.rsplit_once('/').map_or("", |(p, _)| p);
+    schema().pointer(parent)
+}
+
+fn describe(
+    doc: &Document,
+    path: &Path,
+    kind: &ValidationErrorKind,
+    schema_here: Option<&Value>,
+    fallback: &str,
+) -> Vec<Diagnostic> {
+    let segs = path.segs();
+    let what = if segs.is_empty() { "the file".to_string() } else { format!("`{path}`") };
+    match kind {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let known: Vec<&str> = schema_here
+                .and_then(|s| s.get("properties"))
+                .and_then(Value::as_object)
+                .map(|p| p.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            unexpected
+                .iter()
+                .map(|key| {
+                    let key_path = path.key(key.as_str());
+                    let help = did_you_mean(key, known.iter().copied())
+                        .unwrap_or_else(|| format!("valid keys here: {}", known.join(", ")));
+                    let inside = if segs.is_empty() { "at the top level".into() } else { format!("in {what}") };
+                    Diagnostic::error(
+                        codes::UNKNOWN_KEY,
+                        doc.key_span(key_path.segs()),
+                        format!("unknown key `{key}` {inside}"),
+                    )
+                    .with_label("unknown key")
+                    .with_help(help)
+                })
+                .collect()
+        }
+        ValidationErrorKind::Type { kind } => {
+            let expected = match kind {
+                TypeKind::Single(t) => type_words(&t.to_string()),
+                TypeKind::Multiple(set) => {
+                    set.iter().map(|t| type_words(&t.to_string())).collect::<Vec<_>>().join(" or ")
+                }
+            };
+            let found = doc.type_name(segs).unwrap_or("something else");
+            let found = match found {
+                "integer" | "array" => format!("an {found}"),
+                other => format!("a {other}"),
+            };
+            vec![
+                Diagnostic::error(
+                    codes::WRONG_TYPE,
+                    doc.value_span(segs),
+                    format!("{what} must be {expected}, found {found}"),
+                )
+                .with_label(format!("expected {expected}")),
+            ]
+        }
+        ValidationErrorKind::Required { property } => {
+            let key = property.as_str().unwrap_or_default();
+            let (loc, _) = doc.locate(segs);
+            let span = loc.key.unwrap_or(loc.value);
+            let inside = if segs.is_empty() { "the file".into() } else { format!("`{path}`") };
+            let doc_line = schema_here
+                .and_then(|s| s.pointer(&format!("/properties/{key}/description")))
+                .and_then(Value::as_str)
+                .map(|d| format!(" ({})", d.trim_end_matches('.')))
+                .unwrap_or_default();
+            vec![
+                Diagnostic::error(codes::MISSING_KEY, span, format!("missing key `{key}` in {inside}"))
+                    .with_label(format!("`{key}` is required here"))
+                    .with_help(format!("add `{key} = ...`{doc_line}")),
+            ]
+        }
+        ValidationErrorKind::Enum { options } => {
+            let valid: Vec<String> = options
+                .as_array()
+                .map(|o| o.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect())
+                .unwrap_or_default();
+            let got = doc_value_text(doc, segs);
+            let mut help = format!("valid values: {}", valid.join(", "));
+            if let Some(hint) = did_you_mean(&got.to_lowercase(), valid.iter().map(String::as_str)) {
+                help = format!("{hint} ({help})");
+            }
+            vec![
+                Diagnostic::error(
+                    codes::INVALID_CHOICE,
+                    doc.value_span(segs),
+                    format!("invalid value `{got}` for {what}"),
+                )
+                .with_label("not one of the valid values")
+                .with_help(help),
+            ]
+        }
+        ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => {
+            vec![range(doc, segs, &what, format!("at least {limit}"))]
+        }
+        ValidationErrorKind::Maximum { limit } | ValidationErrorKind::ExclusiveMaximum { limit } => {
+            vec![range(doc, segs, &what, format!("at most {limit}"))]
+        }
+        ValidationErrorKind::MinItems { limit } => {
+            vec![range(doc, segs, &what, format!("a list of at least {limit} item{}", plural(*limit)))]
+        }
+        ValidationErrorKind::MaxItems { limit } => {
+            vec![range(doc, segs, &what, format!("a list of at most {limit} item{}", plural(*limit)))]
+        }
+        _ => vec![
+            Diagnostic::error(codes::WRONG_TYPE, doc.value_span(segs), format!("{what}: {fallback}"))
+                .with_label("invalid here"),
+        ],
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn range(doc: &Document, segs: &[Seg], what: &str, bound: String) -> Diagnostic {
+    Diagnostic::error(codes::OUT_OF_RANGE, doc.value_span(segs), format!("{what} must be {bound}"))
+        .with_label(format!("must be {bound}"))
+}
+
+fn doc_value_text(doc: &Document, segs: &[Seg]) -> String {
+    let mut v = &doc.json;
+    for s in segs {
+        let next = match s {
+            Seg::Key(k) => v.get(k.as_str()),
+            Seg::Index(i) => v.get(*i),
+        };
+        match next {
+            Some(n) => v = n,
+            None => return String::new(),
+        }
+    }
+    v.as_str().map_or_else(|| v.to_string(), str::to_string)
+}
+
+fn type_words(json_type: &str) -> String {
+    match json_type {
+        "string" => "a string".into(),
+        "integer" => "an integer".into(),
+        "number" => "a number".into(),
+        "boolean" => "a boolean (true or false)".into(),
+        "array" => "an array".into(),
+        "object" => "a table".into(),
+        other => other.into(),
+    }
+}
