@@ -27,9 +27,6 @@ pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Collections under a namespace whose entries are named items.
-const ITEMS: [&str; 5] = ["network_policies", "service_accounts", "roles", "role_bindings", "pipelines"];
-
 /// Validates a parsed document. `source_name` is the config's file name for the output header.
 pub fn validate(doc: &Document, source_name: &str) -> Outcome {
     let violations = schema::check(doc);
@@ -37,7 +34,7 @@ pub fn validate(doc: &Document, source_name: &str) -> Outcome {
     let mut pruned = BTreeSet::new();
     let mut whole_file_broken = false;
     for v in violations {
-        match unit(&v.path) {
+        match schema::removable_prefix(&v.path) {
             Some(u) => {
                 pruned.insert(u);
             }
@@ -73,23 +70,6 @@ fn finish(platform: Option<Platform>, mut diagnostics: Vec<Diagnostic>) -> Outco
     crate::diag::sort(&mut diagnostics);
     let failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
     Outcome { platform: if failed { None } else { platform }, diagnostics }
-}
-
-/// The named item a schema error belongs to, which semantic checks then skip.
-fn unit(path: &Path) -> Option<Path> {
-    let keys: Vec<&str> = path
-        .segs()
-        .iter()
-        .map_while(|s| match s {
-            Seg::Key(k) => Some(k.as_str()),
-            Seg::Index(_) => None,
-        })
-        .collect();
-    match keys.as_slice() {
-        ["namespaces", _, coll, _, ..] if ITEMS.contains(coll) => Some(Path(path.segs()[..4].to_vec())),
-        ["namespaces" | "services" | "clusters", _, ..] => Some(Path(path.segs()[..2].to_vec())),
-        _ => None,
-    }
 }
 
 fn remove(json: &mut Value, path: &Path) {

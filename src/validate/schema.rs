@@ -29,6 +29,7 @@ pub fn schema() -> &'static Value {
             .into_root_schema_for::<Config>();
         let mut value = schema.to_value();
         strip_null(&mut value);
+        enums(&mut value);
         if let Value::Object(map) = &mut value {
             map.insert("$id".into(), "https://platc.dev/schemas/platform.schema.json".into());
         }
@@ -73,6 +74,70 @@ fn strip_null(v: &mut Value) {
     }
 }
 
+/// schemars writes a documented unit enum as `oneOf` of `const`s; a plain `enum` gives
+/// editors a completion list and users one "valid values: ..." error instead of a `oneOf` one.
+fn enums(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            let consts: Option<Vec<Value>> = map.get("oneOf").and_then(Value::as_array).and_then(|branches| {
+                branches.iter().map(|b| b.get("const").cloned()).collect()
+            });
+            if let Some(consts) = consts {
+                let docs: Vec<String> = map["oneOf"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|b| Some(format!("`{}`: {}", b.get("const")?.as_str()?, b.get("description")?.as_str()?)))
+                    .collect();
+                map.remove("oneOf");
+                map.insert("type".into(), "string".into());
+                map.insert("enum".into(), Value::Array(consts));
+                if !docs.is_empty() && !map.contains_key("description") {
+                    map.insert("description".into(), docs.join("; ").into());
+                }
+            }
+            map.values_mut().for_each(enums);
+        }
+        Value::Array(items) => items.iter_mut().for_each(enums),
+        _ => {}
+    }
+}
+
+/// The deepest part of `path` (itself or an ancestor) that can be dropped from the document
+/// without making it invalid: an optional key or an entry of a named table. `None` when only
+/// the whole file would do. Array elements are never dropped (later indices would shift).
+pub fn removable_prefix(path: &Path) -> Option<Path> {
+    let mut node = schema();
+    let mut best = None;
+    for (depth, seg) in path.segs().iter().enumerate() {
+        match seg {
+            Seg::Key(k) => {
+                let (child, optional) = if let Some(c) = node.get("properties").and_then(|p| p.get(k.as_str())) {
+                    let required = node
+                        .get("required")
+                        .and_then(Value::as_array)
+                        .is_some_and(|r| r.iter().any(|x| x == k.as_str()));
+                    (c, !required)
+                } else if let Some(c) = node.get("additionalProperties").filter(|c| c.is_object()) {
+                    (c, true)
+                } else {
+                    // An unknown key: dropping it is always fine.
+                    return Some(Path(path.segs()[..=depth].to_vec()));
+                };
+                if optional {
+                    best = Some(Path(path.segs()[..=depth].to_vec()));
+                }
+                node = child;
+            }
+            Seg::Index(_) => match node.get("items") {
+                Some(items) => node = items,
+                None => break,
+            },
+        }
+    }
+    best
+}
+
 fn validator() -> &'static jsonschema::Validator {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {
@@ -105,8 +170,8 @@ pub fn check(doc: &Document) -> Vec<Violation> {
                 .collect(),
         );
         let schema_here = schema_at(error.schema_path().as_str());
-        for diagnostic in describe(doc, &path, error.kind(), schema_here, &error.to_string()) {
-            out.push(Violation { diagnostic, path: path.clone() });
+        for (path, diagnostic) in describe(doc, &path, error.kind(), schema_here, &error.to_string()) {
+            out.push(Violation { diagnostic, path });
         }
     }
     out
@@ -124,7 +189,7 @@ fn describe(
     kind: &ValidationErrorKind,
     schema_here: Option<&Value>,
     fallback: &str,
-) -> Vec<Diagnostic> {
+) -> Vec<(Path, Diagnostic)> {
     let segs = path.segs();
     let what = if segs.is_empty() { "the file".to_string() } else { format!("`{path}`") };
     match kind {
@@ -141,13 +206,13 @@ fn describe(
                     let help = did_you_mean(key, known.iter().copied())
                         .unwrap_or_else(|| format!("valid keys here: {}", known.join(", ")));
                     let inside = if segs.is_empty() { "at the top level".into() } else { format!("in {what}") };
-                    Diagnostic::error(
+                    (key_path.clone(), Diagnostic::error(
                         codes::UNKNOWN_KEY,
                         doc.key_span(key_path.segs()),
                         format!("unknown key `{key}` {inside}"),
                     )
                     .with_label("unknown key")
-                    .with_help(help)
+                    .with_help(help))
                 })
                 .collect()
         }
@@ -163,13 +228,13 @@ fn describe(
                 "integer" | "array" => format!("an {found}"),
                 other => format!("a {other}"),
             };
-            vec![
+            vec![(path.clone(),
                 Diagnostic::error(
                     codes::WRONG_TYPE,
                     doc.value_span(segs),
                     format!("{what} must be {expected}, found {found}"),
                 )
-                .with_label(format!("expected {expected}")),
+                .with_label(format!("expected {expected}"))),
             ]
         }
         ValidationErrorKind::Required { property } => {
@@ -182,10 +247,10 @@ fn describe(
                 .and_then(Value::as_str)
                 .map(|d| format!(" ({})", d.trim_end_matches('.')))
                 .unwrap_or_default();
-            vec![
+            vec![(path.clone(),
                 Diagnostic::error(codes::MISSING_KEY, span, format!("missing key `{key}` in {inside}"))
                     .with_label(format!("`{key}` is required here"))
-                    .with_help(format!("add `{key} = ...`{doc_line}")),
+                    .with_help(format!("add `{key} = ...`{doc_line}"))),
             ]
         }
         ValidationErrorKind::Enum { options } => {
@@ -198,31 +263,31 @@ fn describe(
             if let Some(hint) = did_you_mean(&got.to_lowercase(), valid.iter().map(String::as_str)) {
                 help = format!("{hint} ({help})");
             }
-            vec![
+            vec![(path.clone(),
                 Diagnostic::error(
                     codes::INVALID_CHOICE,
                     doc.value_span(segs),
                     format!("invalid value `{got}` for {what}"),
                 )
                 .with_label("not one of the valid values")
-                .with_help(help),
+                .with_help(help)),
             ]
         }
         ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => {
-            vec![range(doc, segs, &what, format!("at least {limit}"))]
+            vec![(path.clone(), range(doc, segs, &what, format!("at least {limit}")))]
         }
         ValidationErrorKind::Maximum { limit } | ValidationErrorKind::ExclusiveMaximum { limit } => {
-            vec![range(doc, segs, &what, format!("at most {limit}"))]
+            vec![(path.clone(), range(doc, segs, &what, format!("at most {limit}")))]
         }
         ValidationErrorKind::MinItems { limit } => {
-            vec![range(doc, segs, &what, format!("a list of at least {limit} item{}", plural(*limit)))]
+            vec![(path.clone(), range(doc, segs, &what, format!("a list of at least {limit} item{}", plural(*limit))))]
         }
         ValidationErrorKind::MaxItems { limit } => {
-            vec![range(doc, segs, &what, format!("a list of at most {limit} item{}", plural(*limit)))]
+            vec![(path.clone(), range(doc, segs, &what, format!("a list of at most {limit} item{}", plural(*limit))))]
         }
-        _ => vec![
+        _ => vec![(path.clone(),
             Diagnostic::error(codes::WRONG_TYPE, doc.value_span(segs), format!("{what}: {fallback}"))
-                .with_label("invalid here"),
+                .with_label("invalid here")),
         ],
     }
 }
