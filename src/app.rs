@@ -62,45 +62,77 @@ pub fn compile_file(path: &Path) -> Result<Compiled, Failed> {
     let text = match fs::read_config(path) {
         Ok(t) => t,
         Err(message) => {
-            return Err(Failed { diagnostics: vec![Diagnostic::error(codes::UNREADABLE, None, message)], sources });
+            return Err(Failed {
+                diagnostics: vec![Diagnostic::error(codes::UNREADABLE, None, message)],
+                sources,
+            });
         }
     };
-    let source_name = path.file_name().map_or_else(|| "platform.toml".into(), |n| n.to_string_lossy().into_owned());
+    let source_name = path.file_name().map_or_else(
+        || "platform.toml".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     compile_text(&path.display().to_string(), &source_name, text, sources)
 }
 
 /// Validates, compiles and renders config text. `shown` names the file in diagnostics,
 /// `source_name` in the generated-file header.
-pub fn compile_text(shown: &str, source_name: &str, text: String, mut sources: SourceMap) -> Result<Compiled, Failed> {
+pub fn compile_text(
+    shown: &str,
+    source_name: &str,
+    text: String,
+    mut sources: SourceMap,
+) -> Result<Compiled, Failed> {
     let file = sources.add(shown, text);
     let doc = match Document::parse(file, &sources.file(file).text) {
         Ok(d) => d,
-        Err(diagnostics) => return Err(Failed { diagnostics, sources }),
+        Err(diagnostics) => {
+            return Err(Failed {
+                diagnostics,
+                sources,
+            });
+        }
     };
     let outcome = validate::validate(&doc, source_name);
     let Some(platform) = outcome.platform else {
-        return Err(Failed { diagnostics: outcome.diagnostics, sources });
+        return Err(Failed {
+            diagnostics: outcome.diagnostics,
+            sources,
+        });
     };
     let objects = match compile::compile(&platform) {
         Ok(o) => o,
         Err(mut errors) => {
             errors.extend(outcome.diagnostics);
             diag::sort(&mut errors);
-            return Err(Failed { diagnostics: errors, sources });
+            return Err(Failed {
+                diagnostics: errors,
+                sources,
+            });
         }
     };
     let tree = render::render(&objects, &platform.source_name);
-    Ok(Compiled { tree, objects, diagnostics: outcome.diagnostics, sources })
+    Ok(Compiled {
+        tree,
+        objects,
+        diagnostics: outcome.diagnostics,
+        sources,
+    })
 }
 
 /// Runs one command.
 pub fn run(cli: &Cli, colors: Colors) -> Outcome {
     let common = &cli.common;
     match &cli.command {
-        Command::Build { deny_warnings } => build(&common.config, &common.out, *deny_warnings, colors),
+        Command::Build { deny_warnings } => {
+            build(&common.config, &common.out, *deny_warnings, colors)
+        }
         Command::Check { deny_warnings } => check(&common.config, *deny_warnings, colors),
         Command::Diff { format } => diff_cmd(&common.config, &common.out, *format, colors),
-        Command::Schema => Outcome { stdout: validate::schema::schema_text(), ..Outcome::default() },
+        Command::Schema => Outcome {
+            stdout: validate::schema::schema_text(),
+            ..Outcome::default()
+        },
         Command::Init => init(&common.config),
         Command::Explain { code } => explain(code.as_deref()),
     }
@@ -111,16 +143,30 @@ fn report(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
 }
 
 fn failed(f: &Failed, colors: Colors) -> Outcome {
-    Outcome { stderr: report(&f.diagnostics, &f.sources, colors.stderr), code: EXIT_ERROR, ..Outcome::default() }
+    Outcome {
+        stderr: report(&f.diagnostics, &f.sources, colors.stderr),
+        code: EXIT_ERROR,
+        ..Outcome::default()
+    }
 }
 
 /// Compiles and applies `--deny-warnings`; `Err` is the finished outcome of a failed run.
-fn compile_checked(config: &Path, deny_warnings: bool, colors: Colors) -> Result<(Compiled, String), Outcome> {
+fn compile_checked(
+    config: &Path,
+    deny_warnings: bool,
+    colors: Colors,
+) -> Result<(Compiled, String), Outcome> {
     let compiled = compile_file(config).map_err(|f| failed(&f, colors))?;
     let stderr = report(&compiled.diagnostics, &compiled.sources, colors.stderr);
-    if compiled.diagnostics.iter().any(|d| d.is_fatal(deny_warnings)) {
+    if compiled
+        .diagnostics
+        .iter()
+        .any(|d| d.is_fatal(deny_warnings))
+    {
         return Err(Outcome {
-            stderr: format!("{stderr}platc: warnings are denied (--deny-warnings); nothing written\n"),
+            stderr: format!(
+                "{stderr}platc: warnings are denied (--deny-warnings); nothing written\n"
+            ),
             code: EXIT_ERROR,
             ..Outcome::default()
         });
@@ -129,7 +175,11 @@ fn compile_checked(config: &Path, deny_warnings: bool, colors: Colors) -> Result
 }
 
 fn out_problems(problems: &[Diagnostic], colors: Colors) -> Outcome {
-    Outcome { stderr: report(problems, &SourceMap::default(), colors.stderr), code: EXIT_ERROR, ..Outcome::default() }
+    Outcome {
+        stderr: report(problems, &SourceMap::default(), colors.stderr),
+        code: EXIT_ERROR,
+        ..Outcome::default()
+    }
 }
 
 fn build(config: &Path, out: &Path, deny_warnings: bool, colors: Colors) -> Outcome {
@@ -161,10 +211,17 @@ fn build(config: &Path, out: &Path, deny_warnings: bool, colors: Colors) -> Outc
                 stats.removed,
                 out.display()
             ));
-            Outcome { stderr, ..Outcome::default() }
+            Outcome {
+                stderr,
+                ..Outcome::default()
+            }
         }
         Err(e) => {
-            let d = Diagnostic::error(codes::WRITE_FAILED, None, format!("writing {} failed: {e}", out.display()));
+            let d = Diagnostic::error(
+                codes::WRITE_FAILED,
+                None,
+                format!("writing {} failed: {e}", out.display()),
+            );
             out_problems(&[d], colors)
         }
     }
@@ -179,7 +236,10 @@ fn check(config: &Path, deny_warnings: bool, colors: Colors) -> Outcome {
                 compiled.objects.len(),
                 compiled.tree.len()
             ));
-            Outcome { stderr, ..Outcome::default() }
+            Outcome {
+                stderr,
+                ..Outcome::default()
+            }
         }
         Err(o) => o,
     }
@@ -197,7 +257,9 @@ fn diff_cmd(config: &Path, out: &Path, format: DiffFormat, colors: Colors) -> Ou
     let changes = diff::changes(&compiled.tree, &current);
     let prefix = out.display().to_string();
     let prefix = prefix.trim_end_matches('/');
-    let style = diff::Style { color: colors.stdout };
+    let style = diff::Style {
+        color: colors.stdout,
+    };
     let stdout = match format {
         DiffFormat::Unified => diff::unified(&changes, prefix, style),
         DiffFormat::Stat => diff::stat(&changes, prefix, style),
@@ -206,9 +268,18 @@ fn diff_cmd(config: &Path, out: &Path, format: DiffFormat, colors: Colors) -> Ou
     let summary = if changes.is_empty() {
         format!("platc: no drift: {} matches {}\n", prefix, config.display())
     } else {
-        format!("platc: {} file(s) in {} drift from {}; run `platc build`\n", changes.len(), prefix, config.display())
+        format!(
+            "platc: {} file(s) in {} drift from {}; run `platc build`\n",
+            changes.len(),
+            prefix,
+            config.display()
+        )
     };
-    Outcome { stdout, stderr: format!("{stderr}{summary}"), code }
+    Outcome {
+        stdout,
+        stderr: format!("{stderr}{summary}"),
+        code,
+    }
 }
 
 /// The starter config `platc init` writes: small, commented, and it builds.
@@ -226,7 +297,10 @@ fn init(config: &Path) -> Outcome {
         },
         Err(e) => {
             let message = if e.kind() == std::io::ErrorKind::AlreadyExists {
-                format!("{} already exists; platc init never overwrites a file", config.display())
+                format!(
+                    "{} already exists; platc init never overwrites a file",
+                    config.display()
+                )
             } else {
                 format!("cannot create {}: {e}", config.display())
             };
@@ -243,7 +317,10 @@ fn explain(code: Option<&str>) -> Outcome {
             for (c, name, _) in diag::CODES {
                 stdout.push_str(&format!("{c}  {name}\n"));
             }
-            Outcome { stdout, ..Outcome::default() }
+            Outcome {
+                stdout,
+                ..Outcome::default()
+            }
         }
         Some(code) => match diag::explain(code) {
             Some((c, name, text)) => {
@@ -252,7 +329,10 @@ fn explain(code: Option<&str>) -> Outcome {
                     "W" => "warning",
                     _ => "note",
                 };
-                Outcome { stdout: format!("{c} ({name}, {severity})\n\n{}\n", wrap(text, 80)), ..Outcome::default() }
+                Outcome {
+                    stdout: format!("{c} ({name}, {severity})\n\n{}\n", wrap(text, 80)),
+                    ..Outcome::default()
+                }
             }
             None => Outcome {
                 stderr: format!("platc: unknown code `{code}`; `platc explain` lists them all\n"),

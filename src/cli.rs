@@ -20,7 +20,13 @@ pub struct Cli {
 #[derive(Debug, Args, Clone)]
 pub struct Common {
     /// The platform config.
-    #[arg(short, long, global = true, default_value = "platform.toml", value_name = "PATH")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        default_value = "platform.toml",
+        value_name = "PATH"
+    )]
     pub config: PathBuf,
     /// The output folder.
     #[arg(short, long, global = true, default_value = "out", value_name = "DIR")]

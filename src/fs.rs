@@ -18,7 +18,9 @@ const TMP_SUFFIX: &str = ".platc-tmp";
 pub fn read_config(path: &Path) -> Result<String, String> {
     let shown = path.display();
     let meta = fs::metadata(path).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => format!("{shown}: no such file (run `platc init` to create one)"),
+        io::ErrorKind::NotFound => {
+            format!("{shown}: no such file (run `platc init` to create one)")
+        }
         io::ErrorKind::PermissionDenied => format!("{shown}: permission denied"),
         _ => format!("{shown}: cannot read: {e}"),
     })?;
@@ -31,13 +33,19 @@ pub fn read_config(path: &Path) -> Result<String, String> {
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
-        format!("{shown}: not UTF-8 text (invalid byte at offset {offset}); platform.toml must be UTF-8")
+        format!(
+            "{shown}: not UTF-8 text (invalid byte at offset {offset}); platform.toml must be UTF-8"
+        )
     })?;
     if text.contains('\0') {
-        return Err(format!("{shown}: contains NUL bytes; it looks like a binary file, not TOML"));
+        return Err(format!(
+            "{shown}: contains NUL bytes; it looks like a binary file, not TOML"
+        ));
     }
     if text.trim().is_empty() {
-        return Err(format!("{shown}: is empty; it needs at least `[platform] name = \"...\"` (see `platc init`)"));
+        return Err(format!(
+            "{shown}: is empty; it needs at least `[platform] name = \"...\"` (see `platc init`)"
+        ));
     }
     Ok(text)
 }
@@ -54,28 +62,47 @@ pub fn read_out(out: &Path) -> Result<Tree, Vec<Diagnostic>> {
     let meta = match fs::symlink_metadata(out) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(tree),
-        Err(e) => return Err(vec![unsafe_output(format!("{}: cannot read: {e}", out.display()))]),
+        Err(e) => {
+            return Err(vec![unsafe_output(format!(
+                "{}: cannot read: {e}",
+                out.display()
+            ))]);
+        }
     };
     if meta.file_type().is_symlink() {
         return Err(vec![
-            unsafe_output(format!("{} is a symlink; platc writes only into a real folder", out.display()))
-                .with_help("point `-o` at the real folder, or replace the link with a folder"),
+            unsafe_output(format!(
+                "{} is a symlink; platc writes only into a real folder",
+                out.display()
+            ))
+            .with_help("point `-o` at the real folder, or replace the link with a folder"),
         ]);
     }
     if !meta.is_dir() {
-        return Err(vec![unsafe_output(format!("{} exists and is not a folder", out.display()))]);
+        return Err(vec![unsafe_output(format!(
+            "{} exists and is not a folder",
+            out.display()
+        ))]);
     }
-    let root = fs::canonicalize(out).map_err(|e| vec![unsafe_output(format!("{}: {e}", out.display()))])?;
+    let root = fs::canonicalize(out)
+        .map_err(|e| vec![unsafe_output(format!("{}: {e}", out.display()))])?;
     let mut problems = Vec::new();
     walk(out, &root, "", &mut tree, &mut problems);
-    if problems.is_empty() { Ok(tree) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(tree)
+    } else {
+        Err(problems)
+    }
 }
 
 fn walk(dir: &Path, root: &Path, rel: &str, tree: &mut Tree, problems: &mut Vec<Diagnostic>) {
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            problems.push(unsafe_output(format!("{}: cannot read folder: {e}", dir.display())));
+            problems.push(unsafe_output(format!(
+                "{}: cannot read folder: {e}",
+                dir.display()
+            )));
             return;
         }
     };
@@ -84,15 +111,25 @@ fn walk(dir: &Path, root: &Path, rel: &str, tree: &mut Tree, problems: &mut Vec<
     for entry in names {
         let name = entry.file_name().to_string_lossy().into_owned();
         let path = entry.path();
-        let rel_path = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        let rel_path = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
         let Ok(ft) = entry.file_type() else { continue };
         if ft.is_symlink() {
-            let inside = fs::canonicalize(&path).map(|t| t.starts_with(root)).unwrap_or_else(|_| {
-                // Dangling: judge the link text itself.
-                fs::read_link(&path).map(|t| lexically_inside(&dir.join(t), root)).unwrap_or(false)
-            });
+            let inside = fs::canonicalize(&path)
+                .map(|t| t.starts_with(root))
+                .unwrap_or_else(|_| {
+                    // Dangling: judge the link text itself.
+                    fs::read_link(&path)
+                        .map(|t| lexically_inside(&dir.join(t), root))
+                        .unwrap_or(false)
+                });
             if !inside {
-                let target = fs::read_link(&path).map(|t| t.display().to_string()).unwrap_or_default();
+                let target = fs::read_link(&path)
+                    .map(|t| t.display().to_string())
+                    .unwrap_or_default();
                 problems.push(
                     unsafe_output(format!("{} is a symlink to `{target}`, outside the output folder", path.display()))
                         .with_help("platc never writes through a link out of the output folder; remove the link"),
@@ -141,10 +178,20 @@ pub struct OutLock {
 
 /// Creates `out/` if needed and takes its lock, waiting up to `wait` for another run.
 pub fn lock(out: &Path, wait: Duration) -> Result<OutLock, Diagnostic> {
-    fs::create_dir_all(out)
-        .map_err(|e| Diagnostic::error(codes::WRITE_FAILED, None, format!("cannot create {}: {e}", out.display())))?;
-    let file = File::open(out)
-        .map_err(|e| Diagnostic::error(codes::WRITE_FAILED, None, format!("cannot open {}: {e}", out.display())))?;
+    fs::create_dir_all(out).map_err(|e| {
+        Diagnostic::error(
+            codes::WRITE_FAILED,
+            None,
+            format!("cannot create {}: {e}", out.display()),
+        )
+    })?;
+    let file = File::open(out).map_err(|e| {
+        Diagnostic::error(
+            codes::WRITE_FAILED,
+            None,
+            format!("cannot open {}: {e}", out.display()),
+        )
+    })?;
     let start = Instant::now();
     loop {
         match file.try_lock() {
@@ -156,12 +203,20 @@ pub fn lock(out: &Path, wait: Duration) -> Result<OutLock, Diagnostic> {
                 return Err(Diagnostic::error(
                     codes::OUTPUT_LOCKED,
                     None,
-                    format!("another platc run is writing {} (waited {}s)", out.display(), wait.as_secs()),
+                    format!(
+                        "another platc run is writing {} (waited {}s)",
+                        out.display(),
+                        wait.as_secs()
+                    ),
                 )
                 .with_help("wait for it to finish, then run again"));
             }
             Err(std::fs::TryLockError::Error(e)) => {
-                return Err(Diagnostic::error(codes::WRITE_FAILED, None, format!("cannot lock {}: {e}", out.display())));
+                return Err(Diagnostic::error(
+                    codes::WRITE_FAILED,
+                    None,
+                    format!("cannot lock {}: {e}", out.display()),
+                ));
             }
         }
     }
@@ -228,7 +283,10 @@ fn join_checked(out: &Path, rel: &str) -> io::Result<PathBuf> {
     let mut path = out.to_path_buf();
     for part in rel.split('/') {
         if part.is_empty() || part == "." || part == ".." || part.contains('\\') {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("refusing to write outside the output folder: {rel}")));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("refusing to write outside the output folder: {rel}"),
+            ));
         }
         path.push(part);
     }
@@ -236,7 +294,10 @@ fn join_checked(out: &Path, rel: &str) -> io::Result<PathBuf> {
 }
 
 fn write_atomic(path: &Path, content: &[u8]) -> io::Result<()> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}{TMP_SUFFIX}"));
     let mut f = File::create(&tmp)?;
     f.write_all(content)?;
@@ -245,7 +306,9 @@ fn write_atomic(path: &Path, content: &[u8]) -> io::Result<()> {
 }
 
 fn remove_leftover_temporaries(dir: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.filter_map(Result::ok) {
         let Ok(ft) = entry.file_type() else { continue };
         if ft.is_dir() {
@@ -258,6 +321,9 @@ fn remove_leftover_temporaries(dir: &Path) {
 
 /// Writes a new file, refusing to overwrite an existing one (for `platc init`).
 pub fn create_new(path: &Path, content: &str) -> io::Result<()> {
-    let mut f = fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
     f.write_all(content.as_bytes())
 }

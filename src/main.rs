@@ -14,10 +14,17 @@ fn main() -> ExitCode {
         ColorChoice::Never => false,
         ColorChoice::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
-    let colors = Colors { stdout: wants(std::io::stdout().is_terminal()), stderr: wants(std::io::stderr().is_terminal()) };
+    let colors = Colors {
+        stdout: wants(std::io::stdout().is_terminal()),
+        stderr: wants(std::io::stderr().is_terminal()),
+    };
     let outcome = app::run(&cli, colors);
     // A closed pipe (`platc diff | head`) is not an error worth a panic.
-    let _ = std::io::stdout().lock().write_all(outcome.stdout.as_bytes());
-    let _ = std::io::stderr().lock().write_all(outcome.stderr.as_bytes());
+    let _ = std::io::stdout()
+        .lock()
+        .write_all(outcome.stdout.as_bytes());
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(outcome.stderr.as_bytes());
     ExitCode::from(outcome.code)
 }

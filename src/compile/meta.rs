@@ -40,9 +40,18 @@ pub fn labels(platform: &Platform, own: &Labels) -> BTreeMap<String, String> {
 }
 
 /// Metadata for an object named `name` in `namespace`.
-pub fn meta(platform: &Platform, name: &str, namespace: Option<&str>, wave: Wave, own_labels: &Labels) -> ObjectMeta {
+pub fn meta(
+    platform: &Platform,
+    name: &str,
+    namespace: Option<&str>,
+    wave: Wave,
+    own_labels: &Labels,
+) -> ObjectMeta {
     let mut annotations = BTreeMap::new();
-    annotations.insert("argocd.argoproj.io/sync-wave".to_string(), wave.annotation().to_string());
+    annotations.insert(
+        "argocd.argoproj.io/sync-wave".to_string(),
+        wave.annotation().to_string(),
+    );
     ObjectMeta {
         name: Some(name.to_string()),
         namespace: namespace.map(str::to_string),
@@ -54,7 +63,8 @@ pub fn meta(platform: &Platform, name: &str, namespace: Option<&str>, wave: Wave
 
 /// Marks an object whose deletion destroys data: Argo CD never prunes it.
 pub fn no_prune(meta: &mut ObjectMeta) {
-    meta.annotations
-        .get_or_insert_with(BTreeMap::new)
-        .insert("argocd.argoproj.io/sync-options".into(), "Prune=false".into());
+    meta.annotations.get_or_insert_with(BTreeMap::new).insert(
+        "argocd.argoproj.io/sync-options".into(),
+        "Prune=false".into(),
+    );
 }

@@ -58,7 +58,12 @@ pub struct Object {
 impl Object {
     /// Path under `out/`: `<folder>/<kind>-<name>.yaml`.
     pub fn path(&self) -> String {
-        format!("{}/{}-{}.yaml", self.folder, self.kind.to_ascii_lowercase(), self.name)
+        format!(
+            "{}/{}-{}.yaml",
+            self.folder,
+            self.kind.to_ascii_lowercase(),
+            self.name
+        )
     }
 }
 
@@ -81,11 +86,16 @@ pub fn compile(platform: &Platform) -> Result<Vec<Object>, Vec<Diagnostic>> {
                 Diagnostic::error(
                     codes::DUPLICATE_OBJECT,
                     obj.origin,
-                    format!("{} `{}` is generated twice in `{}`", obj.kind, obj.name, obj.folder),
+                    format!(
+                        "{} `{}` is generated twice in `{}`",
+                        obj.kind, obj.name, obj.folder
+                    ),
                 )
                 .with_label("generates it again")
                 .with_related(Some(first.origin), "first generated here")
-                .with_help("rename one of them; Kubernetes keeps one object per kind, namespace and name"),
+                .with_help(
+                    "rename one of them; Kubernetes keeps one object per kind, namespace and name",
+                ),
             );
             continue;
         }

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    LimitRange, LimitRangeItem, LimitRangeSpec, Namespace, ResourceQuota, ResourceQuotaSpec, ServiceAccount,
+    LimitRange, LimitRangeItem, LimitRangeSpec, Namespace, ResourceQuota, ResourceQuotaSpec,
+    ServiceAccount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
@@ -14,28 +15,54 @@ use crate::model::{self, Labels, Platform, ResourceList};
 
 /// Converts canonical quantities to the API type (`None` when empty).
 pub(super) fn quantities(list: &ResourceList) -> Option<BTreeMap<String, Quantity>> {
-    (!list.is_empty()).then(|| list.iter().map(|(k, v)| (k.clone(), Quantity(v.canonical()))).collect())
+    (!list.is_empty()).then(|| {
+        list.iter()
+            .map(|(k, v)| (k.clone(), Quantity(v.canonical())))
+            .collect()
+    })
 }
 
 pub(super) fn compile(p: &Platform, ns: &model::Namespace, cluster: &str, out: &mut Vec<Object>) {
     let folder = format!("{cluster}/{}", ns.name);
     let none = Labels::new();
     let mut push = |kind, name: &str, origin, manifest| {
-        out.push(Object { folder: folder.clone(), kind, name: name.to_string(), origin, manifest });
+        out.push(Object {
+            folder: folder.clone(),
+            kind,
+            name: name.to_string(),
+            origin,
+            manifest,
+        });
     };
 
     let mut ns_meta = meta(p, &ns.name, None, Wave::Namespace, &ns.labels);
     no_prune(&mut ns_meta);
-    push("Namespace", &ns.name, ns.span, Manifest::Namespace(Box::new(Namespace { metadata: ns_meta, ..Default::default() })));
+    push(
+        "Namespace",
+        &ns.name,
+        ns.span,
+        Manifest::Namespace(Box::new(Namespace {
+            metadata: ns_meta,
+            ..Default::default()
+        })),
+    );
 
     if let Some(hard) = &ns.quota {
         let name = format!("{}-quota", ns.name);
         let q = ResourceQuota {
             metadata: meta(p, &name, Some(&ns.name), Wave::Prerequisite, &none),
-            spec: Some(ResourceQuotaSpec { hard: quantities(hard), ..Default::default() }),
+            spec: Some(ResourceQuotaSpec {
+                hard: quantities(hard),
+                ..Default::default()
+            }),
             ..Default::default()
         };
-        push("ResourceQuota", &name, ns.span, Manifest::ResourceQuota(Box::new(q)));
+        push(
+            "ResourceQuota",
+            &name,
+            ns.span,
+            Manifest::ResourceQuota(Box::new(q)),
+        );
     }
     if let Some(l) = &ns.limits {
         let name = format!("{}-limits", ns.name);
@@ -51,15 +78,29 @@ pub(super) fn compile(p: &Platform, ns: &model::Namespace, cluster: &str, out: &
             metadata: meta(p, &name, Some(&ns.name), Wave::Prerequisite, &none),
             spec: Some(LimitRangeSpec { limits: vec![item] }),
         };
-        push("LimitRange", &name, ns.span, Manifest::LimitRange(Box::new(lr)));
+        push(
+            "LimitRange",
+            &name,
+            ns.span,
+            Manifest::LimitRange(Box::new(lr)),
+        );
     }
     for sa in &ns.service_accounts {
         let mut m = meta(p, &sa.name, Some(&ns.name), Wave::Prerequisite, &none);
         if let Some(a) = m.annotations.as_mut() {
             a.extend(sa.annotations.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
-        let obj = ServiceAccount { metadata: m, automount_service_account_token: sa.automount_token, ..Default::default() };
-        push("ServiceAccount", &sa.name, sa.span, Manifest::ServiceAccount(Box::new(obj)));
+        let obj = ServiceAccount {
+            metadata: m,
+            automount_service_account_token: sa.automount_token,
+            ..Default::default()
+        };
+        push(
+            "ServiceAccount",
+            &sa.name,
+            sa.span,
+            Manifest::ServiceAccount(Box::new(obj)),
+        );
     }
     drop(push);
     network::compile(p, ns, &folder, out);

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::networking::v1::{
-    IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
-    NetworkPolicySpec,
+    IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
+    NetworkPolicyPort, NetworkPolicySpec,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -16,23 +16,44 @@ use crate::model::{self, Direction, Labels, Peer, Platform, TrafficRule};
 const NAMESPACE_LABEL: &str = "kubernetes.io/metadata.name";
 
 fn selector(labels: &Labels) -> LabelSelector {
-    LabelSelector { match_labels: (!labels.is_empty()).then(|| labels.clone()), ..Default::default() }
+    LabelSelector {
+        match_labels: (!labels.is_empty()).then(|| labels.clone()),
+        ..Default::default()
+    }
 }
 
 fn namespace_selector(ns: &str) -> LabelSelector {
-    selector(&BTreeMap::from([(NAMESPACE_LABEL.to_string(), ns.to_string())]))
+    selector(&BTreeMap::from([(
+        NAMESPACE_LABEL.to_string(),
+        ns.to_string(),
+    )]))
 }
 
 fn peer(p: &Peer) -> NetworkPolicyPeer {
     match p {
-        Peer::OwnNamespace => NetworkPolicyPeer { pod_selector: Some(LabelSelector::default()), ..Default::default() },
-        Peer::Namespace(ns) => NetworkPolicyPeer { namespace_selector: Some(namespace_selector(ns)), ..Default::default() },
-        Peer::Pods { namespace, selector: sel } => NetworkPolicyPeer {
+        Peer::OwnNamespace => NetworkPolicyPeer {
+            pod_selector: Some(LabelSelector::default()),
+            ..Default::default()
+        },
+        Peer::Namespace(ns) => NetworkPolicyPeer {
+            namespace_selector: Some(namespace_selector(ns)),
+            ..Default::default()
+        },
+        Peer::Pods {
+            namespace,
+            selector: sel,
+        } => NetworkPolicyPeer {
             namespace_selector: Some(namespace_selector(namespace)),
             pod_selector: sel.as_ref().map(selector),
             ..Default::default()
         },
-        Peer::Cidr(cidr) => NetworkPolicyPeer { ip_block: Some(IPBlock { cidr: cidr.clone(), except: None }), ..Default::default() },
+        Peer::Cidr(cidr) => NetworkPolicyPeer {
+            ip_block: Some(IPBlock {
+                cidr: cidr.clone(),
+                except: None,
+            }),
+            ..Default::default()
+        },
     }
 }
 
@@ -50,15 +71,24 @@ fn ports(protocol: &str, ports: &[u16]) -> Option<Vec<NetworkPolicyPort>> {
 }
 
 fn egress(r: &TrafficRule) -> NetworkPolicyEgressRule {
-    NetworkPolicyEgressRule { to: Some(vec![peer(&r.peer)]), ports: ports("TCP", &r.ports) }
+    NetworkPolicyEgressRule {
+        to: Some(vec![peer(&r.peer)]),
+        ports: ports("TCP", &r.ports),
+    }
 }
 
 fn ingress(r: &TrafficRule) -> NetworkPolicyIngressRule {
-    NetworkPolicyIngressRule { from: Some(vec![peer(&r.peer)]), ports: ports("TCP", &r.ports) }
+    NetworkPolicyIngressRule {
+        from: Some(vec![peer(&r.peer)]),
+        ports: ports("TCP", &r.ports),
+    }
 }
 
 fn policy(p: &Platform, ns: &str, name: &str, spec: NetworkPolicySpec) -> NetworkPolicy {
-    NetworkPolicy { metadata: meta(p, name, Some(ns), Wave::Prerequisite, &Labels::new()), spec: Some(spec) }
+    NetworkPolicy {
+        metadata: meta(p, name, Some(ns), Wave::Prerequisite, &Labels::new()),
+        spec: Some(spec),
+    }
 }
 
 pub(super) fn compile(p: &Platform, ns: &model::Namespace, folder: &str, out: &mut Vec<Object>) {
@@ -80,13 +110,24 @@ pub(super) fn compile(p: &Platform, ns: &model::Namespace, folder: &str, out: &m
                 Direction::Egress => "Egress".to_string(),
             })
             .collect();
-        let spec = NetworkPolicySpec { pod_selector: Some(LabelSelector::default()), policy_types: Some(types), ..Default::default() };
-        push("default-deny", ns.span, policy(p, &ns.name, "default-deny", spec));
+        let spec = NetworkPolicySpec {
+            pod_selector: Some(LabelSelector::default()),
+            policy_types: Some(types),
+            ..Default::default()
+        };
+        push(
+            "default-deny",
+            ns.span,
+            policy(p, &ns.name, "default-deny", spec),
+        );
     }
     if ns.allow_dns && ns.default_deny.contains(&Direction::Egress) {
         let dns_peer = NetworkPolicyPeer {
             namespace_selector: Some(namespace_selector("kube-system")),
-            pod_selector: Some(selector(&BTreeMap::from([("k8s-app".to_string(), "kube-dns".to_string())]))),
+            pod_selector: Some(selector(&BTreeMap::from([(
+                "k8s-app".to_string(),
+                "kube-dns".to_string(),
+            )]))),
             ..Default::default()
         };
         let mut dns_ports = ports("UDP", &[53]).unwrap_or_default();
@@ -94,7 +135,10 @@ pub(super) fn compile(p: &Platform, ns: &model::Namespace, folder: &str, out: &m
         let spec = NetworkPolicySpec {
             pod_selector: Some(LabelSelector::default()),
             policy_types: Some(vec!["Egress".into()]),
-            egress: Some(vec![NetworkPolicyEgressRule { to: Some(vec![dns_peer]), ports: Some(dns_ports) }]),
+            egress: Some(vec![NetworkPolicyEgressRule {
+                to: Some(vec![dns_peer]),
+                ports: Some(dns_ports),
+            }]),
             ..Default::default()
         };
         push("allow-dns", ns.span, policy(p, &ns.name, "allow-dns", spec));
@@ -110,8 +154,14 @@ pub(super) fn compile(p: &Platform, ns: &model::Namespace, folder: &str, out: &m
         let spec = NetworkPolicySpec {
             pod_selector: Some(np.pods.as_ref().map(selector).unwrap_or_default()),
             policy_types: Some(types),
-            ingress: np.ingress.as_ref().map(|rules| rules.iter().map(ingress).collect()),
-            egress: np.egress.as_ref().map(|rules| rules.iter().map(egress).collect()),
+            ingress: np
+                .ingress
+                .as_ref()
+                .map(|rules| rules.iter().map(ingress).collect()),
+            egress: np
+                .egress
+                .as_ref()
+                .map(|rules| rules.iter().map(egress).collect()),
         };
         push(&np.name, np.span, policy(p, &ns.name, &np.name, spec));
     }

@@ -22,7 +22,10 @@ pub(super) fn compile(p: &Platform, ns: &model::Namespace, folder: &str, out: &m
                 non_resource_urls: None,
             })
             .collect();
-        let role = Role { metadata: meta(p, &r.name, Some(&ns.name), Wave::Prerequisite, &none), rules: Some(rules) };
+        let role = Role {
+            metadata: meta(p, &r.name, Some(&ns.name), Wave::Prerequisite, &none),
+            rules: Some(rules),
+        };
         out.push(Object {
             folder: folder.to_string(),
             kind: "Role",
@@ -44,7 +47,11 @@ pub(super) fn compile(p: &Platform, ns: &model::Namespace, folder: &str, out: &m
             .collect();
         let binding = RoleBinding {
             metadata: meta(p, &b.name, Some(&ns.name), Wave::Prerequisite, &none),
-            role_ref: RoleRef { api_group: RBAC_GROUP.into(), kind: b.role_kind.into(), name: b.role_name.clone() },
+            role_ref: RoleRef {
+                api_group: RBAC_GROUP.into(),
+                kind: b.role_kind.into(),
+                name: b.role_name.clone(),
+            },
             subjects: Some(subjects),
         };
         out.push(Object {

@@ -156,7 +156,10 @@ codes! {
 
 /// The explanation of a code (case-insensitive), as printed by `platc explain`.
 pub fn explain(code: &str) -> Option<(Code, &'static str, &'static str)> {
-    CODES.iter().copied().find(|(c, _, _)| c.0.eq_ignore_ascii_case(code))
+    CODES
+        .iter()
+        .copied()
+        .find(|(c, _, _)| c.0.eq_ignore_ascii_case(code))
 }
 
 #[cfg(test)]

@@ -123,7 +123,10 @@ pub fn sort(diags: &mut Vec<Diagnostic>) {
 }
 
 /// "did you mean `x`?" for the candidate closest to `got`, when one is close enough.
-pub fn did_you_mean<'a>(got: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    got: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(got, c), c))

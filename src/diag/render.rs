@@ -11,7 +11,11 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         Severity::Warning => Level::WARNING,
         Severity::Note => Level::NOTE,
     };
-    let mut title = Group::with_title(level.primary_title(diag.message.as_str()).id(diag.code.as_str()));
+    let mut title = Group::with_title(
+        level
+            .primary_title(diag.message.as_str())
+            .id(diag.code.as_str()),
+    );
     // Spans grouped per file, the primary one first, so related places in other files show too.
     if let Some(span) = diag.span {
         let file = sources.file(span.file);
@@ -23,7 +27,8 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
             .annotation(AnnotationKind::Primary.span(start..end).label(label));
         for (rel, rel_label) in diag.related.iter().filter(|(s, _)| s.file == span.file) {
             let (s, e) = clamp(&file.text, rel.start, rel.end);
-            snippet = snippet.annotation(AnnotationKind::Context.span(s..e).label(rel_label.as_str()));
+            snippet =
+                snippet.annotation(AnnotationKind::Context.span(s..e).label(rel_label.as_str()));
         }
         title = title.element(snippet);
         for (rel, rel_label) in diag.related.iter().filter(|(s, _)| s.file != span.file) {
@@ -41,7 +46,11 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         title = title.element(Level::HELP.message(help.as_str()));
     }
     let report: [Group<'_>; 1] = [title];
-    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     renderer.render(&report)
 }
 
@@ -53,8 +62,14 @@ pub fn render_all(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> Str
         out.push_str(&render(d, sources, color));
         out.push_str("\n\n");
     }
-    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
-    let warnings = diags.iter().filter(|d| d.severity == Severity::Warning).count();
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
     if errors + warnings > 0 {
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         let mut parts = Vec::new();

@@ -20,7 +20,11 @@ pub struct Span {
 impl Span {
     /// The span of `range` in `file`.
     pub fn new(file: FileId, range: Range<usize>) -> Self {
-        Self { file, start: range.start, end: range.end }
+        Self {
+            file,
+            start: range.start,
+            end: range.end,
+        }
     }
 }
 
@@ -42,7 +46,10 @@ pub struct SourceMap {
 impl SourceMap {
     /// Registers a file and returns its id.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
-        self.files.push(SourceFile { name: name.into(), text: text.into() });
+        self.files.push(SourceFile {
+            name: name.into(),
+            text: text.into(),
+        });
         FileId(u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX))
     }
 

@@ -35,14 +35,29 @@ pub fn changes<'a>(desired: &'a Tree, current: &'a Tree) -> Vec<Change<'a>> {
     let mut out = Vec::new();
     for (path, new) in desired {
         match current.get(path) {
-            None => out.push(Change { path, status: Status::Added, old: "", new: text(new) }),
-            Some(old) if old != new => out.push(Change { path, status: Status::Changed, old: text(old), new: text(new) }),
+            None => out.push(Change {
+                path,
+                status: Status::Added,
+                old: "",
+                new: text(new),
+            }),
+            Some(old) if old != new => out.push(Change {
+                path,
+                status: Status::Changed,
+                old: text(old),
+                new: text(new),
+            }),
             Some(_) => {}
         }
     }
     for (path, old) in current {
         if !desired.contains_key(path) {
-            out.push(Change { path, status: Status::Removed, old: text(old), new: "" });
+            out.push(Change {
+                path,
+                status: Status::Removed,
+                old: text(old),
+                new: "",
+            });
         }
     }
     out.sort_by(|a, b| a.path.cmp(b.path));
@@ -58,7 +73,11 @@ pub struct Style {
 
 impl Style {
     fn paint(self, code: &str, line: &str) -> String {
-        if self.color { format!("\x1b[{code}m{line}\x1b[0m") } else { line.to_string() }
+        if self.color {
+            format!("\x1b[{code}m{line}\x1b[0m")
+        } else {
+            line.to_string()
+        }
     }
 }
 
@@ -74,7 +93,11 @@ pub fn unified(changes: &[Change<'_>], prefix: &str, style: Style) -> String {
             Status::Changed => (format!("a/{path}"), format!("b/{path}")),
         };
         let diff = TextDiff::from_lines(c.old, c.new);
-        let text = diff.unified_diff().context_radius(3).header(&old_name, &new_name).to_string();
+        let text = diff
+            .unified_diff()
+            .context_radius(3)
+            .header(&old_name, &new_name)
+            .to_string();
         for line in text.lines() {
             let painted = if line.starts_with("+++") || line.starts_with("---") {
                 style.paint("1", line)
@@ -128,14 +151,27 @@ pub fn stat(changes: &[Change<'_>], prefix: &str, style: Style) -> String {
     for (path, a, r, status) in &rows {
         total_a += a;
         total_r += r;
-        let scale = |n: usize| if max_lines > 50 { (n * 50).div_ceil(max_lines) } else { n };
-        let bar = format!("{}{}", style.paint("32", &"+".repeat(scale(*a))), style.paint("31", &"-".repeat(scale(*r))));
+        let scale = |n: usize| {
+            if max_lines > 50 {
+                (n * 50).div_ceil(max_lines)
+            } else {
+                n
+            }
+        };
+        let bar = format!(
+            "{}{}",
+            style.paint("32", &"+".repeat(scale(*a))),
+            style.paint("31", &"-".repeat(scale(*r)))
+        );
         let tag = match status {
             Status::Added => " (new)",
             Status::Removed => " (gone)",
             Status::Changed => "",
         };
-        out.push_str(&format!(" {path:<width$} | {:>num_width$} {bar}{tag}\n", a + r));
+        out.push_str(&format!(
+            " {path:<width$} | {:>num_width$} {bar}{tag}\n",
+            a + r
+        ));
     }
     let files = rows.len();
     out.push_str(&format!(
@@ -152,21 +188,38 @@ mod tests {
     use super::*;
 
     fn tree(items: &[(&str, &str)]) -> Tree {
-        items.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect()
+        items
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+            .collect()
     }
 
     #[test]
     fn classifies_added_removed_changed() {
         let desired = tree(&[("a.yaml", "x\n"), ("b.yaml", "y\n"), ("c.yaml", "same\n")]);
-        let current = tree(&[("b.yaml", "old\n"), ("c.yaml", "same\n"), ("d.yaml", "gone\n")]);
+        let current = tree(&[
+            ("b.yaml", "old\n"),
+            ("c.yaml", "same\n"),
+            ("d.yaml", "gone\n"),
+        ]);
         let c = changes(&desired, &current);
         let got: Vec<_> = c.iter().map(|c| (c.path, c.status)).collect();
-        assert_eq!(got, vec![("a.yaml", Status::Added), ("b.yaml", Status::Changed), ("d.yaml", Status::Removed)]);
+        assert_eq!(
+            got,
+            vec![
+                ("a.yaml", Status::Added),
+                ("b.yaml", Status::Changed),
+                ("d.yaml", Status::Removed)
+            ]
+        );
         let u = unified(&c, "out", Style { color: false });
         assert!(u.contains("--- a/out/b.yaml\n+++ b/out/b.yaml\n"), "{u}");
         assert!(u.contains("-old\n+y\n"), "{u}");
         assert!(u.contains("--- /dev/null\n+++ b/out/a.yaml"), "{u}");
         let s = stat(&c, "out", Style { color: false });
-        assert!(s.ends_with(" 3 files changed, 2 insertions(+), 2 deletions(-)\n"), "{s}");
+        assert!(
+            s.ends_with(" 3 files changed, 2 insertions(+), 2 deletions(-)\n"),
+            "{s}"
+        );
     }
 }

@@ -3,7 +3,9 @@
 /// Seconds in `text`, or why it is not a duration.
 pub fn parse_seconds(text: &str) -> Result<u64, String> {
     let hint = "expected a whole number and a unit: s, m, h or d (e.g. `30s`, `10m`, `26h`, `7d`)";
-    let Some(unit) = text.chars().last() else { return Err(hint.into()) };
+    let Some(unit) = text.chars().last() else {
+        return Err(hint.into());
+    };
     let factor = match unit {
         's' => 1,
         'm' => 60,
@@ -34,7 +36,18 @@ mod tests {
         assert_eq!(parse_seconds("10m"), Ok(600));
         assert_eq!(parse_seconds("26h"), Ok(93_600));
         assert_eq!(parse_seconds("7d"), Ok(604_800));
-        for bad in ["", "7", "d", "1.5h", "-1h", "1w", "0s", "1h30m", " 1h", "99999999999999999999d"] {
+        for bad in [
+            "",
+            "7",
+            "d",
+            "1.5h",
+            "-1h",
+            "1w",
+            "0s",
+            "1h30m",
+            " 1h",
+            "99999999999999999999d",
+        ] {
             assert!(parse_seconds(bad).is_err(), "{bad:?}");
         }
     }

@@ -8,7 +8,10 @@ pub fn dns_label_problem(s: &str) -> Option<String> {
     if s.len() > 63 {
         return Some(format!("is {} characters long; the limit is 63", s.len()));
     }
-    if let Some(c) = s.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
         return Some(format!(
             "contains `{c}`; only lower-case letters, digits and `-` are allowed"
         ));
@@ -24,10 +27,21 @@ pub fn suggest_dns_label(s: &str) -> String {
     let mapped: String = s
         .chars()
         .map(|c| c.to_ascii_lowercase())
-        .map(|c| if c.is_ascii_lowercase() || c.is_ascii_digit() { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let trimmed = mapped.trim_matches('-');
-    trimmed.chars().take(63).collect::<String>().trim_end_matches('-').to_string()
+    trimmed
+        .chars()
+        .take(63)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_string()
 }
 
 /// Whether `s` is a DNS-1123 subdomain (dot-separated labels, at most 253 characters).
@@ -41,7 +55,8 @@ fn is_label_name(s: &str) -> bool {
         && b.len() <= 63
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }
 
 /// Why `s` is not a label/annotation key (`[prefix/]name`), or `None`.
@@ -53,7 +68,9 @@ pub fn label_key_problem(s: &str) -> Option<String> {
     if let Some(p) = prefix
         && !is_dns_subdomain(p)
     {
-        return Some(format!("prefix `{p}` is not a DNS subdomain (lower-case, dots, at most 253)"));
+        return Some(format!(
+            "prefix `{p}` is not a DNS subdomain (lower-case, dots, at most 253)"
+        ));
     }
     if !is_label_name(name) {
         return Some(format!(

@@ -23,7 +23,14 @@ pub struct Quantity {
 }
 
 const NANO: i128 = 1_000_000_000;
-const BINARY: [(&str, u32); 6] = [("Ki", 1), ("Mi", 2), ("Gi", 3), ("Ti", 4), ("Pi", 5), ("Ei", 6)];
+const BINARY: [(&str, u32); 6] = [
+    ("Ki", 1),
+    ("Mi", 2),
+    ("Gi", 3),
+    ("Ti", 4),
+    ("Pi", 5),
+    ("Ei", 6),
+];
 const DECIMAL: [(&str, i32); 10] = [
     ("n", -9),
     ("u", -6),
@@ -61,10 +68,16 @@ impl Quantity {
         if digits.len() > 27 {
             return Err("too many digits".into());
         }
-        let mantissa: i128 = if digits.is_empty() { 0 } else { digits.parse().map_err(|_| "not a number")? };
+        let mantissa: i128 = if digits.is_empty() {
+            0
+        } else {
+            digits.parse().map_err(|_| "not a number")?
+        };
         let frac_len = i32::try_from(frac_part.len()).map_err(|_| "too many digits")?;
 
-        let (format, pow10, pow1024) = if let Some((_, k)) = BINARY.iter().find(|(s, _)| *s == suffix) {
+        let (format, pow10, pow1024) = if let Some((_, k)) =
+            BINARY.iter().find(|(s, _)| *s == suffix)
+        {
             (Format::BinarySi, 0, *k)
         } else if let Some((_, e)) = DECIMAL.iter().find(|(s, _)| *s == suffix) {
             (Format::DecimalSi, *e, 0)
@@ -81,7 +94,9 @@ impl Quantity {
             ));
         };
         // value = mantissa * 10^(pow10 - frac_len) * 1024^pow1024, in nanos: * 10^9.
-        let mut num = mantissa.checked_mul(1024_i128.pow(pow1024)).ok_or("too large")?;
+        let mut num = mantissa
+            .checked_mul(1024_i128.pow(pow1024))
+            .ok_or("too large")?;
         let mut exp = pow10 - frac_len + 9;
         let mut den: i128 = 1;
         while exp > 0 {
@@ -109,7 +124,11 @@ impl Quantity {
                 value /= 1024;
                 k += 1;
             }
-            return if k == 0 { value.to_string() } else { format!("{value}{}", BINARY[k - 1].0) };
+            return if k == 0 {
+                value.to_string()
+            } else {
+                format!("{value}{}", BINARY[k - 1].0)
+            };
         }
         if self.nanos == 0 {
             return "0".into();
@@ -124,7 +143,11 @@ impl Quantity {
             e -= 1;
         }
         if self.format == Format::DecimalExponent {
-            return if e == 0 { m.to_string() } else { format!("{m}e{e}") };
+            return if e == 0 {
+                m.to_string()
+            } else {
+                format!("{m}e{e}")
+            };
         }
         while e > 18 {
             m *= 1000;
@@ -141,7 +164,10 @@ impl Quantity {
 
     /// This quantity times `n`.
     pub fn times(&self, n: u32) -> Self {
-        Self { nanos: self.nanos.saturating_mul(i128::from(n)), format: self.format }
+        Self {
+            nanos: self.nanos.saturating_mul(i128::from(n)),
+            format: self.format,
+        }
     }
 }
 
@@ -162,7 +188,9 @@ mod tests {
     use super::Quantity;
 
     fn canon(s: &str) -> String {
-        Quantity::parse(s).unwrap_or_else(|e| panic!("{s}: {e}")).canonical()
+        Quantity::parse(s)
+            .unwrap_or_else(|e| panic!("{s}: {e}"))
+            .canonical()
     }
 
     #[test]
@@ -202,7 +230,9 @@ mod tests {
 
     #[test]
     fn rejects_what_the_api_server_rejects() {
-        for bad in ["", "500mm", "400GB", "1.5 Gi", "-1", "abc", "1e", "Mi", ".", "1..5", "1e99", "1KI"] {
+        for bad in [
+            "", "500mm", "400GB", "1.5 Gi", "-1", "abc", "1e", "Mi", ".", "1..5", "1e99", "1KI",
+        ] {
             assert!(Quantity::parse(bad).is_err(), "{bad:?} accepted");
         }
     }
@@ -212,6 +242,9 @@ mod tests {
         let a = Quantity::parse("1Gi").unwrap();
         let b = Quantity::parse("1000Mi").unwrap();
         assert!(a > b);
-        assert_eq!(Quantity::parse("1").unwrap().nanos(), Quantity::parse("1000m").unwrap().nanos());
+        assert_eq!(
+            Quantity::parse("1").unwrap().nanos(),
+            Quantity::parse("1000m").unwrap().nanos()
+        );
     }
 }

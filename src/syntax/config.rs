@@ -13,7 +13,10 @@ pub type StringMap = BTreeMap<String, String>;
 /// platform.toml.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(title = "platform.toml", description = "platc platform definition (v1)")]
+#[schemars(
+    title = "platform.toml",
+    description = "platc platform definition (v1)"
+)]
 pub struct Config {
     /// The platform itself.
     pub platform: PlatformTable,

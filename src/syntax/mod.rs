@@ -67,7 +67,12 @@ impl Document {
         }
         let span = root.span();
         let (json, children) = table(root.get_ref());
-        let root = Node { key: None, value: span, type_name: "table", children };
+        let root = Node {
+            key: None,
+            value: span,
+            type_name: "table",
+            children,
+        };
         Ok(Self { file, json, root })
     }
 
@@ -130,7 +135,12 @@ fn table(t: &DeTable<'_>) -> (Value, Children) {
 }
 
 fn value(v: &Spanned<DeValue<'_>>) -> (Value, Node) {
-    let leaf = |type_name| Node { key: None, value: v.span(), type_name, children: Children::Leaf };
+    let leaf = |type_name| Node {
+        key: None,
+        value: v.span(),
+        type_name,
+        children: Children::Leaf,
+    };
     match v.get_ref() {
         DeValue::String(s) => (Value::String(s.to_string()), leaf("string")),
         DeValue::Integer(i) => {
@@ -144,7 +154,9 @@ fn value(v: &Spanned<DeValue<'_>>) -> (Value, Node) {
         }
         DeValue::Float(f) => {
             let n = f.as_str().replace('_', "").parse::<f64>().ok();
-            let json = n.and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number);
+            let json = n
+                .and_then(serde_json::Number::from_f64)
+                .map_or(Value::Null, Value::Number);
             (json, leaf("float"))
         }
         DeValue::Boolean(b) => (Value::Bool(*b), leaf("boolean")),

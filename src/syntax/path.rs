@@ -52,8 +52,13 @@ impl fmt::Display for Path {
                         f.write_str(".")?;
                     }
                     let bare = !k.is_empty()
-                        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-                    if bare { f.write_str(k)? } else { write!(f, "\"{k}\"")? }
+                        && k.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                    if bare {
+                        f.write_str(k)?
+                    } else {
+                        write!(f, "\"{k}\"")?
+                    }
                 }
                 Seg::Index(n) => write!(f, "[{n}]")?,
             }

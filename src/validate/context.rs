@@ -4,7 +4,9 @@
 use std::collections::BTreeSet;
 
 use crate::diag::{Diagnostic, Span, codes, did_you_mean};
-use crate::model::names::{dns_label_problem, label_key_problem, label_value_problem, suggest_dns_label};
+use crate::model::names::{
+    dns_label_problem, label_key_problem, label_value_problem, suggest_dns_label,
+};
 use crate::model::{Quantity, ResourceList};
 use crate::syntax::config::Resources;
 use crate::syntax::{Document, Path, Seg};
@@ -17,7 +19,11 @@ pub(crate) struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub fn new(doc: &'a Document, pruned: BTreeSet<Path>) -> Self {
-        Self { doc, diags: Vec::new(), pruned }
+        Self {
+            doc,
+            diags: Vec::new(),
+            pruned,
+        }
     }
 
     pub fn push(&mut self, d: Diagnostic) {
@@ -45,7 +51,10 @@ impl<'a> Ctx<'a> {
             .iter()
             .filter(|p| {
                 p.segs().len() == prefix.len() + 1
-                    && p.segs().iter().zip(prefix).all(|(s, k)| matches!(s, Seg::Key(x) if x == k))
+                    && p.segs()
+                        .iter()
+                        .zip(prefix)
+                        .all(|(s, k)| matches!(s, Seg::Key(x) if x == k))
             })
             .filter_map(|p| match p.segs().last() {
                 Some(Seg::Key(k)) => Some(k.clone()),
@@ -56,18 +65,31 @@ impl<'a> Ctx<'a> {
 
     /// Checks a DNS-1123 label. `is_key`: the name is the table key at `path` (else its value).
     pub fn dns_label(&mut self, path: &Path, name: &str, what: &str, is_key: bool) -> bool {
-        let Some(problem) = dns_label_problem(name) else { return true };
-        let span = if is_key { self.key(path) } else { self.val(path) };
+        let Some(problem) = dns_label_problem(name) else {
+            return true;
+        };
+        let span = if is_key {
+            self.key(path)
+        } else {
+            self.val(path)
+        };
         let suggestion = suggest_dns_label(name);
-        let help = if !suggestion.is_empty() && dns_label_problem(&suggestion).is_none() && suggestion != name {
+        let help = if !suggestion.is_empty()
+            && dns_label_problem(&suggestion).is_none()
+            && suggestion != name
+        {
             format!("use a DNS-1123 label such as `{suggestion}`")
         } else {
             "use a DNS-1123 label: at most 63 of `a-z`, `0-9` and `-`, starting and ending with a letter or digit".into()
         };
         self.push(
-            Diagnostic::error(codes::INVALID_NAME, span, format!("invalid {what} `{name}`: {problem}"))
-                .with_label("not a DNS-1123 label")
-                .with_help(help),
+            Diagnostic::error(
+                codes::INVALID_NAME,
+                span,
+                format!("invalid {what} `{name}`: {problem}"),
+            )
+            .with_label("not a DNS-1123 label")
+            .with_help(help),
         );
         false
     }
@@ -78,16 +100,24 @@ impl<'a> Ctx<'a> {
             let p = path.key(k.as_str());
             if let Some(problem) = label_key_problem(k) {
                 self.push(
-                    Diagnostic::error(codes::INVALID_LABEL, self.key(&p), format!("invalid label key `{k}`: {problem}"))
-                        .with_label("invalid key")
-                        .with_help("label keys look like `team` or `app.kubernetes.io/name`"),
+                    Diagnostic::error(
+                        codes::INVALID_LABEL,
+                        self.key(&p),
+                        format!("invalid label key `{k}`: {problem}"),
+                    )
+                    .with_label("invalid key")
+                    .with_help("label keys look like `team` or `app.kubernetes.io/name`"),
                 );
             }
             if let Some(problem) = label_value_problem(v) {
                 self.push(
-                    Diagnostic::error(codes::INVALID_LABEL, self.val(&p), format!("invalid value for label `{k}`: {problem}"))
-                        .with_label("invalid value")
-                        .with_help(format!("e.g. `{}`", suggest_label_value(v))),
+                    Diagnostic::error(
+                        codes::INVALID_LABEL,
+                        self.val(&p),
+                        format!("invalid value for label `{k}`: {problem}"),
+                    )
+                    .with_label("invalid value")
+                    .with_help(format!("e.g. `{}`", suggest_label_value(v))),
                 );
             }
         }
@@ -99,9 +129,15 @@ impl<'a> Ctx<'a> {
             Ok(q) => Some(q),
             Err(problem) => {
                 self.push(
-                    Diagnostic::error(codes::INVALID_QUANTITY, self.val(path), format!("invalid quantity `{text}`: {problem}"))
-                        .with_label("not a Kubernetes quantity")
-                        .with_help("write a number with an optional suffix, e.g. `500m`, `2`, `512Mi`, `4Gi`"),
+                    Diagnostic::error(
+                        codes::INVALID_QUANTITY,
+                        self.val(path),
+                        format!("invalid quantity `{text}`: {problem}"),
+                    )
+                    .with_label("not a Kubernetes quantity")
+                    .with_help(
+                        "write a number with an optional suffix, e.g. `500m`, `2`, `512Mi`, `4Gi`",
+                    ),
                 );
                 None
             }
@@ -111,7 +147,11 @@ impl<'a> Ctx<'a> {
     /// Parses every amount of a `{ cpu, memory, ephemeral-storage }` table.
     pub fn resources(&mut self, path: &Path, r: &Resources) -> ResourceList {
         let mut out = ResourceList::new();
-        for (key, value) in [("cpu", &r.cpu), ("memory", &r.memory), ("ephemeral-storage", &r.ephemeral_storage)] {
+        for (key, value) in [
+            ("cpu", &r.cpu),
+            ("memory", &r.memory),
+            ("ephemeral-storage", &r.ephemeral_storage),
+        ] {
             if let Some(text) = value
                 && let Some(q) = self.quantity(&path.key(key), text)
             {
@@ -143,7 +183,9 @@ impl<'a> Ctx<'a> {
                 )
                 .with_label("limit below request")
                 .with_related(Some(self.val(&rp)), "request set here")
-                .with_help(format!("raise the limit to at least {request} or lower the request"));
+                .with_help(format!(
+                    "raise the limit to at least {request} or lower the request"
+                ));
                 self.push(d);
             }
         }
@@ -161,8 +203,12 @@ impl<'a> Ctx<'a> {
                 );
             } else if !seen.insert(*port) {
                 self.push(
-                    Diagnostic::error(codes::INVALID_VALUE, self.val(&p), format!("port {port} is listed twice"))
-                        .with_label("duplicate"),
+                    Diagnostic::error(
+                        codes::INVALID_VALUE,
+                        self.val(&p),
+                        format!("port {port} is listed twice"),
+                    )
+                    .with_label("duplicate"),
                 );
             }
         }
@@ -189,7 +235,14 @@ impl<'a> Ctx<'a> {
             Diagnostic::error(
                 codes::UNRESOLVED_REFERENCE,
                 self.val(path),
-                format!("unknown {what} `{name}`{}", if scope.is_empty() { String::new() } else { format!(" in {scope}") }),
+                format!(
+                    "unknown {what} `{name}`{}",
+                    if scope.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" in {scope}")
+                    }
+                ),
             )
             .with_label(format!("no such {what}"))
             .with_help(help),
@@ -200,7 +253,13 @@ impl<'a> Ctx<'a> {
 fn suggest_label_value(v: &str) -> String {
     let s: String = v
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let s = s.trim_matches(|c: char| !c.is_ascii_alphanumeric());
     s.chars().take(63).collect()

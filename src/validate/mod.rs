@@ -5,6 +5,7 @@
 //! only hides that item from the semantic checks, so one run still reports everything else.
 
 mod context;
+mod lints;
 mod namespace;
 mod pipeline;
 pub mod schema;
@@ -62,6 +63,7 @@ pub fn validate(doc: &Document, source_name: &str) -> Outcome {
     };
     let mut ctx = Ctx::new(doc, pruned);
     let platform = build(&mut ctx, &config, source_name);
+    lints::lint(&mut ctx, &config, &platform);
     diagnostics.extend(ctx.diags);
     finish(Some(platform), diagnostics)
 }
@@ -69,12 +71,17 @@ pub fn validate(doc: &Document, source_name: &str) -> Outcome {
 fn finish(platform: Option<Platform>, mut diagnostics: Vec<Diagnostic>) -> Outcome {
     crate::diag::sort(&mut diagnostics);
     let failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
-    Outcome { platform: if failed { None } else { platform }, diagnostics }
+    Outcome {
+        platform: if failed { None } else { platform },
+        diagnostics,
+    }
 }
 
 fn remove(json: &mut Value, path: &Path) {
     let segs = path.segs();
-    let Some((Seg::Key(last), parents)) = segs.split_last() else { return };
+    let Some((Seg::Key(last), parents)) = segs.split_last() else {
+        return;
+    };
     let mut v = json;
     for s in parents {
         let next = match s {
@@ -102,14 +109,19 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, source_name: &str) -> Platform {
     ctx.labels(&default_labels, &config.defaults.labels);
     let mut common_labels = config.defaults.labels.clone();
     common_labels.insert("app.kubernetes.io/managed-by".into(), "platc".into());
-    common_labels.insert("app.kubernetes.io/part-of".into(), config.platform.name.clone());
+    common_labels.insert(
+        "app.kubernetes.io/part-of".into(),
+        config.platform.name.clone(),
+    );
 
     let mut clusters = BTreeMap::new();
     for (name, c) in &config.clusters {
         let p = root.key("clusters").key(name.as_str());
         ctx.dns_label(&p, name, "cluster name", true);
         let server = c.server.clone().unwrap_or_else(|| IN_CLUSTER.into());
-        if !(server.starts_with("https://") || server.starts_with("http://")) || server.contains(char::is_whitespace) {
+        if !(server.starts_with("https://") || server.starts_with("http://"))
+            || server.contains(char::is_whitespace)
+        {
             ctx.push(
                 Diagnostic::error(codes::INVALID_VALUE, ctx.val(&p.key("server")), format!("`{server}` is not an API server URL"))
                     .with_label("not a URL")
@@ -121,7 +133,12 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, source_name: &str) -> Platform {
     let defined_clusters: Vec<String> = config.clusters.keys().cloned().collect();
     let broken_clusters = ctx.pruned_names(&["clusters"]);
     if config.clusters.is_empty() && broken_clusters.is_empty() {
-        clusters.insert("default".into(), model::Cluster { server: IN_CLUSTER.into() });
+        clusters.insert(
+            "default".into(),
+            model::Cluster {
+                server: IN_CLUSTER.into(),
+            },
+        );
     }
 
     let argocd = config.argocd.as_ref().map(|a| {
@@ -132,16 +149,24 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, source_name: &str) -> Platform {
         }
         if a.repo_url.trim().is_empty() || a.repo_url.contains(char::is_whitespace) {
             ctx.push(
-                Diagnostic::error(codes::INVALID_VALUE, ctx.val(&p.key("repo_url")), "`repo_url` must be a repository URL")
-                    .with_label("not a URL"),
+                Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    ctx.val(&p.key("repo_url")),
+                    "`repo_url` must be a repository URL",
+                )
+                .with_label("not a URL"),
             );
         }
         let path = a.path.clone().unwrap_or_else(|| "out".into());
         let path = path.trim_matches('/').to_string();
         if path.split('/').any(|s| s == "..") {
             ctx.push(
-                Diagnostic::error(codes::INVALID_VALUE, ctx.val(&p.key("path")), "`path` must stay inside the repository")
-                    .with_label("contains `..`"),
+                Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    ctx.val(&p.key("path")),
+                    "`path` must stay inside the repository",
+                )
+                .with_label("contains `..`"),
             );
         }
         model::ArgoCd {
@@ -152,7 +177,11 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, source_name: &str) -> Platform {
         }
     });
 
-    let rule_labels = config.monitoring.as_ref().map(|m| m.rule_labels.clone()).unwrap_or_default();
+    let rule_labels = config
+        .monitoring
+        .as_ref()
+        .map(|m| m.rule_labels.clone())
+        .unwrap_or_default();
     ctx.labels(&root.key("monitoring").key("rule_labels"), &rule_labels);
 
     for (name, s) in &config.services {

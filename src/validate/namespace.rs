@@ -21,7 +21,12 @@ pub(crate) struct Env<'c> {
     pub broken_namespaces: BTreeSet<String>,
 }
 
-pub(crate) fn namespace(ctx: &mut Ctx<'_>, env: &Env<'_>, name: &str, ns: &config::Namespace) -> model::Namespace {
+pub(crate) fn namespace(
+    ctx: &mut Ctx<'_>,
+    env: &Env<'_>,
+    name: &str,
+    ns: &config::Namespace,
+) -> model::Namespace {
     let p = Path::root().key("namespaces").key(name);
     ctx.dns_label(&p, name, "namespace name", true);
     let span = ctx.key(&p);
@@ -34,9 +39,14 @@ pub(crate) fn namespace(ctx: &mut Ctx<'_>, env: &Env<'_>, name: &str, ns: &confi
         PodSecurity::Baseline => "baseline",
         PodSecurity::Privileged => "privileged",
     };
-    labels.entry("pod-security.kubernetes.io/enforce".into()).or_insert_with(|| level.into());
+    labels
+        .entry("pod-security.kubernetes.io/enforce".into())
+        .or_insert_with(|| level.into());
 
-    let mut default_deny: Vec<Direction> = ns.default_deny.clone().unwrap_or(vec![Direction::Ingress, Direction::Egress]);
+    let mut default_deny: Vec<Direction> = ns
+        .default_deny
+        .clone()
+        .unwrap_or(vec![Direction::Ingress, Direction::Egress]);
     default_deny.sort();
     default_deny.dedup();
 
@@ -46,7 +56,9 @@ pub(crate) fn namespace(ctx: &mut Ctx<'_>, env: &Env<'_>, name: &str, ns: &confi
     let network_policies = ns
         .network_policies
         .iter()
-        .map(|(n, pol)| network_policy(ctx, env, &p.key("network_policies").key(n.as_str()), n, pol))
+        .map(|(n, pol)| {
+            network_policy(ctx, env, &p.key("network_policies").key(n.as_str()), n, pol)
+        })
         .collect();
 
     let service_accounts = ns
@@ -58,16 +70,29 @@ pub(crate) fn namespace(ctx: &mut Ctx<'_>, env: &Env<'_>, name: &str, ns: &confi
             for k in sa.annotations.keys() {
                 if let Some(problem) = model::names::label_key_problem(k) {
                     ctx.push(
-                        Diagnostic::error(codes::INVALID_LABEL, ctx.key(&sp.key("annotations").key(k.as_str())), format!("invalid annotation key `{k}`: {problem}"))
-                            .with_label("invalid key"),
+                        Diagnostic::error(
+                            codes::INVALID_LABEL,
+                            ctx.key(&sp.key("annotations").key(k.as_str())),
+                            format!("invalid annotation key `{k}`: {problem}"),
+                        )
+                        .with_label("invalid key"),
                     );
                 }
             }
-            model::ServiceAccount { name: n.clone(), span: ctx.key(&sp), annotations: sa.annotations.clone(), automount_token: sa.automount_token }
+            model::ServiceAccount {
+                name: n.clone(),
+                span: ctx.key(&sp),
+                annotations: sa.annotations.clone(),
+                automount_token: sa.automount_token,
+            }
         })
         .collect();
 
-    let roles = ns.roles.iter().map(|(n, r)| role(ctx, &p.key("roles").key(n.as_str()), n, r)).collect();
+    let roles = ns
+        .roles
+        .iter()
+        .map(|(n, r)| role(ctx, &p.key("roles").key(n.as_str()), n, r))
+        .collect();
 
     let role_bindings = ns
         .role_bindings
@@ -98,14 +123,26 @@ pub(crate) fn namespace(ctx: &mut Ctx<'_>, env: &Env<'_>, name: &str, ns: &confi
     }
 }
 
-fn clusters(ctx: &mut Ctx<'_>, env: &Env<'_>, p: &Path, name: &str, ns: &config::Namespace) -> Vec<String> {
+fn clusters(
+    ctx: &mut Ctx<'_>,
+    env: &Env<'_>,
+    p: &Path,
+    name: &str,
+    ns: &config::Namespace,
+) -> Vec<String> {
     let defined = env.clusters;
     let check = |ctx: &mut Ctx<'_>, path: &Path, c: &str| {
         if !defined.iter().any(|d| d == c) && !env.broken_clusters.contains(c) {
             if defined.is_empty() && c == "default" {
                 return;
             }
-            ctx.unresolved(path, "cluster", c, "[clusters]", defined.iter().map(String::as_str));
+            ctx.unresolved(
+                path,
+                "cluster",
+                c,
+                "[clusters]",
+                defined.iter().map(String::as_str),
+            );
         }
     };
     match (&ns.cluster, &ns.clusters) {
@@ -125,8 +162,12 @@ fn clusters(ctx: &mut Ctx<'_>, env: &Env<'_>, p: &Path, name: &str, ns: &config:
         (None, Some(list)) => {
             if list.is_empty() {
                 ctx.push(
-                    Diagnostic::error(codes::OUT_OF_RANGE, ctx.val(&p.key("clusters")), "`clusters` is empty")
-                        .with_label("name at least one cluster"),
+                    Diagnostic::error(
+                        codes::OUT_OF_RANGE,
+                        ctx.val(&p.key("clusters")),
+                        "`clusters` is empty",
+                    )
+                    .with_label("name at least one cluster"),
                 );
             }
             let mut seen = BTreeSet::new();
@@ -135,8 +176,12 @@ fn clusters(ctx: &mut Ctx<'_>, env: &Env<'_>, p: &Path, name: &str, ns: &config:
                 check(ctx, &cp, c);
                 if !seen.insert(c) {
                     ctx.push(
-                        Diagnostic::error(codes::INVALID_VALUE, ctx.val(&cp), format!("cluster `{c}` is listed twice"))
-                            .with_label("duplicate"),
+                        Diagnostic::error(
+                            codes::INVALID_VALUE,
+                            ctx.val(&cp),
+                            format!("cluster `{c}` is listed twice"),
+                        )
+                        .with_label("duplicate"),
                     );
                 }
             }
@@ -153,10 +198,16 @@ fn clusters(ctx: &mut Ctx<'_>, env: &Env<'_>, p: &Path, name: &str, ns: &config:
                     Diagnostic::error(
                         codes::AMBIGUOUS_CLUSTER,
                         ctx.key(p),
-                        format!("namespace `{name}` names no cluster, and {} are defined", defined.len()),
+                        format!(
+                            "namespace `{name}` names no cluster, and {} are defined",
+                            defined.len()
+                        ),
                     )
                     .with_label("which cluster?")
-                    .with_help(format!("add `cluster = \"NAME\"` or `clusters = [...]`; defined clusters: {}", defined.join(", "))),
+                    .with_help(format!(
+                        "add `cluster = \"NAME\"` or `clusters = [...]`; defined clusters: {}",
+                        defined.join(", ")
+                    )),
                 );
                 Vec::new()
             }
@@ -165,8 +216,16 @@ fn clusters(ctx: &mut Ctx<'_>, env: &Env<'_>, p: &Path, name: &str, ns: &config:
 }
 
 fn quota(ctx: &mut Ctx<'_>, p: &Path, q: &config::Quota) -> model::ResourceList {
-    let requests = q.requests.as_ref().map(|r| ctx.resources(&p.key("requests"), r)).unwrap_or_default();
-    let limits = q.limits.as_ref().map(|r| ctx.resources(&p.key("limits"), r)).unwrap_or_default();
+    let requests = q
+        .requests
+        .as_ref()
+        .map(|r| ctx.resources(&p.key("requests"), r))
+        .unwrap_or_default();
+    let limits = q
+        .limits
+        .as_ref()
+        .map(|r| ctx.resources(&p.key("limits"), r))
+        .unwrap_or_default();
     ctx.limit_at_least_request(p, "requests", "limits", &requests, &limits);
     let mut hard = model::ResourceList::new();
     for (k, v) in requests {
@@ -199,53 +258,108 @@ fn quota(ctx: &mut Ctx<'_>, p: &Path, q: &config::Quota) -> model::ResourceList 
 }
 
 fn limits(ctx: &mut Ctx<'_>, p: &Path, l: &config::Limits) -> model::Limits {
-    let mut get = |key: &str, r: &Option<config::Resources>| r.as_ref().map(|r| ctx.resources(&p.key(key), r)).unwrap_or_default();
+    let mut get = |key: &str, r: &Option<config::Resources>| {
+        r.as_ref()
+            .map(|r| ctx.resources(&p.key(key), r))
+            .unwrap_or_default()
+    };
     let out = model::Limits {
         default_request: get("default_request", &l.default_request),
         default: get("default", &l.default),
         min: get("min", &l.min),
         max: get("max", &l.max),
     };
-    if out.default_request.is_empty() && out.default.is_empty() && out.min.is_empty() && out.max.is_empty() {
+    if out.default_request.is_empty()
+        && out.default.is_empty()
+        && out.min.is_empty()
+        && out.max.is_empty()
+    {
         ctx.push(
-            Diagnostic::error(codes::OUT_OF_RANGE, ctx.key(p), "the limit range sets nothing")
-                .with_label("empty limits")
-                .with_help("set `default_request`, `default`, `min` or `max`, or remove the table"),
+            Diagnostic::error(
+                codes::OUT_OF_RANGE,
+                ctx.key(p),
+                "the limit range sets nothing",
+            )
+            .with_label("empty limits")
+            .with_help("set `default_request`, `default`, `min` or `max`, or remove the table"),
         );
     }
     out
 }
 
-fn network_policy(ctx: &mut Ctx<'_>, env: &Env<'_>, p: &Path, name: &str, pol: &config::NetworkPolicy) -> model::NetworkPolicy {
+fn network_policy(
+    ctx: &mut Ctx<'_>,
+    env: &Env<'_>,
+    p: &Path,
+    name: &str,
+    pol: &config::NetworkPolicy,
+) -> model::NetworkPolicy {
     ctx.dns_label(p, name, "network policy name", true);
     if let Some(pods) = &pol.pods {
         ctx.labels(&p.key("pods"), pods);
     }
     if pol.ingress.is_none() && pol.egress.is_none() {
         ctx.push(
-            Diagnostic::error(codes::MISSING_KEY, ctx.key(p), format!("network policy `{name}` has neither `ingress` nor `egress`"))
-                .with_label("allows nothing, restricts nothing")
-                .with_help("add `egress = [...]` or `ingress = [...]` (an empty list denies that direction)"),
+            Diagnostic::error(
+                codes::MISSING_KEY,
+                ctx.key(p),
+                format!("network policy `{name}` has neither `ingress` nor `egress`"),
+            )
+            .with_label("allows nothing, restricts nothing")
+            .with_help(
+                "add `egress = [...]` or `ingress = [...]` (an empty list denies that direction)",
+            ),
         );
     }
     let ingress = pol.ingress.as_ref().map(|rules| {
         rules
             .iter()
             .enumerate()
-            .filter_map(|(i, r)| traffic_rule(ctx, env, &p.key("ingress").index(i), "from", &r.from, r.ports.as_deref()))
+            .filter_map(|(i, r)| {
+                traffic_rule(
+                    ctx,
+                    env,
+                    &p.key("ingress").index(i),
+                    "from",
+                    &r.from,
+                    r.ports.as_deref(),
+                )
+            })
             .collect()
     });
     let egress = pol.egress.as_ref().map(|rules| {
         rules
             .iter()
             .enumerate()
-            .filter_map(|(i, r)| traffic_rule(ctx, env, &p.key("egress").index(i), "to", &r.to, r.ports.as_deref()))
+            .filter_map(|(i, r)| {
+                traffic_rule(
+                    ctx,
+                    env,
+                    &p.key("egress").index(i),
+                    "to",
+                    &r.to,
+                    r.ports.as_deref(),
+                )
+            })
             .collect()
     });
-    model::NetworkPolicy { name: name.to_string(), span: ctx.key(p), pods: pol.pods.clone(), ingress, egress }
+    model::NetworkPolicy {
+        name: name.to_string(),
+        span: ctx.key(p),
+        pods: pol.pods.clone(),
+        ingress,
+        egress,
+    }
 }
 
-fn traffic_rule(ctx: &mut Ctx<'_>, env: &Env<'_>, p: &Path, key: &str, peer: &str, ports: Option<&[u16]>) -> Option<TrafficRule> {
+fn traffic_rule(
+    ctx: &mut Ctx<'_>,
+    env: &Env<'_>,
+    p: &Path,
+    key: &str,
+    peer: &str,
+    ports: Option<&[u16]>,
+) -> Option<TrafficRule> {
     let pp = p.key(key);
     if let Some(ports) = ports {
         ctx.ports(&p.key("ports"), ports);
@@ -261,26 +375,60 @@ fn traffic_rule(ctx: &mut Ctx<'_>, env: &Env<'_>, p: &Path, key: &str, peer: &st
     } else if let Some(svc) = peer.strip_prefix("service:") {
         let Some(s) = env.config.services.get(svc) else {
             if !env.broken_services.contains(svc) {
-                ctx.unresolved(&pp, "service", svc, "[services]", env.config.services.keys().map(String::as_str));
+                ctx.unresolved(
+                    &pp,
+                    "service",
+                    svc,
+                    "[services]",
+                    env.config.services.keys().map(String::as_str),
+                );
             }
             return None;
         };
-        let ports = if explicit.is_empty() { s.ports.clone() } else { explicit };
-        return Some(TrafficRule { peer: Peer::Pods { namespace: s.namespace.clone(), selector: s.selector.clone() }, ports });
+        let ports = if explicit.is_empty() {
+            s.ports.clone()
+        } else {
+            explicit
+        };
+        return Some(TrafficRule {
+            peer: Peer::Pods {
+                namespace: s.namespace.clone(),
+                selector: s.selector.clone(),
+            },
+            ports,
+        });
     } else if peer.contains('/') || peer.parse::<std::net::IpAddr>().is_ok() {
-        return cidr(ctx, &pp, peer).map(|c| TrafficRule { peer: Peer::Cidr(c), ports: explicit });
+        return cidr(ctx, &pp, peer).map(|c| TrafficRule {
+            peer: Peer::Cidr(c),
+            ports: explicit,
+        });
     } else {
         let hint = crate::diag::did_you_mean(peer, ["self"])
-            .or_else(|| env.config.services.contains_key(peer).then(|| format!("did you mean `service:{peer}`?")))
-            .unwrap_or_else(|| "write `self`, `namespace:NAME`, `service:NAME` or a CIDR such as `10.0.0.0/8`".into());
+            .or_else(|| {
+                env.config
+                    .services
+                    .contains_key(peer)
+                    .then(|| format!("did you mean `service:{peer}`?"))
+            })
+            .unwrap_or_else(|| {
+                "write `self`, `namespace:NAME`, `service:NAME` or a CIDR such as `10.0.0.0/8`"
+                    .into()
+            });
         ctx.push(
-            Diagnostic::error(codes::INVALID_PEER, ctx.val(&pp), format!("invalid network peer `{peer}`"))
-                .with_label("not a peer")
-                .with_help(hint),
+            Diagnostic::error(
+                codes::INVALID_PEER,
+                ctx.val(&pp),
+                format!("invalid network peer `{peer}`"),
+            )
+            .with_label("not a peer")
+            .with_help(hint),
         );
         return None;
     };
-    Some(TrafficRule { peer, ports: explicit })
+    Some(TrafficRule {
+        peer,
+        ports: explicit,
+    })
 }
 
 fn cidr(ctx: &mut Ctx<'_>, p: &Path, text: &str) -> Option<String> {
@@ -288,21 +436,32 @@ fn cidr(ctx: &mut Ctx<'_>, p: &Path, text: &str) -> Option<String> {
         Ok(net) if net.trunc() == net => Some(net.to_string()),
         Ok(net) => {
             ctx.push(
-                Diagnostic::error(codes::INVALID_CIDR, ctx.val(p), format!("CIDR `{text}` has host bits set"))
-                    .with_label("host bits set")
-                    .with_help(format!("did you mean `{}`?", net.trunc())),
+                Diagnostic::error(
+                    codes::INVALID_CIDR,
+                    ctx.val(p),
+                    format!("CIDR `{text}` has host bits set"),
+                )
+                .with_label("host bits set")
+                .with_help(format!("did you mean `{}`?", net.trunc())),
             );
             None
         }
         Err(_) => {
             let help = match text.parse::<std::net::IpAddr>() {
-                Ok(ip) => format!("a single address needs a prefix length: `{ip}/{}`", if ip.is_ipv4() { 32 } else { 128 }),
+                Ok(ip) => format!(
+                    "a single address needs a prefix length: `{ip}/{}`",
+                    if ip.is_ipv4() { 32 } else { 128 }
+                ),
                 Err(_) => "write an IPv4 or IPv6 CIDR such as `10.0.0.0/8` or `0.0.0.0/0`".into(),
             };
             ctx.push(
-                Diagnostic::error(codes::INVALID_CIDR, ctx.val(p), format!("invalid CIDR `{text}`"))
-                    .with_label("not a CIDR")
-                    .with_help(help),
+                Diagnostic::error(
+                    codes::INVALID_CIDR,
+                    ctx.val(p),
+                    format!("invalid CIDR `{text}`"),
+                )
+                .with_label("not a CIDR")
+                .with_help(help),
             );
             None
         }
@@ -312,7 +471,14 @@ fn cidr(ctx: &mut Ctx<'_>, p: &Path, text: &str) -> Option<String> {
 fn role(ctx: &mut Ctx<'_>, p: &Path, name: &str, r: &config::Role) -> model::Role {
     ctx.dns_label(p, name, "role name", true);
     if r.rules.is_empty() {
-        ctx.push(Diagnostic::error(codes::OUT_OF_RANGE, ctx.val(&p.key("rules")), format!("role `{name}` has no rules")).with_label("grants nothing"));
+        ctx.push(
+            Diagnostic::error(
+                codes::OUT_OF_RANGE,
+                ctx.val(&p.key("rules")),
+                format!("role `{name}` has no rules"),
+            )
+            .with_label("grants nothing"),
+        );
     }
     let rules = r
         .rules
@@ -322,23 +488,44 @@ fn role(ctx: &mut Ctx<'_>, p: &Path, name: &str, r: &config::Role) -> model::Rol
             let rp = p.key("rules").index(i);
             for (key, list) in [("resources", &rule.resources), ("verbs", &rule.verbs)] {
                 if list.is_empty() {
-                    ctx.push(Diagnostic::error(codes::OUT_OF_RANGE, ctx.val(&rp.key(key)), format!("`{key}` is empty")).with_label("the rule grants nothing"));
+                    ctx.push(
+                        Diagnostic::error(
+                            codes::OUT_OF_RANGE,
+                            ctx.val(&rp.key(key)),
+                            format!("`{key}` is empty"),
+                        )
+                        .with_label("the rule grants nothing"),
+                    );
                 }
                 for (j, item) in list.iter().enumerate() {
                     if item.trim().is_empty() || item.contains(char::is_whitespace) {
-                        ctx.push(Diagnostic::error(codes::INVALID_VALUE, ctx.val(&rp.key(key).index(j)), format!("invalid entry `{item}` in `{key}`")).with_label("empty or contains spaces"));
+                        ctx.push(
+                            Diagnostic::error(
+                                codes::INVALID_VALUE,
+                                ctx.val(&rp.key(key).index(j)),
+                                format!("invalid entry `{item}` in `{key}`"),
+                            )
+                            .with_label("empty or contains spaces"),
+                        );
                     }
                 }
             }
             model::PolicyRule {
-                api_groups: rule.api_groups.clone().unwrap_or_else(|| vec![String::new()]),
+                api_groups: rule
+                    .api_groups
+                    .clone()
+                    .unwrap_or_else(|| vec![String::new()]),
                 resources: rule.resources.clone(),
                 verbs: rule.verbs.clone(),
                 resource_names: rule.resource_names.clone(),
             }
         })
         .collect();
-    model::Role { name: name.to_string(), span: ctx.key(p), rules }
+    model::Role {
+        name: name.to_string(),
+        span: ctx.key(p),
+        rules,
+    }
 }
 
 fn role_binding(
@@ -354,23 +541,41 @@ fn role_binding(
     ctx.dns_label(&p, name, "role binding name", true);
     let (role_kind, role_name) = match (&b.role, &b.cluster_role) {
         (Some(r), None) => {
-            let known = ns.roles.contains_key(r) || ctx.is_pruned(&ns_path.key("roles").key(r.as_str()));
+            let known =
+                ns.roles.contains_key(r) || ctx.is_pruned(&ns_path.key("roles").key(r.as_str()));
             if !known {
-                ctx.unresolved(&p.key("role"), "role", r, &format!("namespace `{ns_name}`"), ns.roles.keys().map(String::as_str));
+                ctx.unresolved(
+                    &p.key("role"),
+                    "role",
+                    r,
+                    &format!("namespace `{ns_name}`"),
+                    ns.roles.keys().map(String::as_str),
+                );
             }
             ("Role", r.clone())
         }
         (None, Some(r)) => {
             if r.trim().is_empty() {
-                ctx.push(Diagnostic::error(codes::INVALID_VALUE, ctx.val(&p.key("cluster_role")), "`cluster_role` is empty").with_label("name a ClusterRole"));
+                ctx.push(
+                    Diagnostic::error(
+                        codes::INVALID_VALUE,
+                        ctx.val(&p.key("cluster_role")),
+                        "`cluster_role` is empty",
+                    )
+                    .with_label("name a ClusterRole"),
+                );
             }
             ("ClusterRole", r.clone())
         }
         (Some(_), Some(_)) => {
             ctx.push(
-                Diagnostic::error(codes::CONFLICTING_KEYS, ctx.key(&p.key("cluster_role")), "`role` and `cluster_role` are both set")
-                    .with_label("a binding refers to one role")
-                    .with_related(Some(ctx.key(&p.key("role"))), "`role` set here"),
+                Diagnostic::error(
+                    codes::CONFLICTING_KEYS,
+                    ctx.key(&p.key("cluster_role")),
+                    "`role` and `cluster_role` are both set",
+                )
+                .with_label("a binding refers to one role")
+                .with_related(Some(ctx.key(&p.key("role"))), "`role` set here"),
             );
             ("Role", String::new())
         }
@@ -384,7 +589,14 @@ fn role_binding(
         }
     };
     if b.subjects.is_empty() {
-        ctx.push(Diagnostic::error(codes::OUT_OF_RANGE, ctx.val(&p.key("subjects")), "`subjects` is empty").with_label("binds nobody"));
+        ctx.push(
+            Diagnostic::error(
+                codes::OUT_OF_RANGE,
+                ctx.val(&p.key("subjects")),
+                "`subjects` is empty",
+            )
+            .with_label("binds nobody"),
+        );
     }
     let subjects = b
         .subjects
@@ -392,10 +604,22 @@ fn role_binding(
         .enumerate()
         .filter_map(|(i, s)| subject(ctx, env, &p.key("subjects").index(i), ns_name, s))
         .collect();
-    model::RoleBinding { name: name.to_string(), span: ctx.key(&p), role_kind, role_name, subjects }
+    model::RoleBinding {
+        name: name.to_string(),
+        span: ctx.key(&p),
+        role_kind,
+        role_name,
+        subjects,
+    }
 }
 
-fn subject(ctx: &mut Ctx<'_>, env: &Env<'_>, p: &Path, ns_name: &str, s: &str) -> Option<model::Subject> {
+fn subject(
+    ctx: &mut Ctx<'_>,
+    env: &Env<'_>,
+    p: &Path,
+    ns_name: &str,
+    s: &str,
+) -> Option<model::Subject> {
     let invalid = |ctx: &mut Ctx<'_>| {
         ctx.push(
             Diagnostic::error(codes::INVALID_PEER, ctx.val(p), format!("invalid subject `{s}`"))
@@ -404,30 +628,62 @@ fn subject(ctx: &mut Ctx<'_>, env: &Env<'_>, p: &Path, ns_name: &str, s: &str) -
         );
         None
     };
-    let Some((kind, rest)) = s.split_once(':') else { return invalid(ctx) };
+    let Some((kind, rest)) = s.split_once(':') else {
+        return invalid(ctx);
+    };
     if rest.trim().is_empty() {
         return invalid(ctx);
     }
     match kind {
         "serviceaccount" => {
             let (ns, sa) = rest.split_once('/').unwrap_or((ns_name, rest));
-            if model::names::dns_label_problem(ns).is_some() || model::names::dns_label_problem(sa).is_some() {
+            if model::names::dns_label_problem(ns).is_some()
+                || model::names::dns_label_problem(sa).is_some()
+            {
                 ctx.dns_label(p, sa, "service account name", false);
                 ctx.dns_label(p, ns, "namespace", false);
                 return None;
             }
             if let Some(target) = env.config.namespaces.get(ns) {
-                let sa_path = Path::root().key("namespaces").key(ns).key("service_accounts").key(sa);
+                let sa_path = Path::root()
+                    .key("namespaces")
+                    .key(ns)
+                    .key("service_accounts")
+                    .key(sa);
                 if !target.service_accounts.contains_key(sa) && !ctx.is_pruned(&sa_path) {
-                    ctx.unresolved(p, "service account", sa, &format!("namespace `{ns}`"), target.service_accounts.keys().map(String::as_str));
+                    ctx.unresolved(
+                        p,
+                        "service account",
+                        sa,
+                        &format!("namespace `{ns}`"),
+                        target.service_accounts.keys().map(String::as_str),
+                    );
                 }
             } else if ns == ns_name && !env.broken_namespaces.contains(ns) {
-                ctx.unresolved(p, "service account", sa, &format!("namespace `{ns}`"), std::iter::empty());
+                ctx.unresolved(
+                    p,
+                    "service account",
+                    sa,
+                    &format!("namespace `{ns}`"),
+                    std::iter::empty(),
+                );
             }
-            Some(model::Subject { kind: "ServiceAccount", name: sa.to_string(), namespace: Some(ns.to_string()) })
+            Some(model::Subject {
+                kind: "ServiceAccount",
+                name: sa.to_string(),
+                namespace: Some(ns.to_string()),
+            })
         }
-        "group" => Some(model::Subject { kind: "Group", name: rest.to_string(), namespace: None }),
-        "user" => Some(model::Subject { kind: "User", name: rest.to_string(), namespace: None }),
+        "group" => Some(model::Subject {
+            kind: "Group",
+            name: rest.to_string(),
+            namespace: None,
+        }),
+        "user" => Some(model::Subject {
+            kind: "User",
+            name: rest.to_string(),
+            namespace: None,
+        }),
         _ => invalid(ctx),
     }
 }

@@ -23,7 +23,9 @@ pub(crate) fn pipeline(
     pl: &config::Pipeline,
 ) -> model::Pipeline {
     let p = ns_path.key("pipelines").key(name);
-    if name.len() > MAX_PIPELINE_NAME && names::dns_label_problem(name).is_none_or(|_| name.len() <= 63) {
+    if name.len() > MAX_PIPELINE_NAME
+        && names::dns_label_problem(name).is_none_or(|_| name.len() <= 63)
+    {
         ctx.push(
             Diagnostic::error(
                 codes::NAME_TOO_LONG,
@@ -51,19 +53,36 @@ pub(crate) fn pipeline(
         let help = if similar.is_empty() {
             "use an IANA time zone name such as `Etc/UTC` or `Europe/London`".to_string()
         } else {
-            format!("did you mean {}?", similar.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" or "))
+            format!(
+                "did you mean {}?",
+                similar
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )
         };
         ctx.push(
-            Diagnostic::error(codes::INVALID_TIME_ZONE, ctx.val(&p.key("time_zone")), format!("unknown time zone `{tz}`"))
-                .with_label("not an IANA time zone")
-                .with_help(help),
+            Diagnostic::error(
+                codes::INVALID_TIME_ZONE,
+                ctx.val(&p.key("time_zone")),
+                format!("unknown time zone `{tz}`"),
+            )
+            .with_label("not an IANA time zone")
+            .with_help(help),
         );
     }
 
     if let Some(sa) = &pl.service_account {
         let sa_path = ns_path.key("service_accounts").key(sa.as_str());
         if !ns.service_accounts.contains_key(sa) && !ctx.is_pruned(&sa_path) {
-            ctx.unresolved(&p.key("service_account"), "service account", sa, &format!("namespace `{ns_name}`"), ns.service_accounts.keys().map(String::as_str));
+            ctx.unresolved(
+                &p.key("service_account"),
+                "service account",
+                sa,
+                &format!("namespace `{ns_name}`"),
+                ns.service_accounts.keys().map(String::as_str),
+            );
         }
     }
 
@@ -72,8 +91,16 @@ pub(crate) fn pipeline(
     let (requests, limits) = match &pl.resources {
         Some(r) => {
             let rp = p.key("resources");
-            let requests = r.requests.as_ref().map(|x| ctx.resources(&rp.key("requests"), x)).unwrap_or_default();
-            let limits = r.limits.as_ref().map(|x| ctx.resources(&rp.key("limits"), x)).unwrap_or_default();
+            let requests = r
+                .requests
+                .as_ref()
+                .map(|x| ctx.resources(&rp.key("requests"), x))
+                .unwrap_or_default();
+            let limits = r
+                .limits
+                .as_ref()
+                .map(|x| ctx.resources(&rp.key("limits"), x))
+                .unwrap_or_default();
             ctx.limit_at_least_request(&rp, "requests", "limits", &requests, &limits);
             (requests, limits)
         }
@@ -83,32 +110,63 @@ pub(crate) fn pipeline(
     for key in pl.env.keys() {
         if !names::is_env_name(key) {
             ctx.push(
-                Diagnostic::error(codes::INVALID_VALUE, ctx.key(&p.key("env").key(key.as_str())), format!("invalid environment variable name `{key}`"))
-                    .with_label("not a variable name")
-                    .with_help("use letters, digits and `_`, not starting with a digit (e.g. `SOURCE_URL`)"),
+                Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    ctx.key(&p.key("env").key(key.as_str())),
+                    format!("invalid environment variable name `{key}`"),
+                )
+                .with_label("not a variable name")
+                .with_help(
+                    "use letters, digits and `_`, not starting with a digit (e.g. `SOURCE_URL`)",
+                ),
             );
         }
     }
-    for (key, list, what) in [("secrets", &pl.secrets, "secret"), ("config_maps", &pl.config_maps, "config map")] {
+    for (key, list, what) in [
+        ("secrets", &pl.secrets, "secret"),
+        ("config_maps", &pl.config_maps, "config map"),
+    ] {
         let mut seen = BTreeSet::new();
         for (i, n) in list.iter().enumerate() {
             let ip = p.key(key).index(i);
             if !names::is_dns_subdomain(n) {
                 ctx.push(
-                    Diagnostic::error(codes::INVALID_NAME, ctx.val(&ip), format!("invalid {what} name `{n}`"))
-                        .with_label("not a DNS-1123 subdomain")
-                        .with_help(format!("{what} names are lower-case letters, digits, `-` and `.`")),
+                    Diagnostic::error(
+                        codes::INVALID_NAME,
+                        ctx.val(&ip),
+                        format!("invalid {what} name `{n}`"),
+                    )
+                    .with_label("not a DNS-1123 subdomain")
+                    .with_help(format!(
+                        "{what} names are lower-case letters, digits, `-` and `.`"
+                    )),
                 );
             } else if !seen.insert(n) {
-                ctx.push(Diagnostic::error(codes::INVALID_VALUE, ctx.val(&ip), format!("{what} `{n}` is listed twice")).with_label("duplicate"));
+                ctx.push(
+                    Diagnostic::error(
+                        codes::INVALID_VALUE,
+                        ctx.val(&ip),
+                        format!("{what} `{n}` is listed twice"),
+                    )
+                    .with_label("duplicate"),
+                );
             }
         }
     }
 
     let steps = steps(ctx, &p, pl);
-    let deadline = pl.deadline.as_ref().and_then(|d| seconds(ctx, &p.key("deadline"), d));
-    let starting_deadline = pl.starting_deadline.as_ref().and_then(|d| seconds(ctx, &p.key("starting_deadline"), d));
-    let topic = pl.topic.as_ref().and_then(|t| topic(ctx, env, &p.key("topic"), name, t));
+    let deadline = pl
+        .deadline
+        .as_ref()
+        .and_then(|d| seconds(ctx, &p.key("deadline"), d));
+    let starting_deadline = pl
+        .starting_deadline
+        .as_ref()
+        .and_then(|d| seconds(ctx, &p.key("starting_deadline"), d));
+    let topic = pl
+        .topic
+        .as_ref()
+        .and_then(|t| topic(ctx, env, &p.key("topic"), name, t));
     let alerts = pl.alerts.as_ref().map(|a| alerts(ctx, &p.key("alerts"), a));
 
     model::Pipeline {
@@ -139,9 +197,13 @@ pub(crate) fn pipeline(
 fn steps(ctx: &mut Ctx<'_>, p: &Path, pl: &config::Pipeline) -> Vec<model::Step> {
     if pl.steps.is_empty() {
         ctx.push(
-            Diagnostic::error(codes::OUT_OF_RANGE, ctx.val(&p.key("steps")), "a pipeline needs at least one step")
-                .with_label("no steps")
-                .with_help("e.g. `steps = [{ name = \"run\", args = [\"run\"] }]`"),
+            Diagnostic::error(
+                codes::OUT_OF_RANGE,
+                ctx.val(&p.key("steps")),
+                "a pipeline needs at least one step",
+            )
+            .with_label("no steps")
+            .with_help("e.g. `steps = [{ name = \"run\", args = [\"run\"] }]`"),
         );
     }
     let mut seen = BTreeSet::new();
@@ -150,11 +212,17 @@ fn steps(ctx: &mut Ctx<'_>, p: &Path, pl: &config::Pipeline) -> Vec<model::Step>
         .enumerate()
         .map(|(i, s)| {
             let sp = p.key("steps").index(i);
-            if ctx.dns_label(&sp.key("name"), &s.name, "step name", false) && !seen.insert(s.name.as_str()) {
+            if ctx.dns_label(&sp.key("name"), &s.name, "step name", false)
+                && !seen.insert(s.name.as_str())
+            {
                 ctx.push(
-                    Diagnostic::error(codes::INVALID_VALUE, ctx.val(&sp.key("name")), format!("step name `{}` is used twice", s.name))
-                        .with_label("duplicate step name")
-                        .with_help("each step is a container; container names are unique within a pod"),
+                    Diagnostic::error(
+                        codes::INVALID_VALUE,
+                        ctx.val(&sp.key("name")),
+                        format!("step name `{}` is used twice", s.name),
+                    )
+                    .with_label("duplicate step name")
+                    .with_help("each step is a container; container names are unique within a pod"),
                 );
             }
             if let Some(img) = &s.image {
@@ -163,7 +231,14 @@ fn steps(ctx: &mut Ctx<'_>, p: &Path, pl: &config::Pipeline) -> Vec<model::Step>
             if let Some(cmd) = &s.command
                 && cmd.is_empty()
             {
-                ctx.push(Diagnostic::error(codes::OUT_OF_RANGE, ctx.val(&sp.key("command")), "`command` is empty").with_label("omit it to use the image's entrypoint"));
+                ctx.push(
+                    Diagnostic::error(
+                        codes::OUT_OF_RANGE,
+                        ctx.val(&sp.key("command")),
+                        "`command` is empty",
+                    )
+                    .with_label("omit it to use the image's entrypoint"),
+                );
             }
             model::Step {
                 name: s.name.clone(),
@@ -194,9 +269,13 @@ fn image(ctx: &mut Ctx<'_>, p: &Path, image: &str) {
     };
     if let Some(problem) = problem {
         ctx.push(
-            Diagnostic::error(codes::INVALID_IMAGE, ctx.val(p), format!("invalid image `{image}`: {problem}"))
-                .with_label("not an image reference")
-                .with_help("e.g. `registry.example.com/team/app:1.4.2`"),
+            Diagnostic::error(
+                codes::INVALID_IMAGE,
+                ctx.val(p),
+                format!("invalid image `{image}`: {problem}"),
+            )
+            .with_label("not an image reference")
+            .with_help("e.g. `registry.example.com/team/app:1.4.2`"),
         );
     }
 }
@@ -206,27 +285,48 @@ fn seconds(ctx: &mut Ctx<'_>, p: &Path, text: &str) -> Option<u64> {
         Ok(s) => Some(s),
         Err(problem) => {
             ctx.push(
-                Diagnostic::error(codes::INVALID_DURATION, ctx.val(p), format!("invalid duration `{text}`: {problem}"))
-                    .with_label("not a duration")
-                    .with_help("e.g. `30s`, `10m`, `26h`, `7d`"),
+                Diagnostic::error(
+                    codes::INVALID_DURATION,
+                    ctx.val(p),
+                    format!("invalid duration `{text}`: {problem}"),
+                )
+                .with_label("not a duration")
+                .with_help("e.g. `30s`, `10m`, `26h`, `7d`"),
             );
             None
         }
     }
 }
 
-fn topic(ctx: &mut Ctx<'_>, env: &Env<'_>, p: &Path, pipeline: &str, t: &config::Topic) -> Option<model::Topic> {
+fn topic(
+    ctx: &mut Ctx<'_>,
+    env: &Env<'_>,
+    p: &Path,
+    pipeline: &str,
+    t: &config::Topic,
+) -> Option<model::Topic> {
     let name = t.name.clone().unwrap_or_else(|| pipeline.to_string());
     if t.name.is_some() && !names::is_dns_subdomain(&name) {
         ctx.push(
-            Diagnostic::error(codes::INVALID_NAME, ctx.val(&p.key("name")), format!("invalid topic name `{name}`"))
-                .with_label("not a DNS-1123 subdomain")
-                .with_help("KafkaTopic names are lower-case letters, digits, `-` and `.`"),
+            Diagnostic::error(
+                codes::INVALID_NAME,
+                ctx.val(&p.key("name")),
+                format!("invalid topic name `{name}`"),
+            )
+            .with_label("not a DNS-1123 subdomain")
+            .with_help("KafkaTopic names are lower-case letters, digits, `-` and `.`"),
         );
     }
     for (key, n) in [("partitions", t.partitions), ("replicas", t.replicas)] {
         if n == 0 {
-            ctx.push(Diagnostic::error(codes::OUT_OF_RANGE, ctx.val(&p.key(key)), format!("`{key}` must be at least 1")).with_label("must be at least 1"));
+            ctx.push(
+                Diagnostic::error(
+                    codes::OUT_OF_RANGE,
+                    ctx.val(&p.key(key)),
+                    format!("`{key}` must be at least 1"),
+                )
+                .with_label("must be at least 1"),
+            );
         }
     }
     let mut config = t.config.clone();
@@ -235,26 +335,49 @@ fn topic(ctx: &mut Ctx<'_>, env: &Env<'_>, p: &Path, pipeline: &str, t: &config:
     {
         if config.contains_key("retention.ms") {
             ctx.push(
-                Diagnostic::error(codes::CONFLICTING_KEYS, ctx.key(&p.key("config").key("retention.ms")), "`retention.ms` is set twice")
-                    .with_label("also set by `retention`")
-                    .with_related(Some(ctx.val(&p.key("retention"))), "`retention` set here"),
+                Diagnostic::error(
+                    codes::CONFLICTING_KEYS,
+                    ctx.key(&p.key("config").key("retention.ms")),
+                    "`retention.ms` is set twice",
+                )
+                .with_label("also set by `retention`")
+                .with_related(Some(ctx.val(&p.key("retention"))), "`retention` set here"),
             );
         }
-        config.insert("retention.ms".into(), ConfigValue::Integer(i64::try_from(s * 1000).unwrap_or(i64::MAX)));
+        config.insert(
+            "retention.ms".into(),
+            ConfigValue::Integer(i64::try_from(s * 1000).unwrap_or(i64::MAX)),
+        );
     }
     let service_path = p.key("service");
     let Some(service) = env.config.services.get(&t.service) else {
         if !env.broken_services.contains(&t.service) {
-            ctx.unresolved(&service_path, "service", &t.service, "[services]", env.config.services.keys().map(String::as_str));
+            ctx.unresolved(
+                &service_path,
+                "service",
+                &t.service,
+                "[services]",
+                env.config.services.keys().map(String::as_str),
+            );
         }
         return None;
     };
     let Some(cluster) = &service.strimzi_cluster else {
         ctx.push(
-            Diagnostic::error(codes::UNRESOLVED_REFERENCE, ctx.val(&service_path), format!("service `{}` has no `strimzi_cluster`", t.service))
-                .with_label("not a Strimzi Kafka service")
-                .with_related(Some(ctx.key(&Path::root().key("services").key(t.service.as_str()))), "defined here")
-                .with_help(format!("add `strimzi_cluster = \"NAME\"` to [services.{}]", t.service)),
+            Diagnostic::error(
+                codes::UNRESOLVED_REFERENCE,
+                ctx.val(&service_path),
+                format!("service `{}` has no `strimzi_cluster`", t.service),
+            )
+            .with_label("not a Strimzi Kafka service")
+            .with_related(
+                Some(ctx.key(&Path::root().key("services").key(t.service.as_str()))),
+                "defined here",
+            )
+            .with_help(format!(
+                "add `strimzi_cluster = \"NAME\"` to [services.{}]",
+                t.service
+            )),
         );
         return None;
     };
@@ -274,19 +397,36 @@ fn alerts(ctx: &mut Ctx<'_>, p: &Path, a: &config::Alerts) -> model::Alerts {
         && (sev.is_empty() || names::label_value_problem(sev).is_some())
     {
         ctx.push(
-            Diagnostic::error(codes::INVALID_VALUE, ctx.val(&p.key("on_failure")), format!("invalid severity `{sev}`"))
-                .with_label("not a label value")
-                .with_help("use a severity your Alertmanager routes, e.g. `critical`, `warning` or `info`"),
+            Diagnostic::error(
+                codes::INVALID_VALUE,
+                ctx.val(&p.key("on_failure")),
+                format!("invalid severity `{sev}`"),
+            )
+            .with_label("not a label value")
+            .with_help(
+                "use a severity your Alertmanager routes, e.g. `critical`, `warning` or `info`",
+            ),
         );
     }
     ctx.labels(&p.key("labels"), &a.labels);
-    let missed_after = a.missed_after.as_ref().and_then(|m| seconds(ctx, &p.key("missed_after"), m).map(|s| (s, m.clone())));
+    let missed_after = a
+        .missed_after
+        .as_ref()
+        .and_then(|m| seconds(ctx, &p.key("missed_after"), m).map(|s| (s, m.clone())));
     if a.on_failure.is_none() && a.missed_after.is_none() {
         ctx.push(
-            Diagnostic::error(codes::MISSING_KEY, ctx.key(p), "`alerts` sets neither `on_failure` nor `missed_after`")
-                .with_label("no alert would fire")
-                .with_help("e.g. `alerts = { on_failure = \"critical\", missed_after = \"26h\" }`"),
+            Diagnostic::error(
+                codes::MISSING_KEY,
+                ctx.key(p),
+                "`alerts` sets neither `on_failure` nor `missed_after`",
+            )
+            .with_label("no alert would fire")
+            .with_help("e.g. `alerts = { on_failure = \"critical\", missed_after = \"26h\" }`"),
         );
     }
-    model::Alerts { on_failure: a.on_failure.clone(), missed_after, labels: a.labels.clone() }
+    model::Alerts {
+        on_failure: a.on_failure.clone(),
+        missed_after,
+        labels: a.labels.clone(),
+    }
 }

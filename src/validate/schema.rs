@@ -31,7 +31,10 @@ pub fn schema() -> &'static Value {
         strip_null(&mut value);
         enums(&mut value);
         if let Value::Object(map) = &mut value {
-            map.insert("$id".into(), "https://platc.dev/schemas/platform.schema.json".into());
+            map.insert(
+                "$id".into(),
+                "https://platc.dev/schemas/platform.schema.json".into(),
+            );
         }
         value
     })
@@ -50,8 +53,11 @@ fn strip_null(v: &mut Value) {
                 }
             }
             if let Some(Value::Array(branches)) = map.get("anyOf") {
-                let rest: Vec<Value> =
-                    branches.iter().filter(|b| b.get("type") != Some(&Value::from("null"))).cloned().collect();
+                let rest: Vec<Value> = branches
+                    .iter()
+                    .filter(|b| b.get("type") != Some(&Value::from("null")))
+                    .cloned()
+                    .collect();
                 if rest.len() == 1 && branches.len() == 2 {
                     map.remove("anyOf");
                     if let Value::Object(inner) = rest[0].clone() {
@@ -79,15 +85,22 @@ fn strip_null(v: &mut Value) {
 fn enums(v: &mut Value) {
     match v {
         Value::Object(map) => {
-            let consts: Option<Vec<Value>> = map.get("oneOf").and_then(Value::as_array).and_then(|branches| {
-                branches.iter().map(|b| b.get("const").cloned()).collect()
-            });
+            let consts: Option<Vec<Value>> = map
+                .get("oneOf")
+                .and_then(Value::as_array)
+                .and_then(|branches| branches.iter().map(|b| b.get("const").cloned()).collect());
             if let Some(consts) = consts {
                 let docs: Vec<String> = map["oneOf"]
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .filter_map(|b| Some(format!("`{}`: {}", b.get("const")?.as_str()?, b.get("description")?.as_str()?)))
+                    .filter_map(|b| {
+                        Some(format!(
+                            "`{}`: {}",
+                            b.get("const")?.as_str()?,
+                            b.get("description")?.as_str()?
+                        ))
+                    })
                     .collect();
                 map.remove("oneOf");
                 map.insert("type".into(), "string".into());
@@ -112,7 +125,9 @@ pub fn removable_prefix(path: &Path) -> Option<Path> {
     for (depth, seg) in path.segs().iter().enumerate() {
         match seg {
             Seg::Key(k) => {
-                let (child, optional) = if let Some(c) = node.get("properties").and_then(|p| p.get(k.as_str())) {
+                let (child, optional) = if let Some(c) =
+                    node.get("properties").and_then(|p| p.get(k.as_str()))
+                {
                     let required = node
                         .get("required")
                         .and_then(Value::as_array)
@@ -170,7 +185,9 @@ pub fn check(doc: &Document) -> Vec<Violation> {
                 .collect(),
         );
         let schema_here = schema_at(error.schema_path().as_str());
-        for (path, diagnostic) in describe(doc, &path, error.kind(), schema_here, &error.to_string()) {
+        for (path, diagnostic) in
+            describe(doc, &path, error.kind(), schema_here, &error.to_string())
+        {
             out.push(Violation { diagnostic, path });
         }
     }
@@ -191,7 +208,11 @@ fn describe(
     fallback: &str,
 ) -> Vec<(Path, Diagnostic)> {
     let segs = path.segs();
-    let what = if segs.is_empty() { "the file".to_string() } else { format!("`{path}`") };
+    let what = if segs.is_empty() {
+        "the file".to_string()
+    } else {
+        format!("`{path}`")
+    };
     match kind {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             let known: Vec<&str> = schema_here
@@ -205,90 +226,144 @@ fn describe(
                     let key_path = path.key(key.as_str());
                     let help = did_you_mean(key, known.iter().copied())
                         .unwrap_or_else(|| format!("valid keys here: {}", known.join(", ")));
-                    let inside = if segs.is_empty() { "at the top level".into() } else { format!("in {what}") };
-                    (key_path.clone(), Diagnostic::error(
-                        codes::UNKNOWN_KEY,
-                        doc.key_span(key_path.segs()),
-                        format!("unknown key `{key}` {inside}"),
+                    let inside = if segs.is_empty() {
+                        "at the top level".into()
+                    } else {
+                        format!("in {what}")
+                    };
+                    (
+                        key_path.clone(),
+                        Diagnostic::error(
+                            codes::UNKNOWN_KEY,
+                            doc.key_span(key_path.segs()),
+                            format!("unknown key `{key}` {inside}"),
+                        )
+                        .with_label("unknown key")
+                        .with_help(help),
                     )
-                    .with_label("unknown key")
-                    .with_help(help))
                 })
                 .collect()
         }
         ValidationErrorKind::Type { kind } => {
             let expected = match kind {
                 TypeKind::Single(t) => type_words(&t.to_string()),
-                TypeKind::Multiple(set) => {
-                    set.iter().map(|t| type_words(&t.to_string())).collect::<Vec<_>>().join(" or ")
-                }
+                TypeKind::Multiple(set) => set
+                    .iter()
+                    .map(|t| type_words(&t.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
             };
             let found = doc.type_name(segs).unwrap_or("something else");
             let found = match found {
                 "integer" | "array" => format!("an {found}"),
                 other => format!("a {other}"),
             };
-            vec![(path.clone(),
+            vec![(
+                path.clone(),
                 Diagnostic::error(
                     codes::WRONG_TYPE,
                     doc.value_span(segs),
                     format!("{what} must be {expected}, found {found}"),
                 )
-                .with_label(format!("expected {expected}"))),
-            ]
+                .with_label(format!("expected {expected}")),
+            )]
         }
         ValidationErrorKind::Required { property } => {
             let key = property.as_str().unwrap_or_default();
             let (loc, _) = doc.locate(segs);
             let span = loc.key.unwrap_or(loc.value);
-            let inside = if segs.is_empty() { "the file".into() } else { format!("`{path}`") };
+            let inside = if segs.is_empty() {
+                "the file".into()
+            } else {
+                format!("`{path}`")
+            };
             let doc_line = schema_here
                 .and_then(|s| s.pointer(&format!("/properties/{key}/description")))
                 .and_then(Value::as_str)
                 .map(|d| format!(" ({})", d.trim_end_matches('.')))
                 .unwrap_or_default();
-            vec![(path.clone(),
-                Diagnostic::error(codes::MISSING_KEY, span, format!("missing key `{key}` in {inside}"))
-                    .with_label(format!("`{key}` is required here"))
-                    .with_help(format!("add `{key} = ...`{doc_line}"))),
-            ]
+            vec![(
+                path.clone(),
+                Diagnostic::error(
+                    codes::MISSING_KEY,
+                    span,
+                    format!("missing key `{key}` in {inside}"),
+                )
+                .with_label(format!("`{key}` is required here"))
+                .with_help(format!("add `{key} = ...`{doc_line}")),
+            )]
         }
         ValidationErrorKind::Enum { options } => {
             let valid: Vec<String> = options
                 .as_array()
-                .map(|o| o.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect())
+                .map(|o| {
+                    o.iter()
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
             let got = doc_value_text(doc, segs);
             let mut help = format!("valid values: {}", valid.join(", "));
-            if let Some(hint) = did_you_mean(&got.to_lowercase(), valid.iter().map(String::as_str)) {
+            if let Some(hint) = did_you_mean(&got.to_lowercase(), valid.iter().map(String::as_str))
+            {
                 help = format!("{hint} ({help})");
             }
-            vec![(path.clone(),
+            vec![(
+                path.clone(),
                 Diagnostic::error(
                     codes::INVALID_CHOICE,
                     doc.value_span(segs),
                     format!("invalid value `{got}` for {what}"),
                 )
                 .with_label("not one of the valid values")
-                .with_help(help)),
-            ]
+                .with_help(help),
+            )]
         }
-        ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => {
-            vec![(path.clone(), range(doc, segs, &what, format!("at least {limit}")))]
+        ValidationErrorKind::Minimum { limit }
+        | ValidationErrorKind::ExclusiveMinimum { limit } => {
+            vec![(
+                path.clone(),
+                range(doc, segs, &what, format!("at least {limit}")),
+            )]
         }
-        ValidationErrorKind::Maximum { limit } | ValidationErrorKind::ExclusiveMaximum { limit } => {
-            vec![(path.clone(), range(doc, segs, &what, format!("at most {limit}")))]
+        ValidationErrorKind::Maximum { limit }
+        | ValidationErrorKind::ExclusiveMaximum { limit } => {
+            vec![(
+                path.clone(),
+                range(doc, segs, &what, format!("at most {limit}")),
+            )]
         }
         ValidationErrorKind::MinItems { limit } => {
-            vec![(path.clone(), range(doc, segs, &what, format!("a list of at least {limit} item{}", plural(*limit))))]
+            vec![(
+                path.clone(),
+                range(
+                    doc,
+                    segs,
+                    &what,
+                    format!("a list of at least {limit} item{}", plural(*limit)),
+                ),
+            )]
         }
         ValidationErrorKind::MaxItems { limit } => {
-            vec![(path.clone(), range(doc, segs, &what, format!("a list of at most {limit} item{}", plural(*limit))))]
+            vec![(
+                path.clone(),
+                range(
+                    doc,
+                    segs,
+                    &what,
+                    format!("a list of at most {limit} item{}", plural(*limit)),
+                ),
+            )]
         }
-        _ => vec![(path.clone(),
-            Diagnostic::error(codes::WRONG_TYPE, doc.value_span(segs), format!("{what}: {fallback}"))
-                .with_label("invalid here")),
-        ],
+        _ => vec![(
+            path.clone(),
+            Diagnostic::error(
+                codes::WRONG_TYPE,
+                doc.value_span(segs),
+                format!("{what}: {fallback}"),
+            )
+            .with_label("invalid here"),
+        )],
     }
 }
 
@@ -297,8 +372,12 @@ fn plural(n: u64) -> &'static str {
 }
 
 fn range(doc: &Document, segs: &[Seg], what: &str, bound: String) -> Diagnostic {
-    Diagnostic::error(codes::OUT_OF_RANGE, doc.value_span(segs), format!("{what} must be {bound}"))
-        .with_label(format!("must be {bound}"))
+    Diagnostic::error(
+        codes::OUT_OF_RANGE,
+        doc.value_span(segs),
+        format!("{what} must be {bound}"),
+    )
+    .with_label(format!("must be {bound}"))
 }
 
 fn doc_value_text(doc: &Document, segs: &[Seg]) -> String {

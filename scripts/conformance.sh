@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs real external validators on a platc output tree (default: out/):
+#   - kubernetes-validate --strict against Kubernetes 1.33 (the version platc pins) and 1.37
+#     (the newest it knows), on every built-in-kind manifest;
+#   - yamllint on every file;
+#   - kubectl kustomize on every folder that has a kustomization.yaml.
+# Needs scripts/install-tools.sh first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-out}
+VENV=${PLATC_VENV:-.venv}
+mapfile -t all < <(find "$OUT" -name '*.yaml' | LC_ALL=C sort)
+[ ${#all[@]} -gt 0 ] || { echo "conformance: no manifests under $OUT" >&2; exit 1; }
+# Custom resources are checked against their upstream CRD schemas by the test suite
+# (tests/crds.rs); kubernetes-validate knows only built-in kinds.
+mapfile -t builtin < <(grep -L -E '^kind: (Kustomization|KafkaTopic|PrometheusRule|Application|AppProject)$' "${all[@]}")
+for k in 1.33 1.37; do
+  "$VENV/bin/kubernetes-validate" --quiet --strict -k "$k" "${builtin[@]}"
+  echo "conformance: kubernetes-validate --strict -k $k: ${#builtin[@]} manifests ok"
+done
+"$VENV/bin/yamllint" -s -c scripts/yamllint.yaml "${all[@]}"
+echo "conformance: yamllint: ${#all[@]} files ok"
+n=0
+while IFS= read -r k; do
+  dir=$(dirname "$k")
+  kubectl kustomize "$dir" >/dev/null || { echo "conformance: kubectl kustomize $dir failed" >&2; exit 1; }
+  n=$((n + 1))
+done < <(find "$OUT" -name kustomization.yaml | LC_ALL=C sort)
+echo "conformance: kubectl kustomize: $n folders ok"
