@@ -1,6 +1,8 @@
 //! Pure compilation: a validated [`Platform`] to typed Kubernetes objects, each with the file
 //! it lands in and the config span it came from. No I/O, no formatting.
 
+mod argocd;
+pub mod crd;
 mod meta;
 mod namespace;
 mod network;
@@ -38,6 +40,14 @@ pub enum Manifest {
     CronJob(Box<CronJob>),
     /// v1 ConfigMap.
     ConfigMap(Box<ConfigMap>),
+    /// kafka.strimzi.io/v1 KafkaTopic.
+    KafkaTopic(Box<crd::strimzi::KafkaTopic>),
+    /// monitoring.coreos.com/v1 PrometheusRule.
+    PrometheusRule(Box<crd::prometheus::PrometheusRule>),
+    /// argoproj.io/v1alpha1 Application.
+    Application(Box<crd::argocd::Application>),
+    /// argoproj.io/v1alpha1 AppProject.
+    AppProject(Box<crd::argocd::AppProject>),
 }
 
 /// One generated object and where it goes.
@@ -75,6 +85,12 @@ pub fn compile(platform: &Platform) -> Result<Vec<Object>, Vec<Diagnostic>> {
         for cluster in &ns.clusters {
             namespace::compile(platform, ns, cluster, &mut objects);
         }
+    }
+    if let Some(a) = &platform.argocd {
+        let mut folders: Vec<String> = objects.iter().map(|o: &Object| o.folder.clone()).collect();
+        folders.sort();
+        folders.dedup();
+        argocd::compile(platform, a, &folders, &mut objects);
     }
     let mut by_path: BTreeMap<String, Object> = BTreeMap::new();
     let mut errors = Vec::new();

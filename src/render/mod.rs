@@ -54,6 +54,10 @@ fn body(m: &Manifest) -> String {
         Manifest::RoleBinding(x) => yaml(x),
         Manifest::CronJob(x) => yaml(x),
         Manifest::ConfigMap(x) => yaml(x),
+        Manifest::KafkaTopic(x) => yaml(x),
+        Manifest::PrometheusRule(x) => yaml(x),
+        Manifest::Application(x) => yaml(x),
+        Manifest::AppProject(x) => yaml(x),
     }
 }
 
