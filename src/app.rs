@@ -8,8 +8,7 @@ use crate::cli::{Cli, Command, DiffFormat};
 use crate::compile::{self, Object};
 use crate::diag::{self, Diagnostic, Severity, SourceMap, codes};
 use crate::render::{self, Tree};
-use crate::syntax::Document;
-use crate::{diff, fs, validate};
+use crate::{diff, expand, fs, validate};
 
 /// What a command produced.
 #[derive(Debug, Default)]
@@ -72,7 +71,23 @@ pub fn compile_file(path: &Path) -> Result<Compiled, Failed> {
         || "platform.toml".into(),
         |n| n.to_string_lossy().into_owned(),
     );
-    compile_text(&path.display().to_string(), &source_name, text, sources)
+    let mut loader = fs::IncludeLoader::for_config(path);
+    compile_with(
+        &path.display().to_string(),
+        &source_name,
+        text,
+        sources,
+        &mut loader,
+    )
+}
+
+/// A loader for configs that are not files: `include` is an error.
+struct NoIncludes;
+
+impl expand::Loader for NoIncludes {
+    fn load(&mut self, _pattern: &str) -> Result<Vec<(String, String)>, String> {
+        Err("includes need a config file on disk".into())
+    }
 }
 
 /// Validates, compiles and renders config text. `shown` names the file in diagnostics,
@@ -81,10 +96,21 @@ pub fn compile_text(
     shown: &str,
     source_name: &str,
     text: String,
+    sources: SourceMap,
+) -> Result<Compiled, Failed> {
+    compile_with(shown, source_name, text, sources, &mut NoIncludes)
+}
+
+/// Expands (includes, templates, variables), validates, compiles and renders config text.
+pub fn compile_with(
+    shown: &str,
+    source_name: &str,
+    text: String,
     mut sources: SourceMap,
+    loader: &mut dyn expand::Loader,
 ) -> Result<Compiled, Failed> {
     let file = sources.add(shown, text);
-    let doc = match Document::parse(file, &sources.file(file).text) {
+    let doc = match expand::expand(file, &mut sources, loader) {
         Ok(d) => d,
         Err(diagnostics) => {
             return Err(Failed {
@@ -135,6 +161,7 @@ pub fn run(cli: &Cli, colors: Colors) -> Outcome {
         },
         Command::Init => init(&common.config),
         Command::Explain { code } => explain(code.as_deref()),
+        Command::Show { namespace } => show(&common.config, namespace, colors),
     }
 }
 
@@ -306,6 +333,55 @@ fn init(config: &Path) -> Outcome {
             };
             let d = Diagnostic::error(codes::UNREADABLE, None, message);
             out_problems(&[d], Colors::default())
+        }
+    }
+}
+
+fn show(config: &Path, namespace: &str, colors: Colors) -> Outcome {
+    let mut sources = SourceMap::default();
+    let text = match fs::read_config(config) {
+        Ok(t) => t,
+        Err(message) => {
+            let d = Diagnostic::error(codes::UNREADABLE, None, message);
+            return out_problems(&[d], colors);
+        }
+    };
+    let file = sources.add(config.display().to_string(), text);
+    let mut loader = fs::IncludeLoader::for_config(config);
+    let doc = match expand::expand(file, &mut sources, &mut loader) {
+        Ok(d) => d,
+        Err(diags) => {
+            return Outcome {
+                stderr: report(&diags, &sources, colors.stderr),
+                code: EXIT_ERROR,
+                ..Outcome::default()
+            };
+        }
+    };
+    let namespaces = doc
+        .root
+        .table()
+        .and_then(|t| t.get("namespaces"))
+        .and_then(|n| n.table());
+    match namespaces.and_then(|n| n.get(namespace)) {
+        Some(ns) => Outcome {
+            stdout: expand::show::show(namespace, ns, &sources),
+            ..Outcome::default()
+        },
+        None => {
+            let known: Vec<&str> = namespaces
+                .map(|n| n.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            let help = diag::did_you_mean(namespace, known.iter().copied())
+                .unwrap_or_else(|| format!("namespaces: {}", known.join(", ")));
+            Outcome {
+                stderr: format!(
+                    "platc: no namespace `{namespace}` in {}; {help}\n",
+                    config.display()
+                ),
+                code: EXIT_ERROR,
+                ..Outcome::default()
+            }
         }
     }
 }

@@ -81,6 +81,12 @@ pub enum Command {
     Schema,
     /// Write a starter platform.toml (never overwrites).
     Init,
+    /// Print one namespace's effective configuration (after includes, templates and
+    /// variables) as TOML, each value annotated with the file:line it came from.
+    Show {
+        /// The namespace.
+        namespace: String,
+    },
     /// Explain a diagnostic code (e.g. `platc explain E0101`); without one, list them all.
     Explain {
         /// The code.

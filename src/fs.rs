@@ -327,3 +327,57 @@ pub fn create_new(path: &Path, content: &str) -> io::Result<()> {
         .open(path)?;
     f.write_all(content.as_bytes())
 }
+
+/// Reads `include` patterns relative to the main config's folder.
+pub struct IncludeLoader {
+    /// The main config's folder on disk.
+    pub base: PathBuf,
+    /// The same folder as diagnostics show it (relative to where platc runs, as the user typed).
+    pub shown_base: PathBuf,
+}
+
+impl IncludeLoader {
+    /// A loader for includes of the config at `config`.
+    pub fn for_config(config: &Path) -> Self {
+        let base = config.parent().map(Path::to_path_buf).unwrap_or_default();
+        Self {
+            shown_base: base.clone(),
+            base,
+        }
+    }
+}
+
+impl crate::expand::Loader for IncludeLoader {
+    fn load(&mut self, pattern: &str) -> Result<Vec<(String, String)>, String> {
+        if pattern.trim().is_empty() {
+            return Err("empty pattern".into());
+        }
+        if Path::new(pattern).is_absolute() {
+            return Err("patterns are relative to the main config's folder".into());
+        }
+        let full = self.base.join(pattern);
+        let full = full.to_string_lossy();
+        let options = glob::MatchOptions {
+            require_literal_leading_dot: true,
+            ..Default::default()
+        };
+        let mut paths: Vec<PathBuf> = glob::glob_with(&full, options)
+            .map_err(|e| format!("invalid pattern: {e}"))?
+            .filter_map(Result::ok)
+            .filter(|p| p.is_file())
+            .collect();
+        paths.sort();
+        if paths.is_empty() {
+            return Err("matches no files".into());
+        }
+        paths
+            .into_iter()
+            .map(|p| {
+                let rel = p.strip_prefix(&self.base).unwrap_or(&p);
+                let shown = self.shown_base.join(rel);
+                let shown = shown.to_string_lossy().replace('\\', "/");
+                read_config(&p).map(|text| (shown, text))
+            })
+            .collect()
+    }
+}

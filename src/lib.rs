@@ -12,6 +12,7 @@ pub mod cli;
 pub mod compile;
 pub mod diag;
 pub mod diff;
+pub mod expand;
 pub mod fs;
 pub mod model;
 pub mod render;

@@ -101,6 +101,20 @@ codes! {
     CONFLICTING_KEYS = "E0204", "conflicting-keys",
         "Two keys that exclude each other are both set (`role` and `cluster_role`, `cluster` and \
          `clusters`), or neither of a required pair is.";
+    DUPLICATE_DEFINITION = "E0205", "duplicate-definition",
+        "The same namespace, service, cluster or template is defined in two files (or twice by \
+         an include). Each name is defined once; rename or remove one of them.";
+    TEMPLATE_CYCLE = "E0206", "template-cycle",
+        "Templates that build on each other in a circle (`a` uses `b`, `b` uses `a`). A template \
+         may build on another, but the chain must end.";
+    TEMPLATE_ERROR = "E0207", "template-error",
+        "A `{{ ... }}` expression in a string could not be rendered: a syntax error, or a \
+         variable that is not defined. Available: `namespace`, `cluster` (for a namespace on one \
+         cluster), `platform`, and `vars.NAME` from `[vars]` or the namespace's `vars`.";
+    INCLUDE_ERROR = "E0208", "include-error",
+        "An `include` entry that cannot be used: an invalid glob, a file that does not exist, or \
+         an included file that defines something other than namespaces, services, clusters and \
+         templates.";
     UNREADABLE = "E0301", "unreadable",
         "A file platc must read is missing, a directory, not UTF-8, empty or unreadable.";
     UNSAFE_OUTPUT = "E0302", "unsafe-output",

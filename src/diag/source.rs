@@ -15,6 +15,9 @@ pub struct Span {
     pub start: usize,
     /// One past the last byte.
     pub end: usize,
+    /// How the value got where it is used, when not written there: an index into
+    /// [`SourceMap`]'s notes ("inherited by namespace `x` from template `t`").
+    pub via: Option<u32>,
 }
 
 impl Span {
@@ -24,6 +27,7 @@ impl Span {
             file,
             start: range.start,
             end: range.end,
+            via: None,
         }
     }
 }
@@ -41,6 +45,7 @@ pub struct SourceFile {
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    notes: Vec<String>,
 }
 
 impl SourceMap {
@@ -51,6 +56,17 @@ impl SourceMap {
             text: text.into(),
         });
         FileId(u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX))
+    }
+
+    /// Registers a note for [`Span::via`] and returns its index.
+    pub fn add_note(&mut self, note: String) -> u32 {
+        self.notes.push(note);
+        u32::try_from(self.notes.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// The note behind a [`Span::via`] index.
+    pub fn note(&self, id: u32) -> Option<&str> {
+        self.notes.get(id as usize).map(String::as_str)
     }
 
     /// The file behind `id`.

@@ -38,6 +38,13 @@ pub struct Config {
     /// Namespaces, keyed by name.
     #[serde(default)]
     pub namespaces: BTreeMap<String, Namespace>,
+    /// Namespace templates: any namespace fields, plus `template` to build on another.
+    /// Checked where a namespace uses them.
+    #[serde(default)]
+    pub templates: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
+    /// Variables for `{{ vars.NAME }}` in namespace and template strings.
+    #[serde(default)]
+    pub vars: StringMap,
 }
 
 /// `[platform]`.
@@ -46,6 +53,10 @@ pub struct Config {
 pub struct PlatformTable {
     /// The platform's name; becomes `app.kubernetes.io/part-of` and the AppProject name.
     pub name: String,
+    /// Further files (globs relative to this file, expanded in sorted order) holding
+    /// namespaces, services, clusters and templates.
+    #[serde(default)]
+    pub include: Vec<String>,
 }
 
 /// `[defaults]`.
@@ -138,6 +149,12 @@ pub enum PodSecurity {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Namespace {
+    /// A template (`[templates.NAME]`) this namespace starts from; its own keys override.
+    #[serde(default)]
+    pub template: Option<String>,
+    /// Values for `{{ vars.NAME }}` here, overriding `[vars]`.
+    #[serde(default)]
+    pub vars: StringMap,
     /// The cluster it lives on (optional when there is one cluster).
     #[serde(default)]
     pub cluster: Option<String>,

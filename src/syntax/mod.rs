@@ -1,5 +1,7 @@
-//! What the user wrote: the TOML document with a span on every key and value, its JSON form for
-//! schema validation, and the config types that mirror the file (unknown keys rejected).
+//! What the user wrote: TOML documents as trees of spanned values ([`Node`]), their JSON form
+//! for schema validation, and the config types that mirror the file (unknown keys rejected).
+//! A span names its file, so a tree merged from several files (includes, templates) still
+//! points every value at the line it came from.
 
 pub mod config;
 mod path;
@@ -13,16 +15,114 @@ use toml::de::{DeTable, DeValue};
 use crate::diag::{Diagnostic, FileId, Span, codes};
 pub use path::{Path, Seg};
 
-/// A parsed TOML file that remembers where every key and value came from.
+/// A value with the span of its key (when it has one) and of itself.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// The key's span (`None` for array elements and roots).
+    pub key: Option<Span>,
+    /// The value's span.
+    pub span: Span,
+    /// The value.
+    pub value: NodeValue,
+}
+
+/// A TOML value whose children are [`Node`]s.
+#[derive(Debug, Clone)]
+pub enum NodeValue {
+    /// A string.
+    String(String),
+    /// An integer (`None`: outside i64).
+    Integer(Option<i64>),
+    /// A float (`None`: NaN or infinite).
+    Float(Option<f64>),
+    /// A boolean.
+    Boolean(bool),
+    /// A date/time, as written.
+    Datetime(String),
+    /// An array.
+    Array(Vec<Node>),
+    /// A table, keys sorted.
+    Table(BTreeMap<String, Node>),
+}
+
+impl Node {
+    /// The TOML type name ("string", "integer", "table", ...).
+    pub fn type_name(&self) -> &'static str {
+        match self.value {
+            NodeValue::String(_) => "string",
+            NodeValue::Integer(_) => "integer",
+            NodeValue::Float(_) => "float",
+            NodeValue::Boolean(_) => "boolean",
+            NodeValue::Datetime(_) => "datetime",
+            NodeValue::Array(_) => "array",
+            NodeValue::Table(_) => "table",
+        }
+    }
+
+    /// The table entries, when this is a table.
+    pub fn table(&self) -> Option<&BTreeMap<String, Node>> {
+        match &self.value {
+            NodeValue::Table(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The table entries, mutably.
+    pub fn table_mut(&mut self) -> Option<&mut BTreeMap<String, Node>> {
+        match &mut self.value {
+            NodeValue::Table(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The node at `path` below this one.
+    pub fn get(&self, path: &[Seg]) -> Option<&Node> {
+        let mut node = self;
+        for seg in path {
+            node = match (seg, &node.value) {
+                (Seg::Key(k), NodeValue::Table(t)) => t.get(k.as_str())?,
+                (Seg::Index(i), NodeValue::Array(a)) => a.get(*i)?,
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+
+    /// The JSON form. A datetime becomes `{"$datetime": "..."}` so it never passes as a string;
+    /// an out-of-range number becomes a float or null so range checks report it.
+    pub fn to_json(&self) -> Value {
+        match &self.value {
+            NodeValue::String(s) => Value::String(s.clone()),
+            NodeValue::Integer(Some(n)) => Value::from(*n),
+            NodeValue::Integer(None) => Value::from(f64::MAX),
+            NodeValue::Float(f) => f
+                .and_then(serde_json::Number::from_f64)
+                .map_or(Value::Null, Value::Number),
+            NodeValue::Boolean(b) => Value::Bool(*b),
+            NodeValue::Datetime(d) => {
+                let mut m = Map::new();
+                m.insert("$datetime".into(), Value::String(d.clone()));
+                Value::Object(m)
+            }
+            NodeValue::Array(a) => Value::Array(a.iter().map(Node::to_json).collect()),
+            NodeValue::Table(t) => {
+                Value::Object(t.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+            }
+        }
+    }
+}
+
+/// The (possibly merged) config document: the spanned tree and its JSON form.
 pub struct Document {
-    /// The file it was read from.
+    /// The main file.
     pub file: FileId,
     /// The document as JSON, for schema validation and typed deserialisation.
     pub json: Value,
-    root: Node,
+    /// The spanned tree the JSON was made from.
+    pub root: Node,
 }
 
-/// Where a key/value pair sits in a file.
+/// Where a key/value pair sits.
 #[derive(Debug, Clone, Copy)]
 pub struct Located {
     /// The key's span (`None` for array elements and the root).
@@ -31,57 +131,55 @@ pub struct Located {
     pub value: Span,
 }
 
-/// The span skeleton of the document: what JSON loses.
-struct Node {
-    key: Option<std::ops::Range<usize>>,
-    value: std::ops::Range<usize>,
-    type_name: &'static str,
-    children: Children,
-}
-
-enum Children {
-    Leaf,
-    Table(BTreeMap<String, Node>),
-    Array(Vec<Node>),
+/// Parses one TOML file into a spanned tree, reporting every syntax error the parser can
+/// recover from.
+pub fn parse_file(file: FileId, text: &str) -> Result<Node, Vec<Diagnostic>> {
+    let (root, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        return Err(errors
+            .into_iter()
+            .map(|e| {
+                let range = e.span().unwrap_or(0..0);
+                let message = e.message().trim();
+                let message = message.lines().next().unwrap_or("invalid TOML");
+                Diagnostic::error(
+                    codes::TOML_SYNTAX,
+                    Span::new(file, range),
+                    format!("invalid TOML: {message}"),
+                )
+                .with_label("here")
+            })
+            .collect());
+    }
+    let span = Span::new(file, root.span());
+    Ok(Node {
+        key: None,
+        span,
+        value: table(file, root.get_ref()),
+    })
 }
 
 impl Document {
-    /// Parses TOML, reporting every syntax error the parser can recover from.
+    /// Parses one TOML file as the whole config.
     pub fn parse(file: FileId, text: &str) -> Result<Self, Vec<Diagnostic>> {
-        let (root, errors) = DeTable::parse_recoverable(text);
-        if !errors.is_empty() {
-            return Err(errors
-                .into_iter()
-                .map(|e| {
-                    let range = e.span().unwrap_or(0..0);
-                    let message = e.message().trim();
-                    let message = message.lines().next().unwrap_or("invalid TOML");
-                    Diagnostic::error(
-                        codes::TOML_SYNTAX,
-                        Span::new(file, range),
-                        format!("invalid TOML: {message}"),
-                    )
-                    .with_label("here")
-                })
-                .collect());
+        Ok(Self::new(file, parse_file(file, text)?))
+    }
+
+    /// A document from a (merged) tree.
+    pub fn new(file: FileId, root: Node) -> Self {
+        Self {
+            file,
+            json: root.to_json(),
+            root,
         }
-        let span = root.span();
-        let (json, children) = table(root.get_ref());
-        let root = Node {
-            key: None,
-            value: span,
-            type_name: "table",
-            children,
-        };
-        Ok(Self { file, json, root })
     }
 
     fn walk(&self, path: &[Seg]) -> (&Node, usize) {
         let mut node = &self.root;
         for (depth, seg) in path.iter().enumerate() {
-            let next = match (seg, &node.children) {
-                (Seg::Key(k), Children::Table(t)) => t.get(k.as_str()),
-                (Seg::Index(i), Children::Array(a)) => a.get(*i),
+            let next = match (seg, &node.value) {
+                (Seg::Key(k), NodeValue::Table(t)) => t.get(k.as_str()),
+                (Seg::Index(i), NodeValue::Array(a)) => a.get(*i),
                 _ => None,
             };
             match next {
@@ -96,11 +194,13 @@ impl Document {
     /// segments of `path` were matched.
     pub fn locate(&self, path: &[Seg]) -> (Located, usize) {
         let (node, depth) = self.walk(path);
-        let located = Located {
-            key: node.key.clone().map(|r| Span::new(self.file, r)),
-            value: Span::new(self.file, node.value.clone()),
-        };
-        (located, depth)
+        (
+            Located {
+                key: node.key,
+                value: node.span,
+            },
+            depth,
+        )
     }
 
     /// The span of the value at `path` (or of the deepest ancestor that exists).
@@ -118,65 +218,44 @@ impl Document {
     /// The TOML type name of the value at `path` ("string", "integer", "table", ...).
     pub fn type_name(&self, path: &[Seg]) -> Option<&'static str> {
         let (node, depth) = self.walk(path);
-        (depth == path.len()).then_some(node.type_name)
+        (depth == path.len()).then(|| node.type_name())
     }
 }
 
-fn table(t: &DeTable<'_>) -> (Value, Children) {
-    let mut map = Map::with_capacity(t.len());
-    let mut nodes = BTreeMap::new();
-    for (k, v) in t {
-        let (json, mut node) = value(v);
-        node.key = Some(k.span());
-        map.insert(k.get_ref().to_string(), json);
-        nodes.insert(k.get_ref().to_string(), node);
-    }
-    (Value::Object(map), Children::Table(nodes))
+fn table(file: FileId, t: &DeTable<'_>) -> NodeValue {
+    NodeValue::Table(
+        t.iter()
+            .map(|(k, v)| {
+                let mut node = value(file, v);
+                node.key = Some(Span::new(file, k.span()));
+                (k.get_ref().to_string(), node)
+            })
+            .collect(),
+    )
 }
 
-fn value(v: &Spanned<DeValue<'_>>) -> (Value, Node) {
-    let leaf = |type_name| Node {
-        key: None,
-        value: v.span(),
-        type_name,
-        children: Children::Leaf,
-    };
-    match v.get_ref() {
-        DeValue::String(s) => (Value::String(s.to_string()), leaf("string")),
+fn value(file: FileId, v: &Spanned<DeValue<'_>>) -> Node {
+    let value = match v.get_ref() {
+        DeValue::String(s) => NodeValue::String(s.to_string()),
         DeValue::Integer(i) => {
             let digits = i.as_str().replace('_', "");
-            let json = match i64::from_str_radix(&digits, i.radix()) {
-                Ok(n) => Value::from(n),
-                // Out of i64 range: still a number, so range checks report it.
-                Err(_) => digits.parse::<f64>().map_or(Value::Null, Value::from),
-            };
-            (json, leaf("integer"))
+            NodeValue::Integer(i64::from_str_radix(&digits, i.radix()).ok())
         }
-        DeValue::Float(f) => {
-            let n = f.as_str().replace('_', "").parse::<f64>().ok();
-            let json = n
-                .and_then(serde_json::Number::from_f64)
-                .map_or(Value::Null, Value::Number);
-            (json, leaf("float"))
-        }
-        DeValue::Boolean(b) => (Value::Bool(*b), leaf("boolean")),
-        DeValue::Datetime(d) => {
-            // An object, so a datetime never passes where a string is expected.
-            let mut m = Map::new();
-            m.insert("$datetime".into(), Value::String(d.to_string()));
-            (Value::Object(m), leaf("datetime"))
-        }
-        DeValue::Array(a) => {
-            let (items, nodes): (Vec<_>, Vec<_>) = a.iter().map(value).unzip();
-            let mut node = leaf("array");
-            node.children = Children::Array(nodes);
-            (Value::Array(items), node)
-        }
-        DeValue::Table(t) => {
-            let (json, children) = table(t);
-            let mut node = leaf("table");
-            node.children = children;
-            (json, node)
-        }
+        DeValue::Float(f) => NodeValue::Float(
+            f.as_str()
+                .replace('_', "")
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite()),
+        ),
+        DeValue::Boolean(b) => NodeValue::Boolean(*b),
+        DeValue::Datetime(d) => NodeValue::Datetime(d.to_string()),
+        DeValue::Array(a) => NodeValue::Array(a.iter().map(|x| value(file, x)).collect()),
+        DeValue::Table(t) => table(file, t),
+    };
+    Node {
+        key: None,
+        span: Span::new(file, v.span()),
+        value,
     }
 }

@@ -1,0 +1,120 @@
+//! `[platform] include = [...]`: merge other files' namespaces, services, clusters and
+//! templates into the main document.
+
+use std::collections::BTreeMap;
+
+use super::Loader;
+use crate::diag::{Diagnostic, SourceMap, codes};
+use crate::syntax::{Node, NodeValue, Seg, parse_file};
+
+/// The sections an included file may hold.
+pub const SECTIONS: [&str; 4] = ["clusters", "namespaces", "services", "templates"];
+
+pub(super) fn merge_includes(
+    root: &mut Node,
+    sources: &mut SourceMap,
+    loader: &mut dyn Loader,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(NodeValue::Array(patterns)) = root
+        .get(&[Seg::Key("platform".into()), Seg::Key("include".into())])
+        .map(|n| n.value.clone())
+    else {
+        return; // absent, or the wrong type (the schema reports it)
+    };
+    for pattern in patterns {
+        let NodeValue::String(p) = &pattern.value else {
+            continue;
+        };
+        let files = match loader.load(p) {
+            Ok(files) => files,
+            Err(message) => {
+                diags.push(
+                    Diagnostic::error(
+                        codes::INCLUDE_ERROR,
+                        pattern.span,
+                        format!("include `{p}`: {message}"),
+                    )
+                    .with_label("cannot include")
+                    .with_help("patterns are relative to this file, e.g. `tenants/*.toml`"),
+                );
+                continue;
+            }
+        };
+        for (name, text) in files {
+            let file = sources.add(name, text);
+            let text = sources.file(file).text.clone();
+            match parse_file(file, &text) {
+                Ok(node) => merge_file(root, node, diags),
+                Err(errors) => diags.extend(errors),
+            }
+        }
+    }
+}
+
+fn merge_file(root: &mut Node, included: Node, diags: &mut Vec<Diagnostic>) {
+    let NodeValue::Table(sections) = included.value else {
+        return;
+    };
+    for (section, node) in sections {
+        if !SECTIONS.contains(&section.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    codes::INCLUDE_ERROR,
+                    node.key.unwrap_or(node.span),
+                    format!("`{section}` cannot be set in an included file"),
+                )
+                .with_label("only in the main file")
+                .with_help(format!("an included file may hold {}", SECTIONS.join(", "))),
+            );
+            continue;
+        }
+        let NodeValue::Table(entries) = node.value else {
+            diags.push(
+                Diagnostic::error(
+                    codes::WRONG_TYPE,
+                    node.span,
+                    format!("`{section}` must be a table"),
+                )
+                .with_label("expected a table"),
+            );
+            continue;
+        };
+        let Some(target_table) = root.table_mut() else {
+            return;
+        };
+        let target = target_table.entry(section.clone()).or_insert_with(|| Node {
+            key: node.key,
+            span: node.span,
+            value: NodeValue::Table(BTreeMap::new()),
+        });
+        let Some(target) = target.table_mut() else {
+            continue;
+        };
+        for (name, entry) in entries {
+            if let Some(first) = target.get(&name) {
+                diags.push(
+                    Diagnostic::error(
+                        codes::DUPLICATE_DEFINITION,
+                        entry.key.unwrap_or(entry.span),
+                        format!("{} `{name}` is defined twice", singular(&section)),
+                    )
+                    .with_label("defined again here")
+                    .with_related(Some(first.key.unwrap_or(first.span)), "first defined here")
+                    .with_help("define each name in one file"),
+                );
+                continue;
+            }
+            target.insert(name, entry);
+        }
+    }
+}
+
+fn singular(section: &str) -> &str {
+    match section {
+        "namespaces" => "namespace",
+        "services" => "service",
+        "clusters" => "cluster",
+        _ => "template",
+    }
+}
