@@ -12,6 +12,7 @@ pub mod schema;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::diag::{Diagnostic, Severity, codes};
@@ -46,11 +47,17 @@ pub fn validate(doc: &Document, source_name: &str) -> Outcome {
     if whole_file_broken {
         return finish(None, diagnostics);
     }
-    let mut json = doc.json.clone();
-    for p in &pruned {
-        remove(&mut json, p);
-    }
-    let config: Config = match serde_json::from_value(json) {
+    // Deserialise straight from the document unless a schema error removed parts of it.
+    let parsed = if pruned.is_empty() {
+        Config::deserialize(&doc.json)
+    } else {
+        let mut json = doc.json.clone();
+        for p in &pruned {
+            remove(&mut json, p);
+        }
+        Config::deserialize(&json)
+    };
+    let config: Config = match parsed {
         Ok(c) => c,
         Err(e) => {
             diagnostics.push(Diagnostic::error(
