@@ -187,6 +187,7 @@ fn quantities_come_out_canonical() {
 }
 
 /// The Python of the checker venv, or `None` (skip) outside CI.
+#[allow(clippy::print_stdout)] // a test says why it skipped
 fn python() -> Option<PathBuf> {
     let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
     let works = Command::new(&python)
