@@ -177,6 +177,7 @@ pub struct OutLock {
 }
 
 /// Creates `out/` if needed and takes its lock, waiting up to `wait` for another run.
+#[allow(clippy::result_large_err)] // one diagnostic, once per run
 pub fn lock(out: &Path, wait: Duration) -> Result<OutLock, Diagnostic> {
     fs::create_dir_all(out).map_err(|e| {
         Diagnostic::error(

@@ -72,6 +72,9 @@ pub fn label_key_problem(s: &str) -> Option<String> {
             "prefix `{p}` is not a DNS subdomain (lower-case, dots, at most 253)"
         ));
     }
+    if name.is_empty() {
+        return Some("nothing follows the `/`; a key is `[prefix/]name`".into());
+    }
     if !is_label_name(name) {
         return Some(format!(
             "name `{name}` must be 1-63 characters of letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit"
@@ -120,6 +123,10 @@ mod tests {
         assert!(label_key_problem("team").is_none());
         assert!(label_key_problem("Bad Key").is_some());
         assert!(label_key_problem("UPPER.example/x").is_some());
+        assert_eq!(
+            label_key_problem("team/").as_deref(),
+            Some("nothing follows the `/`; a key is `[prefix/]name`")
+        );
         assert!(label_value_problem("").is_none());
         assert!(label_value_problem("data-platform").is_none());
         assert!(label_value_problem("has space").is_some());

@@ -47,6 +47,9 @@ const DECIMAL: [(&str, i32); 10] = [
 impl Quantity {
     /// Parses Kubernetes quantity syntax. The error says what is wrong.
     pub fn parse(text: &str) -> Result<Self, String> {
+        if text.contains(char::is_whitespace) {
+            return Err("must not contain spaces".into());
+        }
         let num_end = text
             .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-'))
             .unwrap_or(text.len());
@@ -235,6 +238,10 @@ mod tests {
         ] {
             assert!(Quantity::parse(bad).is_err(), "{bad:?} accepted");
         }
+        assert_eq!(
+            Quantity::parse("1.5 Gi").unwrap_err(),
+            "must not contain spaces"
+        );
     }
 
     #[test]

@@ -34,11 +34,7 @@ pub fn schedule_problem(schedule: &str) -> Option<String> {
         ));
     }
     // The controller (robfig/cron) has no `L`, `W` or `#`; croner would accept them.
-    for (field, name) in
-        fields
-            .iter()
-            .zip(["minute", "hour", "day-of-month", "month", "day-of-week"])
-    {
+    for (field, name) in fields.iter().zip(FIELD_NAMES) {
         let upper = field.to_ascii_uppercase();
         let stripped = [
             "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
@@ -55,6 +51,15 @@ pub fn schedule_problem(schedule: &str) -> Option<String> {
             ));
         }
     }
+    for ((field, name), (min, max, names)) in fields.iter().zip(FIELD_NAMES).zip(BOUNDS) {
+        if let Err((token, why)) = check_field(field, min, max, names) {
+            return Some(if token == *field {
+                format!("the {name} field `{field}` {why}")
+            } else {
+                format!("the {name} field `{field}`: `{token}` {why}")
+            });
+        }
+    }
     let parser = CronParser::builder()
         .seconds(Seconds::Disallowed)
         .year(Year::Disallowed)
@@ -63,6 +68,79 @@ pub fn schedule_problem(schedule: &str) -> Option<String> {
         Ok(_) => None,
         Err(e) => Some(describe(&e.to_string())),
     }
+}
+
+const FIELD_NAMES: [&str; 5] = ["minute", "hour", "day-of-month", "month", "day-of-week"];
+
+const MONTHS: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
+const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+/// Names a field accepts, and the number of the first.
+type Names = (&'static [&'static str], u32);
+
+/// Bounds of each field as the CronJob controller (robfig/cron) reads them, with the names it
+/// accepts and the number of the first name. Day-of-week is 0-6: `7` is not Sunday there.
+const BOUNDS: [(u32, u32, Names); 5] = [
+    (0, 59, (&[], 0)),
+    (0, 23, (&[], 0)),
+    (1, 31, (&[], 0)),
+    (1, 12, (&MONTHS, 1)),
+    (0, 6, (&DAYS, 0)),
+];
+
+/// Checks the numbers of one field (lists, ranges, steps) against its bounds, so an error names
+/// the field and the valid range instead of croner's "Number out of bounds". The error is the
+/// offending part of the field and what is wrong with it.
+fn check_field<'f>(
+    field: &'f str,
+    min: u32,
+    max: u32,
+    names: Names,
+) -> Result<(), (&'f str, String)> {
+    let value = |v: &'f str| -> Result<u32, (&'f str, String)> {
+        let n = if let Some(i) = names.0.iter().position(|n| n.eq_ignore_ascii_case(v)) {
+            u32::try_from(i).unwrap_or(u32::MAX).saturating_add(names.1)
+        } else {
+            v.parse::<u32>()
+                .map_err(|_| (v, format!("is not a number; valid values are {min}-{max}")))?
+        };
+        if (min..=max).contains(&n) {
+            Ok(n)
+        } else {
+            Err((v, format!("is out of range; valid values are {min}-{max}")))
+        }
+    };
+    for item in field.split(',') {
+        let (range, step) = match item.split_once('/') {
+            Some((r, s)) => (r, Some(s)),
+            None => (item, None),
+        };
+        if let Some(step) = step
+            && !step.parse::<u32>().is_ok_and(|s| s > 0)
+        {
+            return Err((
+                step,
+                "is not a step; a step is a whole number above 0".into(),
+            ));
+        }
+        if range == "*" || range == "?" {
+            continue;
+        }
+        if range.is_empty() {
+            return Err((field, "has an empty list item".into()));
+        }
+        let (first, last) = range.split_once('-').unwrap_or((range, range));
+        let (first, last) = (value(first)?, value(last)?);
+        if first > last {
+            return Err((
+                range,
+                "runs backwards; write the smaller number first".into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn describe(croner: &str) -> String {
@@ -123,8 +201,26 @@ mod tests {
             "TZ=UTC 0 2 * * *",
             "a b c d e",
             "0 2 32 * *",
+            "0 2 * * 7",
+            "*/0 * * * *",
+            "0 5-2 * * *",
         ] {
             assert!(schedule_problem(bad).is_some(), "{bad:?}");
+        }
+        // Every out-of-range error names its field and the valid range.
+        for (bad, field, range) in [
+            ("61 2 * * *", "minute", "0-59"),
+            ("0 24 * * *", "hour", "0-23"),
+            ("0 2 0 * *", "day-of-month", "1-31"),
+            ("0 2 1 13 *", "month", "1-12"),
+            ("0 2 * * 8", "day-of-week", "0-6"),
+            ("0 1-30/2,99 * * *", "hour", "0-23"),
+        ] {
+            let problem = schedule_problem(bad).unwrap_or_default();
+            assert!(
+                problem.contains(field) && problem.contains(range),
+                "{bad:?}: {problem}"
+            );
         }
     }
 

@@ -247,7 +247,12 @@ fn quota(ctx: &mut Ctx<'_>, p: &Path, q: &config::Quota) -> model::ResourceList 
             hard.insert(k.to_string(), q);
         }
     }
-    if hard.is_empty() {
+    // Only when nothing was written: invalid amounts already have their own errors.
+    let written = |r: &Option<config::Resources>| {
+        r.as_ref()
+            .is_some_and(|r| r.cpu.is_some() || r.memory.is_some() || r.ephemeral_storage.is_some())
+    };
+    if hard.is_empty() && !written(&q.requests) && !written(&q.limits) {
         ctx.push(
             Diagnostic::error(codes::OUT_OF_RANGE, ctx.key(p), "the quota limits nothing")
                 .with_label("empty quota")
