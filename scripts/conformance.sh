@@ -3,6 +3,8 @@
 #   - kubernetes-validate --strict against Kubernetes 1.33 (the version platc pins) and 1.37
 #     (the newest it knows), on every built-in-kind manifest;
 #   - yamllint on every file;
+#   - check-jsonschema on every KafkaTopic and PrometheusRule against its upstream CRD schema in
+#     tests/crd-schemas/ (draft-07, strict: unknown fields are errors);
 #   - kubectl kustomize on every folder that has a kustomization.yaml.
 # Needs scripts/install-tools.sh first.
 set -euo pipefail
@@ -11,12 +13,19 @@ OUT=${1:-out}
 VENV=${PLATC_VENV:-.venv}
 mapfile -t all < <(find "$OUT" -name '*.yaml' | LC_ALL=C sort)
 [ ${#all[@]} -gt 0 ] || { echo "conformance: no manifests under $OUT" >&2; exit 1; }
-# Custom resources are checked against their upstream CRD schemas by the test suite
-# (tests/crds.rs); kubernetes-validate knows only built-in kinds.
+# kubernetes-validate knows only built-in kinds; custom resources are checked below against
+# their upstream CRD schemas (and in-process by tests/crds.rs).
 mapfile -t builtin < <(grep -L -E '^kind: (Kustomization|KafkaTopic|PrometheusRule|Application|AppProject)$' "${all[@]}")
 for k in 1.33 1.37; do
   "$VENV/bin/kubernetes-validate" --quiet --strict -k "$k" "${builtin[@]}"
   echo "conformance: kubernetes-validate --strict -k $k: ${#builtin[@]} manifests ok"
+done
+for crd in KafkaTopic:kafka.strimzi.io_kafkatopic_v1 PrometheusRule:monitoring.coreos.com_prometheusrule_v1; do
+  kind=${crd%%:*}
+  mapfile -t files < <(grep -l -E "^kind: $kind\$" "${all[@]}" || true)
+  [ ${#files[@]} -gt 0 ] || continue
+  "$VENV/bin/check-jsonschema" --schemafile "tests/crd-schemas/${crd#*:}.json" "${files[@]}"
+  echo "conformance: check-jsonschema $kind: ${#files[@]} manifests ok"
 done
 "$VENV/bin/yamllint" -s -c scripts/yamllint.yaml "${all[@]}"
 echo "conformance: yamllint: ${#all[@]} files ok"

@@ -98,6 +98,10 @@ pub fn compile(platform: &Platform) -> Result<Vec<Object>, Vec<Diagnostic>> {
         let path = obj.path();
         if let Some(first) = by_path.get(&path) {
             // One diagnostic per clash, even when a namespace is stamped onto several clusters.
+            if obj.kind == "KafkaTopic" {
+                errors.push(topic_claimed_twice(&obj, first));
+                continue;
+            }
             errors.push(
                 Diagnostic::error(
                     codes::DUPLICATE_OBJECT,
@@ -124,4 +128,19 @@ pub fn compile(platform: &Platform) -> Result<Vec<Object>, Vec<Diagnostic>> {
         crate::diag::sort(&mut errors);
         Err(errors)
     }
+}
+
+fn topic_claimed_twice(again: &Object, first: &Object) -> Diagnostic {
+    let cluster = again.folder.split('/').next().unwrap_or_default();
+    Diagnostic::error(
+        codes::DUPLICATE_OBJECT,
+        again.origin,
+        format!(
+            "Kafka topic `{}` on cluster `{cluster}` is claimed by two pipelines",
+            again.name
+        ),
+    )
+    .with_label("claimed again here")
+    .with_related(Some(first.origin), "first claimed here")
+    .with_help("one pipeline owns a topic; give the other a different `name` in its `topic`")
 }

@@ -1,5 +1,10 @@
 //! A pipeline: its CronJob, with steps as init containers and the last one as the main
-//! container, all sharing a scratch volume, hardened to the Pod Security "restricted" profile.
+//! container, all sharing a scratch volume, hardened to the Pod Security "restricted" profile;
+//! and what comes with it: its Kafka topic, its alerts and its dashboard.
+
+mod alerts;
+mod dashboard;
+mod topic;
 
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
@@ -170,10 +175,12 @@ fn cron_job(p: &Platform, ns: &model::Namespace, pl: &model::Pipeline) -> CronJo
     }
 }
 
+/// Compiles the pipelines of `ns` on `cluster`: the CronJob, PrometheusRule and dashboard
+/// ConfigMap into `folder`, the KafkaTopic into the Kafka service's namespace on that cluster.
 pub(super) fn compile(
     p: &Platform,
     ns: &model::Namespace,
-    _cluster: &str,
+    cluster: &str,
     folder: &str,
     out: &mut Vec<Object>,
 ) {
@@ -185,5 +192,152 @@ pub(super) fn compile(
             origin: pl.span,
             manifest: Manifest::CronJob(Box::new(cron_job(p, ns, pl))),
         });
+        if let Some(t) = &pl.topic {
+            out.push(Object {
+                folder: format!("{cluster}/{}", t.namespace),
+                kind: "KafkaTopic",
+                name: t.name.clone(),
+                origin: t.span,
+                manifest: Manifest::KafkaTopic(Box::new(topic::kafka_topic(p, t))),
+            });
+        }
+        if let Some(a) = &pl.alerts {
+            out.push(Object {
+                folder: folder.to_string(),
+                kind: "PrometheusRule",
+                name: alerts::rule_name(&pl.name),
+                origin: pl.span,
+                manifest: Manifest::PrometheusRule(Box::new(alerts::prometheus_rule(
+                    p, &ns.name, pl, a,
+                ))),
+            });
+        }
+        if pl.dashboard {
+            out.push(Object {
+                folder: folder.to_string(),
+                kind: "ConfigMap",
+                name: dashboard::config_map_name(&pl.name),
+                origin: pl.span,
+                manifest: Manifest::ConfigMap(Box::new(dashboard::config_map(p, &ns.name, pl))),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::app::compile_text;
+    use crate::diag::{SourceMap, codes};
+
+    const KAFKA: &str = "[platform]
+name = \"p\"
+[services.kafka]
+namespace = \"kafka\"
+ports = [9092]
+strimzi_cluster = \"events\"
+";
+
+    #[test]
+    fn two_pipelines_claiming_one_topic_is_an_error_at_both() {
+        let toml = format!(
+            "{KAFKA}[namespaces.a.pipelines.one]
+schedule = \"@daily\"
+image = \"app:1\"
+steps = [{{ name = \"s\" }}]
+topic = {{ service = \"kafka\", name = \"prices\", partitions = 1, replicas = 1 }}
+[namespaces.b.pipelines.two]
+schedule = \"@daily\"
+image = \"app:1\"
+steps = [{{ name = \"s\" }}]
+topic = {{ service = \"kafka\", name = \"prices\", partitions = 1, replicas = 1 }}
+"
+        );
+        let failed = compile_text("p.toml", "p.toml", toml, SourceMap::default())
+            .err()
+            .expect("a topic claimed twice must not compile");
+        let dup: Vec<_> = failed
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == codes::DUPLICATE_OBJECT)
+            .collect();
+        assert_eq!(dup.len(), 1, "{dup:?}");
+        let d = dup[0];
+        assert_eq!(
+            d.message,
+            "Kafka topic `prices` on cluster `default` is claimed by two pipelines"
+        );
+        let at = |s: crate::diag::Span| failed.sources.location(s);
+        let second = d.span.map(at);
+        let first: Vec<String> = d.related.iter().map(|(s, _)| at(*s)).collect();
+        assert_eq!(second.as_deref(), Some("p.toml:16:1"));
+        assert_eq!(first, ["p.toml:11:1"]);
+    }
+
+    #[test]
+    fn one_topic_name_on_two_clusters_is_fine() {
+        let toml = format!(
+            "{KAFKA}[clusters.x]
+[clusters.y]
+[namespaces.a]
+cluster = \"x\"
+[namespaces.a.pipelines.one]
+schedule = \"@daily\"
+image = \"app:1\"
+steps = [{{ name = \"s\" }}]
+topic = {{ service = \"kafka\", name = \"prices\", partitions = 1, replicas = 1 }}
+[namespaces.b]
+cluster = \"y\"
+[namespaces.b.pipelines.two]
+schedule = \"@daily\"
+image = \"app:1\"
+steps = [{{ name = \"s\" }}]
+topic = {{ service = \"kafka\", name = \"prices\", partitions = 1, replicas = 1 }}
+"
+        );
+        let compiled = compile_text("p.toml", "p.toml", toml, SourceMap::default())
+            .unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+        assert!(compiled.tree.contains_key("x/kafka/kafkatopic-prices.yaml"));
+        assert!(compiled.tree.contains_key("y/kafka/kafkatopic-prices.yaml"));
+    }
+
+    #[test]
+    fn the_longest_names_keep_every_line_within_160_columns() {
+        let ns = "n".repeat(63);
+        let pl = "p".repeat(52);
+        let toml = format!(
+            "{KAFKA}[monitoring]
+rule_labels = {{ release = \"kube-prometheus-stack\" }}
+[namespaces.{ns}.pipelines.{pl}]
+schedule = \"@daily\"
+time_zone = \"America/Argentina/ComodRivadavia\"
+image = \"app:1\"
+steps = [{{ name = \"s\" }}]
+topic = {{ service = \"kafka\", partitions = 1, replicas = 1, retention = \"7d\" }}
+alerts = {{ on_failure = \"critical\", missed_after = \"26h\" }}
+dashboard = true
+"
+        );
+        let compiled = compile_text("p.toml", "p.toml", toml, SourceMap::default())
+            .unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+        let folder = format!("default/{ns}");
+        for kind in ["prometheusrule", "configmap", "cronjob"] {
+            assert!(
+                compiled
+                    .tree
+                    .keys()
+                    .any(|k| k.starts_with(&format!("{folder}/{kind}-"))),
+                "no {kind}"
+            );
+        }
+        for (path, bytes) in &compiled.tree {
+            let text = String::from_utf8_lossy(bytes);
+            for line in text.lines() {
+                assert!(
+                    line.chars().count() <= 160,
+                    "{path}: {} columns: {line}",
+                    line.chars().count()
+                );
+            }
+        }
     }
 }
