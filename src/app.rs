@@ -165,8 +165,19 @@ pub fn run(cli: &Cli, colors: Colors) -> Outcome {
     }
 }
 
+/// Renders diagnostics. When there are errors, notes (advice) are left out so the errors stand
+/// out; they come back once the config compiles.
 fn report(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
-    diag::render_all(diags, sources, color)
+    if has_errors(diags) {
+        let shown: Vec<Diagnostic> = diags
+            .iter()
+            .filter(|d| d.severity != Severity::Note)
+            .cloned()
+            .collect();
+        diag::render_all(&shown, sources, color)
+    } else {
+        diag::render_all(diags, sources, color)
+    }
 }
 
 fn failed(f: &Failed, colors: Colors) -> Outcome {
