@@ -54,6 +54,10 @@ pub enum DiffFormat {
     Unified,
     /// One line per drifted file with added/removed line counts.
     Stat,
+    /// A pull-request comment: a table of changed objects, then each diff, collapsed.
+    Markdown,
+    /// For bots: one entry per object with its status and changed fields.
+    Json,
 }
 
 /// The subcommands.
@@ -76,6 +80,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = DiffFormat::Unified)]
         format: DiffFormat,
+        /// Compare with the config as it is at this git revision instead of the output folder.
+        #[arg(long, value_name = "GIT_REV")]
+        base: Option<String>,
     },
     /// Print the JSON Schema of platform.toml.
     Schema,

@@ -13,6 +13,7 @@ pub mod compile;
 pub mod diag;
 pub mod diff;
 pub mod fs;
+pub mod git;
 pub mod model;
 pub mod render;
 pub mod syntax;

@@ -391,3 +391,169 @@ repo_url = "https://git.example.com/r.git"
         format!("out/{cluster}/{ns}").as_str()
     );
 }
+
+/// A platform with `n` namespaces, each with a quota and limits.
+fn big_platform(n: usize) -> String {
+    let mut text = String::from("[platform]\nname = \"big\"\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "[namespaces.team-{i:05}]\nquota = {{ pods = 10 }}\nlimits = {{ default = {{ cpu = \"1\" }} }}\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn a_huge_drift_fits_in_one_github_comment() {
+    let c = compiled(&big_platform(1500));
+    let empty = platc::render::Tree::new();
+    let changes = platc::diff::changes(&c.tree, &empty);
+    assert!(changes.len() > 7_500);
+    let md = platc::diff::markdown::markdown(&changes, "out", "out", "platform.toml");
+    assert!(
+        md.chars().count() <= 65_536,
+        "{} characters",
+        md.chars().count()
+    );
+    assert!(md.contains("| added | default | team-00000 | Namespace | team-00000 |"));
+    assert!(
+        md.contains("more objects, left out to fit a comment"),
+        "table not cut"
+    );
+    assert!(md.contains("left out to stay under GitHub's comment size limit"));
+    assert!(md.contains("<details>"));
+    assert_eq!(
+        md.matches("<details>").count(),
+        md.matches("</details>").count()
+    );
+    // Both ways round: everything removed.
+    let removed = platc::diff::changes(&empty, &c.tree);
+    let md = platc::diff::markdown::markdown(&removed, "out", "out", "platform.toml");
+    assert!(md.len() <= 65_536);
+    assert!(
+        md.contains("0 added, 0 changed, 7500 removed"),
+        "{}",
+        &md[..200]
+    );
+}
+
+mod base {
+    //! `platc diff --base REV` in a scratch git repository.
+
+    use std::path::Path;
+    use std::process::Command;
+
+    use assert_cmd::cargo::CommandCargoExt;
+    use serde_json::Value;
+
+    const V1: &str = "[platform]\nname = \"p\"\n[namespaces.team]\nquota = { pods = 200 }\n";
+
+    fn git(dir: &Path, args: &[&str]) {
+        let ok = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(ok.status.success(), "git {args:?}: {ok:?}");
+    }
+
+    fn repo() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q", "-b", "main"]);
+        std::fs::write(dir.path().join("README"), "x\n").unwrap();
+        git(dir.path(), &["add", "README"]);
+        git(dir.path(), &["commit", "-q", "-m", "empty"]);
+        std::fs::write(dir.path().join("platform.toml"), V1).unwrap();
+        git(dir.path(), &["add", "platform.toml"]);
+        git(dir.path(), &["commit", "-q", "-m", "v1"]);
+        dir
+    }
+
+    /// Runs platc from elsewhere, naming the config by path: git must run where the config is.
+    fn platc(config: &Path, args: &[&str]) -> (i32, String, String) {
+        let out = Command::cargo_bin("platc")
+            .unwrap()
+            .current_dir(std::env::temp_dir())
+            .arg("diff")
+            .arg("-c")
+            .arg(config)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    }
+
+    #[test]
+    fn compares_two_revisions_not_the_disk() {
+        let dir = repo();
+        let config = dir.path().join("platform.toml");
+        let (code, _, stderr) = platc(&config, &["--base", "HEAD"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stderr.contains("no change"), "{stderr}");
+
+        std::fs::write(&config, V1.replace("200", "250")).unwrap();
+        let (code, stdout, stderr) = platc(&config, &["--base", "HEAD", "--format", "json"]);
+        assert_eq!(code, 1, "{stderr}");
+        let v: Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(v["summary"]["changed"], 1, "{stdout}");
+        let change = &v["changes"][0];
+        assert_eq!(change["kind"], "ResourceQuota");
+        assert_eq!(change["name"], "team-quota");
+        assert_eq!(
+            change["fields"],
+            serde_json::json!([{"path": "spec.hard.pods", "old": "200", "new": "250"}])
+        );
+
+        let (code, stdout, _) = platc(&config, &["--base", "HEAD", "--format", "markdown"]);
+        assert_eq!(code, 1);
+        assert!(
+            stdout.contains("| changed | default | team | ResourceQuota | team-quota |"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("spec.hard.pods: 200 → 250"), "{stdout}");
+
+        // Before the config existed, everything is new.
+        let (code, stdout, stderr) = platc(&config, &["--base", "HEAD~1", "--format", "stat"]);
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains("does not exist at `HEAD~1`"), "{stderr}");
+        assert!(
+            stdout.contains("out/default/team/namespace-team.yaml"),
+            "{stdout}"
+        );
+    }
+
+    #[test]
+    fn bad_revisions_and_broken_bases_are_errors() {
+        let dir = repo();
+        let config = dir.path().join("platform.toml");
+        let (code, _, stderr) = platc(&config, &["--base", "no-such-branch"]);
+        assert_eq!(code, 2);
+        assert!(
+            stderr.contains("`no-such-branch` is not a commit"),
+            "{stderr}"
+        );
+        let (code, _, stderr) = platc(&config, &["--base", "--all"]);
+        assert_eq!(code, 2, "{stderr}");
+
+        std::fs::write(&config, "[platform]\nname = \"BAD\"\n").unwrap();
+        git(dir.path(), &["commit", "-qam", "broken"]);
+        std::fs::write(&config, V1).unwrap();
+        let (code, _, stderr) = platc(&config, &["--base", "HEAD"]);
+        assert_eq!(code, 2);
+        assert!(stderr.contains("HEAD:"), "{stderr}");
+        assert!(stderr.contains("does not compile"), "{stderr}");
+
+        let outside = tempfile::tempdir().unwrap();
+        let lone = outside.path().join("platform.toml");
+        std::fs::write(&lone, V1).unwrap();
+        let (code, _, stderr) = platc(&lone, &["--base", "HEAD"]);
+        assert_eq!(code, 2);
+        assert!(stderr.contains("not in a git repository"), "{stderr}");
+    }
+}
