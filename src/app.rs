@@ -124,9 +124,16 @@ pub fn compile_text(
 pub fn run(cli: &Cli, colors: Colors) -> Outcome {
     let common = &cli.common;
     match &cli.command {
-        Command::Build { deny_warnings } => {
-            build(&common.config, &common.out, *deny_warnings, colors)
-        }
+        Command::Build {
+            deny_warnings,
+            fail_on_change,
+        } => build(
+            &common.config,
+            &common.out,
+            *deny_warnings,
+            *fail_on_change,
+            colors,
+        ),
         Command::Check { deny_warnings } => check(&common.config, *deny_warnings, colors),
         Command::Diff { format, base } => diff_cmd(
             &common.config,
@@ -188,7 +195,13 @@ fn out_problems(problems: &[Diagnostic], colors: Colors) -> Outcome {
     }
 }
 
-fn build(config: &Path, out: &Path, deny_warnings: bool, colors: Colors) -> Outcome {
+fn build(
+    config: &Path,
+    out: &Path,
+    deny_warnings: bool,
+    fail_on_change: bool,
+    colors: Colors,
+) -> Outcome {
     let (compiled, mut stderr) = match compile_checked(config, deny_warnings, colors) {
         Ok(c) => c,
         Err(o) => return o,
@@ -217,8 +230,20 @@ fn build(config: &Path, out: &Path, deny_warnings: bool, colors: Colors) -> Outc
                 stats.removed,
                 out.display()
             ));
+            let changed = stats.written + stats.removed > 0;
+            if fail_on_change && changed {
+                stderr.push_str(&format!(
+                    "platc: {} changed; review and stage it (--fail-on-change)\n",
+                    out.display()
+                ));
+            }
             Outcome {
                 stderr,
+                code: if fail_on_change && changed {
+                    EXIT_DRIFT
+                } else {
+                    0
+                },
                 ..Outcome::default()
             }
         }

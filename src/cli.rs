@@ -68,6 +68,9 @@ pub enum Command {
         /// Fail on warnings too.
         #[arg(long)]
         deny_warnings: bool,
+        /// Exit 1 when any file was written or removed, as formatters do in pre-commit hooks.
+        #[arg(long)]
+        fail_on_change: bool,
     },
     /// Validate and lint only; write nothing.
     Check {
