@@ -150,11 +150,24 @@ pub fn compile_with(
 pub fn run(cli: &Cli, colors: Colors) -> Outcome {
     let common = &cli.common;
     match &cli.command {
-        Command::Build { deny_warnings } => {
-            build(&common.config, &common.out, *deny_warnings, colors)
-        }
+        Command::Build {
+            deny_warnings,
+            fail_on_change,
+        } => build(
+            &common.config,
+            &common.out,
+            *deny_warnings,
+            *fail_on_change,
+            colors,
+        ),
         Command::Check { deny_warnings } => check(&common.config, *deny_warnings, colors),
-        Command::Diff { format } => diff_cmd(&common.config, &common.out, *format, colors),
+        Command::Diff { format, base } => diff_cmd(
+            &common.config,
+            &common.out,
+            *format,
+            base.as_deref(),
+            colors,
+        ),
         Command::Schema => Outcome {
             stdout: validate::schema::schema_text(),
             ..Outcome::default()
@@ -220,7 +233,13 @@ fn out_problems(problems: &[Diagnostic], colors: Colors) -> Outcome {
     }
 }
 
-fn build(config: &Path, out: &Path, deny_warnings: bool, colors: Colors) -> Outcome {
+fn build(
+    config: &Path,
+    out: &Path,
+    deny_warnings: bool,
+    fail_on_change: bool,
+    colors: Colors,
+) -> Outcome {
     let (compiled, mut stderr) = match compile_checked(config, deny_warnings, colors) {
         Ok(c) => c,
         Err(o) => return o,
@@ -249,8 +268,20 @@ fn build(config: &Path, out: &Path, deny_warnings: bool, colors: Colors) -> Outc
                 stats.removed,
                 out.display()
             ));
+            let changed = stats.written + stats.removed > 0;
+            if fail_on_change && changed {
+                stderr.push_str(&format!(
+                    "platc: {} changed; review and stage it (--fail-on-change)\n",
+                    out.display()
+                ));
+            }
             Outcome {
                 stderr,
+                code: if fail_on_change && changed {
+                    EXIT_DRIFT
+                } else {
+                    0
+                },
                 ..Outcome::default()
             }
         }
@@ -283,35 +314,102 @@ fn check(config: &Path, deny_warnings: bool, colors: Colors) -> Outcome {
     }
 }
 
-fn diff_cmd(config: &Path, out: &Path, format: DiffFormat, colors: Colors) -> Outcome {
-    let (compiled, stderr) = match compile_checked(config, false, colors) {
+/// The tree `config` compiled to at git revision `rev`, and how to name that side.
+fn base_tree(config: &Path, rev: &str, colors: Colors) -> Result<(Tree, String, String), Outcome> {
+    let shown = format!("{rev}:{}", config.display());
+    let note_error = |message: String| {
+        let d = Diagnostic::error(codes::UNREADABLE, None, message);
+        out_problems(&[d], colors)
+    };
+    let text = match crate::git::config_at(config, rev) {
+        Ok(Some(text)) => text,
+        Ok(None) => {
+            let note = format!(
+                "platc: {} does not exist at `{rev}`; every object is new\n",
+                config.display()
+            );
+            return Ok((Tree::new(), shown, note));
+        }
+        Err(message) => return Err(note_error(message)),
+    };
+    let source_name = config.file_name().map_or_else(
+        || "platform.toml".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let mut loader = match crate::git::RevisionLoader::new(config, rev) {
+        Ok(l) => l,
+        Err(message) => return Err(note_error(message)),
+    };
+    match compile_with(
+        &shown,
+        &source_name,
+        text,
+        SourceMap::default(),
+        &mut loader,
+    ) {
+        Ok(c) => Ok((c.tree, shown, String::new())),
+        Err(f) => {
+            let mut o = failed(&f, colors);
+            o.stderr
+                .push_str(&format!("platc: the config at `{rev}` does not compile\n"));
+            Err(o)
+        }
+    }
+}
+
+fn diff_cmd(
+    config: &Path,
+    out: &Path,
+    format: DiffFormat,
+    base: Option<&str>,
+    colors: Colors,
+) -> Outcome {
+    let (compiled, mut stderr) = match compile_checked(config, false, colors) {
         Ok(c) => c,
         Err(o) => return o,
     };
-    let current = match fs::read_out(out) {
-        Ok(t) => t,
-        Err(problems) => return out_problems(&problems, colors),
-    };
-    let changes = diff::changes(&compiled.tree, &current);
     let prefix = out.display().to_string();
     let prefix = prefix.trim_end_matches('/');
+    // The old side: out/ on disk, or what the config compiled to at the base revision.
+    let (current, from) = match base {
+        None => match fs::read_out(out) {
+            Ok(t) => (t, prefix.to_string()),
+            Err(problems) => return out_problems(&problems, colors),
+        },
+        Some(rev) => match base_tree(config, rev, colors) {
+            Ok((tree, shown, note)) => {
+                stderr.push_str(&note);
+                (tree, shown)
+            }
+            Err(o) => return o,
+        },
+    };
+    let to = config.display().to_string();
+    let changes = diff::changes(&compiled.tree, &current);
     let style = diff::Style {
         color: colors.stdout,
     };
     let stdout = match format {
         DiffFormat::Unified => diff::unified(&changes, prefix, style),
         DiffFormat::Stat => diff::stat(&changes, prefix, style),
+        DiffFormat::Markdown => diff::markdown::markdown(&changes, prefix, &from, &to),
+        DiffFormat::Json => diff::json::json(&changes, prefix, &from, &to),
     };
     let code = if changes.is_empty() { 0 } else { EXIT_DRIFT };
-    let summary = if changes.is_empty() {
-        format!("platc: no drift: {} matches {}\n", prefix, config.display())
-    } else {
-        format!(
+    let summary = match (base, changes.is_empty()) {
+        (None, true) => format!("platc: no drift: {} matches {}\n", prefix, to),
+        (None, false) => format!(
             "platc: {} file(s) in {} drift from {}; run `platc build`\n",
             changes.len(),
             prefix,
-            config.display()
-        )
+            to
+        ),
+        (Some(rev), true) => format!("platc: no change: {to} compiles as it did at `{rev}`\n"),
+        (Some(rev), false) => format!(
+            "platc: {} file(s) in {} change between `{rev}` and {to}\n",
+            changes.len(),
+            prefix
+        ),
     };
     Outcome {
         stdout,

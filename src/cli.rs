@@ -54,6 +54,10 @@ pub enum DiffFormat {
     Unified,
     /// One line per drifted file with added/removed line counts.
     Stat,
+    /// A pull-request comment: a table of changed objects, then each diff, collapsed.
+    Markdown,
+    /// For bots: one entry per object with its status and changed fields.
+    Json,
 }
 
 /// The subcommands.
@@ -64,6 +68,9 @@ pub enum Command {
         /// Fail on warnings too.
         #[arg(long)]
         deny_warnings: bool,
+        /// Exit 1 when any file was written or removed, as formatters do in pre-commit hooks.
+        #[arg(long)]
+        fail_on_change: bool,
     },
     /// Validate and lint only; write nothing.
     Check {
@@ -76,6 +83,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = DiffFormat::Unified)]
         format: DiffFormat,
+        /// Compare with the config as it is at this git revision instead of the output folder.
+        #[arg(long, value_name = "GIT_REV")]
+        base: Option<String>,
     },
     /// Print the JSON Schema of platform.toml.
     Schema,

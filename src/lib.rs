@@ -14,6 +14,7 @@ pub mod diag;
 pub mod diff;
 pub mod expand;
 pub mod fs;
+pub mod git;
 pub mod model;
 pub mod render;
 pub mod syntax;

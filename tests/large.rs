@@ -197,3 +197,50 @@ fn show_annotates_every_value_with_its_origin() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn diff_base_reads_included_files_at_that_revision() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .current_dir(dir.path())
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    std::fs::create_dir_all(dir.path().join("tenants")).unwrap();
+    std::fs::write(dir.path().join("platform.toml"), MAIN).unwrap();
+    std::fs::write(
+        dir.path().join("tenants/a.toml"),
+        "[namespaces.a]\ntemplate = \"base\"\n",
+    )
+    .unwrap();
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-qm", "base"]);
+    let bin = env!("CARGO_BIN_EXE_platc");
+    let run = || {
+        std::process::Command::new(bin)
+            .current_dir(dir.path())
+            .args(["diff", "--base", "HEAD", "--format", "stat"])
+            .output()
+            .unwrap()
+    };
+    assert_eq!(
+        run().status.code(),
+        Some(0),
+        "unchanged split config must show no change"
+    );
+    std::fs::write(
+        dir.path().join("tenants/a.toml"),
+        "[namespaces.a]\ntemplate = \"base\"\nlabels = { tier = \"silver\" }\n",
+    )
+    .unwrap();
+    let o = run();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("default/a/namespace-a.yaml"));
+}

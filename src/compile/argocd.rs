@@ -1,13 +1,199 @@
-//! Argo CD objects in `out/argocd/`: one AppProject per platform, one Application per
-//! (cluster, namespace) folder. (Filled in by the GitOps work.)
+//! Argo CD objects in `out/argocd/`: one locked-down AppProject per platform and one Application
+//! per `<cluster>/<namespace>` folder, all in Argo CD's namespace. A bootstrap Application
+//! pointed at `out/argocd` (docs/gitops.md) then brings up the whole platform.
 
-use super::Object;
-use crate::model::{ArgoCd, Platform};
+use std::collections::BTreeSet;
 
-pub(super) fn compile(
-    _p: &Platform,
-    _argocd: &ArgoCd,
-    _folders: &[String],
-    _out: &mut Vec<Object>,
-) {
+use k8s_openapi::Resource;
+use k8s_openapi::api::batch::v1::CronJob;
+use k8s_openapi::api::core::v1::{ConfigMap, LimitRange, ResourceQuota, ServiceAccount};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+
+use super::crd::argocd::{
+    AppProject, AppProjectSpec, Application, ApplicationSource, ApplicationSpec, Automated,
+    Backoff, Destination, GroupKind, Retry, SyncPolicy,
+};
+use super::meta::{Wave, meta};
+use super::{Manifest, Object};
+use crate::model::{ArgoCd, Labels, Platform};
+
+/// The folder the Argo CD objects land in.
+pub const FOLDER: &str = "argocd";
+
+/// Longest Application name: a DNS label, because Argo CD copies the name into the
+/// `app.kubernetes.io/instance` label (label tracking) and label values stop at 63.
+const MAX_NAME: usize = 63;
+
+/// Where a kind lives: its API group and whether it is cluster-scoped. `None` for the Argo CD
+/// kinds themselves, which the bootstrap Application manages, not the project.
+fn group_kind(m: &Manifest) -> Option<(GroupKind, bool)> {
+    let (group, kind, cluster_scoped) = match m {
+        Manifest::Namespace(_) => ("", "Namespace", true),
+        Manifest::ResourceQuota(_) => (ResourceQuota::GROUP, ResourceQuota::KIND, false),
+        Manifest::LimitRange(_) => (LimitRange::GROUP, LimitRange::KIND, false),
+        Manifest::NetworkPolicy(_) => (NetworkPolicy::GROUP, NetworkPolicy::KIND, false),
+        Manifest::ServiceAccount(_) => (ServiceAccount::GROUP, ServiceAccount::KIND, false),
+        Manifest::Role(_) => (Role::GROUP, Role::KIND, false),
+        Manifest::RoleBinding(_) => (RoleBinding::GROUP, RoleBinding::KIND, false),
+        Manifest::CronJob(_) => (CronJob::GROUP, CronJob::KIND, false),
+        Manifest::ConfigMap(_) => (ConfigMap::GROUP, ConfigMap::KIND, false),
+        Manifest::KafkaTopic(_) => ("kafka.strimzi.io", "KafkaTopic", false),
+        Manifest::PrometheusRule(_) => ("monitoring.coreos.com", "PrometheusRule", false),
+        Manifest::Application(_) | Manifest::AppProject(_) => return None,
+    };
+    Some((
+        GroupKind {
+            group: group.into(),
+            kind: kind.into(),
+        },
+        cluster_scoped,
+    ))
+}
+
+/// The Application name for a folder: `<cluster>-<namespace>`, or when that is longer than a
+/// DNS label, its first 52 characters, `-` and a 10-digit hash of the whole name.
+pub fn application_name(cluster: &str, namespace: &str) -> String {
+    let full = format!("{cluster}-{namespace}");
+    if full.len() <= MAX_NAME {
+        return full;
+    }
+    let head = full[..52].trim_end_matches('-');
+    format!("{head}-{:010x}", fnv1a(full.as_bytes()) & 0xff_ffff_ffff)
+}
+
+/// FNV-1a, 64 bit: stable across platforms and releases, unlike `std`'s hasher.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Adds the AppProject and the Applications for `folders` (sorted `<cluster>/<namespace>`)
+/// to `out`, which already holds every other object.
+pub(super) fn compile(p: &Platform, argocd: &ArgoCd, folders: &[String], out: &mut Vec<Object>) {
+    // The project's origin: any object will do, it can never clash. Nothing to deploy, no project.
+    let Some(project_origin) = out.first().map(|o| o.origin) else {
+        return;
+    };
+    let none = Labels::new();
+    let mut cluster_kinds = BTreeSet::new();
+    let mut namespace_kinds = BTreeSet::new();
+    for obj in out.iter() {
+        match group_kind(&obj.manifest) {
+            Some((gk, true)) => cluster_kinds.insert(gk),
+            Some((gk, false)) => namespace_kinds.insert(gk),
+            None => false,
+        };
+    }
+
+    let mut destinations = BTreeSet::new();
+    let mut applications = Vec::new();
+    for folder in folders {
+        let Some((cluster, namespace)) = folder.split_once('/') else {
+            continue;
+        };
+        let Some(server) = p.clusters.get(cluster).map(|c| c.server.clone()) else {
+            continue;
+        };
+        let Some(origin) = out.iter().find(|o| &o.folder == folder).map(|o| o.origin) else {
+            continue;
+        };
+        let destination = Destination {
+            server,
+            namespace: namespace.to_string(),
+        };
+        destinations.insert(destination.clone());
+        let name = application_name(cluster, namespace);
+        let path = if argocd.path == "." {
+            folder.clone()
+        } else {
+            format!("{}/{folder}", argocd.path)
+        };
+        let app = Application::new(
+            meta(p, &name, Some(&argocd.namespace), Wave::Workload, &none),
+            ApplicationSpec {
+                project: p.name.clone(),
+                source: ApplicationSource {
+                    repo_url: argocd.repo_url.clone(),
+                    target_revision: argocd.revision.clone(),
+                    path,
+                },
+                destination,
+                sync_policy: SyncPolicy {
+                    automated: Automated {
+                        prune: true,
+                        self_heal: true,
+                    },
+                    // platc writes the Namespace itself (with Prune=false); a namespace that
+                    // only holds topics belongs to the Kafka operator's installation.
+                    sync_options: vec![
+                        "CreateNamespace=false".into(),
+                        "ServerSideApply=true".into(),
+                    ],
+                    retry: Retry {
+                        limit: 5,
+                        backoff: Backoff {
+                            duration: "5s".into(),
+                            factor: 2,
+                            max_duration: "3m".into(),
+                        },
+                    },
+                },
+            },
+        );
+        applications.push(Object {
+            folder: FOLDER.into(),
+            kind: "Application",
+            name,
+            origin,
+            manifest: Manifest::Application(Box::new(app)),
+        });
+    }
+
+    let project = AppProject::new(
+        meta(
+            p,
+            &p.name,
+            Some(&argocd.namespace),
+            Wave::Prerequisite,
+            &none,
+        ),
+        AppProjectSpec {
+            description: format!(
+                "platc platform {}: its repository, namespaces and kinds only",
+                p.name
+            ),
+            source_repos: vec![argocd.repo_url.clone()],
+            destinations: destinations.into_iter().collect(),
+            cluster_resource_whitelist: cluster_kinds.into_iter().collect(),
+            namespace_resource_whitelist: namespace_kinds.into_iter().collect(),
+        },
+    );
+    out.push(Object {
+        folder: FOLDER.into(),
+        kind: "AppProject",
+        name: p.name.clone(),
+        origin: project_origin,
+        manifest: Manifest::AppProject(Box::new(project)),
+    });
+    out.extend(applications);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn application_names_are_dns_labels() {
+        assert_eq!(application_name("prod", "billing"), "prod-billing");
+        let long = application_name(&"c".repeat(40), &"n".repeat(40));
+        assert_eq!(long.len(), 63);
+        assert!(long.starts_with(&"c".repeat(40)));
+        assert_ne!(long, application_name(&"c".repeat(40), &"n".repeat(41)));
+        // Deterministic across runs and machines.
+        assert_eq!(long, application_name(&"c".repeat(40), &"n".repeat(40)));
+        let edge = application_name(&"a".repeat(51), &"b".repeat(20));
+        assert!(!edge.contains("--"), "{edge}");
+    }
 }

@@ -1,5 +1,10 @@
-//! Drift: the compiled tree against the tree on disk, file by file, rendered as a unified diff
-//! or a `git diff --stat`-style summary.
+//! Drift: the compiled tree against the tree on disk (or against the tree of another revision),
+//! file by file, rendered as a unified diff, a `git diff --stat`-style summary, a pull-request
+//! comment ([`markdown`]) or JSON for bots ([`json`]).
+
+pub mod json;
+pub mod markdown;
+pub mod object;
 
 use similar::TextDiff;
 

@@ -1,0 +1,272 @@
+//! `platc diff --format markdown`: a pull-request comment. A summary table of the objects that
+//! are added, changed and removed, then each change in a collapsible ```diff block. Long diffs
+//! are cut with a note, and the whole comment never exceeds [`COMMENT_LIMIT`] bytes, below
+//! GitHub's 65,536-character limit for a comment.
+
+use similar::TextDiff;
+
+use super::Change;
+use super::json::status_word;
+use super::object::{Described, Field, describe};
+
+/// The most bytes the comment may take: GitHub's limit is 65,536 characters (a byte is at most
+/// one character); the rest leaves room for whatever a CI step wraps around it.
+pub const COMMENT_LIMIT: usize = 60_000;
+/// The hidden first line, so a CI job can find and update its earlier comment.
+pub const MARKER: &str = "<!-- platc-diff -->";
+/// Lines of one object's diff shown before it is cut.
+const DIFF_LINES: usize = 150;
+/// Changed fields listed above one object's diff before the list is cut.
+const FIELD_LINES: usize = 20;
+/// Bytes kept for the closing notes.
+const RESERVE: usize = 600;
+
+/// The comment. `from` and `to` say what was compared (old side, new side), `prefix` is the
+/// output folder as the user named it.
+pub fn markdown(changes: &[Change<'_>], prefix: &str, from: &str, to: &str) -> String {
+    render(changes, prefix, from, to, COMMENT_LIMIT)
+}
+
+fn count(changes: &[Described<'_, '_>], word: &str) -> usize {
+    changes
+        .iter()
+        .filter(|d| !d.is_kustomization() && status_word(d.change.status) == word)
+        .count()
+}
+
+/// Escapes a table cell: `|` would end it, a line break would end the row.
+fn cell(text: Option<&str>) -> String {
+    match text {
+        None | Some("") => "–".into(),
+        Some(t) => t.replace('|', "\\|").replace(['\n', '\r'], " "),
+    }
+}
+
+/// A code fence longer than any run of backticks in `text`.
+fn fence(text: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    "`".repeat((longest + 1).max(3))
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The diff body of one change: hunks only, cut after [`DIFF_LINES`] lines.
+fn diff_body(d: &Described<'_, '_>) -> (String, usize, usize) {
+    let diff = TextDiff::from_lines(d.change.old, d.change.new);
+    let text = diff.unified_diff().context_radius(3).to_string();
+    let total = text.lines().count();
+    let mut body = String::new();
+    for line in text.lines().take(DIFF_LINES) {
+        body.push_str(line);
+        body.push('\n');
+    }
+    let (added, removed) = super::line_counts(d.change);
+    let cut = total.saturating_sub(DIFF_LINES);
+    if cut > 0 {
+        body.push_str(&format!("... {cut} more lines cut\n"));
+    }
+    (body, added, removed)
+}
+
+fn details(d: &Described<'_, '_>, prefix: &str) -> String {
+    let (body, added, removed) = diff_body(d);
+    let what = match (&d.name, d.is_kustomization()) {
+        (_, true) => "Kustomization".to_string(),
+        (Some(name), false) => format!("{} {name}", d.kind),
+        (None, false) => d.kind.clone(),
+    };
+    let mut out = format!(
+        "<details><summary>{} <b>{}</b> <code>{}/{}</code> (+{added} −{removed})</summary>\n\n",
+        status_word(d.change.status),
+        escape_html(&what),
+        escape_html(prefix),
+        escape_html(d.change.path),
+    );
+    if !d.fields.is_empty() {
+        for f in d.fields.iter().take(FIELD_LINES) {
+            out.push_str(&format!("- {}\n", code_span(&Field::line(f))));
+        }
+        if d.fields.len() > FIELD_LINES {
+            out.push_str(&format!(
+                "- … {} more fields changed\n",
+                d.fields.len() - FIELD_LINES
+            ));
+        }
+        out.push('\n');
+    }
+    let f = fence(&body);
+    out.push_str(&format!("{f}diff\n{body}{f}\n\n</details>\n\n"));
+    out
+}
+
+/// Inline code that survives backticks in the text.
+fn code_span(text: &str) -> String {
+    let text = text.replace(['\n', '\r'], " ");
+    if text.contains('`') {
+        format!("`` {text} ``")
+    } else {
+        format!("`{text}`")
+    }
+}
+
+fn render(changes: &[Change<'_>], prefix: &str, from: &str, to: &str, limit: usize) -> String {
+    let described: Vec<Described<'_, '_>> = changes.iter().map(describe).collect();
+    let mut out = format!("{MARKER}\n");
+    let (added, changed, removed) = (
+        count(&described, "added"),
+        count(&described, "changed"),
+        count(&described, "removed"),
+    );
+    if changes.is_empty() {
+        out.push_str(&format!(
+            "### platc: no changes\n\n`{}` and `{}` compile to the same manifests.\n",
+            escape_html(from),
+            escape_html(to)
+        ));
+        return out;
+    }
+    out.push_str(&format!(
+        "### platc: {added} added, {changed} changed, {removed} removed\n\n\
+         Kubernetes objects that change from `{}` to `{}`.\n\n",
+        escape_html(from),
+        escape_html(to)
+    ));
+    let objects: Vec<&Described<'_, '_>> =
+        described.iter().filter(|d| !d.is_kustomization()).collect();
+    if !objects.is_empty() {
+        // The table gets at most half the room; the diffs the rest.
+        let table_limit = limit / 2;
+        out.push_str("| change | cluster | namespace | kind | name |\n|---|---|---|---|---|\n");
+        let mut shown = 0;
+        for d in &objects {
+            let row = format!(
+                "| {} | {} | {} | {} | {} |\n",
+                status_word(d.change.status),
+                cell(d.cluster.as_deref()),
+                cell(d.namespace.as_deref()),
+                cell(Some(&d.kind)),
+                cell(d.name.as_deref()),
+            );
+            if out.len() + row.len() > table_limit {
+                break;
+            }
+            out.push_str(&row);
+            shown += 1;
+        }
+        if shown < objects.len() {
+            out.push_str(&format!(
+                "\n_… and {} more objects, left out to fit a comment; `platc diff --format stat` lists them all._\n",
+                objects.len() - shown
+            ));
+        }
+        out.push('\n');
+    }
+    let kustomizations = described.len() - objects.len();
+    if kustomizations > 0 {
+        out.push_str(&format!(
+            "Also {kustomizations} `kustomization.yaml` file{} (the folder listings).\n\n",
+            if kustomizations == 1 { "" } else { "s" }
+        ));
+    }
+    let mut left_out = 0;
+    for d in &described {
+        if left_out > 0 {
+            left_out += 1;
+            continue;
+        }
+        let block = details(d, prefix);
+        if out.len() + block.len() + RESERVE > limit {
+            left_out = 1;
+            continue;
+        }
+        out.push_str(&block);
+    }
+    if left_out > 0 {
+        out.push_str(&format!(
+            "_{left_out} more diff{} left out to stay under GitHub's comment size limit; run `platc diff` for the full drift._\n",
+            if left_out == 1 { "" } else { "s" }
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::Status;
+
+    #[test]
+    fn table_then_collapsible_diffs() {
+        let changes = [
+            Change {
+                path: "default/prod/kustomization.yaml",
+                status: Status::Changed,
+                old: "resources:\n- a.yaml\n",
+                new: "resources:\n- a.yaml\n- b.yaml\n",
+            },
+            Change {
+                path: "default/prod/resourcequota-prod-quota.yaml",
+                status: Status::Changed,
+                old: "kind: ResourceQuota\nmetadata:\n  name: prod-quota\nspec:\n  hard:\n    pods: '200'\n",
+                new: "kind: ResourceQuota\nmetadata:\n  name: prod-quota\nspec:\n  hard:\n    pods: '250'\n",
+            },
+            Change {
+                path: "default/prod/configmap-x.yaml",
+                status: Status::Added,
+                old: "",
+                new: "kind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: \"```\"\n",
+            },
+        ];
+        let md = markdown(&changes, "out", "out", "platform.toml");
+        assert!(
+            md.starts_with("<!-- platc-diff -->\n### platc: 1 added, 1 changed, 0 removed\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| changed | default | prod | ResourceQuota | prod-quota |\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| added | default | prod | ConfigMap | x |\n"),
+            "{md}"
+        );
+        assert!(!md.contains("| Kustomization"), "{md}");
+        assert!(md.contains("- `spec.hard.pods: 200 → 250`\n"), "{md}");
+        assert!(md.contains("```diff\n@@"), "{md}");
+        assert!(md.contains("-    pods: '200'\n+    pods: '250'\n"), "{md}");
+        // A value holding a fence gets a longer fence.
+        assert!(md.contains("````diff\n"), "{md}");
+        assert_eq!(md.matches("<details>").count(), 3);
+        assert_eq!(md.matches("</details>").count(), 3);
+    }
+
+    #[test]
+    fn no_changes() {
+        let md = markdown(&[], "out", "out", "platform.toml");
+        assert!(md.contains("no changes"), "{md}");
+    }
+
+    #[test]
+    fn long_diffs_are_cut() {
+        let new: String = (0..1000).map(|i| format!("line{i}: x\n")).collect();
+        let new = format!("kind: ConfigMap\nmetadata:\n  name: big\ndata:\n{new}");
+        let changes = [Change {
+            path: "default/prod/configmap-big.yaml",
+            status: Status::Added,
+            old: "",
+            new: &new,
+        }];
+        let md = markdown(&changes, "out", "out", "platform.toml");
+        assert!(md.contains("more lines cut\n"), "{md}");
+        assert!(md.lines().count() < DIFF_LINES + 40);
+    }
+}
