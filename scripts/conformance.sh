@@ -3,7 +3,8 @@
 #   - kubernetes-validate --strict against Kubernetes 1.33 (the version platc pins) and 1.37
 #     (the newest it knows), on every built-in-kind manifest;
 #   - yamllint on every file;
-#   - check-jsonschema on every KafkaTopic and PrometheusRule against its upstream CRD schema in
+#   - check-jsonschema on every KafkaTopic, PrometheusRule, Application and AppProject against
+#     its upstream CRD schema in
 #     tests/crd-schemas/ (draft-07, strict: unknown fields are errors);
 #   - kubectl kustomize on every folder that has a kustomization.yaml.
 # Needs scripts/install-tools.sh first.
@@ -20,7 +21,8 @@ for k in 1.33 1.37; do
   "$VENV/bin/kubernetes-validate" --quiet --strict -k "$k" "${builtin[@]}"
   echo "conformance: kubernetes-validate --strict -k $k: ${#builtin[@]} manifests ok"
 done
-for crd in KafkaTopic:kafka.strimzi.io_kafkatopic_v1 PrometheusRule:monitoring.coreos.com_prometheusrule_v1; do
+for crd in KafkaTopic:kafka.strimzi.io_kafkatopic_v1 PrometheusRule:monitoring.coreos.com_prometheusrule_v1 \
+  Application:argoproj.io_application_v1alpha1 AppProject:argoproj.io_appproject_v1alpha1; do
   kind=${crd%%:*}
   mapfile -t files < <(grep -l -E "^kind: $kind\$" "${all[@]}" || true)
   [ ${#files[@]} -gt 0 ] || continue
