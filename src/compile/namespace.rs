@@ -102,7 +102,6 @@ pub(super) fn compile(p: &Platform, ns: &model::Namespace, cluster: &str, out: &
             Manifest::ServiceAccount(Box::new(obj)),
         );
     }
-    drop(push);
     network::compile(p, ns, &folder, out);
     rbac::compile(p, ns, &folder, out);
     pipeline::compile(p, ns, cluster, &folder, out);
