@@ -63,8 +63,11 @@ pub fn read_config(path: &Path) -> Result<String, String> {
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
+        let valid = &e.as_bytes()[..offset];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = offset - valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
         format!(
-            "{shown}: not UTF-8 text (invalid byte at offset {offset}); platform.toml must be UTF-8"
+            "{shown}: not UTF-8 text (invalid byte at line {line}, column {column}, byte offset {offset}); save it as UTF-8"
         )
     })?;
     if text.contains('\0') {
