@@ -174,6 +174,13 @@ fn lint_network_dns_blocked() {
         &format!("{HEAD}[namespaces.team]\nallow_dns = false\n"),
         &[("W0502", 5, "false")],
     );
+    // DNS allowed by a policy of its own.
+    expect(
+        &format!(
+            "{HEAD}[namespaces.team]\nallow_dns = false\n[namespaces.team.network_policies.dns]\negress = [{{ to = \"namespace:kube-system\", ports = [53] }}]\n"
+        ),
+        &[],
+    );
     // Egress allowed: DNS is not blocked.
     expect(
         &format!("{HEAD}[namespaces.team]\ndefault_deny = [\"ingress\"]\nallow_dns = false\n"),

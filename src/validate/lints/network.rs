@@ -16,7 +16,13 @@ pub(super) fn lint(ctx: &mut Ctx<'_>, config: &Config, _platform: &Platform) {
             .default_deny
             .as_deref()
             .is_none_or(|d| d.contains(&Direction::Egress));
-        if egress_denied && namespace.allow_dns == Some(false) {
+        // A policy of the user's own that opens port 53 is the documented alternative.
+        let own_dns = namespace
+            .network_policies
+            .values()
+            .flat_map(|p| p.egress.iter().flatten())
+            .any(|r| r.ports.as_deref().is_some_and(|p| p.contains(&53)));
+        if egress_denied && namespace.allow_dns == Some(false) && !own_dns {
             ctx.push(
                 Diagnostic::warning(
                     codes::NETWORK_DNS_BLOCKED,
