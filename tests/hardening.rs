@@ -604,6 +604,14 @@ impl Big {
             .filter(|p| p.ends_with(".platc-tmp"))
             .collect();
         assert!(leftovers.is_empty(), "{context}: {leftovers:?}");
+        for entry in fs::read_dir(self.out().join("default")).unwrap() {
+            let path = entry.unwrap().path();
+            assert!(
+                fs::read_dir(&path).unwrap().next().is_some(),
+                "{context}: empty folder {} left behind",
+                path.display()
+            );
+        }
     }
 }
 
