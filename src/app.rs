@@ -248,10 +248,17 @@ fn build(
     if let Err(problems) = fs::read_out(out) {
         return out_problems(&problems, colors);
     }
-    let _lock = match fs::lock(out, Duration::from_secs(60)) {
+    let lock = match fs::lock(out, fs::lock_wait()) {
         Ok(l) => l,
         Err(d) => return out_problems(&[d], colors),
     };
+    if lock.waited >= Duration::from_millis(100) {
+        stderr.push_str(&format!(
+            "platc: waited {:.1}s for another platc run to finish with {}\n",
+            lock.waited.as_secs_f64(),
+            out.display()
+        ));
+    }
     // Read again under the lock: another run may have written meanwhile.
     let current = match fs::read_out(out) {
         Ok(t) => t,

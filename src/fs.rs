@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{self, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::diag::{Diagnostic, codes};
@@ -13,6 +13,23 @@ use crate::render::{Tree, has_header};
 /// Suffix of the temporary files a write goes through; leftovers of a killed run are removed
 /// by the next build.
 const TMP_SUFFIX: &str = ".platc-tmp";
+
+/// The largest config platc reads. A platform of 5,000 namespaces is a few MiB; anything far
+/// bigger is a mistake (`-c` pointed at a dump), and reading it whole would only exhaust memory.
+pub const MAX_CONFIG_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How long `build` waits for another run's lock on `out/`: 60 s, or `PLATC_LOCK_WAIT_SECS`.
+pub fn lock_wait() -> Duration {
+    std::env::var("PLATC_LOCK_WAIT_SECS")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .map_or(Duration::from_secs(60), Duration::from_secs)
+}
+
+/// Whether `name` is one of platc's own temporary files (`.NAME.platc-tmp`).
+fn is_temporary(name: &str) -> bool {
+    name.starts_with('.') && name.len() > TMP_SUFFIX.len() + 1 && name.ends_with(TMP_SUFFIX)
+}
 
 /// Reads a config file, with one clear error for every way that can fail.
 pub fn read_config(path: &Path) -> Result<String, String> {
@@ -27,14 +44,30 @@ pub fn read_config(path: &Path) -> Result<String, String> {
     if meta.is_dir() {
         return Err(format!("{shown}: is a directory, not a config file"));
     }
+    // A FIFO would block forever and `/dev/zero` never ends: read regular files only.
+    if !meta.is_file() {
+        return Err(format!(
+            "{shown}: is not a regular file (a device, pipe or socket); give the path of a .toml file"
+        ));
+    }
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(format!(
+            "{shown}: is {} bytes, more than the {} MiB platc reads; is it really platform.toml?",
+            meta.len(),
+            MAX_CONFIG_BYTES / 1024 / 1024
+        ));
+    }
     let bytes = fs::read(path).map_err(|e| match e.kind() {
         io::ErrorKind::PermissionDenied => format!("{shown}: permission denied"),
         _ => format!("{shown}: cannot read: {e}"),
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
+        let valid = &e.as_bytes()[..offset];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = offset - valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
         format!(
-            "{shown}: not UTF-8 text (invalid byte at offset {offset}); platform.toml must be UTF-8"
+            "{shown}: not UTF-8 text (invalid byte at line {line}, column {column}, byte offset {offset}); save it as UTF-8"
         )
     })?;
     if text.contains('\0') {
@@ -118,29 +151,27 @@ fn walk(dir: &Path, root: &Path, rel: &str, tree: &mut Tree, problems: &mut Vec<
         };
         let Ok(ft) = entry.file_type() else { continue };
         if ft.is_symlink() {
-            let inside = fs::canonicalize(&path)
-                .map(|t| t.starts_with(root))
-                .unwrap_or_else(|_| {
-                    // Dangling: judge the link text itself.
-                    fs::read_link(&path)
-                        .map(|t| lexically_inside(&dir.join(t), root))
-                        .unwrap_or(false)
-                });
-            if !inside {
-                let target = fs::read_link(&path)
-                    .map(|t| t.display().to_string())
-                    .unwrap_or_default();
-                problems.push(
+            let target = fs::read_link(&path)
+                .map(|t| t.display().to_string())
+                .unwrap_or_default();
+            match fs::canonicalize(&path) {
+                Ok(t) if t.starts_with(root) => {}
+                Ok(_) => problems.push(
                     unsafe_output(format!("{} is a symlink to `{target}`, outside the output folder", path.display()))
                         .with_help("platc never writes through a link out of the output folder; remove the link"),
-                );
+                ),
+                // Dangling: where a write would land cannot be checked, so refuse it too.
+                Err(_) => problems.push(
+                    unsafe_output(format!("{} is a dangling symlink (to `{target}`)", path.display()))
+                        .with_help("platc does not write through a link whose target it cannot check; remove the link"),
+                ),
             }
             continue;
         }
         if ft.is_dir() {
             walk(&path, root, &rel_path, tree, problems);
         } else if ft.is_file() {
-            if name.ends_with(TMP_SUFFIX) {
+            if is_temporary(&name) {
                 continue;
             }
             match fs::read(&path) {
@@ -157,27 +188,18 @@ fn walk(dir: &Path, root: &Path, rel: &str, tree: &mut Tree, problems: &mut Vec<
     }
 }
 
-fn lexically_inside(path: &Path, root: &Path) -> bool {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out.starts_with(root)
-}
-
 /// An exclusive lock on the output folder, released when dropped (or when the process dies).
 pub struct OutLock {
     _file: File,
+    /// How long another run held the lock before this one got it.
+    pub waited: Duration,
 }
 
 /// Creates `out/` if needed and takes its lock, waiting up to `wait` for another run.
-#[allow(clippy::result_large_err)] // one diagnostic, once per run
+#[allow(
+    clippy::result_large_err,
+    reason = "one error per run; boxing buys nothing"
+)]
 pub fn lock(out: &Path, wait: Duration) -> Result<OutLock, Diagnostic> {
     fs::create_dir_all(out).map_err(|e| {
         Diagnostic::error(
@@ -196,7 +218,12 @@ pub fn lock(out: &Path, wait: Duration) -> Result<OutLock, Diagnostic> {
     let start = Instant::now();
     loop {
         match file.try_lock() {
-            Ok(()) => return Ok(OutLock { _file: file }),
+            Ok(()) => {
+                return Ok(OutLock {
+                    _file: file,
+                    waited: start.elapsed(),
+                });
+            }
             Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < wait => {
                 std::thread::sleep(Duration::from_millis(50));
             }
@@ -210,7 +237,7 @@ pub fn lock(out: &Path, wait: Duration) -> Result<OutLock, Diagnostic> {
                         wait.as_secs()
                     ),
                 )
-                .with_help("wait for it to finish, then run again"));
+                .with_help("wait for it to finish, then run again; `PLATC_LOCK_WAIT_SECS` sets how long build waits (default 60)"));
             }
             Err(std::fs::TryLockError::Error(e)) => {
                 return Err(Diagnostic::error(
@@ -306,18 +333,30 @@ fn write_atomic(path: &Path, content: &[u8]) -> io::Result<()> {
     fs::rename(&tmp, path)
 }
 
-fn remove_leftover_temporaries(dir: &Path) {
+/// Removes what a killed run can leave behind: its temporary files, and folders it had created
+/// or was emptying (empty folders carry nothing, and git cannot even record them). Symlinks are
+/// never followed. Returns whether `dir` holds nothing afterwards.
+fn remove_leftover_temporaries(dir: &Path) -> bool {
     let Ok(entries) = fs::read_dir(dir) else {
-        return;
+        return false;
     };
+    let mut empty = true;
     for entry in entries.filter_map(Result::ok) {
-        let Ok(ft) = entry.file_type() else { continue };
-        if ft.is_dir() {
-            remove_leftover_temporaries(&entry.path());
-        } else if ft.is_file() && entry.file_name().to_string_lossy().ends_with(TMP_SUFFIX) {
-            let _ = fs::remove_file(entry.path());
-        }
+        let Ok(ft) = entry.file_type() else {
+            empty = false;
+            continue;
+        };
+        let path = entry.path();
+        let gone = if ft.is_dir() {
+            remove_leftover_temporaries(&path) && fs::remove_dir(&path).is_ok()
+        } else {
+            ft.is_file()
+                && is_temporary(&entry.file_name().to_string_lossy())
+                && fs::remove_file(&path).is_ok()
+        };
+        empty &= gone;
     }
+    empty
 }
 
 /// Writes a new file, refusing to overwrite an existing one (for `platc init`).
@@ -380,5 +419,36 @@ impl crate::expand::Loader for IncludeLoader {
                 read_config(&p).map(|text| (shown, text))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leftovers_of_a_killed_run_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        fs::create_dir_all(out.join("c/ns/empty")).unwrap();
+        fs::write(
+            out.join("c/ns/.namespace-ns.yaml.platc-tmp"),
+            "# Generated by pl",
+        )
+        .unwrap();
+        fs::write(out.join("c/keep.platc-tmp"), "not ours: no leading dot").unwrap();
+        fs::write(out.join(".platc-tmp"), "not ours: no name").unwrap();
+        write(out, &Tree::new(), &Tree::new()).unwrap();
+        assert!(!out.join("c/ns").exists());
+        assert!(out.join("c/keep.platc-tmp").exists());
+        assert!(out.join(".platc-tmp").exists());
+    }
+
+    #[test]
+    fn temporary_names() {
+        assert!(is_temporary(".kustomization.yaml.platc-tmp"));
+        assert!(!is_temporary("kustomization.yaml.platc-tmp"));
+        assert!(!is_temporary(".platc-tmp"));
+        assert!(!is_temporary("..platc-tmp"));
     }
 }

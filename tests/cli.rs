@@ -535,7 +535,7 @@ fn unreadable_configs_get_one_clear_error() {
         ("binary.toml", "binary.toml: contains NUL bytes"),
         (
             "latin1.toml",
-            "latin1.toml: not UTF-8 text (invalid byte at offset 22)",
+            "latin1.toml: not UTF-8 text (invalid byte at line 2, column 12, byte offset 22)",
         ),
         ("folder.toml", "folder.toml: is a directory"),
     ] {

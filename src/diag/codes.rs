@@ -28,144 +28,235 @@ macro_rules! codes {
 
 codes! {
     TOML_SYNTAX = "E0001", "toml-syntax",
-        "The file is not valid TOML (an unclosed string or table, a duplicate key, a bad value). \
-         Fix the syntax at the caret; nothing else can be checked until the file parses.";
+        "The file is not valid TOML: an unclosed string, table header or inline table, a \
+         duplicate key, a bare word where a value belongs. Why it matters: nothing else can \
+         be checked until the file parses, so platc stops here and writes nothing. Fix: \
+         correct the syntax at the caret (strings need quotes, each key once per table), then \
+         run `platc check` again.";
     UNKNOWN_KEY = "E0002", "unknown-key",
-        "A key that platform.toml does not define. Usually a typo: platc suggests the closest \
-         valid key. Unknown keys are errors, not ignored, so a misspelled setting never silently \
-         does nothing.";
+        "A key that platform.toml v1 does not define, usually a typo such as `lables`. Why it \
+         matters: an ignored key would silently do nothing, so a misspelled security setting \
+         would look applied when it is not. Fix: use the key the help suggests, or remove it; \
+         `platc schema` lists every valid key.";
     WRONG_TYPE = "E0003", "wrong-type",
-        "A value of the wrong TOML type, e.g. a number where a string is expected \
-         (`pods = \"200\"` instead of `pods = 200`). The message names the type expected.";
+        "A value of the wrong TOML type, e.g. a string where a number belongs (`pods = \
+         \"200\"`), or a table where a list belongs. Why it matters: the value cannot be turned \
+         into the Kubernetes field it feeds. Fix: write the type the message names (`pods = \
+         200`).";
     MISSING_KEY = "E0004", "missing-key",
-        "A required key is missing from a table (e.g. a pipeline without `schedule` or `image`).";
+        "A required key is missing, e.g. `[platform] name`, a pipeline's `schedule` or \
+         `image`, or a network policy with neither `ingress` nor `egress`. Why it matters: \
+         platc cannot generate a valid object without it. Fix: add the key the message names.";
     INVALID_CHOICE = "E0005", "invalid-choice",
-        "A value outside a fixed set, e.g. `concurrency = \"sometimes\"`. The help lists the valid \
-         values.";
+        "A value outside a fixed set, e.g. `concurrency = \"sometimes\"` or `default_deny = \
+         [\"both\"]`. Why it matters: Kubernetes accepts only those values. Fix: use one of the \
+         values the help lists.";
     OUT_OF_RANGE = "E0006", "out-of-range",
-        "A number or list outside its allowed range (a port above 65535, an empty `steps` list, \
-         negative retries).";
+        "A number or list outside its allowed range: port 0 or above 65535, an empty `steps` \
+         list, zero partitions, a quota or limit range that sets nothing. Why it matters: the \
+         object would be rejected by the API server or do nothing. Fix: use a value in the \
+         range the message gives, or remove the setting.";
     INVALID_NAME = "E0101", "invalid-name",
-        "Names of namespaces, clusters and objects must be DNS-1123 labels: at most 63 characters \
-         of lower-case letters, digits and `-`, starting and ending with a letter or digit. \
-         Kubernetes rejects anything else.";
+        "A namespace, cluster or object name that is not a DNS-1123 label: at most 63 \
+         characters of lower-case letters, digits and `-`, starting and ending with a letter \
+         or digit. Why it matters: the API server rejects such names, and they also become \
+         file names in out/. Fix: rename it; the help suggests a valid spelling.";
     NAME_TOO_LONG = "E0102", "name-too-long",
-        "A pipeline name is at most 52 characters: the CronJob controller appends an 11-character \
-         suffix to name its Jobs, and Job names are DNS labels of at most 63.";
+        "A pipeline name longer than 52 characters. Why it matters: the CronJob controller \
+         appends an 11-character suffix to name each Job, and Job names are DNS labels of at \
+         most 63, so longer CronJobs never run. Fix: shorten the pipeline's name to 52 \
+         characters or fewer.";
     INVALID_LABEL = "E0103", "invalid-label",
-        "A label key must be a qualified name (optional DNS subdomain prefix and `/`, then at most \
-         63 characters of `[A-Za-z0-9._-]` starting and ending alphanumeric); a value is empty or \
-         at most 63 such characters. The API server rejects others.";
+        "A label key or value Kubernetes does not accept. Keys are an optional DNS subdomain \
+         prefix and `/`, then at most 63 characters of `[A-Za-z0-9._-]` starting and ending \
+         alphanumeric; values are empty or at most 63 such characters. Why it matters: the \
+         API server rejects the whole object. Fix: rename the key or value; the help suggests \
+         one.";
     INVALID_QUANTITY = "E0104", "invalid-quantity",
-        "Resource amounts use Kubernetes quantity syntax: a number with an optional suffix, \
-         decimal (`m`, `k`, `M`, `G`, `T`, `P`, `E`) or binary (`Ki`, `Mi`, `Gi`, `Ti`, `Pi`, \
-         `Ei`), e.g. `500m`, `1`, `512Mi`, `400Gi`. `GB` or `1.5 Gi` are not quantities.";
+        "A resource amount that is not a Kubernetes quantity. Quantities are a number with an \
+         optional suffix, decimal (`m`, `k`, `M`, `G`, `T`, `P`, `E`) or binary (`Ki`, `Mi`, \
+         `Gi`, `Ti`, `Pi`, `Ei`): `500m`, `1`, `512Mi`, `400Gi`. Why it matters: `GB`, `1.5 \
+         Gi` or negative amounts are rejected by the API server. Fix: rewrite it, e.g. `2GB` \
+         as `2G` or `2Gi`. platc writes every quantity in the canonical form the API server \
+         stores (`1000m` becomes `1`, `1024Mi` becomes `1Gi`), so Argo CD never shows a false \
+         diff.";
     LIMIT_BELOW_REQUEST = "E0105", "limit-below-request",
-        "A limit smaller than the matching request. The API server rejects such a pod or quota; \
-         raise the limit or lower the request.";
+        "A limit smaller than the matching request (in a quota or a pipeline's resources). \
+         Why it matters: the API server rejects such a pod or quota. Fix: raise the limit to \
+         at least the request, or lower the request.";
     INVALID_SCHEDULE = "E0106", "invalid-schedule",
-        "A CronJob schedule is five fields (minute hour day-of-month month day-of-week) with \
-         numbers, ranges `1-5`, steps `*/15`, lists `1,15`, names `MON`/`JAN`, or one of \
-         @hourly, @daily, @weekly, @monthly, @yearly (also @annually, @midnight). No seconds \
-         field and no `L`, `W` or `#`: the CronJob controller does not understand them.";
+        "A CronJob schedule the controller does not understand. Valid: five fields (minute \
+         hour day-of-month month day-of-week) with numbers, ranges `1-5`, steps `*/15`, lists \
+         `1,15`, names `MON`/`JAN`, or @hourly, @daily, @weekly, @monthly, @yearly (also \
+         @annually, @midnight). Why it matters: a seconds field, `L`, `W`, `#` or an \
+         out-of-range number makes the CronJob never fire. Fix: rewrite it in that syntax, \
+         e.g. `0 2 * * *` for 02:00 every day.";
     INVALID_TIME_ZONE = "E0107", "invalid-time-zone",
-        "`time_zone` must be an IANA time zone name such as `Etc/UTC` or `Europe/London`, as in \
-         the tz database the kube-controller-manager uses. Abbreviations like `CET` offsets like \
-         `+01:00` are not accepted by CronJob.spec.timeZone.";
+        "`time_zone` is not an IANA time zone name. Why it matters: CronJob.spec.timeZone \
+         accepts only names from the tz database (`Etc/UTC`, `Europe/London`); abbreviations \
+         like `CET` and offsets like `+01:00` are rejected. Fix: use the IANA name; omit \
+         `time_zone` for the controller's zone.";
     INVALID_DURATION = "E0108", "invalid-duration",
-        "Durations are a whole number followed by one unit: `s`, `m`, `h` or `d` (`30s`, `10m`, \
-         `26h`, `7d`).";
+        "A duration that is not a whole number followed by one unit `s`, `m`, `h` or `d`. Why \
+         it matters: durations become seconds in Kubernetes fields and alert rules; `1.5h` or \
+         `7 days` have no exact meaning here. Fix: write `30s`, `10m`, `26h` or `7d`.";
     INVALID_CIDR = "E0109", "invalid-cidr",
-        "A network peer that is not `self`, `namespace:NAME` or `service:NAME` must be a CIDR \
-         such as `10.0.0.0/8` or `0.0.0.0/0`, with no host bits set.";
+        "A network peer that looks like an address but is not a valid CIDR, or has host bits \
+         set (`10.0.0.1/8`). Why it matters: NetworkPolicy ipBlocks must be network \
+         addresses; a host address with a prefix is rejected or means something other than \
+         intended. Fix: use the network address the help suggests (`10.0.0.0/8`), or `/32` \
+         for one IPv4 host.";
     INVALID_PEER = "E0110", "invalid-peer",
-        "A reference string of the wrong shape: network peers are `self`, `namespace:NAME`, \
-         `service:NAME` or a CIDR; subjects are `serviceaccount:NAME`, `serviceaccount:NS/NAME`, \
-         `group:NAME` or `user:NAME`.";
+        "A reference string of the wrong shape. Network peers are `self`, `namespace:NAME`, \
+         `service:NAME` or a CIDR; subjects are `serviceaccount:NAME`, \
+         `serviceaccount:NS/NAME`, `group:NAME` or `user:NAME`. Why it matters: platc cannot \
+         tell what the rule should allow or whom it should bind. Fix: write one of those \
+         forms.";
     INVALID_IMAGE = "E0111", "invalid-image",
-        "A container image reference that a container runtime cannot pull: empty, with spaces or \
-         upper-case letters in the repository.";
+        "A container image reference a runtime cannot pull: empty, with spaces, or with \
+         upper-case letters in the repository. Why it matters: the pod would fail with \
+         ErrImagePull or InvalidImageName at run time, not at review time. Fix: write \
+         `registry/repository:tag` or `registry/repository@sha256:...` in lower case.";
     INVALID_VALUE = "E0112", "invalid-value",
-        "A value that is well-typed but not allowed here (an empty string, a duplicate list \
-         entry, an environment variable name with illegal characters).";
+        "A value of the right type that is not allowed here: an empty string, a duplicate \
+         list entry, an environment variable name with illegal characters, a URL that is not \
+         one. Why it matters: the generated object would be rejected or behave unexpectedly. \
+         Fix: change the value as the message says.";
     UNRESOLVED_REFERENCE = "E0201", "unresolved-reference",
-        "A reference to something the config does not define: a role binding's role or service \
-         account, a pipeline's service account, a `service:NAME` peer, a topic's service, a \
-         namespace's cluster. The help lists what is defined.";
+        "A reference to something the config does not define: a role binding's role or \
+         service account, a pipeline's service account, a `service:NAME` peer, a topic's \
+         service, a namespace's cluster. Why it matters: the generated object would point at \
+         nothing, and RBAC or network rules would silently not apply. Fix: define it, or use \
+         one of the names the help lists.";
     DUPLICATE_OBJECT = "E0202", "duplicate-object",
-        "Two parts of the config generate the same object (kind, namespace and name), or claim \
-         the same Kafka topic. Kubernetes would keep only one; rename one of them.";
+        "Two parts of the config generate the same object (kind, namespace and name) or claim \
+         the same Kafka topic. Why it matters: Kubernetes keeps only one of them, so the \
+         other silently disappears. Fix: rename one of them.";
     AMBIGUOUS_CLUSTER = "E0203", "ambiguous-cluster",
-        "Several clusters are defined and a namespace names none of them. Add \
-         `cluster = \"NAME\"` or `clusters = [...]` to the namespace.";
+        "Several clusters are defined and a namespace names none of them. Why it matters: \
+         platc cannot guess where the namespace belongs, and guessing wrong deploys to the \
+         wrong cluster. Fix: add `cluster = \"NAME\"` or `clusters = [...]` to the namespace.";
     CONFLICTING_KEYS = "E0204", "conflicting-keys",
-        "Two keys that exclude each other are both set (`role` and `cluster_role`, `cluster` and \
-         `clusters`), or neither of a required pair is.";
+        "Two keys that exclude each other are both set (`role` and `cluster_role`, `cluster` \
+         and `clusters`), or neither of a required pair is. Why it matters: the meaning would \
+         be ambiguous. Fix: keep exactly one of them.";
     DUPLICATE_DEFINITION = "E0205", "duplicate-definition",
-        "The same namespace, service, cluster or template is defined in two files (or twice by \
-         an include). Each name is defined once; rename or remove one of them.";
+        "The same namespace, service, cluster or template is defined in two files of one \
+         platform (the main file and an include, or two includes). Why it matters: one \
+         definition would silently win over the other. Fix: define each name in one file; \
+         rename or remove the other (the message points at both).";
     TEMPLATE_CYCLE = "E0206", "template-cycle",
-        "Templates that build on each other in a circle (`a` uses `b`, `b` uses `a`). A template \
-         may build on another, but the chain must end.";
+        "Templates that build on each other in a circle (`a` uses `b`, `b` uses `a`). Why it \
+         matters: no namespace using them would have a defined configuration. Fix: break the \
+         cycle; a template may build on another, but the chain must end.";
     TEMPLATE_ERROR = "E0207", "template-error",
         "A `{{ ... }}` expression in a string could not be rendered: a syntax error, or a \
-         variable that is not defined. Available: `namespace`, `cluster` (for a namespace on one \
-         cluster), `platform`, and `vars.NAME` from `[vars]` or the namespace's `vars`.";
+         variable that is not defined. Available: `namespace`, `cluster` (for a namespace on \
+         one cluster), `platform`, and `vars.NAME` from `[vars]` or the namespace's `vars`. Why \
+         it matters: an unrendered or half-rendered value would reach the cluster. Fix: define \
+         the variable (the help lists what is available) or correct the expression.";
     INCLUDE_ERROR = "E0208", "include-error",
-        "An `include` entry that cannot be used: an invalid glob, a file that does not exist, or \
-         an included file that defines something other than namespaces, services, clusters and \
-         templates.";
+        "An `include` entry that cannot be used: an invalid glob, a pattern matching no file, or \
+         an included file that sets something other than namespaces, services, clusters and \
+         templates. Why it matters: a silently skipped include drops whole tenants from the \
+         platform. Fix: correct the pattern (relative to the main file) or move the setting \
+         into the main file.";
     UNREADABLE = "E0301", "unreadable",
-        "A file platc must read is missing, a directory, not UTF-8, empty or unreadable.";
+        "The config cannot be read: missing, a directory, a device or pipe, larger than 64 \
+         MiB, empty, not UTF-8 (the message gives line and column of the first bad byte), \
+         binary (contains NUL bytes), or not readable by this user. Why it matters: nothing \
+         can be checked, so nothing is written. Fix: point `-c` at the UTF-8 platform.toml \
+         (`platc init` writes a starter), or fix its permissions or encoding.";
     UNSAFE_OUTPUT = "E0302", "unsafe-output",
-        "platc refuses to write: a file in the output folder lacks the `# Generated by platc` \
-         header (so platc did not write it and will not overwrite or delete it), or a symlink in \
-         it leads outside. Move the file away or fix the link.";
+        "platc refuses to touch the output folder because something in it is not its own: a \
+         file without the `# Generated by platc` header (platc never overwrites or deletes a \
+         file it did not write), a symlink that leads outside the folder or nowhere (a \
+         dangling link), or an output folder that is itself a symlink. Why it matters: \
+         writing through such links could overwrite files anywhere, and deleting hand-written \
+         files loses work. The check runs before any write, so out/ is left exactly as it \
+         was. Fix: move the named file out of the folder, or remove or repoint the named \
+         link.";
     OUTPUT_LOCKED = "E0303", "output-locked",
-        "Another platc run holds the lock on the output folder.";
+        "Another platc run (a pre-commit hook, an editor, a second terminal) holds the lock \
+         on the output folder, and it was not released within the wait (60 s, or \
+         `PLATC_LOCK_WAIT_SECS`). Why it matters: two builds writing one folder at once would \
+         mix their files. Fix: let the other run finish and run again; if none is running, \
+         check for a stuck platc process. The lock is released automatically when a process \
+         exits or is killed.";
     WRITE_FAILED = "E0304", "write-failed",
-        "Writing the output tree failed (disk full, permissions). Files already replaced are \
-         complete; run build again once the cause is fixed.";
+        "Writing the output tree failed: disk full, read-only file system, permissions. Why \
+         it matters: the tree may be part old, part new; every file is written to a temporary \
+         file and renamed, so each file is complete, old or new, never torn. Fix: fix the \
+         cause and run build again; it converges to the full new tree and removes leftover \
+         temporary files.";
     RBAC_SECRETS_READ = "W0401", "rbac-secrets-read",
-        "`list` or `watch` on secrets returns every secret's value in the namespace: it is the \
-         same as `get` on all of them. Grant `get` with `resource_names` instead.";
+        "A role grants `list` or `watch` on secrets. Why it matters: list and watch return \
+         every secret's data in the namespace, so the role can read every credential there, \
+         present and future, which is the same as `get` on all of them. Fix: grant `get` with \
+         `resource_names = [\"...\"]` naming the secrets the workload needs (or mount them with \
+         envFrom, which needs no RBAC).";
     RBAC_WILDCARD = "W0402", "rbac-wildcard",
-        "`*` in verbs, resources or API groups grants everything, including kinds added later. \
-         List what is needed.";
+        "A role has `*` in `verbs`, `resources` or `api_groups`. Why it matters: `*` grants \
+         everything, including subresources such as `pods/exec` and kinds and verbs added \
+         later by CRDs or upgrades. Fix: list exactly the verbs, resources and API groups \
+         needed.";
     RBAC_ESCALATION = "W0403", "rbac-escalation",
-        "`escalate`, `bind` and `impersonate` let a subject grant itself more than it has. Keep \
-         them to cluster administrators.";
+        "A role grants `escalate`, `bind` or `impersonate`. Why it matters: `escalate` lets \
+         it edit roles beyond its own rights, `bind` lets it bind any role (even \
+         cluster-admin) to anyone, and `impersonate` lets it act as any user, group or \
+         service account, so the holder can grant itself anything. Fix: remove the verb; keep \
+         such rights to cluster administrators.";
     RBAC_POD_EXEC = "W0404", "rbac-pod-exec",
-        "`pods/exec` (and `pods/attach`) give a shell in every pod of the namespace, with their \
-         service accounts and secrets.";
+        "A role grants `pods/exec` or `pods/attach`. Why it matters: that is a shell in every \
+         pod of the namespace, with the pods' service-account tokens, mounted secrets and \
+         network access, bypassing the RBAC on those secrets. Fix: use `pods/log` to read \
+         output; give exec to people through a separate, audited role or break-glass \
+         procedure.";
     RBAC_TOKEN_CREATE = "W0405", "rbac-token-create",
-        "`create` on `serviceaccounts/token` mints tokens for any service account of the \
-         namespace, so it is the union of all their permissions.";
+        "A role can `create` `serviceaccounts/token`. Why it matters: it can mint tokens for \
+         any service account of the namespace, so it holds the union of all their \
+         permissions. Fix: remove it; pods get their own token through the projected \
+         service-account volume.";
     NETWORK_OPEN_EGRESS = "W0501", "network-open-egress",
-        "Egress to `0.0.0.0/0` (or `::/0`) on all ports lets pods reach anything. Give ports.";
+        "A network policy allows egress to `0.0.0.0/0` or `::/0` without ports. Why it \
+         matters: pods can then reach any address on any port, including cloud metadata \
+         endpoints and internal services, which makes data exfiltration and lateral movement \
+         easy. Fix: add `ports = [...]` (e.g. `[443]`), or narrow the CIDR.";
     NETWORK_DNS_BLOCKED = "W0502", "network-dns-blocked",
-        "Egress is denied and `allow_dns = false`: pods cannot resolve names, so most clients \
-         fail. Remove `allow_dns = false` or allow DNS in a policy of your own.";
+        "A namespace denies egress and sets `allow_dns = false`, and none of its policies allows egress on port 53. \
+         Why it matters: pods cannot resolve names, so almost every client fails with \
+         confusing timeouts. Fix: remove `allow_dns = false` (platc then allows egress to \
+         kube-dns on port 53), or allow DNS in a policy of your own.";
     NETWORK_OPEN_INGRESS = "W0503", "network-open-ingress",
-        "Ingress from every namespace (or `0.0.0.0/0`) defeats a default-deny policy. Name the \
-         namespaces that need access.";
+        "A network policy allows ingress from `0.0.0.0/0` or `::/0`. Why it matters: that \
+         admits every address, including pods of every other namespace, which defeats the \
+         namespace's default-deny policy. Fix: name the callers: `namespace:NAME`, \
+         `service:NAME` or a narrow CIDR.";
     LIMITS_INCONSISTENT = "W0601", "limits-inconsistent",
-        "LimitRange values that contradict each other: a default limit below the default \
-         request, or a default outside min/max. Pods that take the defaults are rejected.";
+        "LimitRange values that contradict each other: a `default` (limit) below the \
+         `default_request`, or a default outside `min`/`max`. Why it matters: the API server \
+         rejects the LimitRange or every pod that takes the defaults, so workloads without \
+         explicit resources stop starting. Fix: keep min <= default_request <= default <= max \
+         for each resource.";
     IMAGE_UNPINNED = "W0602", "image-unpinned",
-        "An image without a tag, or tagged `latest`, changes under you: two runs of the same \
-         manifest may run different code. Pin a version or a digest.";
+        "An image without a tag, or tagged `latest`. Why it matters: the same manifest can \
+         run different code on two nodes or two days, and a rollback does not roll back. Fix: \
+         pin a version tag or, better, a digest (`@sha256:...`).";
     MISSING_RESOURCES = "E0603", "missing-resources",
         "The namespace has a quota on cpu or memory, so every pod must state requests and \
-         limits; this pipeline has none and the namespace has no LimitRange defaults. The API \
-         server would reject its pods.";
+         limits, and this pipeline sets none while the namespace has no LimitRange defaults. \
+         Why it matters: the API server would reject its pods and the CronJob would fail \
+         every run. Fix: set `resources` on the pipeline, or `[namespaces.NAME.limits]` \
+         defaults.";
     QUOTA_EXCEEDED = "E0604", "quota-exceeded",
         "The pipeline's requests or limits, times the runs that can exist at once, exceed the \
-         namespace quota, so its pods would be rejected.";
+         namespace quota. Why it matters: its pods would be rejected when they are needed. \
+         Fix: lower the pipeline's resources, forbid concurrent runs, or raise the quota.";
     NO_STARTING_DEADLINE = "N0605", "no-starting-deadline",
-        "Without `starting_deadline`, a CronJob that missed more than 100 schedules (a long \
-         controller outage) stops scheduling. A deadline also keeps a late run from starting \
-         hours after it was due.";
+        "The pipeline has no `starting_deadline`. Why it matters: a CronJob that missed more \
+         than 100 schedules (for example after a long controller outage) stops scheduling, \
+         and a late run may start hours after it was due. Fix: set `starting_deadline`, e.g. \
+         `10m`.";
 }
 
 /// The explanation of a code (case-insensitive), as printed by `platc explain`.
@@ -189,7 +280,10 @@ mod tests {
             assert!(codes.insert(code.0), "duplicate code {code}");
             assert!(names.insert(*name), "duplicate name {name}");
             assert!(code.0.len() == 5 && "EWN".contains(&code.0[..1]), "{code}");
-            assert!(!text.is_empty());
+            assert!(
+                text.contains("Why it matters:") && text.contains("Fix:"),
+                "{code}: `platc explain` says what it means, why it matters and how to fix it"
+            );
         }
     }
 

@@ -1,0 +1,730 @@
+//! Hardening: lints tripped on purpose, unreadable configs, symlinks and unheaded files in
+//! `out/`, paths that cannot escape, builds killed with SIGKILL mid-write, and concurrent builds.
+//! The kill and concurrency tests run the real binary on a platform of 2,000 namespaces.
+#![cfg(unix)]
+// Tests report what they skipped and how the kills landed.
+#![allow(clippy::print_stderr)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use platc::app::{compile_file, compile_text};
+use platc::diag::{Severity, SourceMap};
+use platc::render::Tree;
+
+fn platc() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_platc"));
+    c.arg("--color")
+        .arg("never")
+        .env_remove("PLATC_LOCK_WAIT_SECS");
+    c
+}
+
+fn run(args: &[&str], dir: &Path) -> Output {
+    platc().args(args).current_dir(dir).output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Every regular file and symlink under `dir` (not following links), by relative path.
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(dir: &Path, rel: &str, out: &mut BTreeMap<String, Vec<u8>>) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.map(Result::unwrap) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let rel = if rel.is_empty() {
+                name
+            } else {
+                format!("{rel}/{name}")
+            };
+            let ft = e.file_type().unwrap();
+            if ft.is_symlink() {
+                let target = fs::read_link(e.path()).unwrap();
+                out.insert(rel, format!("-> {}", target.display()).into_bytes());
+            } else if ft.is_dir() {
+                walk(&e.path(), &rel, out);
+            } else {
+                out.insert(rel, fs::read(e.path()).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, "", &mut out);
+    out
+}
+
+// --- lints ---------------------------------------------------------------------------------
+
+/// (code, line, the exact text the warning points at) of every warning.
+fn warnings(text: &str) -> Vec<(String, usize, String)> {
+    let compiled = compile_text("t.toml", "t.toml", text.into(), SourceMap::default())
+        .unwrap_or_else(|f| panic!("does not compile: {:#?}", f.diagnostics));
+    compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .map(|d| {
+            let s = d.span.expect("lints are located");
+            let line = text[..s.start].matches('\n').count() + 1;
+            (d.code.to_string(), line, text[s.start..s.end].to_string())
+        })
+        .collect()
+}
+
+fn expect(text: &str, want: &[(&str, usize, &str)]) {
+    let got = warnings(text);
+    let want: Vec<_> = want
+        .iter()
+        .map(|(c, l, s)| (c.to_string(), *l, s.to_string()))
+        .collect();
+    assert_eq!(got, want, "in\n{text}");
+}
+
+const HEAD: &str = "[platform]\nname = \"p\"\n\n"; // 3 lines
+
+#[test]
+fn lint_rbac_secrets_read() {
+    expect(
+        &format!(
+            "{HEAD}[namespaces.team.roles.r]\nrules = [\n  {{ resources = [\"secrets\"], verbs = [\"get\", \"watch\"] }},\n  {{ resources = [\"configmaps\", \"secrets\"], verbs = [\"list\"] }},\n]\n"
+        ),
+        &[("W0401", 6, "\"watch\""), ("W0401", 7, "\"list\"")],
+    );
+    // Named secrets with `get`, and `list` outside the core group, are fine.
+    expect(
+        &format!(
+            "{HEAD}[namespaces.team.roles.r]\nrules = [\n  {{ resources = [\"secrets\"], verbs = [\"get\"], resource_names = [\"a\"] }},\n  {{ api_groups = [\"example.com\"], resources = [\"secrets\"], verbs = [\"list\"] }},\n]\n"
+        ),
+        &[],
+    );
+}
+
+#[test]
+fn lint_rbac_wildcard() {
+    expect(
+        &format!(
+            "{HEAD}[namespaces.team.roles.r]\nrules = [{{\n  api_groups = [\"*\"],\n  resources = [\"pods\", \"*\"],\n  verbs = [\"*\"],\n}}]\n"
+        ),
+        &[
+            ("W0402", 6, "\"*\""),
+            ("W0402", 7, "\"*\""),
+            ("W0402", 8, "\"*\""),
+        ],
+    );
+}
+
+#[test]
+fn lint_rbac_escalation() {
+    expect(
+        &format!(
+            "{HEAD}[namespaces.team.roles.r]\nrules = [\n  {{ api_groups = [\"rbac.authorization.k8s.io\"], resources = [\"roles\"], verbs = [\"bind\", \"escalate\"] }},\n  {{ resources = [\"serviceaccounts\"], verbs = [\"impersonate\"] }},\n]\n"
+        ),
+        &[
+            ("W0403", 6, "\"bind\""),
+            ("W0403", 6, "\"escalate\""),
+            ("W0403", 7, "\"impersonate\""),
+        ],
+    );
+}
+
+#[test]
+fn lint_rbac_pod_exec() {
+    expect(
+        &format!(
+            "{HEAD}[namespaces.team.roles.r]\nrules = [\n  {{ resources = [\"pods\", \"pods/exec\"], verbs = [\"create\"] }},\n  {{ resources = [\"pods/attach\", \"pods/log\"], verbs = [\"get\"] }},\n]\n"
+        ),
+        &[
+            ("W0404", 6, "\"pods/exec\""),
+            ("W0404", 7, "\"pods/attach\""),
+        ],
+    );
+}
+
+#[test]
+fn lint_rbac_token_create() {
+    expect(
+        &format!(
+            "{HEAD}[namespaces.team.roles.r]\nrules = [\n  {{ resources = [\"serviceaccounts/token\"], verbs = [\"create\"] }},\n  {{ resources = [\"serviceaccounts\"], verbs = [\"get\"] }},\n]\n"
+        ),
+        &[("W0405", 6, "\"serviceaccounts/token\"")],
+    );
+}
+
+#[test]
+fn lint_network_open_egress() {
+    expect(
+        &format!(
+            "{HEAD}[namespaces.team.network_policies.out]\negress = [\n  {{ to = \"0.0.0.0/0\" }},\n  {{ to = \"::/0\", ports = [] }},\n  {{ to = \"0.0.0.0/0\", ports = [443] }},\n  {{ to = \"10.0.0.0/8\" }},\n]\n"
+        ),
+        &[("W0501", 6, "\"0.0.0.0/0\""), ("W0501", 7, "\"::/0\"")],
+    );
+}
+
+#[test]
+fn lint_network_dns_blocked() {
+    expect(
+        &format!("{HEAD}[namespaces.team]\nallow_dns = false\n"),
+        &[("W0502", 5, "false")],
+    );
+    // DNS allowed by a policy of its own.
+    expect(
+        &format!(
+            "{HEAD}[namespaces.team]\nallow_dns = false\n[namespaces.team.network_policies.dns]\negress = [{{ to = \"namespace:kube-system\", ports = [53] }}]\n"
+        ),
+        &[],
+    );
+    // Egress allowed: DNS is not blocked.
+    expect(
+        &format!("{HEAD}[namespaces.team]\ndefault_deny = [\"ingress\"]\nallow_dns = false\n"),
+        &[],
+    );
+}
+
+#[test]
+fn lint_network_open_ingress() {
+    expect(
+        &format!(
+            "{HEAD}[namespaces.team.network_policies.in]\ningress = [\n  {{ from = \"namespace:web\" }},\n  {{ from = \"0.0.0.0/0\", ports = [443] }},\n]\n"
+        ),
+        &[("W0503", 7, "\"0.0.0.0/0\"")],
+    );
+}
+
+#[test]
+fn lint_limits_inconsistent() {
+    expect(
+        &format!(
+            "{HEAD}[namespaces.team.limits]\ndefault_request = {{ cpu = \"500m\", memory = \"64Mi\" }}\ndefault = {{ cpu = \"250m\", memory = \"2Gi\" }}\nmin = {{ memory = \"128Mi\" }}\nmax = {{ memory = \"1Gi\" }}\n"
+        ),
+        &[
+            ("W0601", 5, "\"64Mi\""),
+            ("W0601", 6, "\"250m\""),
+            ("W0601", 6, "\"2Gi\""),
+        ],
+    );
+}
+
+#[test]
+fn clean_configs_trip_no_lint() {
+    for path in [
+        "platform.toml",
+        "src/starter.toml",
+        "tests/fuzz-corpus/everything.toml",
+    ] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        let compiled = compile_file(&path).unwrap_or_else(|_| panic!("{}", path.display()));
+        assert!(
+            compiled.diagnostics.is_empty(),
+            "{}: {:#?}",
+            path.display(),
+            compiled.diagnostics
+        );
+    }
+}
+
+#[test]
+fn deny_warnings_turns_lints_into_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-corpus/lints.toml"),
+        dir.path().join("platform.toml"),
+    )
+    .unwrap();
+    let o = run(&["check"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning[W0401]"));
+    let o = run(&["check", "--deny-warnings"], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = run(&["build", "--deny-warnings"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!dir.path().join("out").exists(), "denied build wrote out/");
+}
+
+// --- unreadable configs --------------------------------------------------------------------
+
+/// The one diagnostic a config that cannot be read gives.
+fn unreadable(path: &Path) -> String {
+    let failed = match compile_file(path) {
+        Ok(_) => panic!("{} compiled", path.display()),
+        Err(f) => f,
+    };
+    assert_eq!(failed.diagnostics.len(), 1, "{:#?}", failed.diagnostics);
+    let d = &failed.diagnostics[0];
+    assert_eq!(d.code.as_str(), "E0301");
+    assert!(d.span.is_none());
+    assert!(
+        d.message.contains(&path.display().to_string()),
+        "{}",
+        d.message
+    );
+    d.message.clone()
+}
+
+#[test]
+fn unreadable_configs_get_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name);
+
+    assert!(unreadable(&p("missing.toml")).contains("no such file"));
+
+    fs::write(p("empty.toml"), "").unwrap();
+    assert!(unreadable(&p("empty.toml")).contains("is empty"));
+    fs::write(p("blank.toml"), " \n\t\n").unwrap();
+    assert!(unreadable(&p("blank.toml")).contains("is empty"));
+
+    fs::write(p("binary.toml"), b"[platform]\0\x01\x02name").unwrap();
+    assert!(unreadable(&p("binary.toml")).contains("binary"));
+
+    fs::write(p("latin1.toml"), b"[platform]\nname = \"caf\xe9\"\n").unwrap();
+    let m = unreadable(&p("latin1.toml"));
+    assert!(
+        m.contains("not UTF-8") && m.contains("line 2, column 12"),
+        "{m}"
+    );
+
+    fs::create_dir(p("dir.toml")).unwrap();
+    assert!(unreadable(&p("dir.toml")).contains("is a directory"));
+
+    assert!(unreadable(Path::new("/dev/null")).contains("not a regular file"));
+
+    fs::write(p("locked.toml"), "[platform]\nname = \"x\"\n").unwrap();
+    fs::set_permissions(p("locked.toml"), fs::Permissions::from_mode(0o000)).unwrap();
+    if fs::read(p("locked.toml")).is_ok() {
+        eprintln!("skipped the chmod 000 case: running as root, permissions are not enforced");
+    } else {
+        assert!(unreadable(&p("locked.toml")).contains("permission denied"));
+    }
+
+    // Through the binary: exit 2, the message on stderr, nothing on stdout.
+    let o = run(&["check", "-c", "empty.toml"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("error[E0301]") && stderr(&o).contains("empty.toml: is empty"));
+    assert!(o.stdout.is_empty());
+}
+
+// --- out/: symlinks, unheaded files, no escape ---------------------------------------------
+
+/// A directory with the repository's platform.toml, built once into out/.
+fn built_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("platform.toml"),
+        dir.path().join("platform.toml"),
+    )
+    .unwrap();
+    let o = run(&["build"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    dir
+}
+
+/// Builds after a change that makes every file differ; asserts it is refused, names `names`,
+/// and leaves both `out/` and `outside` exactly as they were.
+fn assert_refused(dir: &Path, outside: &Path, names: &[&str]) {
+    let config = dir.join("platform.toml");
+    let text = fs::read_to_string(&config).unwrap();
+    fs::write(&config, text.replace("data-platform", "data-platform-2")).unwrap();
+    let before = (snapshot(&dir.join("out")), snapshot(outside));
+    let o = run(&["build"], dir);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("error[E0302]"), "{err}");
+    for n in names {
+        assert!(err.contains(n), "`{n}` not named in {err}");
+    }
+    let after = (snapshot(&dir.join("out")), snapshot(outside));
+    assert!(before == after, "a refused build changed files");
+    fs::write(&config, text).unwrap();
+}
+
+#[test]
+fn out_itself_a_symlink_is_refused() {
+    let dir = built_project();
+    let real = dir.path().join("real-out");
+    fs::rename(dir.path().join("out"), &real).unwrap();
+    symlink(&real, dir.path().join("out")).unwrap();
+    assert_refused(dir.path(), &real, &["out is a symlink"]);
+}
+
+#[test]
+fn symlinks_leading_outside_are_refused() {
+    let dir = built_project();
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("precious.yaml"), "keep me\n").unwrap();
+    let ns = dir.path().join("out/default/production");
+
+    // A file symlink, replacing a generated file.
+    let file = ns.join("namespace-production.yaml");
+    fs::remove_file(&file).unwrap();
+    symlink(outside.path().join("precious.yaml"), &file).unwrap();
+    assert_refused(
+        dir.path(),
+        outside.path(),
+        &[
+            "namespace-production.yaml is a symlink",
+            "outside the output folder",
+        ],
+    );
+    fs::remove_file(&file).unwrap();
+
+    // A folder symlink.
+    fs::create_dir(dir.path().join("out/elsewhere-link-parent")).unwrap();
+    symlink(
+        outside.path(),
+        dir.path().join("out/elsewhere-link-parent/link"),
+    )
+    .unwrap();
+    assert_refused(
+        dir.path(),
+        outside.path(),
+        &["elsewhere-link-parent/link is a symlink"],
+    );
+    fs::remove_dir_all(dir.path().join("out/elsewhere-link-parent")).unwrap();
+
+    // A relative link climbing out.
+    symlink("../../..", ns.join("up")).unwrap();
+    assert_refused(dir.path(), outside.path(), &["production/up is a symlink"]);
+    fs::remove_file(ns.join("up")).unwrap();
+
+    // A dangling link.
+    symlink("/nonexistent/platc-target", ns.join("dangling.yaml")).unwrap();
+    assert_refused(
+        dir.path(),
+        outside.path(),
+        &["dangling.yaml is a dangling symlink"],
+    );
+    fs::remove_file(ns.join("dangling.yaml")).unwrap();
+
+    // After cleaning up, the build goes through.
+    let o = run(&["build"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn symlinks_inside_out_are_fine() {
+    let dir = built_project();
+    let out = dir.path().join("out");
+    symlink("default/production", out.join("production-alias")).unwrap();
+    symlink(
+        "kustomization.yaml",
+        out.join("default/production/kustomization-link.yaml"),
+    )
+    .unwrap();
+    let o = run(&["build"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(&["diff"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn unheaded_files_are_never_touched() {
+    let dir = built_project();
+    let outside = tempfile::tempdir().unwrap();
+    let ns = dir.path().join("out/default/production");
+    // A hand-written file where platc writes one, and one it would never produce.
+    fs::write(
+        ns.join("namespace-production.yaml"),
+        "kind: Namespace # by hand\n",
+    )
+    .unwrap();
+    fs::write(ns.join("notes.md"), "my notes\n").unwrap();
+    assert_refused(
+        dir.path(),
+        outside.path(),
+        &[
+            "namespace-production.yaml was not generated by platc",
+            "notes.md was not generated by platc",
+        ],
+    );
+    // Pruning (the config drops the namespace) leaves them alone too.
+    let cfg = dir.path().join("platform.toml");
+    fs::write(&cfg, "[platform]\nname = \"commodities\"\n").unwrap();
+    let o = run(&["build"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        fs::read_to_string(ns.join("notes.md")).unwrap(),
+        "my notes\n"
+    );
+    assert!(ns.join("cronjob-commodity-prices.yaml").exists());
+}
+
+#[test]
+fn writes_cannot_escape_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    fs::create_dir(&out).unwrap();
+    for evil in [
+        "../escape.yaml",
+        "a/../../escape.yaml",
+        "/tmp/escape.yaml",
+        "a//b.yaml",
+        "./a.yaml",
+        "a\\..\\b.yaml",
+    ] {
+        let mut tree = Tree::new();
+        tree.insert(
+            evil.to_string(),
+            b"# Generated by platc from x. DO NOT EDIT.\n".to_vec(),
+        );
+        let err = platc::fs::write(&out, &tree, &Tree::new()).unwrap_err();
+        assert!(
+            err.to_string().contains("outside the output folder"),
+            "{evil}: {err}"
+        );
+    }
+    assert!(!dir.path().join("escape.yaml").exists());
+    assert!(snapshot(&out).is_empty());
+
+    // Every path a real config produces is made of plain names.
+    for seed in ["platform.toml", "tests/fuzz-corpus/everything.toml"] {
+        let compiled = compile_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join(seed))
+            .ok()
+            .unwrap();
+        for path in compiled.tree.keys() {
+            assert!(
+                path.split('/').all(|part| !part.is_empty()
+                    && part != ".."
+                    && part.bytes().all(|b| b.is_ascii_lowercase()
+                        || b.is_ascii_digit()
+                        || b"-.".contains(&b))),
+                "{path}"
+            );
+        }
+    }
+}
+
+// --- never tear: SIGKILL and concurrent builds ---------------------------------------------
+
+/// A platform of 2,000 namespaces. `shift` moves the range (some namespaces appear, some go),
+/// `generation` changes a label on every Namespace.
+fn big_config(shift: usize, generation: &str) -> String {
+    let mut s = String::from("[platform]\nname = \"big\"\n\n");
+    for i in shift..shift + 2000 {
+        s.push_str(&format!(
+            "[namespaces.ns-{i:04}]\nlabels = {{ generation = \"{generation}\" }}\ndefault_deny = []\n\n"
+        ));
+    }
+    s
+}
+
+struct Big {
+    dir: tempfile::TempDir,
+    old: Tree,
+    new: Tree,
+}
+
+impl Big {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut trees = Vec::new();
+        for (name, shift, generation) in [("old", 0, "old"), ("new", 250, "new")] {
+            let d = dir.path().join(name);
+            fs::create_dir(&d).unwrap();
+            fs::write(d.join("platform.toml"), big_config(shift, generation)).unwrap();
+            trees.push(compile_file(&d.join("platform.toml")).ok().unwrap().tree);
+        }
+        let new = trees.pop().unwrap();
+        let old = trees.pop().unwrap();
+        Self { dir, old, new }
+    }
+
+    fn out(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+
+    fn config(&self, which: &str) -> PathBuf {
+        self.dir.path().join(which).join("platform.toml")
+    }
+
+    /// Puts out/ in exactly the old state.
+    fn reset(&self) {
+        let current = platc::fs::read_out(&self.out()).unwrap();
+        platc::fs::write(&self.out(), &self.old, &current).unwrap();
+        assert_eq!(platc::fs::read_out(&self.out()).unwrap(), self.old);
+    }
+
+    fn build(&self, which: &str) -> Command {
+        let mut c = platc();
+        c.arg("build")
+            .arg("-c")
+            .arg(self.config(which))
+            .arg("-o")
+            .arg(self.out())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        c
+    }
+
+    /// Every file is old-complete or new-complete (or absent where one side lacks it); only
+    /// platc's own temporaries may be extra. Returns (files still old, files already new).
+    fn assert_untorn(&self, context: &str) -> (usize, usize) {
+        let (mut old, mut new) = (0, 0);
+        for (path, bytes) in snapshot(&self.out()) {
+            let name = path.rsplit('/').next().unwrap();
+            if name.starts_with('.') && name.ends_with(".platc-tmp") {
+                continue;
+            }
+            let (o, n) = (self.old.get(&path), self.new.get(&path));
+            assert!(
+                o.is_some() || n.is_some(),
+                "{context}: unexpected file {path}"
+            );
+            let is_old = o == Some(&bytes);
+            let is_new = n == Some(&bytes);
+            assert!(is_old || is_new, "{context}: {path} is torn");
+            old += usize::from(is_old && !is_new);
+            new += usize::from(is_new && !is_old);
+        }
+        for path in self.old.keys().filter(|p| self.new.contains_key(*p)) {
+            assert!(
+                self.out().join(path).exists(),
+                "{context}: {path} vanished mid-build"
+            );
+        }
+        (old, new)
+    }
+
+    fn assert_converges(&self, context: &str) {
+        let o = self.build("new").output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{context}: {}", stderr(&o));
+        assert_eq!(
+            platc::fs::read_out(&self.out()).unwrap(),
+            self.new,
+            "{context}: did not converge"
+        );
+        let leftovers: Vec<_> = snapshot(&self.out())
+            .into_keys()
+            .filter(|p| p.ends_with(".platc-tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{context}: {leftovers:?}");
+        for entry in fs::read_dir(self.out().join("default")).unwrap() {
+            let path = entry.unwrap().path();
+            assert!(
+                fs::read_dir(&path).unwrap().next().is_some(),
+                "{context}: empty folder {} left behind",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn killed_builds_never_tear_files_and_the_next_build_converges() {
+    let big = Big::new();
+    assert!(big.old.len() >= 4000 && big.new.len() >= 4000);
+    fs::create_dir(big.out()).unwrap();
+
+    // How long an uninterrupted build takes on this machine, so kills can land inside it.
+    big.reset();
+    let start = Instant::now();
+    assert!(big.build("new").status().unwrap().success());
+    let full = start.elapsed();
+
+    let mut kills_mid_run = 0;
+    let mut mixed = 0;
+    let probe = big.out().join("default/ns-0250/namespace-ns-0250.yaml");
+    let probe_new = big.new["default/ns-0250/namespace-ns-0250.yaml"].clone();
+    // `Some(d)`: kill `d` after the start; `None(extra)`: kill `extra` after the first changed
+    // file was renamed into place, i.e. certainly while writing.
+    let mut plan: Vec<(String, Result<Duration, Duration>)> = [5, 20, 50, 100]
+        .into_iter()
+        .map(|ms| (format!("after {ms} ms"), Ok(Duration::from_millis(ms))))
+        .collect();
+    for frac in [0.3, 0.6, 0.9] {
+        plan.push((format!("at {frac} of {full:?}"), Ok(full.mul_f64(frac))));
+    }
+    for ms in [0, 15, 60] {
+        plan.push((
+            format!("{ms} ms into writing"),
+            Err(Duration::from_millis(ms)),
+        ));
+    }
+    for (context, when) in &plan {
+        big.reset();
+        let mut child = big.build("new").spawn().unwrap();
+        match when {
+            Ok(d) => std::thread::sleep(*d),
+            Err(extra) => {
+                let deadline = Instant::now() + Duration::from_secs(120);
+                while fs::read(&probe).ok().as_ref() != Some(&probe_new)
+                    && Instant::now() < deadline
+                    && child.try_wait().unwrap().is_none()
+                {
+                    std::thread::sleep(Duration::from_micros(200));
+                }
+                std::thread::sleep(*extra);
+            }
+        }
+        if child.try_wait().unwrap().is_none() {
+            kills_mid_run += 1;
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let (old, new) = big.assert_untorn(context);
+        if old > 0 && new > 0 {
+            mixed += 1;
+        }
+        eprintln!("killed {context}: {old} files old, {new} new");
+        big.assert_converges(context);
+    }
+    eprintln!(
+        "{} kills, {kills_mid_run} while platc ran, {mixed} mid-write (full build {full:?})",
+        plan.len()
+    );
+    assert!(kills_mid_run >= plan.len() / 2, "most kills came too late");
+    assert!(mixed >= 1, "no kill landed while files were being written");
+}
+
+#[test]
+fn concurrent_builds_do_not_interleave() {
+    let big = Big::new();
+    for round in 0..3 {
+        let _ = fs::remove_dir_all(big.out());
+        let a = big.build("old").spawn().unwrap();
+        let b = big.build("new").spawn().unwrap();
+        let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+        assert!(a.status.success(), "{}", stderr(&a));
+        assert!(b.status.success(), "{}", stderr(&b));
+        let tree = platc::fs::read_out(&big.out()).unwrap();
+        assert!(
+            tree == big.old || tree == big.new,
+            "round {round}: the final tree is a mix of both builds"
+        );
+    }
+
+    // A held lock: the build waits, says so, then succeeds...
+    fs::create_dir_all(big.out()).unwrap();
+    let lock = platc::fs::lock(&big.out(), Duration::ZERO).unwrap();
+    let child = big.build("old").spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    drop(lock);
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("waited"), "{}", stderr(&o));
+
+    // ... or, past PLATC_LOCK_WAIT_SECS, fails clearly and writes nothing.
+    let before = snapshot(&big.out());
+    let _lock = platc::fs::lock(&big.out(), Duration::ZERO).unwrap();
+    let start = Instant::now();
+    let o = big
+        .build("new")
+        .env("PLATC_LOCK_WAIT_SECS", "1")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(start.elapsed() >= Duration::from_secs(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("error[E0303]") && err.contains("another platc run is writing"),
+        "{err}"
+    );
+    assert!(err.contains("PLATC_LOCK_WAIT_SECS"), "{err}");
+    assert!(snapshot(&big.out()) == before);
+}
