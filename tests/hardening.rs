@@ -702,8 +702,22 @@ fn concurrent_builds_do_not_interleave() {
     // A held lock: the build waits, says so, then succeeds...
     fs::create_dir_all(big.out()).unwrap();
     let lock = platc::fs::lock(&big.out(), Duration::ZERO).unwrap();
-    let child = big.build("old").spawn().unwrap();
-    std::thread::sleep(Duration::from_millis(600));
+    // A one-namespace config reaches the lock within milliseconds, even on a loaded machine,
+    // so the build is certainly waiting when the lock is released.
+    let small = big.dir.path().join("small");
+    fs::create_dir_all(&small).unwrap();
+    fs::write(small.join("platform.toml"), "[platform]\nname = \"small\"\n[namespaces.one]\n").unwrap();
+    let child = platc()
+        .arg("build")
+        .arg("-c")
+        .arg(small.join("platform.toml"))
+        .arg("-o")
+        .arg(big.out())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
     drop(lock);
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
