@@ -698,22 +698,17 @@ fn concurrent_builds_do_not_interleave() {
             "round {round}: the final tree is a mix of both builds"
         );
     }
+}
 
-    // A held lock: the build waits, says so, then succeeds...
-    fs::create_dir_all(big.out()).unwrap();
-    let lock = platc::fs::lock(&big.out(), Duration::ZERO).unwrap();
-    // A one-namespace config reaches the lock within milliseconds, even on a loaded machine,
-    // so the build is certainly waiting when the lock is released.
-    let small = big.dir.path().join("small");
-    fs::create_dir_all(&small).unwrap();
-    fs::write(small.join("platform.toml"), "[platform]\nname = \"small\"\n[namespaces.one]\n").unwrap();
+#[test]
+fn a_held_lock_makes_build_wait_then_fail_clearly() {
+    // A small project, so the build reaches the lock long before it is released.
+    let dir = built_project();
+    let out = dir.path().join("out");
+    let lock = platc::fs::lock(&out, Duration::ZERO).unwrap();
     let child = platc()
         .arg("build")
-        .arg("-c")
-        .arg(small.join("platform.toml"))
-        .arg("-o")
-        .arg(big.out())
-        .stdout(Stdio::null())
+        .current_dir(dir.path())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -721,14 +716,15 @@ fn concurrent_builds_do_not_interleave() {
     drop(lock);
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("waited"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("platc: waited"), "{}", stderr(&o));
 
-    // ... or, past PLATC_LOCK_WAIT_SECS, fails clearly and writes nothing.
-    let before = snapshot(&big.out());
-    let _lock = platc::fs::lock(&big.out(), Duration::ZERO).unwrap();
+    // Past PLATC_LOCK_WAIT_SECS it fails clearly and writes nothing.
+    let before = snapshot(&out);
+    let _lock = platc::fs::lock(&out, Duration::ZERO).unwrap();
     let start = Instant::now();
-    let o = big
-        .build("new")
+    let o = platc()
+        .arg("build")
+        .current_dir(dir.path())
         .env("PLATC_LOCK_WAIT_SECS", "1")
         .output()
         .unwrap();
@@ -740,5 +736,5 @@ fn concurrent_builds_do_not_interleave() {
         "{err}"
     );
     assert!(err.contains("PLATC_LOCK_WAIT_SECS"), "{err}");
-    assert!(snapshot(&big.out()) == before);
+    assert!(snapshot(&out) == before);
 }

@@ -11,18 +11,29 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    match platc::app::compile_text("fuzz.toml", "fuzz.toml", text.to_string(), SourceMap::default()) {
+    match platc::app::compile_text(
+        "fuzz.toml",
+        "fuzz.toml",
+        text.to_string(),
+        SourceMap::default(),
+    ) {
         Ok(compiled) => {
             for path in compiled.tree.keys() {
                 assert!(
-                    path.split('/').all(|p| !p.is_empty() && p != "." && p != ".."),
+                    path.split('/')
+                        .all(|p| !p.is_empty() && p != "." && p != ".."),
                     "unsafe path {path:?}"
                 );
             }
             let _ = render_all(&compiled.diagnostics, &compiled.sources, false);
         }
         Err(failed) => {
-            assert!(failed.diagnostics.iter().any(|d| d.severity == Severity::Error));
+            assert!(
+                failed
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.severity == Severity::Error)
+            );
             for d in &failed.diagnostics {
                 if d.severity == Severity::Error {
                     let s = d.span.expect("every error is located");
