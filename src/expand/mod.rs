@@ -10,12 +10,21 @@ mod template;
 mod vars;
 
 use crate::diag::{Diagnostic, FileId, SourceMap};
-use crate::syntax::{Document, parse_file};
+use std::collections::BTreeMap;
+
+use crate::syntax::{Document, Node, parse_file};
 
 /// Reads the files an `include` pattern names: `(shown name, text)` in sorted order, or why not.
 pub trait Loader {
     /// Expands one pattern (relative to the main file) and reads every file it matches.
     fn load(&mut self, pattern: &str) -> Result<Vec<(String, String)>, String>;
+}
+
+/// The `namespaces` table of a document root, when it is a table.
+fn namespaces_mut(root: &mut Node) -> Option<&mut BTreeMap<String, Node>> {
+    root.table_mut()
+        .and_then(|t| t.get_mut("namespaces"))
+        .and_then(Node::table_mut)
 }
 
 /// Builds the effective document from the main file (already in `sources`).

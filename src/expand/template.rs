@@ -21,11 +21,7 @@ pub(super) fn apply_templates(
     for name in templates.keys() {
         resolve(name, &templates, &mut resolved, &mut Vec::new(), diags);
     }
-    let Some(namespaces) = root
-        .table_mut()
-        .and_then(|t| t.get_mut("namespaces"))
-        .and_then(Node::table_mut)
-    else {
+    let Some(namespaces) = super::namespaces_mut(root) else {
         return;
     };
     for (ns_name, ns) in namespaces.iter_mut() {

@@ -43,11 +43,7 @@ pub(super) fn render_vars(root: &mut Node, diags: &mut Vec<Diagnostic>) {
         .unwrap_or_default();
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
-    let Some(namespaces) = root
-        .table_mut()
-        .and_then(|t| t.get_mut("namespaces"))
-        .and_then(Node::table_mut)
-    else {
+    let Some(namespaces) = super::namespaces_mut(root) else {
         return;
     };
     for (name, ns) in namespaces.iter_mut() {
