@@ -9,7 +9,8 @@ use crate::compile::{self, Object};
 use crate::diag::{self, Diagnostic, Severity, SourceMap, codes};
 use crate::render::{self, Tree};
 use crate::syntax::Document;
-use crate::{diff, fs, validate};
+use crate::timings::measure;
+use crate::{diff, fs, timings, validate};
 
 /// What a command produced.
 #[derive(Debug, Default)]
@@ -59,7 +60,7 @@ pub struct Failed {
 /// Reads, validates, compiles and renders the config at `path`.
 pub fn compile_file(path: &Path) -> Result<Compiled, Failed> {
     let sources = SourceMap::default();
-    let text = match fs::read_config(path) {
+    let text = match measure("read", || fs::read_config(path)) {
         Ok(t) => t,
         Err(message) => {
             return Err(Failed {
@@ -84,7 +85,7 @@ pub fn compile_text(
     mut sources: SourceMap,
 ) -> Result<Compiled, Failed> {
     let file = sources.add(shown, text);
-    let doc = match Document::parse(file, &sources.file(file).text) {
+    let doc = match measure("parse", || Document::parse(file, &sources.file(file).text)) {
         Ok(d) => d,
         Err(diagnostics) => {
             return Err(Failed {
@@ -100,7 +101,7 @@ pub fn compile_text(
             sources,
         });
     };
-    let objects = match compile::compile(&platform) {
+    let objects = match measure("compile", || compile::compile(&platform)) {
         Ok(o) => o,
         Err(mut errors) => {
             errors.extend(outcome.diagnostics);
@@ -111,7 +112,7 @@ pub fn compile_text(
             });
         }
     };
-    let tree = render::render(&objects, &platform.source_name);
+    let tree = measure("render", || render::render(&objects, &platform.source_name));
     Ok(Compiled {
         tree,
         objects,
@@ -122,6 +123,12 @@ pub fn compile_text(
 
 /// Runs one command.
 pub fn run(cli: &Cli, colors: Colors) -> Outcome {
+    let mut outcome = run_command(cli, colors);
+    outcome.stderr.push_str(&timings::take_report());
+    outcome
+}
+
+fn run_command(cli: &Cli, colors: Colors) -> Outcome {
     let common = &cli.common;
     match &cli.command {
         Command::Build { deny_warnings } => {
@@ -188,7 +195,7 @@ fn build(config: &Path, out: &Path, deny_warnings: bool, colors: Colors) -> Outc
         Err(o) => return o,
     };
     // Refuse before creating or locking anything.
-    if let Err(problems) = fs::read_out(out) {
+    if let Err(problems) = measure("pre-check", || fs::read_out(out)) {
         return out_problems(&problems, colors);
     }
     let _lock = match fs::lock(out, Duration::from_secs(60)) {
@@ -196,11 +203,11 @@ fn build(config: &Path, out: &Path, deny_warnings: bool, colors: Colors) -> Outc
         Err(d) => return out_problems(&[d], colors),
     };
     // Read again under the lock: another run may have written meanwhile.
-    let current = match fs::read_out(out) {
+    let current = match measure("read-out", || fs::read_out(out)) {
         Ok(t) => t,
         Err(problems) => return out_problems(&problems, colors),
     };
-    match fs::write(out, &compiled.tree, &current) {
+    match measure("write", || fs::write(out, &compiled.tree, &current)) {
         Ok(stats) => {
             stderr.push_str(&format!(
                 "platc: {} objects in {} files: {} written, {} unchanged, {} removed ({})\n",
@@ -250,20 +257,20 @@ fn diff_cmd(config: &Path, out: &Path, format: DiffFormat, colors: Colors) -> Ou
         Ok(c) => c,
         Err(o) => return o,
     };
-    let current = match fs::read_out(out) {
+    let current = match measure("read-out", || fs::read_out(out)) {
         Ok(t) => t,
         Err(problems) => return out_problems(&problems, colors),
     };
-    let changes = diff::changes(&compiled.tree, &current);
+    let changes = measure("diff", || diff::changes(&compiled.tree, &current));
     let prefix = out.display().to_string();
     let prefix = prefix.trim_end_matches('/');
     let style = diff::Style {
         color: colors.stdout,
     };
-    let stdout = match format {
+    let stdout = measure("print", || match format {
         DiffFormat::Unified => diff::unified(&changes, prefix, style),
         DiffFormat::Stat => diff::stat(&changes, prefix, style),
-    };
+    });
     let code = if changes.is_empty() { 0 } else { EXIT_DRIFT };
     let summary = if changes.is_empty() {
         format!("platc: no drift: {} matches {}\n", prefix, config.display())

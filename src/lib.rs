@@ -16,4 +16,5 @@ pub mod fs;
 pub mod model;
 pub mod render;
 pub mod syntax;
+pub mod timings;
 pub mod validate;

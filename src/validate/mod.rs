@@ -30,7 +30,11 @@ pub struct Outcome {
 
 /// Validates a parsed document. `source_name` is the config's file name for the output header.
 pub fn validate(doc: &Document, source_name: &str) -> Outcome {
-    let violations = schema::check(doc);
+    let violations = crate::timings::measure("schema", || schema::check(doc));
+    crate::timings::measure("semantic", || semantic(doc, source_name, violations))
+}
+
+fn semantic(doc: &Document, source_name: &str, violations: Vec<schema::Violation>) -> Outcome {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut pruned = BTreeSet::new();
     let mut whole_file_broken = false;
