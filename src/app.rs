@@ -194,15 +194,15 @@ fn build(config: &Path, out: &Path, deny_warnings: bool, colors: Colors) -> Outc
         Ok(c) => c,
         Err(o) => return o,
     };
-    // Refuse before creating or locking anything.
-    if let Err(problems) = measure("pre-check", || fs::read_out(out)) {
+    // Refuse a symlinked or non-folder out/ before creating or locking anything. What is inside
+    // is read once, under the lock, and checked before anything is written.
+    if let Err(problems) = measure("pre-check", || fs::check_root(out)) {
         return out_problems(&problems, colors);
     }
     let _lock = match fs::lock(out, Duration::from_secs(60)) {
         Ok(l) => l,
         Err(d) => return out_problems(&[d], colors),
     };
-    // Read again under the lock: another run may have written meanwhile.
     let current = match measure("read-out", || fs::read_out(out)) {
         Ok(t) => t,
         Err(problems) => return out_problems(&problems, colors),

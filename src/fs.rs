@@ -54,14 +54,12 @@ fn unsafe_output(message: String) -> Diagnostic {
     Diagnostic::error(codes::UNSAFE_OUTPUT, None, message)
 }
 
-/// The generated files currently in `out/` (those with the header), by relative path.
-/// Anything platc must not touch (a file without the header, a symlink leading outside) is an
-/// error naming it. A missing `out/` is an empty tree.
-pub fn read_out(out: &Path) -> Result<Tree, Vec<Diagnostic>> {
-    let mut tree = Tree::new();
+/// Refuses an output folder that is a symlink or not a folder, without reading what is inside.
+/// Returns whether it exists. [`read_out`] makes the same check first.
+pub fn check_root(out: &Path) -> Result<bool, Vec<Diagnostic>> {
     let meta = match fs::symlink_metadata(out) {
         Ok(m) => m,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(tree),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
         Err(e) => {
             return Err(vec![unsafe_output(format!(
                 "{}: cannot read: {e}",
@@ -83,6 +81,17 @@ pub fn read_out(out: &Path) -> Result<Tree, Vec<Diagnostic>> {
             "{} exists and is not a folder",
             out.display()
         ))]);
+    }
+    Ok(true)
+}
+
+/// The generated files currently in `out/` (those with the header), by relative path.
+/// Anything platc must not touch (a file without the header, a symlink leading outside) is an
+/// error naming it. A missing `out/` is an empty tree.
+pub fn read_out(out: &Path) -> Result<Tree, Vec<Diagnostic>> {
+    let mut tree = Tree::new();
+    if !check_root(out)? {
+        return Ok(tree);
     }
     let root = fs::canonicalize(out)
         .map_err(|e| vec![unsafe_output(format!("{}: {e}", out.display()))])?;
