@@ -16,6 +16,9 @@
 #   CHECK_MAX=1000       largest N at which every peer's objects are compared with the reference
 #   DOC=docs/benchmarks.md   where the report goes (DOC= to only print it)
 #   ORACLES=/tmp/oracles where inputs, outputs and the peers live (large; never in the repo)
+#   SCENARIOS=0          skip platc's own scenarios (only the side-by-side part)
+#   APPEND=1             keep the previous run's results (e.g. to add a peer installed later);
+#                        a later measurement of the same N and scenario replaces the earlier one
 #
 # platc is the release binary (built here once with `cargo build --release`).
 # What each N measures (all wall times are hyperfine medians, no shell in between):
@@ -47,7 +50,7 @@ JRS=$ROOT/cargo/bin/jrsonnet
 W=$ROOT/platc-bench            # data/, out/, results/
 RES=$W/results
 mkdir -p "$W/data" "$W/out" "$RES/json"
-rm -f "$RES/results.tsv" "$RES/profile.tsv"
+[ "${APPEND:-0}" = 1 ] || rm -f "$RES/results.tsv" "$RES/profile.tsv"
 
 command -v hyperfine >/dev/null || { echo "hyperfine missing: run bench/setup-peers.sh" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "GNU time missing: run bench/setup-peers.sh" >&2; exit 2; }
@@ -106,6 +109,7 @@ EOF
   runs=${RUNS:-5}; [ -z "${RUNS:-}" ] && [ "$n" -ge 1000 ] && runs=3
 
   # --- platc's own scenarios, platform-full.toml ------------------------------------------
+  if [ "${SCENARIOS:-1}" = 1 ]; then
   rm -rf "$O"
   summary=$("$PLATC" build -c "$D/platform-full.toml" -o "$O" 2>&1 | tail -1)
   objects=$(sed -E 's/^platc: ([0-9]+) objects in ([0-9]+) files.*/\1/' <<<"$summary")
@@ -145,6 +149,7 @@ EOF
         | sed -nE "s/^platc: timing ([a-z-]+) +([0-9.]+) ms$/$n\t$kind\t\1\t\2/p" >>"$RES/profile.tsv"
     done
   done
+  fi
 
   # --- side by side: the peers' 7-object shape ---------------------------------------------
   [ "$n" -le "$PEER_MAX" ] || continue
