@@ -3,7 +3,8 @@
 
 usage: report.py RESULTS_DIR PLATC_BINARY PEERS
 RESULTS_DIR holds results.tsv (N, scenario, median s, min s, max s, runs, objects, files, peak
-KiB) and profile.tsv (N, run kind, stage, ms) as bench/run.sh writes them.
+KiB) and profile.tsv (N, run kind, stage, ms) as bench/run.sh writes them. bench/findings.md
+(hand-written reading of the numbers) is appended when present.
 """
 import datetime
 import os
@@ -206,6 +207,9 @@ def main():
     if base and v:
         target("≥ 100× faster than kubectl kustomize at N = 1000", f"{v / base:.0f}×", v / base >= 100)
     w("")
+    findings = os.path.join(os.path.dirname(os.path.abspath(__file__)), "findings.md")
+    if os.path.exists(findings):
+        w(open(findings).read().rstrip("\n"))
     print("\n".join(out))
 
 
