@@ -8,7 +8,8 @@ use crate::cli::{Cli, Command, DiffFormat};
 use crate::compile::{self, Object};
 use crate::diag::{self, Diagnostic, Severity, SourceMap, codes};
 use crate::render::{self, Tree};
-use crate::{diff, expand, fs, validate};
+use crate::timings::measure;
+use crate::{diff, expand, fs, timings, validate};
 
 /// What a command produced.
 #[derive(Debug, Default)]
@@ -58,7 +59,7 @@ pub struct Failed {
 /// Reads, validates, compiles and renders the config at `path`.
 pub fn compile_file(path: &Path) -> Result<Compiled, Failed> {
     let sources = SourceMap::default();
-    let text = match fs::read_config(path) {
+    let text = match measure("read", || fs::read_config(path)) {
         Ok(t) => t,
         Err(message) => {
             return Err(Failed {
@@ -110,7 +111,7 @@ pub fn compile_with(
     loader: &mut dyn expand::Loader,
 ) -> Result<Compiled, Failed> {
     let file = sources.add(shown, text);
-    let doc = match expand::expand(file, &mut sources, loader) {
+    let doc = match measure("parse", || expand::expand(file, &mut sources, loader)) {
         Ok(d) => d,
         Err(diagnostics) => {
             return Err(Failed {
@@ -126,7 +127,7 @@ pub fn compile_with(
             sources,
         });
     };
-    let objects = match compile::compile(&platform) {
+    let objects = match measure("compile", || compile::compile(&platform)) {
         Ok(o) => o,
         Err(mut errors) => {
             errors.extend(outcome.diagnostics);
@@ -137,7 +138,7 @@ pub fn compile_with(
             });
         }
     };
-    let tree = render::render(&objects, &platform.source_name);
+    let tree = measure("render", || render::render(&objects, &platform.source_name));
     Ok(Compiled {
         tree,
         objects,
@@ -148,6 +149,12 @@ pub fn compile_with(
 
 /// Runs one command.
 pub fn run(cli: &Cli, colors: Colors) -> Outcome {
+    let mut outcome = run_command(cli, colors);
+    outcome.stderr.push_str(&timings::take_report());
+    outcome
+}
+
+fn run_command(cli: &Cli, colors: Colors) -> Outcome {
     let common = &cli.common;
     match &cli.command {
         Command::Build {
@@ -244,8 +251,9 @@ fn build(
         Ok(c) => c,
         Err(o) => return o,
     };
-    // Refuse before creating or locking anything.
-    if let Err(problems) = fs::read_out(out) {
+    // Refuse a symlinked or non-folder out/ before creating or locking anything. What is inside
+    // is read once, under the lock, and checked before anything is written.
+    if let Err(problems) = measure("pre-check", || fs::check_root(out)) {
         return out_problems(&problems, colors);
     }
     let lock = match fs::lock(out, fs::lock_wait()) {
@@ -259,12 +267,11 @@ fn build(
             out.display()
         ));
     }
-    // Read again under the lock: another run may have written meanwhile.
-    let current = match fs::read_out(out) {
+    let current = match measure("read-out", || fs::read_out(out)) {
         Ok(t) => t,
         Err(problems) => return out_problems(&problems, colors),
     };
-    match fs::write(out, &compiled.tree, &current) {
+    match measure("write", || fs::write(out, &compiled.tree, &current)) {
         Ok(stats) => {
             stderr.push_str(&format!(
                 "platc: {} objects in {} files: {} written, {} unchanged, {} removed ({})\n",
@@ -379,7 +386,7 @@ fn diff_cmd(
     let prefix = prefix.trim_end_matches('/');
     // The old side: out/ on disk, or what the config compiled to at the base revision.
     let (current, from) = match base {
-        None => match fs::read_out(out) {
+        None => match measure("read-out", || fs::read_out(out)) {
             Ok(t) => (t, prefix.to_string()),
             Err(problems) => return out_problems(&problems, colors),
         },
@@ -392,16 +399,16 @@ fn diff_cmd(
         },
     };
     let to = config.display().to_string();
-    let changes = diff::changes(&compiled.tree, &current);
+    let changes = measure("diff", || diff::changes(&compiled.tree, &current));
     let style = diff::Style {
         color: colors.stdout,
     };
-    let stdout = match format {
+    let stdout = measure("print", || match format {
         DiffFormat::Unified => diff::unified(&changes, prefix, style),
         DiffFormat::Stat => diff::stat(&changes, prefix, style),
         DiffFormat::Markdown => diff::markdown::markdown(&changes, prefix, &from, &to),
         DiffFormat::Json => diff::json::json(&changes, prefix, &from, &to),
-    };
+    });
     let code = if changes.is_empty() { 0 } else { EXIT_DRIFT };
     let summary = match (base, changes.is_empty()) {
         (None, true) => format!("platc: no drift: {} matches {}\n", prefix, to),

@@ -18,4 +18,5 @@ pub mod git;
 pub mod model;
 pub mod render;
 pub mod syntax;
+pub mod timings;
 pub mod validate;

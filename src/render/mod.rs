@@ -86,16 +86,18 @@ fn file(header: &str, body: &str) -> Vec<u8> {
 /// lists the folder's files in sorted order.
 pub fn render(objects: &[Object], source_name: &str) -> Tree {
     let header = header(source_name);
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let contents = files(objects, &header, threads, OBJECTS_PER_THREAD);
     let mut tree = Tree::new();
     let mut folders: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for obj in objects {
+    for (obj, content) in objects.iter().zip(contents) {
         let path = obj.path();
         let file_name = path.rsplit('/').next().unwrap_or(&path).to_string();
         folders
             .entry(obj.folder.as_str())
             .or_default()
             .push(file_name);
-        tree.insert(path, file(&header, &body(&obj.manifest)));
+        tree.insert(path, content);
     }
     for (folder, mut files) in folders {
         files.sort();
@@ -112,9 +114,59 @@ pub fn render(objects: &[Object], source_name: &str) -> Tree {
     tree
 }
 
+/// Below this many objects a second thread costs more than it saves.
+const OBJECTS_PER_THREAD: usize = 512;
+
+/// Every object's file content, in the order of `objects`. Serialising is the costly part of a
+/// build, so large platforms are split into contiguous chunks (at least `min_chunk` objects)
+/// rendered on up to `threads` threads; the result does not depend on either.
+fn files(objects: &[Object], header: &str, threads: usize, min_chunk: usize) -> Vec<Vec<u8>> {
+    let render_one = |o: &Object| file(header, &body(&o.manifest));
+    let chunk = objects.len().div_ceil(threads.max(1)).max(min_chunk.max(1));
+    if objects.len() <= chunk {
+        return objects.iter().map(render_one).collect();
+    }
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = objects
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(render_one).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_do_not_depend_on_the_thread_count() {
+        let compiled = crate::app::compile_text(
+            "platform.toml",
+            "platform.toml",
+            include_str!("../../platform.toml").to_string(),
+            crate::diag::SourceMap::default(),
+        )
+        .unwrap_or_else(|_| panic!("the seed platform.toml compiles"));
+        let h = header("platform.toml");
+        let one = files(&compiled.objects, &h, 1, 1);
+        assert_eq!(one.len(), compiled.objects.len());
+        for threads in [2, 3, 7, 64] {
+            assert_eq!(
+                files(&compiled.objects, &h, threads, 1),
+                one,
+                "{threads} threads"
+            );
+        }
+        assert_eq!(
+            render(&compiled.objects, "platform.toml"),
+            compiled.tree,
+            "render as app does"
+        );
+    }
 
     #[test]
     fn header_detection() {

@@ -31,7 +31,11 @@ pub struct Outcome {
 
 /// Validates a parsed document. `source_name` is the config's file name for the output header.
 pub fn validate(doc: &Document, source_name: &str) -> Outcome {
-    let violations = schema::check(doc);
+    let violations = crate::timings::measure("schema", || schema::check(doc));
+    crate::timings::measure("semantic", || semantic(doc, source_name, violations))
+}
+
+fn semantic(doc: &Document, source_name: &str, violations: Vec<schema::Violation>) -> Outcome {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut pruned = BTreeSet::new();
     let mut whole_file_broken = false;
@@ -70,7 +74,12 @@ pub fn validate(doc: &Document, source_name: &str) -> Outcome {
     };
     let mut ctx = Ctx::new(doc, pruned);
     let platform = build(&mut ctx, &config, source_name);
-    lints::lint(&mut ctx, &config, &platform);
+    // Lints judge a platform that is otherwise valid: on a broken one (values a schema error
+    // removed, references that do not resolve) they would warn about the breakage again.
+    let has_error = |d: &Diagnostic| d.severity == Severity::Error;
+    if !diagnostics.iter().any(has_error) && !ctx.diags.iter().any(has_error) {
+        lints::lint(&mut ctx, &config, &platform);
+    }
     diagnostics.extend(ctx.diags);
     finish(Some(platform), diagnostics)
 }

@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# platc at scale, side by side with the peers; writes docs/benchmarks.md.
+#
+#   bench/setup-peers.sh            once (apt + venv + cargo under /tmp/oracles)
+#   bench/run.sh                    N = 10 100 1000 5000 10000
+#
+# Environment:
+#   NS="10 100"          sizes to run                    (default 10 100 1000 5000 10000)
+#   RUNS=5               hyperfine runs per platc scenario (3 from N >= 1000); peers: 5, 3 from
+#                        N >= 1000, 1 for a peer slower than ~20 s a run (kustomize, C++ jsonnet)
+#   PEERS="kcl jrsonnet" which peers (default: python kcl jsonnet-go jrsonnet jsonnet-cpp kustomize;
+#                        PEERS= for none)
+#   PEER_MAX=5000        largest N the peers run at (KCL and go-jsonnet need ~2.5 GiB at 5000)
+#   KUSTOMIZE_MAX=1000   kubectl kustomize grows faster than N (~4.5 min a run at 1000)
+#   JSONNET_CPP_MAX=1000 C++ jsonnet likewise (~26 s at 1000, ~3 min at 5000)
+#   CHECK_MAX=1000       largest N at which every peer's objects are compared with the reference
+#   DOC=docs/benchmarks.md   where the report goes (DOC= to only print it)
+#   ORACLES=/tmp/oracles where inputs, outputs and the peers live (large; never in the repo)
+#   SCENARIOS=0          skip platc's own scenarios (only the side-by-side part)
+#   APPEND=1             keep the previous run's results (e.g. to add a peer installed later);
+#                        a later measurement of the same N and scenario replaces the earlier one
+#
+# platc is the release binary (built here once with `cargo build --release`).
+# What each N measures (all wall times are hyperfine medians, no shell in between):
+#   platc on platform-full.toml (every tenant = the seed's production namespace in full):
+#     cold      `platc build` into an empty out/ (removed before every run)
+#     no-op     `platc build` again: nothing changed
+#     diff      `platc diff` with no drift (exit 0)
+#     diff-1    `platc diff` after one tenant's quota changed (exit 1)
+#     build-1   `platc build` of that change (out/ reset to the unchanged tree before every run)
+#     floor-cp  `cp -r` of the tree cold build produced, into a removed folder
+#     floor-cr  bench/floor.py: create+write+rename the same files (same paths and sizes)
+#     peak RSS  GNU time %M of one cold and one no-op build
+#     profile   PLATC_TIMINGS=1 of a cold, a no-op build and a clean diff (median of 3 each)
+#   side by side on platform.toml / platform.json (7 objects per tenant, the peers' shape):
+#     platc-7   cold `platc build`, every peer writing into a removed folder too
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+HERE=$REPO/bench
+ROOT=${ORACLES:-/tmp/oracles}
+NS=${NS:-"10 100 1000 5000 10000"}
+PEERS=${PEERS-"python kcl jsonnet-go jrsonnet jsonnet-cpp kustomize"}
+PEER_MAX=${PEER_MAX:-5000}
+KUSTOMIZE_MAX=${KUSTOMIZE_MAX:-1000}
+JSONNET_CPP_MAX=${JSONNET_CPP_MAX:-1000}
+CHECK_MAX=${CHECK_MAX:-1000}
+DOC=${DOC-$REPO/docs/benchmarks.md}
+PY=$ROOT/venv/bin/python
+JRS=$ROOT/cargo/bin/jrsonnet
+W=$ROOT/platc-bench            # data/, out/, results/
+RES=$W/results
+mkdir -p "$W/data" "$W/out" "$RES/json"
+[ "${APPEND:-0}" = 1 ] || rm -f "$RES/results.tsv" "$RES/profile.tsv"
+
+command -v hyperfine >/dev/null || { echo "hyperfine missing: run bench/setup-peers.sh" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "GNU time missing: run bench/setup-peers.sh" >&2; exit 2; }
+(cd "$REPO" && cargo build --release --quiet)
+PLATC=$REPO/target/release/platc
+
+# record N SCENARIO HYPERFINE_JSON OBJECTS FILES [PEAK_KIB]
+record() {
+  python3 - "$@" >>"$RES/results.tsv" <<'EOF'
+import json, sys
+n, name, path, objects, files = sys.argv[1:6]
+peak = sys.argv[6] if len(sys.argv) > 6 else ""
+r = json.load(open(path))["results"][0]
+print("\t".join([n, name, "%.4f" % r["median"], "%.4f" % r["min"], "%.4f" % r["max"],
+                 str(len(r["times"])), objects, files, peak]))
+EOF
+}
+
+# hf N NAME RUNS HYPERFINE_ARGS... -- COMMAND: one hyperfine call, JSON kept under results/json
+hf() {
+  local n=$1 name=$2 runs=$3; shift 3
+  hyperfine -N --style basic --runs "$runs" --export-json "$RES/json/$n-$name.json" "$@" >&2
+}
+
+peak_kib() {  # peak RSS (KiB) of one run of the command
+  /usr/bin/time -f '%M' -o "$RES/.rss" "$@" >/dev/null 2>&1 || true
+  tail -1 "$RES/.rss"
+}
+
+peer_cmd() {  # PEER N -> the command that compiles data/N/platform.json into out/PEER-N
+  local p=$1 n=$2 d=$W/data/$2/platform.json o=$W/out/$1-$2
+  case $p in
+    python)      echo "$PY $HERE/peers/python/compile.py $d $o" ;;
+    kcl)         echo "$PY $HERE/peers/kcl/run_kcl.py $d $o" ;;
+    jsonnet-go)  echo "$PY $HERE/peers/jsonnet/run_jsonnet.py go $d $o" ;;
+    jrsonnet)    echo "$JRS -S -c -m $o --tla-code-file platform=$d $HERE/peers/jsonnet/platform.jsonnet" ;;
+    jsonnet-cpp) echo "jsonnet -y --tla-str mode=list --tla-code-file platform=$d -o $o/all.yaml $HERE/peers/jsonnet/platform.jsonnet" ;;
+    kustomize)   echo "kubectl kustomize $W/data/$n/kustomize -o $o" ;;
+    platc-7)     echo "$PLATC build -c $W/data/$n/platform.toml -o $o" ;;
+  esac
+}
+
+for n in $NS; do
+  D=$W/data/$n O=$W/out/platc-$n
+  python3 "$HERE/gen_platform.py" "$n" --out "$D" >&2
+  # One tenant changed: the middle tenant's pod quota.
+  mid=$(python3 -c "import sys; i=int(sys.argv[1])//2; print('production' if i==0 else f'production-{i:05d}')" "$n")
+  python3 - "$D/platform-full.toml" "$D/changed.toml" "$mid" <<'EOF'
+import sys
+src, dst, ns = sys.argv[1:]
+text = open(src).read()
+old = f"[namespaces.{ns}.quota]\nrequests = {{ cpu = \"200\", memory = \"400Gi\" }}\nlimits = {{ cpu = \"300\", memory = \"600Gi\" }}\npods = 200\n"
+assert text.count(old) == 1, "tenant quota not found"
+open(dst, "w").write(text.replace(old, old.replace("pods = 200", "pods = 201")))
+EOF
+  runs=${RUNS:-5}; [ -z "${RUNS:-}" ] && [ "$n" -ge 1000 ] && runs=3
+
+  # --- platc's own scenarios, platform-full.toml ------------------------------------------
+  if [ "${SCENARIOS:-1}" = 1 ]; then
+  rm -rf "$O"
+  summary=$("$PLATC" build -c "$D/platform-full.toml" -o "$O" 2>&1 | tail -1)
+  objects=$(sed -E 's/^platc: ([0-9]+) objects in ([0-9]+) files.*/\1/' <<<"$summary")
+  files=$(sed -E 's/^platc: ([0-9]+) objects in ([0-9]+) files.*/\2/' <<<"$summary")
+  echo "N=$n: $summary" >&2
+  full="$PLATC build -c $D/platform-full.toml -o $O"
+  cold_peak=$(rm -rf "$O"; peak_kib $full)
+  noop_peak=$(peak_kib $full)
+  hf "$n" cold "$runs" --prepare "rm -rf $O" -- "$full"
+  record "$n" cold "$RES/json/$n-cold.json" "$objects" "$files" "$cold_peak"
+  hf "$n" noop "$runs" --warmup 1 -- "$full"
+  record "$n" no-op "$RES/json/$n-noop.json" "$objects" "$files" "$noop_peak"
+  hf "$n" diff "$runs" --warmup 1 -- "$PLATC diff -c $D/platform-full.toml -o $O"
+  record "$n" diff "$RES/json/$n-diff.json" "$objects" "$files"
+  hf "$n" diff1 "$runs" --warmup 1 -i -- "$PLATC diff -c $D/changed.toml -o $O"
+  record "$n" diff-1 "$RES/json/$n-diff1.json" "$objects" "$files"
+  hf "$n" build1 "$runs" --prepare "$full" -- "$PLATC build -c $D/changed.toml -o $O"
+  record "$n" build-1 "$RES/json/$n-build1.json" "$objects" "$files"
+  "$PLATC" build -c "$D/platform-full.toml" -o "$O" 2>/dev/null
+  # The file-writing floor, in the same run, on the same tree.
+  (cd "$O" && find . -type f -printf '%P\t%s\n' | sort) >"$W/out/files-$n.tsv"
+  hf "$n" floorcp "$runs" --prepare "rm -rf $W/out/floor-$n" -- "cp -r $O $W/out/floor-$n"
+  record "$n" floor-cp "$RES/json/$n-floorcp.json" "$objects" "$files"
+  hf "$n" floorcr "$runs" --prepare "rm -rf $W/out/floor-$n" -- \
+    "python3 $HERE/floor.py $W/out/files-$n.tsv $W/out/floor-$n"
+  record "$n" floor-create-rename "$RES/json/$n-floorcr.json" "$objects" "$files"
+  rm -rf "$W/out/floor-$n"
+  # In-process stage profile: cold build, no-op build, clean diff.
+  for kind in cold noop diff; do
+    for _ in 1 2 3; do
+      case $kind in
+        cold) rm -rf "$O"; cmd=(build) ;;
+        noop) cmd=(build) ;;
+        diff) cmd=(diff) ;;
+      esac
+      PLATC_TIMINGS=1 "$PLATC" "${cmd[@]}" -c "$D/platform-full.toml" -o "$O" 2>&1 >/dev/null \
+        | sed -nE "s/^platc: timing ([a-z-]+) +([0-9.]+) ms$/$n\t$kind\t\1\t\2/p" >>"$RES/profile.tsv"
+    done
+  done
+  fi
+
+  # --- side by side: the peers' 7-object shape ---------------------------------------------
+  [ "$n" -le "$PEER_MAX" ] || continue
+  peers=()
+  for p in $PEERS; do
+    case $p in
+      kustomize)   [ "$n" -le "$KUSTOMIZE_MAX" ] || continue ;;
+      jsonnet-cpp) [ "$n" -le "$JSONNET_CPP_MAX" ] || continue ;;
+    esac
+    tool=$PY
+    case $p in jrsonnet) tool=$JRS ;; jsonnet-cpp) tool=$(command -v jsonnet || true) ;;
+               kustomize) tool=$(command -v kubectl || true) ;; esac
+    [ -n "$tool" ] && [ -x "$tool" ] || { echo "skipping $p: not installed (bench/setup-peers.sh)" >&2; continue; }
+    peers+=("$p")
+  done
+  [ -d "$D/kustomize" ] || python3 "$HERE/peers/kustomize/gen_kustomize.py" "$D/platform.json" "$D/kustomize" >&2
+  for p in platc-7 "${peers[@]}"; do
+    o=$W/out/$p-$n
+    cmd=$(peer_cmd "$p" "$n")
+    pruns=$runs; warm=1
+    case $p in
+      kustomize|jsonnet-cpp) [ "$n" -ge 1000 ] && { pruns=1; warm=0; } ;;
+    esac
+    if [ "$pruns" = 1 ]; then
+      # Minutes a run: one timed run, its peak RSS taken by GNU time around it.
+      hf "$n" "$p" 1 --warmup 0 --prepare "bash -c 'rm -rf $o && mkdir -p $o'" -- \
+        "/usr/bin/time -f %M -o $RES/.rss $cmd"
+      peak=$(tail -1 "$RES/.rss")
+    else
+      rm -rf "$o"; mkdir -p "$o"   # kustomize and C++ jsonnet need the folder to exist
+      peak=$(peak_kib $cmd)
+      hf "$n" "$p" "$pruns" --warmup "$warm" --prepare "bash -c 'rm -rf $o && mkdir -p $o'" -- "$cmd"
+    fi
+    pobj=$(find "$o" -type f -name '*.yaml' ! -name kustomization.yaml | wc -l)
+    [ "$p" = jsonnet-cpp ] && pobj=$(grep -c '^---' "$o/all.yaml" || true)
+    pfiles=$(find "$o" -type f | wc -l)
+    record "$n" "peer:$p" "$RES/json/$n-$p.json" "$pobj" "$pfiles" "$peak"
+    if [ "$n" -le "$CHECK_MAX" ] && [ "$p" != python ] && [ "$p" != platc-7 ] && [ -d "$W/out/python-$n" ]; then
+      hdr=""; case $p in kustomize|jsonnet-cpp) hdr=--ignore-header ;; esac
+      "$PY" "$HERE/compare_outputs.py" "$W/out/python-$n" "$o" $hdr >&2
+    fi
+  done
+done
+
+python3 "$HERE/report.py" "$RES" "$PLATC" "$PEERS" >"$RES/benchmarks.md"
+cat "$RES/benchmarks.md"
+if [ -n "$DOC" ]; then
+  mkdir -p "$(dirname "$DOC")"
+  cp "$RES/benchmarks.md" "$DOC"
+  echo "wrote $DOC" >&2
+fi
