@@ -2,7 +2,7 @@
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
-use super::{Diagnostic, Severity, SourceMap};
+use super::{Diagnostic, Severity, SourceMap, Span};
 
 /// Renders one diagnostic (no trailing newline). `color` adds ANSI styles.
 pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
@@ -16,30 +16,32 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
             .primary_title(diag.message.as_str())
             .id(diag.code.as_str()),
     );
-    // Spans grouped per file, the primary one first, so related places in other files show too.
+    // Each snippet holds only the lines around its spans (annotate-snippets would otherwise
+    // walk the whole file for every diagnostic). Related places close to the primary one share
+    // its snippet; far or in other files, they get their own.
     if let Some(span) = diag.span {
-        let file = sources.file(span.file);
         let label = diag.label.as_deref().unwrap_or("");
-        let (start, end) = clamp(&file.text, span.start, span.end);
-        let mut snippet = Snippet::source(file.text.as_str())
-            .path(file.name.as_str())
-            .fold(true)
-            .annotation(AnnotationKind::Primary.span(start..end).label(label));
-        for (rel, rel_label) in diag.related.iter().filter(|(s, _)| s.file == span.file) {
-            let (s, e) = clamp(&file.text, rel.start, rel.end);
-            snippet =
-                snippet.annotation(AnnotationKind::Context.span(s..e).label(rel_label.as_str()));
+        let mut near = Vec::new();
+        let mut far = Vec::new();
+        let primary_line = sources.file(span.file).line_of(span.start);
+        for (rel, rel_label) in &diag.related {
+            let close = rel.file == span.file
+                && sources
+                    .file(rel.file)
+                    .line_of(rel.start)
+                    .abs_diff(primary_line)
+                    <= NEAR_LINES;
+            if close {
+                near.push((*rel, rel_label.as_str()));
+            } else {
+                far.push((*rel, rel_label.as_str()));
+            }
         }
-        title = title.element(snippet);
-        for (rel, rel_label) in diag.related.iter().filter(|(s, _)| s.file != span.file) {
-            let other = sources.file(rel.file);
-            let (s, e) = clamp(&other.text, rel.start, rel.end);
-            title = title.element(
-                Snippet::source(other.text.as_str())
-                    .path(other.name.as_str())
-                    .fold(true)
-                    .annotation(AnnotationKind::Context.span(s..e).label(rel_label.as_str())),
-            );
+        let mut spans = vec![(span, label, true)];
+        spans.extend(near.into_iter().map(|(s, l)| (s, l, false)));
+        title = title.element(snippet(sources, &spans));
+        for (rel, rel_label) in far {
+            title = title.element(snippet(sources, &[(rel, rel_label, false)]));
         }
     }
     if let Some(note) = diag.span.and_then(|s| s.via).and_then(|v| sources.note(v)) {
@@ -55,6 +57,47 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         Renderer::plain()
     };
     renderer.render(&report)
+}
+
+/// Related places within this many lines of the primary span share its snippet.
+const NEAR_LINES: usize = 12;
+
+/// A snippet of the lines covering `spans` (all in one file), the first one primary.
+fn snippet<'a>(
+    sources: &'a SourceMap,
+    spans: &[(Span, &'a str, bool)],
+) -> Snippet<'a, annotate_snippets::Annotation<'a>> {
+    let file = sources.file(spans[0].0.file);
+    let text = file.text.as_str();
+    let first = spans
+        .iter()
+        .map(|(s, _, _)| file.line_of(s.start.min(text.len())))
+        .min()
+        .unwrap_or(0);
+    let last = spans
+        .iter()
+        .map(|(s, _, _)| file.line_of(s.end.min(text.len())))
+        .max()
+        .unwrap_or(0);
+    let window = file.line_range(first).start..file.line_range(last).end;
+    let window_text = &text[window.clone()];
+    let mut snippet = Snippet::source(window_text)
+        .path(file.name.as_str())
+        .line_start(first + 1)
+        .fold(true);
+    for (span, label, primary) in spans {
+        let (s, e) = clamp(text, span.start, span.end);
+        let s = s.clamp(window.start, window.end) - window.start;
+        let e = e.clamp(window.start, window.end) - window.start;
+        let (s, e) = clamp(window_text, s, e);
+        let kind = if *primary {
+            AnnotationKind::Primary
+        } else {
+            AnnotationKind::Context
+        };
+        snippet = snippet.annotation(kind.span(s..e).label(*label));
+    }
+    snippet
 }
 
 /// Renders every diagnostic, a blank line between them, then a summary line

@@ -39,6 +39,33 @@ pub struct SourceFile {
     pub name: String,
     /// The whole text.
     pub text: String,
+    /// Byte offset of each line's start, built on first use: locating a diagnostic is a binary
+    /// search, not a scan, so 10,000 diagnostics in a 20 MB file stay cheap.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
+}
+
+impl SourceFile {
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
+    }
+
+    /// 0-based line index of a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        let starts = self.line_starts();
+        starts.partition_point(|&s| s <= offset).saturating_sub(1)
+    }
+
+    /// Byte range of 0-based line `line`, without its newline.
+    pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
+        let starts = self.line_starts();
+        let start = starts.get(line).copied().unwrap_or(self.text.len());
+        let end = starts.get(line + 1).map_or(self.text.len(), |n| n - 1);
+        start..end.max(start)
+    }
 }
 
 /// Every file read in a run, in the order read.
@@ -52,6 +79,7 @@ impl SourceMap {
     /// Registers a file and returns its id.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
         self.files.push(SourceFile {
+            line_starts: std::sync::OnceLock::new(),
             name: name.into(),
             text: text.into(),
         });
@@ -76,13 +104,13 @@ impl SourceMap {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, id: FileId, offset: usize) -> (usize, usize) {
-        let text = &self.file(id).text;
+        let file = self.file(id);
+        let text = &file.text;
         let offset = floor_char_boundary(text, offset.min(text.len()));
-        let before = &text[..offset];
-        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = file.line_of(offset);
+        let line_start = file.line_range(line).start;
         let col = text[line_start..offset].chars().count() + 1;
-        (line, col)
+        (line + 1, col)
     }
 
     /// `name:line:col` of a span's start.
