@@ -121,6 +121,9 @@ pub fn compile_with(
         }
     };
     let outcome = validate::validate(&doc, source_name);
+    // The document (JSON and span tree) is not needed past validation; free it before the
+    // object and file trees are built, which lowers the peak on large platforms.
+    drop(doc);
     let Some(platform) = outcome.platform else {
         return Err(Failed {
             diagnostics: outcome.diagnostics,
