@@ -3,6 +3,9 @@
 //! all give identical trees; and every file has the shape GitOps tools expect (header first,
 //! `\n` only, exactly one final newline).
 
+mod common;
+use common::read_tree;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -26,27 +29,6 @@ fn configs() -> Vec<PathBuf> {
         configs.push(root().join("tests/golden").join(case).join("platform.toml"));
     }
     configs
-}
-
-fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                files.insert(rel, fs::read(&path).unwrap());
-            }
-        }
-    }
-    files
 }
 
 /// Builds `config` with the binary under `env` into a fresh folder and returns the tree.

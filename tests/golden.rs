@@ -5,6 +5,9 @@
 //! The `tricky-strings` case is also read back with a YAML 1.1 parser (PyYAML, as kubectl and
 //! Argo CD read YAML 1.1): every label, env value and argument must come back as the same string.
 
+mod common;
+use common::read_tree;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,28 +17,6 @@ use platc::app::compile_file;
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
-}
-
-/// Every file under `dir` by its `/`-separated path relative to `dir`.
-fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&d) else {
-            continue;
-        };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(dir).unwrap();
-                let rel: Vec<_> = rel.iter().map(|c| c.to_string_lossy()).collect();
-                files.insert(rel.join("/"), fs::read(&path).unwrap());
-            }
-        }
-    }
-    files
 }
 
 fn check_case(case: &str) {
