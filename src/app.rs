@@ -8,6 +8,7 @@ use crate::cli::{Cli, Command, DiffFormat};
 use crate::compile::{self, Object};
 use crate::diag::{self, Diagnostic, Severity, SourceMap, codes};
 use crate::render::{self, Tree};
+use crate::syntax::Document;
 use crate::timings::measure;
 use crate::{diff, expand, fs, timings, validate};
 
@@ -58,16 +59,7 @@ pub struct Failed {
 
 /// Reads, validates, compiles and renders the config at `path`.
 pub fn compile_file(path: &Path) -> Result<Compiled, Failed> {
-    let sources = SourceMap::default();
-    let text = match measure("read", || fs::read_config(path)) {
-        Ok(t) => t,
-        Err(message) => {
-            return Err(Failed {
-                diagnostics: vec![Diagnostic::error(codes::UNREADABLE, None, message)],
-                sources,
-            });
-        }
-    };
+    let text = read(path)?;
     let source_name = path.file_name().map_or_else(
         || "platform.toml".into(),
         |n| n.to_string_lossy().into_owned(),
@@ -77,9 +69,35 @@ pub fn compile_file(path: &Path) -> Result<Compiled, Failed> {
         &path.display().to_string(),
         &source_name,
         text,
-        sources,
+        SourceMap::default(),
         &mut loader,
     )
+}
+
+/// Reads a config file; the error is one located-nowhere E0301 diagnostic.
+fn read(path: &Path) -> Result<String, Failed> {
+    measure("read", || fs::read_config(path)).map_err(|message| Failed {
+        diagnostics: vec![Diagnostic::error(codes::UNREADABLE, None, message)],
+        sources: SourceMap::default(),
+    })
+}
+
+/// Registers config text and expands it (includes, templates, variables) into the document
+/// that validation checks.
+fn expand_text(
+    shown: &str,
+    text: String,
+    mut sources: SourceMap,
+    loader: &mut dyn expand::Loader,
+) -> Result<(Document, SourceMap), Failed> {
+    let file = sources.add(shown, text);
+    match measure("parse", || expand::expand(file, &mut sources, loader)) {
+        Ok(doc) => Ok((doc, sources)),
+        Err(diagnostics) => Err(Failed {
+            diagnostics,
+            sources,
+        }),
+    }
 }
 
 /// A loader for configs that are not files: `include` is an error.
@@ -107,19 +125,10 @@ pub fn compile_with(
     shown: &str,
     source_name: &str,
     text: String,
-    mut sources: SourceMap,
+    sources: SourceMap,
     loader: &mut dyn expand::Loader,
 ) -> Result<Compiled, Failed> {
-    let file = sources.add(shown, text);
-    let doc = match measure("parse", || expand::expand(file, &mut sources, loader)) {
-        Ok(d) => d,
-        Err(diagnostics) => {
-            return Err(Failed {
-                diagnostics,
-                sources,
-            });
-        }
-    };
+    let (doc, sources) = expand_text(shown, text, sources, loader)?;
     let outcome = validate::validate(&doc, source_name);
     // The document (JSON and span tree) is not needed past validation; free it before the
     // object and file trees are built, which lowers the peak on large platforms.
@@ -464,25 +473,18 @@ fn init(config: &Path) -> Outcome {
 }
 
 fn show(config: &Path, namespace: &str, colors: Colors) -> Outcome {
-    let mut sources = SourceMap::default();
-    let text = match fs::read_config(config) {
-        Ok(t) => t,
-        Err(message) => {
-            let d = Diagnostic::error(codes::UNREADABLE, None, message);
-            return out_problems(&[d], colors);
-        }
-    };
-    let file = sources.add(config.display().to_string(), text);
     let mut loader = fs::IncludeLoader::for_config(config);
-    let doc = match expand::expand(file, &mut sources, &mut loader) {
-        Ok(d) => d,
-        Err(diags) => {
-            return Outcome {
-                stderr: report(&diags, &sources, colors.stderr),
-                code: EXIT_ERROR,
-                ..Outcome::default()
-            };
-        }
+    let expanded = read(config).and_then(|text| {
+        expand_text(
+            &config.display().to_string(),
+            text,
+            SourceMap::default(),
+            &mut loader,
+        )
+    });
+    let (doc, sources) = match expanded {
+        Ok(x) => x,
+        Err(f) => return failed(&f, colors),
     };
     let namespaces = doc
         .root

@@ -160,11 +160,6 @@ pub fn parse_file(file: FileId, text: &str) -> Result<Node, Vec<Diagnostic>> {
 }
 
 impl Document {
-    /// Parses one TOML file as the whole config.
-    pub fn parse(file: FileId, text: &str) -> Result<Self, Vec<Diagnostic>> {
-        Ok(Self::new(file, parse_file(file, text)?))
-    }
-
     /// A document from a (merged) tree.
     pub fn new(file: FileId, root: Node) -> Self {
         Self {
