@@ -5,7 +5,7 @@
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-static STAGES: Mutex<Vec<(&'static str, Duration)>> = Mutex::new(Vec::new());
+static STAGES: Mutex<Vec<(&'static str, Duration, Option<u64>)>> = Mutex::new(Vec::new());
 
 /// Whether `PLATC_TIMINGS` is set to something other than empty or `0`.
 pub fn enabled() -> bool {
@@ -22,9 +22,16 @@ pub fn measure<T>(stage: &'static str, f: impl FnOnce() -> T) -> T {
     let out = f();
     let took = start.elapsed();
     if let Ok(mut stages) = STAGES.lock() {
-        stages.push((stage, took));
+        stages.push((stage, took, resident_mib()));
     }
     out
+}
+
+/// The resident set size of this process in MiB, where `/proc` tells it (Linux).
+fn resident_mib() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096 / (1024 * 1024))
 }
 
 /// The stages recorded so far, one line each, and forgets them; empty when disabled.
@@ -34,11 +41,15 @@ pub fn take_report() -> String {
         Err(_) => return String::new(),
     };
     let mut out = String::new();
-    for (stage, took) in stages {
+    for (stage, took, rss) in stages {
         out.push_str(&format!(
-            "platc: timing {stage:<10} {:>9.1} ms\n",
+            "platc: timing {stage:<10} {:>9.1} ms",
             took.as_secs_f64() * 1e3
         ));
+        if let Some(mib) = rss {
+            out.push_str(&format!("  (resident {mib} MiB after it)"));
+        }
+        out.push('\n');
     }
     out
 }
