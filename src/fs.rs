@@ -171,21 +171,7 @@ fn read_files(found: &[Found]) -> Vec<Option<io::Result<Vec<u8>>>> {
         Found::File { path, .. } => Some(fs::read(path)),
         Found::Problem(_) => None,
     };
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let chunk = found.len().div_ceil(threads).max(FILES_PER_THREAD);
-    if found.len() <= chunk {
-        return found.iter().map(read).collect();
-    }
-    std::thread::scope(|scope| {
-        let readers: Vec<_> = found
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(read).collect::<Vec<_>>()))
-            .collect();
-        readers
-            .into_iter()
-            .flat_map(|r| r.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+    crate::par::map(found, FILES_PER_THREAD, read)
 }
 
 fn walk(dir: &Path, root: &Path, rel: &str, found: &mut Vec<Found>) {

@@ -16,6 +16,7 @@ pub mod expand;
 pub mod fs;
 pub mod git;
 pub mod model;
+pub mod par;
 pub mod render;
 pub mod syntax;
 pub mod timings;

@@ -82,29 +82,16 @@ impl Object {
 pub fn compile(platform: &Platform) -> Result<Vec<Object>, Vec<Diagnostic>> {
     // Namespaces compile independently: contiguous chunks on all cores, joined in order, so
     // the result is the same as one thread's.
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let chunk = platform.namespaces.len().div_ceil(threads).max(64);
-    let mut objects: Vec<Object> = std::thread::scope(|scope| {
-        let handles: Vec<_> = platform
-            .namespaces
-            .chunks(chunk)
-            .map(|namespaces| {
-                scope.spawn(move || {
-                    let mut out = Vec::new();
-                    for ns in namespaces {
-                        for cluster in &ns.clusters {
-                            namespace::compile(platform, ns, cluster, &mut out);
-                        }
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
+    let mut objects: Vec<Object> = crate::par::map(&platform.namespaces, 64, |ns| {
+        let mut out = Vec::new();
+        for cluster in &ns.clusters {
+            namespace::compile(platform, ns, cluster, &mut out);
+        }
+        out
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     if let Some(a) = &platform.argocd {
         let mut folders: Vec<String> = objects.iter().map(|o: &Object| o.folder.clone()).collect();
         folders.sort();

@@ -86,8 +86,7 @@ fn file(header: &str, body: &str) -> Vec<u8> {
 /// lists the folder's files in sorted order.
 pub fn render(objects: &[Object], source_name: &str) -> Tree {
     let header = header(source_name);
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let contents = files(objects, &header, threads, OBJECTS_PER_THREAD);
+    let contents = files(objects, &header, crate::par::threads(), OBJECTS_PER_THREAD);
     let mut tree = Tree::new();
     let mut folders: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (obj, content) in objects.iter().zip(contents) {
@@ -121,20 +120,8 @@ const OBJECTS_PER_THREAD: usize = 512;
 /// build, so large platforms are split into contiguous chunks (at least `min_chunk` objects)
 /// rendered on up to `threads` threads; the result does not depend on either.
 fn files(objects: &[Object], header: &str, threads: usize, min_chunk: usize) -> Vec<Vec<u8>> {
-    let render_one = |o: &Object| file(header, &body(&o.manifest));
-    let chunk = objects.len().div_ceil(threads.max(1)).max(min_chunk.max(1));
-    if objects.len() <= chunk {
-        return objects.iter().map(render_one).collect();
-    }
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = objects
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(render_one).collect::<Vec<_>>()))
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+    crate::par::map_on(objects, threads, min_chunk, |o| {
+        file(header, &body(&o.manifest))
     })
 }
 

@@ -5,6 +5,7 @@
 
 pub mod config;
 mod path;
+mod split;
 
 use std::collections::BTreeMap;
 
@@ -132,8 +133,16 @@ pub struct Located {
 }
 
 /// Parses one TOML file into a spanned tree, reporting every syntax error the parser can
-/// recover from.
+/// recover from. A large file is parsed in pieces on all cores when it cuts cleanly (see
+/// `split`); the tree is the same either way.
 pub fn parse_file(file: FileId, text: &str) -> Result<Node, Vec<Diagnostic>> {
+    match split::parse(file, text) {
+        Some(root) => Ok(root),
+        None => parse_whole(file, text),
+    }
+}
+
+fn parse_whole(file: FileId, text: &str) -> Result<Node, Vec<Diagnostic>> {
     let (root, errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
         return Err(errors
@@ -155,7 +164,7 @@ pub fn parse_file(file: FileId, text: &str) -> Result<Node, Vec<Diagnostic>> {
     Ok(Node {
         key: None,
         span,
-        value: table(file, root.get_ref()),
+        value: table(file, root.get_ref(), 0),
     })
 }
 
@@ -217,19 +226,24 @@ impl Document {
     }
 }
 
-fn table(file: FileId, t: &DeTable<'_>) -> NodeValue {
+/// The tree of a parsed table whose text starts `base` bytes into the file.
+fn table(file: FileId, t: &DeTable<'_>, base: usize) -> NodeValue {
     NodeValue::Table(
         t.iter()
             .map(|(k, v)| {
-                let mut node = value(file, v);
-                node.key = Some(Span::new(file, k.span()));
+                let mut node = value(file, v, base);
+                node.key = Some(shifted(file, k.span(), base));
                 (k.get_ref().to_string(), node)
             })
             .collect(),
     )
 }
 
-fn value(file: FileId, v: &Spanned<DeValue<'_>>) -> Node {
+fn shifted(file: FileId, range: std::ops::Range<usize>, base: usize) -> Span {
+    Span::new(file, range.start + base..range.end + base)
+}
+
+fn value(file: FileId, v: &Spanned<DeValue<'_>>, base: usize) -> Node {
     let value = match v.get_ref() {
         DeValue::String(s) => NodeValue::String(s.to_string()),
         DeValue::Integer(i) => {
@@ -245,12 +259,12 @@ fn value(file: FileId, v: &Spanned<DeValue<'_>>) -> Node {
         ),
         DeValue::Boolean(b) => NodeValue::Boolean(*b),
         DeValue::Datetime(d) => NodeValue::Datetime(d.to_string()),
-        DeValue::Array(a) => NodeValue::Array(a.iter().map(|x| value(file, x)).collect()),
-        DeValue::Table(t) => table(file, t),
+        DeValue::Array(a) => NodeValue::Array(a.iter().map(|x| value(file, x, base)).collect()),
+        DeValue::Table(t) => table(file, t, base),
     };
     Node {
         key: None,
-        span: Span::new(file, v.span()),
+        span: shifted(file, v.span(), base),
         value,
     }
 }
