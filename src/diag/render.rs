@@ -104,8 +104,9 @@ fn snippet<'a>(
 /// (`error: 3 errors, 1 warning`); empty when there is nothing to say.
 pub fn render_all(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
     let mut out = String::new();
-    for d in diags {
-        out.push_str(&render(d, sources, color));
+    // A large platform can carry thousands of warnings; each renders on its own.
+    for text in crate::par::map(diags, 256, |d| render(d, sources, color)) {
+        out.push_str(&text);
         out.push_str("\n\n");
     }
     let errors = diags

@@ -4,6 +4,7 @@
 //! points every value at the line it came from.
 
 pub mod config;
+mod de;
 mod path;
 mod split;
 
@@ -113,13 +114,12 @@ impl Node {
     }
 }
 
-/// The (possibly merged) config document: the spanned tree and its JSON form.
+/// The (possibly merged) config document: its spanned tree. The typed config deserialises
+/// from the tree itself; the JSON form ([`Node::to_json`]) is made only for the schema check.
 pub struct Document {
     /// The main file.
     pub file: FileId,
-    /// The document as JSON, for schema validation and typed deserialisation.
-    pub json: Value,
-    /// The spanned tree the JSON was made from.
+    /// The spanned tree.
     pub root: Node,
 }
 
@@ -171,11 +171,7 @@ fn parse_whole(file: FileId, text: &str) -> Result<Node, Vec<Diagnostic>> {
 impl Document {
     /// A document from a (merged) tree.
     pub fn new(file: FileId, root: Node) -> Self {
-        Self {
-            file,
-            json: root.to_json(),
-            root,
-        }
+        Self { file, root }
     }
 
     fn walk(&self, path: &[Seg]) -> (&Node, usize) {

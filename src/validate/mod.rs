@@ -13,12 +13,11 @@ pub mod schema;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::diag::{Diagnostic, Severity, codes};
 use crate::model::{self, Platform};
 use crate::syntax::config::Config;
-use crate::syntax::{Document, Path, Seg};
+use crate::syntax::{Document, Node, NodeValue, Path, Seg};
 use context::Ctx;
 
 /// What validation found: the platform (when there are no errors) and every diagnostic.
@@ -53,13 +52,13 @@ fn semantic(doc: &Document, source_name: &str, violations: Vec<schema::Violation
     }
     // Deserialise straight from the document unless a schema error removed parts of it.
     let parsed = if pruned.is_empty() {
-        Config::deserialize(&doc.json)
+        Config::deserialize(&doc.root)
     } else {
-        let mut json = doc.json.clone();
+        let mut root = doc.root.clone();
         for p in &pruned {
-            remove(&mut json, p);
+            remove(&mut root, p);
         }
-        Config::deserialize(&json)
+        Config::deserialize(&root)
     };
     let config: Config = match parsed {
         Ok(c) => c,
@@ -93,24 +92,25 @@ fn finish(platform: Option<Platform>, mut diagnostics: Vec<Diagnostic>) -> Outco
     }
 }
 
-fn remove(json: &mut Value, path: &Path) {
+fn remove(root: &mut Node, path: &Path) {
     let segs = path.segs();
     let Some((Seg::Key(last), parents)) = segs.split_last() else {
         return;
     };
-    let mut v = json;
+    let mut node = root;
     for s in parents {
-        let next = match s {
-            Seg::Key(k) => v.get_mut(k.as_str()),
-            Seg::Index(i) => v.get_mut(*i),
+        let next = match (s, &mut node.value) {
+            (Seg::Key(k), NodeValue::Table(t)) => t.get_mut(k.as_str()),
+            (Seg::Index(i), NodeValue::Array(a)) => a.get_mut(*i),
+            _ => None,
         };
         match next {
-            Some(n) => v = n,
+            Some(n) => node = n,
             None => return,
         }
     }
-    if let Value::Object(map) = v {
-        map.remove(last.as_str());
+    if let Some(t) = node.table_mut() {
+        t.remove(last.as_str());
     }
 }
 

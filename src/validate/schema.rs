@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::diag::{Diagnostic, codes, did_you_mean};
 use crate::syntax::config::Config;
-use crate::syntax::{Document, Path, Seg};
+use crate::syntax::{Document, Node, NodeValue, Path, Seg};
 
 /// The schema as `platc schema` prints it (pretty JSON, trailing newline).
 pub fn schema_text() -> String {
@@ -173,7 +173,8 @@ pub struct Violation {
 /// Every schema violation of the document, located.
 pub fn check(doc: &Document) -> Vec<Violation> {
     let mut out = Vec::new();
-    for error in validator().iter_errors(&doc.json) {
+    let json = doc.root.to_json();
+    for error in validator().iter_errors(&json) {
         let path = Path(
             error
                 .instance_path()
@@ -381,18 +382,14 @@ fn range(doc: &Document, segs: &[Seg], what: &str, bound: String) -> Diagnostic 
 }
 
 fn doc_value_text(doc: &Document, segs: &[Seg]) -> String {
-    let mut v = &doc.json;
-    for s in segs {
-        let next = match s {
-            Seg::Key(k) => v.get(k.as_str()),
-            Seg::Index(i) => v.get(*i),
-        };
-        match next {
-            Some(n) => v = n,
-            None => return String::new(),
-        }
+    match doc.root.get(segs) {
+        Some(Node {
+            value: NodeValue::String(s),
+            ..
+        }) => s.clone(),
+        Some(node) => node.to_json().to_string(),
+        None => String::new(),
     }
-    v.as_str().map_or_else(|| v.to_string(), str::to_string)
 }
 
 fn type_words(json_type: &str) -> String {
