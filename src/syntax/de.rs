@@ -128,6 +128,9 @@ mod tests {
     fn type_errors_are_errors() {
         let node = parse_file(FileId(0), "[platform]\nname = 3\n").unwrap();
         let err = Config::deserialize(&node).unwrap_err().to_string();
-        assert!(err.contains("invalid type: integer `3`, expected a string"), "{err}");
+        assert!(
+            err.contains("invalid type: integer `3`, expected a string"),
+            "{err}"
+        );
     }
 }
