@@ -100,12 +100,12 @@ fn check_span(text: &str, d: &diag::Diagnostic) -> Result<(), TestCaseError> {
     let spans = d.span.iter().chain(d.related.iter().map(|(s, _)| s));
     for s in spans {
         prop_assert!(
-            s.start <= s.end && s.end <= text.len(),
+            s.start <= s.end && s.range().end <= text.len(),
             "span {s:?} outside the file ({} bytes): {d:?}",
             text.len()
         );
         prop_assert!(
-            text.is_char_boundary(s.start) && text.is_char_boundary(s.end),
+            text.is_char_boundary(s.range().start) && text.is_char_boundary(s.range().end),
             "span {s:?} splits a character: {d:?}"
         );
     }

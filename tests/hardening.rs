@@ -73,8 +73,8 @@ fn warnings(text: &str) -> Vec<(String, usize, String)> {
         .filter(|d| d.severity == Severity::Warning)
         .map(|d| {
             let s = d.span.expect("lints are located");
-            let line = text[..s.start].matches('\n').count() + 1;
-            (d.code.to_string(), line, text[s.start..s.end].to_string())
+            let line = text[..s.range().start].matches('\n').count() + 1;
+            (d.code.to_string(), line, text[s.range()].to_string())
         })
         .collect()
 }

@@ -37,8 +37,8 @@ fuzz_target!(|data: &[u8]| {
             for d in &failed.diagnostics {
                 if d.severity == Severity::Error {
                     let s = d.span.expect("every error is located");
-                    assert!(s.start <= s.end && s.end <= text.len());
-                    assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
+                    assert!(s.start <= s.end && s.range().end <= text.len());
+                    assert!(text.is_char_boundary(s.range().start) && text.is_char_boundary(s.range().end));
                 }
             }
             let _ = render_all(&failed.diagnostics, &failed.sources, false);

@@ -23,12 +23,12 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         let label = diag.label.as_deref().unwrap_or("");
         let mut near = Vec::new();
         let mut far = Vec::new();
-        let primary_line = sources.file(span.file).line_of(span.start);
+        let primary_line = sources.file(span.file).line_of(span.range().start);
         for (rel, rel_label) in &diag.related {
             let close = rel.file == span.file
                 && sources
                     .file(rel.file)
-                    .line_of(rel.start)
+                    .line_of(rel.range().start)
                     .abs_diff(primary_line)
                     <= NEAR_LINES;
             if close {
@@ -71,12 +71,12 @@ fn snippet<'a>(
     let text = file.text.as_str();
     let first = spans
         .iter()
-        .map(|(s, _, _)| file.line_of(s.start.min(text.len())))
+        .map(|(s, _, _)| file.line_of(s.range().start.min(text.len())))
         .min()
         .unwrap_or(0);
     let last = spans
         .iter()
-        .map(|(s, _, _)| file.line_of(s.end.min(text.len())))
+        .map(|(s, _, _)| file.line_of(s.range().end.min(text.len())))
         .max()
         .unwrap_or(0);
     let window = file.line_range(first).start..file.line_range(last).end;
@@ -86,7 +86,7 @@ fn snippet<'a>(
         .line_start(first + 1)
         .fold(true);
     for (span, label, primary) in spans {
-        let (s, e) = clamp(text, span.start, span.end);
+        let (s, e) = clamp(text, span.range().start, span.range().end);
         let s = s.clamp(window.start, window.end) - window.start;
         let e = e.clamp(window.start, window.end) - window.start;
         let (s, e) = clamp(window_text, s, e);

@@ -6,15 +6,17 @@ use std::ops::Range;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileId(pub u32);
 
-/// A byte range in one file.
+/// A byte range in one file. Offsets are 32-bit: every key and value of a document carries
+/// two spans, and a 10,000-tenant document has millions of them (config files are far below
+/// 4 GiB; `fs::read_config` refuses larger ones).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Span {
     /// The file the range is in.
     pub file: FileId,
     /// First byte.
-    pub start: usize,
+    pub start: u32,
     /// One past the last byte.
-    pub end: usize,
+    pub end: u32,
     /// How the value got where it is used, when not written there: an index into
     /// [`SourceMap`]'s notes ("inherited by namespace `x` from template `t`").
     pub via: Option<u32>,
@@ -23,12 +25,18 @@ pub struct Span {
 impl Span {
     /// The span of `range` in `file`.
     pub fn new(file: FileId, range: Range<usize>) -> Self {
+        let offset = |o: usize| u32::try_from(o).unwrap_or(u32::MAX);
         Self {
             file,
-            start: range.start,
-            end: range.end,
+            start: offset(range.start),
+            end: offset(range.end),
             via: None,
         }
+    }
+
+    /// The byte range.
+    pub fn range(&self) -> Range<usize> {
+        self.start as usize..self.end as usize
     }
 }
 
@@ -115,7 +123,7 @@ impl SourceMap {
 
     /// `name:line:col` of a span's start.
     pub fn location(&self, span: Span) -> String {
-        let (line, col) = self.line_col(span.file, span.start);
+        let (line, col) = self.line_col(span.file, span.range().start);
         format!("{}:{line}:{col}", self.file(span.file).name)
     }
 }

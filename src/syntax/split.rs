@@ -72,7 +72,7 @@ fn join(
             }
             Some(existing) if key == "namespaces" => {
                 // `namespaces = { ... }` is closed: a later `[namespaces.x]` is a TOML error.
-                if text.as_bytes().get(existing.span.start) == Some(&b'{') {
+                if text.as_bytes().get(existing.span.range().start) == Some(&b'{') {
                     return None;
                 }
                 let (NodeValue::Table(into), NodeValue::Table(from)) =

@@ -282,7 +282,7 @@ mod tests {
             .iter()
             .map(|d| {
                 let at = d.span.map(|s| {
-                    let (l, c) = sources.line_col(s.file, s.start);
+                    let (l, c) = sources.line_col(s.file, s.range().start);
                     format!("{l}:{c}")
                 });
                 (d.code.to_string(), at.unwrap_or_default())
