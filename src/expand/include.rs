@@ -1,11 +1,9 @@
 //! `[platform] include = [...]`: merge other files' namespaces, services, clusters and
 //! templates into the main document.
 
-use std::collections::BTreeMap;
-
 use super::Loader;
 use crate::diag::{Diagnostic, SourceMap, codes};
-use crate::syntax::{Node, NodeValue, Seg, parse_file};
+use crate::syntax::{Node, NodeValue, Seg, Table, parse_file};
 
 /// The sections an included file may hold.
 pub const SECTIONS: [&str; 4] = ["clusters", "namespaces", "services", "templates"];
@@ -83,10 +81,10 @@ fn merge_file(root: &mut Node, included: Node, diags: &mut Vec<Diagnostic>) {
         let Some(target_table) = root.table_mut() else {
             return;
         };
-        let target = target_table.entry(section.clone()).or_insert_with(|| Node {
+        let target = target_table.get_or_insert_with(section.clone(), || Node {
             key: node.key,
             span: node.span,
-            value: NodeValue::Table(BTreeMap::new()),
+            value: NodeValue::Table(Table::new()),
         });
         let Some(target) = target.table_mut() else {
             continue;

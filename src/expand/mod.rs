@@ -10,9 +10,8 @@ mod template;
 mod vars;
 
 use crate::diag::{Diagnostic, FileId, SourceMap};
-use std::collections::BTreeMap;
 
-use crate::syntax::{Document, Node, parse_file};
+use crate::syntax::{Document, Node, Table, parse_file};
 
 /// Reads the files an `include` pattern names: `(shown name, text)` in sorted order, or why not.
 pub trait Loader {
@@ -21,7 +20,7 @@ pub trait Loader {
 }
 
 /// The `namespaces` table of a document root, when it is a table.
-fn namespaces_mut(root: &mut Node) -> Option<&mut BTreeMap<String, Node>> {
+fn namespaces_mut(root: &mut Node) -> Option<&mut Table> {
     root.table_mut()
         .and_then(|t| t.get_mut("namespaces"))
         .and_then(Node::table_mut)

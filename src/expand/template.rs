@@ -4,14 +4,14 @@
 use std::collections::BTreeMap;
 
 use crate::diag::{Diagnostic, SourceMap, codes, did_you_mean};
-use crate::syntax::{Node, NodeValue};
+use crate::syntax::{Node, NodeValue, Table};
 
 pub(super) fn apply_templates(
     root: &mut Node,
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let templates: BTreeMap<String, Node> = root
+    let templates: Table = root
         .table()
         .and_then(|t| t.get("templates"))
         .and_then(Node::table)
@@ -82,7 +82,7 @@ pub(super) fn apply_templates(
 /// The effective body of template `name` (its chain merged), `None` when broken.
 fn resolve(
     name: &str,
-    templates: &BTreeMap<String, Node>,
+    templates: &Table,
     resolved: &mut BTreeMap<String, Option<Node>>,
     stack: &mut Vec<String>,
     diags: &mut Vec<Diagnostic>,
@@ -102,7 +102,7 @@ fn resolve(
         .with_label("part of the cycle")
         .with_help("a template may build on another, but the chain must end");
         for m in &members[1..] {
-            if let Some(n) = templates.get(*m) {
+            if let Some(n) = templates.get(m) {
                 d = d.with_related(Some(template_key(n)), format!("`{m}` continues the cycle"));
             }
         }

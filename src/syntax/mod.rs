@@ -7,8 +7,7 @@ pub mod config;
 mod de;
 mod path;
 mod split;
-
-use std::collections::BTreeMap;
+mod table;
 
 use serde_json::{Map, Value};
 use toml::Spanned;
@@ -16,9 +15,10 @@ use toml::de::{DeTable, DeValue};
 
 use crate::diag::{Diagnostic, FileId, Span, codes};
 pub use path::{Path, Seg};
+pub use table::Table;
 
 /// A value with the span of its key (when it has one) and of itself.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     /// The key's span (`None` for array elements and roots).
     pub key: Option<Span>,
@@ -29,7 +29,7 @@ pub struct Node {
 }
 
 /// A TOML value whose children are [`Node`]s.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum NodeValue {
     /// A string.
     String(String),
@@ -44,7 +44,7 @@ pub enum NodeValue {
     /// An array.
     Array(Vec<Node>),
     /// A table, keys sorted.
-    Table(BTreeMap<String, Node>),
+    Table(Table),
 }
 
 impl Node {
@@ -62,7 +62,7 @@ impl Node {
     }
 
     /// The table entries, when this is a table.
-    pub fn table(&self) -> Option<&BTreeMap<String, Node>> {
+    pub fn table(&self) -> Option<&Table> {
         match &self.value {
             NodeValue::Table(t) => Some(t),
             _ => None,
@@ -70,7 +70,7 @@ impl Node {
     }
 
     /// The table entries, mutably.
-    pub fn table_mut(&mut self) -> Option<&mut BTreeMap<String, Node>> {
+    pub fn table_mut(&mut self) -> Option<&mut Table> {
         match &mut self.value {
             NodeValue::Table(t) => Some(t),
             _ => None,

@@ -13,12 +13,11 @@
 //! `None`, and the caller parses the whole file instead, which reports exactly what the TOML
 //! parser says about it. So the result is the same tree, spans included, as a whole-file parse.
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 
 use toml::de::DeTable;
 
-use super::{Node, NodeValue, shifted, table};
+use super::{Node, NodeValue, Table, shifted, table};
 use crate::diag::FileId;
 
 /// Pieces are at least this long, so each parse amortises its set-up and threads stay busy.
@@ -60,11 +59,7 @@ pub(super) fn parse_with(file: FileId, text: &str, piece_bytes: usize) -> Option
 /// Adds a later piece's top-level entries to `root`: new keys as they are, and new namespaces
 /// into an existing `namespaces` table made by headers. Anything else is a clash only the
 /// whole-file parser can judge: `None`.
-fn join(
-    root: &mut BTreeMap<String, Node>,
-    piece: BTreeMap<String, Node>,
-    text: &str,
-) -> Option<()> {
+fn join(root: &mut Table, piece: Table, text: &str) -> Option<()> {
     for (key, node) in piece {
         match root.get_mut(&key) {
             None => {

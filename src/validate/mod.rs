@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Severity, codes};
 use crate::model::{self, Platform};
-use crate::syntax::config::Config;
+use crate::syntax::config::{self, Config};
 use crate::syntax::{Document, Node, NodeValue, Path, Seg};
 use context::Ctx;
 
@@ -51,15 +51,17 @@ fn semantic(doc: &Document, source_name: &str, violations: Vec<schema::Violation
         return finish(None, diagnostics);
     }
     // Deserialise straight from the document unless a schema error removed parts of it.
-    let parsed = if pruned.is_empty() {
-        Config::deserialize(&doc.root)
-    } else {
-        let mut root = doc.root.clone();
-        for p in &pruned {
-            remove(&mut root, p);
+    let parsed = crate::timings::measure("de", || {
+        if pruned.is_empty() {
+            Config::deserialize(&doc.root)
+        } else {
+            let mut root = doc.root.clone();
+            for p in &pruned {
+                remove(&mut root, p);
+            }
+            Config::deserialize(&root)
         }
-        Config::deserialize(&root)
-    };
+    });
     let config: Config = match parsed {
         Ok(c) => c,
         Err(e) => {
@@ -71,13 +73,13 @@ fn semantic(doc: &Document, source_name: &str, violations: Vec<schema::Violation
             return finish(None, diagnostics);
         }
     };
-    let mut ctx = Ctx::new(doc, pruned);
-    let platform = build(&mut ctx, &config, source_name);
+    let mut ctx = Ctx::new(doc, &pruned);
+    let platform = crate::timings::measure("build", || build(&mut ctx, &config, source_name));
     // Lints judge a platform that is otherwise valid: on a broken one (values a schema error
     // removed, references that do not resolve) they would warn about the breakage again.
     let has_error = |d: &Diagnostic| d.severity == Severity::Error;
     if !diagnostics.iter().any(has_error) && !ctx.diags.iter().any(has_error) {
-        lints::lint(&mut ctx, &config, &platform);
+        crate::timings::measure("lint", || lints::lint(&mut ctx, &config, &platform));
     }
     diagnostics.extend(ctx.diags);
     finish(Some(platform), diagnostics)
@@ -220,11 +222,11 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, source_name: &str) -> Platform {
         broken_services: ctx.pruned_names(&["services"]),
         broken_namespaces: ctx.pruned_names(&["namespaces"]),
     };
-    let namespaces = config
-        .namespaces
-        .iter()
-        .map(|(name, ns)| namespace::namespace(ctx, &env, name, ns))
-        .collect();
+    // Namespaces are checked independently, on all cores.
+    let entries: Vec<(&String, &config::Namespace)> = config.namespaces.iter().collect();
+    let namespaces = ctx.each(&entries, |ctx, (name, ns)| {
+        namespace::namespace(ctx, &env, name, ns)
+    });
 
     Platform {
         name: config.platform.name.clone(),

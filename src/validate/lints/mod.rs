@@ -8,13 +8,26 @@ mod pipeline;
 mod rbac;
 
 use super::context::Ctx;
-use crate::model::Platform;
-use crate::syntax::config::Config;
+use crate::model::{self, Platform};
+use crate::syntax::config::{self, Config};
 
-/// Runs every lint.
+/// One namespace as written and as validated.
+type Namespace<'a> = (&'a str, &'a config::Namespace, &'a model::Namespace);
+
+/// Runs every lint. Lints only run on a platform without errors, so its namespaces are the
+/// config's, in the same order. Each lint runs over all namespaces (on all cores) before the
+/// next, so warnings come out in the same order as from one thread.
 pub(crate) fn lint(ctx: &mut Ctx<'_>, config: &Config, platform: &Platform) {
-    rbac::lint(ctx, config, platform);
-    network::lint(ctx, config, platform);
-    limits::lint(ctx, config, platform);
-    pipeline::lint(ctx, config, platform);
+    let namespaces: Vec<Namespace<'_>> = config
+        .namespaces
+        .iter()
+        .zip(&platform.namespaces)
+        .map(|((name, raw), ns)| (name.as_str(), raw, ns))
+        .collect();
+    debug_assert!(namespaces.iter().all(|(name, _, ns)| *name == ns.name));
+    let lints: [fn(&mut Ctx<'_>, &str, &config::Namespace, &model::Namespace); 4] =
+        [rbac::lint, network::lint, limits::lint, pipeline::lint];
+    for lint in lints {
+        ctx.each(&namespaces, |ctx, (name, raw, ns)| lint(ctx, name, raw, ns));
+    }
 }

@@ -4,9 +4,9 @@
 
 use super::super::context::Ctx;
 use crate::diag::{Diagnostic, codes};
-use crate::model::{self, Concurrency, Platform, Quantity, ResourceList};
+use crate::model::{self, Concurrency, Quantity, ResourceList};
 use crate::syntax::Path;
-use crate::syntax::config::{self, Config};
+use crate::syntax::config;
 
 /// Runs that may exist at once under `concurrency = "allow"`. Kubernetes sets no bound; a run
 /// that overruns into the next schedule is the realistic case, so the lint assumes two.
@@ -15,33 +15,30 @@ pub const ALLOW_CONCURRENT_RUNS: u32 = 2;
 /// Resources a quota can count per container, in the order they are reported.
 const RESOURCES: [&str; 3] = ["cpu", "memory", "ephemeral-storage"];
 
-pub(super) fn lint(ctx: &mut Ctx<'_>, config: &Config, platform: &Platform) {
-    for ns in &platform.namespaces {
-        let ns_path = Path::root().key("namespaces").key(ns.name.as_str());
-        let raw_ns = config.namespaces.get(&ns.name);
-        for pl in &ns.pipelines {
-            let p = ns_path.key("pipelines").key(pl.name.as_str());
-            let Some(raw) = raw_ns.and_then(|n| n.pipelines.get(&pl.name)) else {
-                continue;
-            };
-            images(ctx, &p, raw);
-            if let Some(hard) = &ns.quota {
-                quota(ctx, &ns_path, ns, hard, &p, pl, raw);
-            }
-            if pl.starting_deadline.is_none() {
-                ctx.push(
-                    Diagnostic::note(
-                        codes::NO_STARTING_DEADLINE,
-                        ctx.key(&p),
-                        format!("pipeline `{}` has no `starting_deadline`", pl.name),
-                    )
-                    .with_label("no starting deadline")
-                    .with_help(
-                        "add e.g. `starting_deadline = \"1h\"`: a run that cannot start within it \
+pub(super) fn lint(ctx: &mut Ctx<'_>, _: &str, raw_ns: &config::Namespace, ns: &model::Namespace) {
+    let ns_path = Path::root().key("namespaces").key(ns.name.as_str());
+    for pl in &ns.pipelines {
+        let p = ns_path.key("pipelines").key(pl.name.as_str());
+        let Some(raw) = raw_ns.pipelines.get(&pl.name) else {
+            continue;
+        };
+        images(ctx, &p, raw);
+        if let Some(hard) = &ns.quota {
+            quota(ctx, &ns_path, ns, hard, &p, pl, raw);
+        }
+        if pl.starting_deadline.is_none() {
+            ctx.push(
+                Diagnostic::note(
+                    codes::NO_STARTING_DEADLINE,
+                    ctx.key(&p),
+                    format!("pipeline `{}` has no `starting_deadline`", pl.name),
+                )
+                .with_label("no starting deadline")
+                .with_help(
+                    "add e.g. `starting_deadline = \"1h\"`: a run that cannot start within it \
                          is skipped, and the CronJob keeps scheduling after a long outage",
-                    ),
-                );
-            }
+                ),
+            );
         }
     }
 }

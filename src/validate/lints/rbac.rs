@@ -3,22 +3,25 @@
 
 use super::super::context::Ctx;
 use crate::diag::{Code, Diagnostic, codes};
-use crate::model::Platform;
+use crate::model;
 use crate::syntax::Path;
-use crate::syntax::config::{Config, Rule};
+use crate::syntax::config::{self, Rule};
 
-pub(super) fn lint(ctx: &mut Ctx<'_>, config: &Config, _platform: &Platform) {
-    for (ns, namespace) in &config.namespaces {
-        for (role, r) in &namespace.roles {
-            let rp = Path::root()
-                .key("namespaces")
-                .key(ns.as_str())
-                .key("roles")
-                .key(role.as_str())
-                .key("rules");
-            for (i, rule) in r.rules.iter().enumerate() {
-                lint_rule(ctx, &rp.index(i), role, rule);
-            }
+pub(super) fn lint(
+    ctx: &mut Ctx<'_>,
+    ns: &str,
+    namespace: &config::Namespace,
+    _: &model::Namespace,
+) {
+    for (role, r) in &namespace.roles {
+        let rp = Path::root()
+            .key("namespaces")
+            .key(ns)
+            .key("roles")
+            .key(role.as_str())
+            .key("rules");
+        for (i, rule) in r.rules.iter().enumerate() {
+            lint_rule(ctx, &rp.index(i), role, rule);
         }
     }
 }
