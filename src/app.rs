@@ -41,8 +41,8 @@ pub const EXIT_DRIFT: u8 = 1;
 pub struct Compiled {
     /// Files by path under `out/`.
     pub tree: Tree,
-    /// The objects, sorted by path.
-    pub objects: Vec<Object>,
+    /// The objects (where each went; the bodies are in `tree`), sorted by path.
+    pub objects: Vec<Object<()>>,
     /// Warnings and notes (no errors).
     pub diagnostics: Vec<Diagnostic>,
     /// The files read, for rendering diagnostics.
@@ -139,8 +139,20 @@ pub fn compile_with(
             sources,
         });
     };
-    let objects = match measure("compile", || compile::compile(&platform)) {
-        Ok(o) => o,
+    let header = render::header(&platform.source_name);
+    let compiled = if timings::enabled() {
+        // Timed runs compile everything, then render everything, so that each stage has its
+        // own time; other runs render each namespace's objects as soon as they are compiled.
+        measure("compile", || compile::compile(&platform)).map(|objects| {
+            let tree = measure("render", || render::render(&objects, &platform.source_name));
+            (tree, objects.into_iter().map(|o| o.with(drop)).collect())
+        })
+    } else {
+        compile::compile_map(&platform, |m| render::object_file(&header, &m))
+            .map(|objects| render::assemble(objects, &header))
+    };
+    let (tree, objects) = match compiled {
+        Ok(done) => done,
         Err(mut errors) => {
             errors.extend(outcome.diagnostics);
             diag::sort(&mut errors);
@@ -150,7 +162,6 @@ pub fn compile_with(
             });
         }
     };
-    let tree = measure("render", || render::render(&objects, &platform.source_name));
     Ok(Compiled {
         tree,
         objects,

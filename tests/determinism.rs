@@ -79,8 +79,8 @@ fn the_same_config_twice_gives_the_same_tree() {
 }
 
 #[test]
-fn locale_time_zone_and_threads_do_not_matter() {
-    let variants: [&[(&str, &str)]; 4] = [
+fn locale_time_zone_threads_and_timings_do_not_matter() {
+    let variants: [&[(&str, &str)]; 5] = [
         &[("LC_ALL", "C"), ("TZ", "UTC"), ("RAYON_NUM_THREADS", "1")],
         &[
             ("LC_ALL", "tr_TR.UTF-8"),
@@ -94,6 +94,8 @@ fn locale_time_zone_and_threads_do_not_matter() {
             ("SOURCE_DATE_EPOCH", "0"),
             ("HOME", "/nonexistent"),
         ],
+        // Timed runs compile everything before rendering; other runs render as they compile.
+        &[("PLATC_TIMINGS", "1")],
     ];
     for config in configs() {
         let reference = build(&config, variants[0]);

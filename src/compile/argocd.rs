@@ -27,27 +27,27 @@ const MAX_NAME: usize = 63;
 
 /// Where a kind lives: its API group and whether it is cluster-scoped. `None` for the Argo CD
 /// kinds themselves, which the bootstrap Application manages, not the project.
-fn group_kind(m: &Manifest) -> Option<(GroupKind, bool)> {
-    let (group, kind, cluster_scoped) = match m {
-        Manifest::Namespace(_) => ("", "Namespace", true),
-        Manifest::ResourceQuota(_) => (ResourceQuota::GROUP, ResourceQuota::KIND, false),
-        Manifest::LimitRange(_) => (LimitRange::GROUP, LimitRange::KIND, false),
-        Manifest::NetworkPolicy(_) => (NetworkPolicy::GROUP, NetworkPolicy::KIND, false),
-        Manifest::ServiceAccount(_) => (ServiceAccount::GROUP, ServiceAccount::KIND, false),
-        Manifest::Role(_) => (Role::GROUP, Role::KIND, false),
-        Manifest::RoleBinding(_) => (RoleBinding::GROUP, RoleBinding::KIND, false),
-        Manifest::CronJob(_) => (CronJob::GROUP, CronJob::KIND, false),
-        Manifest::ConfigMap(_) => (ConfigMap::GROUP, ConfigMap::KIND, false),
-        Manifest::KafkaTopic(_) => ("kafka.strimzi.io", "KafkaTopic", false),
-        Manifest::PrometheusRule(_) => ("monitoring.coreos.com", "PrometheusRule", false),
-        Manifest::Application(_) | Manifest::AppProject(_) => return None,
-    };
+fn group_kind(kind: &str) -> Option<(GroupKind, bool)> {
+    const KINDS: [(&str, &str, bool); 11] = [
+        ("Namespace", "", true),
+        (ResourceQuota::KIND, ResourceQuota::GROUP, false),
+        (LimitRange::KIND, LimitRange::GROUP, false),
+        (NetworkPolicy::KIND, NetworkPolicy::GROUP, false),
+        (ServiceAccount::KIND, ServiceAccount::GROUP, false),
+        (Role::KIND, Role::GROUP, false),
+        (RoleBinding::KIND, RoleBinding::GROUP, false),
+        (CronJob::KIND, CronJob::GROUP, false),
+        (ConfigMap::KIND, ConfigMap::GROUP, false),
+        ("KafkaTopic", "kafka.strimzi.io", false),
+        ("PrometheusRule", "monitoring.coreos.com", false),
+    ];
+    let (kind, group, cluster_scoped) = KINDS.iter().find(|(k, _, _)| *k == kind)?;
     Some((
         GroupKind {
-            group: group.into(),
-            kind: kind.into(),
+            group: (*group).into(),
+            kind: (*kind).into(),
         },
-        cluster_scoped,
+        *cluster_scoped,
     ))
 }
 
@@ -69,18 +69,24 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// Adds the AppProject and the Applications for `folders` (sorted `<cluster>/<namespace>`)
-/// to `out`, which already holds every other object.
-pub(super) fn compile(p: &Platform, argocd: &ArgoCd, folders: &[String], out: &mut Vec<Object>) {
+/// The AppProject and the Applications for `folders` (sorted `<cluster>/<namespace>`), given
+/// every other object (`existing`, whatever its body).
+pub(super) fn compile<M>(
+    p: &Platform,
+    argocd: &ArgoCd,
+    folders: &[String],
+    existing: &[Object<M>],
+) -> Vec<Object> {
+    let mut out = Vec::new();
     // The project's origin: any object will do, it can never clash. Nothing to deploy, no project.
-    let Some(project_origin) = out.first().map(|o| o.origin) else {
-        return;
+    let Some(project_origin) = existing.first().map(|o| o.origin) else {
+        return out;
     };
     let none = Labels::new();
     let mut cluster_kinds = BTreeSet::new();
     let mut namespace_kinds = BTreeSet::new();
-    for obj in out.iter() {
-        match group_kind(&obj.manifest) {
+    for obj in existing {
+        match group_kind(obj.kind) {
             Some((gk, true)) => cluster_kinds.insert(gk),
             Some((gk, false)) => namespace_kinds.insert(gk),
             None => false,
@@ -96,7 +102,11 @@ pub(super) fn compile(p: &Platform, argocd: &ArgoCd, folders: &[String], out: &m
         let Some(server) = p.clusters.get(cluster).map(|c| c.server.clone()) else {
             continue;
         };
-        let Some(origin) = out.iter().find(|o| &o.folder == folder).map(|o| o.origin) else {
+        let Some(origin) = existing
+            .iter()
+            .find(|o| &o.folder == folder)
+            .map(|o| o.origin)
+        else {
             continue;
         };
         let destination = Destination {
@@ -178,11 +188,31 @@ pub(super) fn compile(p: &Platform, argocd: &ArgoCd, folders: &[String], out: &m
         manifest: Manifest::AppProject(Box::new(project)),
     });
     out.extend(applications);
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_compiled_kind_has_a_group_except_argo_cds_own() {
+        let text = include_str!("../../platform.toml");
+        let root = crate::syntax::parse_file(crate::diag::FileId(0), text).unwrap();
+        let doc = crate::syntax::Document::new(crate::diag::FileId(0), root);
+        let platform = crate::validate::validate(&doc, "platform.toml")
+            .platform
+            .unwrap();
+        let objects = super::super::compile(&platform).unwrap();
+        for o in &objects {
+            let argo = matches!(
+                o.manifest,
+                Manifest::Application(_) | Manifest::AppProject(_)
+            );
+            assert_eq!(group_kind(o.kind).is_none(), argo, "{}", o.kind);
+        }
+        assert!(objects.iter().any(|o| o.kind == "KafkaTopic"));
+    }
 
     #[test]
     fn application_names_are_dns_labels() {

@@ -87,9 +87,30 @@ fn file(header: &str, body: &str) -> Vec<u8> {
 pub fn render(objects: &[Object], source_name: &str) -> Tree {
     let header = header(source_name);
     let contents = files(objects, &header, crate::par::threads(), OBJECTS_PER_THREAD);
+    tree(objects.iter().zip(contents), &header)
+}
+
+/// The file of one object: the header, then its YAML.
+pub fn object_file(header: &str, manifest: &Manifest) -> Vec<u8> {
+    file(header, &body(manifest))
+}
+
+/// The tree of objects already rendered (by [`object_file`]), with a `kustomization.yaml` per
+/// folder, and the objects without their bytes.
+pub fn assemble(objects: Vec<Object<Vec<u8>>>, header: &str) -> (Tree, Vec<Object<()>>) {
+    let mut contents = Vec::with_capacity(objects.len());
+    let placed: Vec<Object<()>> = objects
+        .into_iter()
+        .map(|o| o.with(|bytes| contents.push(bytes)))
+        .collect();
+    let tree = tree(placed.iter().zip(contents), header);
+    (tree, placed)
+}
+
+fn tree<'a, M: 'a>(files: impl Iterator<Item = (&'a Object<M>, Vec<u8>)>, header: &str) -> Tree {
     let mut tree = Tree::new();
     let mut folders: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for (obj, content) in objects.iter().zip(contents) {
+    for (obj, content) in files {
         let path = obj.path();
         let file_name = path.rsplit('/').next().unwrap_or(&path).to_string();
         folders
@@ -107,7 +128,7 @@ pub fn render(objects: &[Object], source_name: &str) -> Tree {
         };
         tree.insert(
             format!("{folder}/kustomization.yaml"),
-            file(&header, &yaml(&k)),
+            file(header, &yaml(&k)),
         );
     }
     tree
@@ -121,7 +142,7 @@ const OBJECTS_PER_THREAD: usize = 512;
 /// rendered on up to `threads` threads; the result does not depend on either.
 fn files(objects: &[Object], header: &str, threads: usize, min_chunk: usize) -> Vec<Vec<u8>> {
     crate::par::map_on(objects, threads, min_chunk, |o| {
-        file(header, &body(&o.manifest))
+        object_file(header, &o.manifest)
     })
 }
 
@@ -129,29 +150,43 @@ fn files(objects: &[Object], header: &str, threads: usize, min_chunk: usize) -> 
 mod tests {
     use super::*;
 
-    #[test]
-    fn files_do_not_depend_on_the_thread_count() {
+    /// The seed's typed objects and the tree `app` made of them.
+    fn seed() -> (Vec<Object>, Tree) {
+        let text = include_str!("../../platform.toml");
         let compiled = crate::app::compile_text(
             "platform.toml",
             "platform.toml",
-            include_str!("../../platform.toml").to_string(),
+            text.to_string(),
             crate::diag::SourceMap::default(),
         )
         .unwrap_or_else(|_| panic!("the seed platform.toml compiles"));
+        let root = crate::syntax::parse_file(crate::diag::FileId(0), text).unwrap();
+        let doc = crate::syntax::Document::new(crate::diag::FileId(0), root);
+        let platform = crate::validate::validate(&doc, "platform.toml")
+            .platform
+            .unwrap();
+        (crate::compile::compile(&platform).unwrap(), compiled.tree)
+    }
+
+    #[test]
+    fn files_do_not_depend_on_the_thread_count() {
+        let (objects, tree) = seed();
         let h = header("platform.toml");
-        let one = files(&compiled.objects, &h, 1, 1);
-        assert_eq!(one.len(), compiled.objects.len());
+        let one = files(&objects, &h, 1, 1);
+        assert_eq!(one.len(), objects.len());
         for threads in [2, 3, 7, 64] {
-            assert_eq!(
-                files(&compiled.objects, &h, threads, 1),
-                one,
-                "{threads} threads"
-            );
+            assert_eq!(files(&objects, &h, threads, 1), one, "{threads} threads");
         }
         assert_eq!(
-            render(&compiled.objects, "platform.toml"),
-            compiled.tree,
+            render(&objects, "platform.toml"),
+            tree,
             "render as app does"
+        );
+        let rendered = objects.into_iter().map(|o| o.with(|m| object_file(&h, &m)));
+        assert_eq!(
+            assemble(rendered.collect(), &h).0,
+            tree,
+            "rendered as compiled, as app does"
         );
     }
 

@@ -74,12 +74,12 @@ fn semantic(doc: &Document, source_name: &str, violations: Vec<schema::Violation
         }
     };
     let mut ctx = Ctx::new(doc, &pruned);
-    let platform = crate::timings::measure("build", || build(&mut ctx, &config, source_name));
+    let platform = build(&mut ctx, &config, source_name);
     // Lints judge a platform that is otherwise valid: on a broken one (values a schema error
     // removed, references that do not resolve) they would warn about the breakage again.
     let has_error = |d: &Diagnostic| d.severity == Severity::Error;
     if !diagnostics.iter().any(has_error) && !ctx.diags.iter().any(has_error) {
-        crate::timings::measure("lint", || lints::lint(&mut ctx, &config, &platform));
+        lints::lint(&mut ctx, &config, &platform);
     }
     diagnostics.extend(ctx.diags);
     finish(Some(platform), diagnostics)
