@@ -51,17 +51,15 @@ fn semantic(doc: &Document, source_name: &str, violations: Vec<schema::Violation
         return finish(None, diagnostics);
     }
     // Deserialise straight from the document unless a schema error removed parts of it.
-    let parsed = crate::timings::measure("de", || {
-        if pruned.is_empty() {
-            Config::deserialize(&doc.root)
-        } else {
-            let mut root = doc.root.clone();
-            for p in &pruned {
-                remove(&mut root, p);
-            }
-            Config::deserialize(&root)
+    let parsed = if pruned.is_empty() {
+        Config::deserialize(&doc.root)
+    } else {
+        let mut root = doc.root.clone();
+        for p in &pruned {
+            remove(&mut root, p);
         }
-    });
+        Config::deserialize(&root)
+    };
     let config: Config = match parsed {
         Ok(c) => c,
         Err(e) => {
