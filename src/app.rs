@@ -294,7 +294,7 @@ fn build(
             out.display()
         ));
     }
-    let current = match measure("read-out", || fs::read_out(out)) {
+    let current = match measure("read-out", || fs::read_out_for_write(out)) {
         Ok(t) => t,
         Err(problems) => return out_problems(&problems, colors),
     };

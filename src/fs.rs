@@ -122,9 +122,24 @@ pub fn check_root(out: &Path) -> Result<bool, Vec<Diagnostic>> {
 /// Anything platc must not touch (a file without the header, a symlink leading outside) is an
 /// error naming it. A missing `out/` is an empty tree.
 pub fn read_out(out: &Path) -> Result<Tree, Vec<Diagnostic>> {
+    read(out).map(|(tree, _)| tree)
+}
+
+/// [`read_out`] for a build about to write (under the lock): also removes what a killed run
+/// left behind (its temporary files, empty folders), when the walk came across any.
+pub fn read_out_for_write(out: &Path) -> Result<Tree, Vec<Diagnostic>> {
+    let (tree, leftovers) = read(out)?;
+    if leftovers {
+        remove_leftover_temporaries(out);
+    }
+    Ok(tree)
+}
+
+/// The generated files of `out/`, and whether it holds leftovers of a killed run.
+fn read(out: &Path) -> Result<(Tree, bool), Vec<Diagnostic>> {
     let mut tree = Tree::new();
     if !check_root(out)? {
-        return Ok(tree);
+        return Ok((tree, false));
     }
     let root = fs::canonicalize(out)
         .map_err(|e| vec![unsafe_output(format!("{}: {e}", out.display()))])?;
@@ -132,9 +147,11 @@ pub fn read_out(out: &Path) -> Result<Tree, Vec<Diagnostic>> {
     walk(out, &root, "", &mut found);
     let contents = read_files(&found);
     let mut problems = Vec::new();
+    let mut leftovers = false;
     for (item, content) in found.into_iter().zip(contents) {
         match (item, content) {
             (Found::Problem(d), _) => problems.push(d),
+            (Found::Leftover, _) => leftovers = true,
             (Found::File { rel, .. }, Some(Ok(content))) if has_header(&content) => {
                 tree.insert(rel, content);
             }
@@ -149,7 +166,7 @@ pub fn read_out(out: &Path) -> Result<Tree, Vec<Diagnostic>> {
         }
     }
     if problems.is_empty() {
-        Ok(tree)
+        Ok((tree, leftovers))
     } else {
         Err(problems)
     }
@@ -157,8 +174,13 @@ pub fn read_out(out: &Path) -> Result<Tree, Vec<Diagnostic>> {
 
 /// What walking `out/` found, in walk order: a file to read, or a problem.
 enum Found {
-    File { rel: String, path: PathBuf },
+    File {
+        rel: String,
+        path: PathBuf,
+    },
     Problem(Diagnostic),
+    /// A temporary file or an empty folder: what a killed run leaves.
+    Leftover,
 }
 
 /// Below this many files a second reader thread costs more than it saves.
@@ -169,7 +191,7 @@ const FILES_PER_THREAD: usize = 256;
 fn read_files(found: &[Found]) -> Vec<Option<io::Result<Vec<u8>>>> {
     let read = |f: &Found| match f {
         Found::File { path, .. } => Some(fs::read(path)),
-        Found::Problem(_) => None,
+        Found::Problem(_) | Found::Leftover => None,
     };
     crate::par::map(found, FILES_PER_THREAD, read)
 }
@@ -186,6 +208,9 @@ fn walk(dir: &Path, root: &Path, rel: &str, found: &mut Vec<Found>) {
         }
     };
     let mut names: Vec<_> = entries.filter_map(Result::ok).collect();
+    if names.is_empty() && !rel.is_empty() {
+        found.push(Found::Leftover);
+    }
     names.sort_by_key(fs::DirEntry::file_name);
     for entry in names {
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -216,7 +241,9 @@ fn walk(dir: &Path, root: &Path, rel: &str, found: &mut Vec<Found>) {
         }
         if ft.is_dir() {
             walk(&path, root, &rel_path, found);
-        } else if ft.is_file() && !is_temporary(&name) {
+        } else if ft.is_file() && is_temporary(&name) {
+            found.push(Found::Leftover);
+        } else if ft.is_file() {
             found.push(Found::File {
                 rel: rel_path,
                 path,
@@ -301,13 +328,20 @@ pub struct WriteStats {
 /// Makes `out/` hold `desired`: rewrites only files whose bytes differ (each through a temporary
 /// file and a rename, so a reader or a kill never sees half a file), deletes generated files
 /// that are no longer produced and the folders that leaves empty. `current` is what
-/// [`read_out`] returned under the lock.
+/// [`read_out_for_write`] returned under the lock.
 pub fn write(out: &Path, desired: &Tree, current: &Tree) -> io::Result<WriteStats> {
-    remove_leftover_temporaries(out);
     let mut stats = WriteStats::default();
+    // Compare on all cores (a no-op build compares every byte of out/), then write the changed
+    // files on all cores: creating a file is kernel work that two threads do side by side,
+    // each in its own folders.
+    let entries: Vec<(&String, &Vec<u8>)> = desired.iter().collect();
+    let same = crate::par::map(&entries, 1024, |(rel, content)| {
+        current.get(*rel) == Some(*content)
+    });
+    let mut changed = Vec::new();
     let mut made_dirs = BTreeSet::new();
-    for (rel, content) in desired {
-        if current.get(rel) == Some(content) {
+    for ((rel, content), same) in entries.into_iter().zip(same) {
+        if same {
             stats.unchanged += 1;
             continue;
         }
@@ -317,7 +351,10 @@ pub fn write(out: &Path, desired: &Tree, current: &Tree) -> io::Result<WriteStat
         {
             fs::create_dir_all(parent)?;
         }
-        write_atomic(&path, content)?;
+        changed.push((path, content));
+    }
+    for written in crate::par::map(&changed, 256, |(path, content)| write_atomic(path, content)) {
+        written?;
         stats.written += 1;
     }
     let mut emptied = BTreeSet::new();
@@ -475,10 +512,32 @@ mod tests {
         .unwrap();
         fs::write(out.join("c/keep.platc-tmp"), "not ours: no leading dot").unwrap();
         fs::write(out.join(".platc-tmp"), "not ours: no name").unwrap();
-        write(out, &Tree::new(), &Tree::new()).unwrap();
+        remove_leftover_temporaries(out);
         assert!(!out.join("c/ns").exists());
         assert!(out.join("c/keep.platc-tmp").exists());
         assert!(out.join(".platc-tmp").exists());
+    }
+
+    #[test]
+    fn reading_for_a_write_removes_leftovers_on_the_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        fs::create_dir_all(out.join("c/ns")).unwrap();
+        fs::create_dir_all(out.join("c/gone/deeper")).unwrap();
+        let headed = format!("{}kind: X\n", crate::render::header("p.toml"));
+        fs::write(out.join("c/ns/a.yaml"), &headed).unwrap();
+        fs::write(out.join("c/ns/.a.yaml.platc-tmp"), "# Generated").unwrap();
+        assert_eq!(
+            read_out(out).unwrap().len(),
+            1,
+            "reading alone removes nothing"
+        );
+        assert!(out.join("c/gone/deeper").exists());
+        let tree = read_out_for_write(out).unwrap();
+        assert_eq!(tree.keys().collect::<Vec<_>>(), ["c/ns/a.yaml"]);
+        assert!(!out.join("c/ns/.a.yaml.platc-tmp").exists());
+        assert!(!out.join("c/gone").exists());
+        assert!(out.join("c/ns/a.yaml").exists());
     }
 
     #[test]

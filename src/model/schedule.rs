@@ -12,8 +12,23 @@ const MACROS: [&str; 7] = [
     "@hourly",
 ];
 
-/// Why `schedule` is not a schedule the CronJob controller accepts, or `None`.
+/// Why `schedule` is not a schedule the CronJob controller accepts, or `None`. Large platforms
+/// repeat a few schedules thousands of times and parsing one is the costly part of checking a
+/// pipeline, so each thread remembers the answers it gave.
 pub fn schedule_problem(schedule: &str) -> Option<String> {
+    thread_local! {
+        static SEEN: std::cell::RefCell<std::collections::HashMap<String, Option<String>>> =
+            std::cell::RefCell::default();
+    }
+    if let Some(known) = SEEN.with_borrow(|seen| seen.get(schedule).cloned()) {
+        return known;
+    }
+    let problem = check(schedule);
+    SEEN.with_borrow_mut(|seen| seen.insert(schedule.to_string(), problem.clone()));
+    problem
+}
+
+fn check(schedule: &str) -> Option<String> {
     let trimmed = schedule.trim();
     if trimmed.starts_with('@') {
         return (!MACROS.contains(&trimmed)).then(|| {
