@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
 """Write a platform description with N tenant namespaces, for the benchmark (bench/run.sh).
 
-Three files; the first two carry the SAME data:
+Three files (and a folder); the first two carry the SAME data:
   platform.json       peer-neutral input that every peer (KCL, Jsonnet, kustomize generator) reads
   platform.toml       the same data in the platform.toml v1 shape of the SPEC, for platc: the
                       like-with-like input when platc is timed side by side with the peers
   platform-full.toml  platc only: every tenant shaped like the seed's `production` namespace in
                       full (default-deny ingress+egress, allow-dns, [limits], and a pipeline with
                       a Kafka topic and alerts); what bench/run.sh uses for platc's own scenarios
+
+  templated/          platform-full.toml again, written the way issue 7 lets a large platform be
+                      written: one `tenant` template holding the whole namespace, and per tenant
+                      only `template = "tenant"` and two variables (its CronJob minute and topic),
+                      the tenants in included files of 1,000 (templated/tenants/NNNN.toml). It
+                      compiles to the same tree as platform-full.toml, byte for byte.
 
 Each tenant namespace yields exactly 7 objects: Namespace, ResourceQuota, NetworkPolicy,
 ServiceAccount, Role, RoleBinding, CronJob.  To stay at 7 the draft sets
@@ -212,6 +218,33 @@ def to_toml(p: dict, what: str) -> str:
     return "\n".join(out)
 
 
+def templated(n: int) -> dict:
+    """platform-full.toml as a template and includes: {relative path: text}."""
+    tpl = full_namespace_entry(0)
+    pl = tpl["pipelines"]["commodity-prices"]
+    pl["schedule"] = "{{ vars.minute }} 2 * * *"
+    pl["steps"][-1]["args"] = ["produce", "--topic", "{{ vars.topic }}"]
+    pl["topic"]["name"] = "{{ vars.topic }}"
+    p = platform(0)
+    del p["namespaces"]
+    head = to_toml(p | {"namespaces": {}}, "templated: one template, tenants in included files")
+    head = head.replace("# 0 tenant namespaces", f"# {n} tenant namespaces", 1)
+    head = head.replace('[platform]\nname = "commodities"\n',
+                        '[platform]\nname = "commodities"\ninclude = ["tenants/*.toml"]\n')
+    # The template's tables, written like a namespace's under [templates.tenant].
+    body = to_toml(platform(0) | {"namespaces": {"tenant": tpl}}, "")
+    body = body[body.index("[namespaces.tenant]"):].replace("[namespaces.tenant", "[templates.tenant")
+    files = {"platform-full.toml": head.rstrip("\n") + "\n\n" + body}
+    for start in range(0, n, 1000):
+        lines = []
+        for i in range(start, min(n, start + 1000)):
+            topic = "commodity-prices" if i == 0 else f"commodity-prices-{i:05d}"
+            lines += [f"[namespaces.{tenant_name(i)}]", 'template = "tenant"',
+                      f'vars = {{ minute = "{i % 60}", topic = "{topic}" }}', ""]
+        files[f"tenants/{start // 1000:04d}.toml"] = "\n".join(lines)
+    return files
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("n", type=int)
@@ -237,7 +270,16 @@ def main() -> int:
     if tomllib.loads(full_text) != full:
         print("BUG: platform-full.toml does not round-trip", file=sys.stderr)
         return 1
-    print(f"{out}/platform.json, platform.toml ({7 * a.n} peer objects), platform-full.toml: {a.n} tenants")
+    tdir = os.path.join(out, "templated")
+    if os.path.isdir(os.path.join(tdir, "tenants")):
+        for old in os.listdir(os.path.join(tdir, "tenants")):
+            os.remove(os.path.join(tdir, "tenants", old))
+    os.makedirs(os.path.join(tdir, "tenants"), exist_ok=True)
+    for rel, text in templated(a.n).items():
+        with open(os.path.join(tdir, rel), "w") as f:
+            f.write(text)
+    print(f"{out}/platform.json, platform.toml ({7 * a.n} peer objects), platform-full.toml, "
+          f"templated/: {a.n} tenants")
     return 0
 
 

@@ -30,6 +30,8 @@
 #     build-1   `platc build` of that change (out/ reset to the unchanged tree before every run)
 #     floor-cp  `cp -r` of the tree cold build produced, into a removed folder
 #     floor-cr  bench/floor.py: create+write+rename the same files (same paths and sizes)
+#     tpl-*     cold, no-op and diff of templated/platform-full.toml, the same platform written
+#               with one template and included tenant files (checked to give the same tree)
 #     peak RSS  GNU time %M of one cold and one no-op build
 #     profile   PLATC_TIMINGS=1 of a cold, a no-op build and a clean diff (median of 3 each)
 #   side by side on platform.toml / platform.json (7 objects per tenant, the peers' shape):
@@ -137,6 +139,19 @@ EOF
     "python3 $HERE/floor.py $W/out/files-$n.tsv $W/out/floor-$n"
   record "$n" floor-create-rename "$RES/json/$n-floorcr.json" "$objects" "$files"
   rm -rf "$W/out/floor-$n"
+  # The same platform written with a template and includes (issue 7): same tree, timed alike.
+  T=$D/templated/platform-full.toml OT=$W/out/platc-tpl-$n
+  tpl="$PLATC build -c $T -o $OT"
+  tcold_peak=$(rm -rf "$OT"; peak_kib $tpl)
+  tnoop_peak=$(peak_kib $tpl)
+  diff -r "$O" "$OT" >/dev/null || { echo "N=$n: the templated form's tree differs from platform-full's" >&2; exit 1; }
+  hf "$n" tcold "$runs" --prepare "rm -rf $OT" -- "$tpl"
+  record "$n" tpl-cold "$RES/json/$n-tcold.json" "$objects" "$files" "$tcold_peak"
+  hf "$n" tnoop "$runs" --warmup 1 -- "$tpl"
+  record "$n" tpl-no-op "$RES/json/$n-tnoop.json" "$objects" "$files" "$tnoop_peak"
+  hf "$n" tdiff "$runs" --warmup 1 -- "$PLATC diff -c $T -o $OT"
+  record "$n" tpl-diff "$RES/json/$n-tdiff.json" "$objects" "$files"
+  rm -rf "$OT"
   # In-process stage profile: cold build, no-op build, clean diff.
   for kind in cold noop diff; do
     for _ in 1 2 3; do
@@ -146,7 +161,7 @@ EOF
         diff) cmd=(diff) ;;
       esac
       PLATC_TIMINGS=1 "$PLATC" "${cmd[@]}" -c "$D/platform-full.toml" -o "$O" 2>&1 >/dev/null \
-        | sed -nE "s/^platc: timing ([a-z-]+) +([0-9.]+) ms$/$n\t$kind\t\1\t\2/p" >>"$RES/profile.tsv"
+        | sed -nE "s/^platc: timing ([a-z+-]+) +([0-9.]+) ms.*$/$n\t$kind\t\1\t\2/p" >>"$RES/profile.tsv"
     done
   done
   fi

@@ -140,17 +140,16 @@ pub fn compile_with(
         });
     };
     let header = render::header(&platform.source_name);
-    let compiled = if timings::enabled() {
-        // Timed runs compile everything, then render everything, so that each stage has its
-        // own time; other runs render each namespace's objects as soon as they are compiled.
-        measure("compile", || compile::compile(&platform)).map(|objects| {
-            let tree = measure("render", || render::render(&objects, &platform.source_name));
-            (tree, objects.into_iter().map(|o| o.with(drop)).collect())
+    // Each namespace's objects are rendered as soon as they are compiled, on the same thread.
+    // The stage is timed as one; the time spent rendering is added up over the threads.
+    let rendering = timings::ThreadTime::default();
+    let compiled = measure("compile+render", || {
+        compile::compile_map(&platform, |m| {
+            rendering.measure(|| render::object_file(&header, &m))
         })
-    } else {
-        compile::compile_map(&platform, |m| render::object_file(&header, &m))
-            .map(|objects| render::assemble(objects, &header))
-    };
+        .map(|objects| render::assemble(objects, &header))
+    });
+    rendering.record("render-cpu");
     let (tree, objects) = match compiled {
         Ok(done) => done,
         Err(mut errors) => {

@@ -27,6 +27,38 @@ pub fn measure<T>(stage: &'static str, f: impl FnOnce() -> T) -> T {
     out
 }
 
+/// Time spent in one kind of work done on several threads at once (rendering inside the
+/// compile stage): every piece adds its own time, and [`record`](Self::record) reports the sum,
+/// CPU time rather than wall time.
+#[derive(Default)]
+pub struct ThreadTime(std::sync::atomic::AtomicU64);
+
+impl ThreadTime {
+    /// Runs `f`, adding its time when timings are enabled.
+    pub fn measure<T>(&self, f: impl FnOnce() -> T) -> T {
+        if !enabled() {
+            return f();
+        }
+        let start = Instant::now();
+        let out = f();
+        let nanos = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.0
+            .fetch_add(nanos, std::sync::atomic::Ordering::Relaxed);
+        out
+    }
+
+    /// Records the sum under `stage`.
+    pub fn record(&self, stage: &'static str) {
+        if !enabled() {
+            return;
+        }
+        let took = Duration::from_nanos(self.0.load(std::sync::atomic::Ordering::Relaxed));
+        if let Ok(mut stages) = STAGES.lock() {
+            stages.push((stage, took, None));
+        }
+    }
+}
+
 /// The resident set size of this process in MiB, where `/proc` tells it (Linux).
 fn resident_mib() -> Option<u64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
