@@ -94,16 +94,7 @@ mod tests {
     /// Every config of the repository reads the same from the tree as from its JSON form.
     #[test]
     fn reads_like_the_json_form() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files = vec![
-            root.join("platform.toml"),
-            root.join("examples/hundred-tenants-longhand/platform.toml"),
-        ];
-        for dir in std::fs::read_dir(root.join("tests/golden")).unwrap() {
-            files.push(dir.unwrap().path().join("platform.toml"));
-        }
-        for path in files {
-            let text = std::fs::read_to_string(&path).unwrap();
+        for (path, text) in crate::syntax::repository_configs() {
             let node = parse_file(FileId(0), &text).unwrap();
             let from_tree = Config::deserialize(&node).unwrap();
             let from_json = Config::deserialize(&node.to_json()).unwrap();

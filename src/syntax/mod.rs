@@ -264,3 +264,24 @@ fn value(file: FileId, v: &Spanned<DeValue<'_>>, base: usize) -> Node {
         value,
     }
 }
+
+/// The configs of the repository (seed, examples, golden fixtures), for tests that check two
+/// ways of reading a document agree.
+#[cfg(test)]
+pub(crate) fn repository_configs() -> Vec<(std::path::PathBuf, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![
+        root.join("platform.toml"),
+        root.join("examples/hundred-tenants-longhand/platform.toml"),
+    ];
+    for dir in std::fs::read_dir(root.join("tests/golden")).unwrap() {
+        files.push(dir.unwrap().path().join("platform.toml"));
+    }
+    files
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap();
+            (path, text)
+        })
+        .collect()
+}

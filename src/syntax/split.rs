@@ -175,16 +175,7 @@ mod tests {
 
     #[test]
     fn the_repository_configs_parse_the_same_in_pieces() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files = vec![
-            root.join("platform.toml"),
-            root.join("examples/hundred-tenants-longhand/platform.toml"),
-        ];
-        for dir in std::fs::read_dir(root.join("tests/golden")).unwrap() {
-            files.push(dir.unwrap().path().join("platform.toml"));
-        }
-        for path in files {
-            let text = std::fs::read_to_string(&path).unwrap();
+        for (path, text) in crate::syntax::repository_configs() {
             let expected = whole(&text);
             for piece in [1, 200, 2000] {
                 if let Some(got) = split(&text, piece) {
