@@ -98,9 +98,11 @@ peer_cmd() {  # PEER N -> the command that compiles data/N/platform.json into ou
 for n in $NS; do
   D=$W/data/$n O=$W/out/platc-$n
   python3 "$HERE/gen_platform.py" "$n" --out "$D" >&2
-  # One tenant changed: the middle tenant's pod quota.
+  # One tenant changed: the middle tenant's pod quota. The file keeps its name: the name is in
+  # every file's header, so a config named otherwise would change all of them.
+  mkdir -p "$D/changed"
   mid=$(python3 -c "import sys; i=int(sys.argv[1])//2; print('production' if i==0 else f'production-{i:05d}')" "$n")
-  python3 - "$D/platform-full.toml" "$D/changed.toml" "$mid" <<'EOF'
+  python3 - "$D/platform-full.toml" "$D/changed/platform-full.toml" "$mid" <<'EOF'
 import sys
 src, dst, ns = sys.argv[1:]
 text = open(src).read()
@@ -126,10 +128,13 @@ EOF
   record "$n" no-op "$RES/json/$n-noop.json" "$objects" "$files" "$noop_peak"
   hf "$n" diff "$runs" --warmup 1 -- "$PLATC diff -c $D/platform-full.toml -o $O"
   record "$n" diff "$RES/json/$n-diff.json" "$objects" "$files"
-  hf "$n" diff1 "$runs" --warmup 1 -i -- "$PLATC diff -c $D/changed.toml -o $O"
+  hf "$n" diff1 "$runs" --warmup 1 -i -- "$PLATC diff -c $D/changed/platform-full.toml -o $O"
   record "$n" diff-1 "$RES/json/$n-diff1.json" "$objects" "$files"
-  hf "$n" build1 "$runs" --prepare "$full" -- "$PLATC build -c $D/changed.toml -o $O"
+  hf "$n" build1 "$runs" --prepare "$full" -- "$PLATC build -c $D/changed/platform-full.toml -o $O"
   record "$n" build-1 "$RES/json/$n-build1.json" "$objects" "$files"
+  "$PLATC" build -c "$D/platform-full.toml" -o "$O" 2>/dev/null
+  one=$("$PLATC" build -c "$D/changed/platform-full.toml" -o "$O" 2>&1 | tail -1)
+  grep -q ": 1 written, " <<<"$one" || { echo "N=$n: the one-tenant change rewrote more than 1 file: $one" >&2; exit 1; }
   "$PLATC" build -c "$D/platform-full.toml" -o "$O" 2>/dev/null
   # The file-writing floor, in the same run, on the same tree.
   (cd "$O" && find . -type f -printf '%P\t%s\n' | sort) >"$W/out/files-$n.tsv"
