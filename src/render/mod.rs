@@ -82,35 +82,23 @@ fn file(header: &str, body: &str) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// Renders objects (any order) into the tree, adding one `kustomization.yaml` per folder that
-/// lists the folder's files in sorted order.
-pub fn render(objects: &[Object], source_name: &str) -> Tree {
-    let header = header(source_name);
-    let contents = files(objects, &header, crate::par::threads(), OBJECTS_PER_THREAD);
-    tree(objects.iter().zip(contents), &header)
-}
-
 /// The file of one object: the header, then its YAML.
 pub fn object_file(header: &str, manifest: &Manifest) -> Vec<u8> {
     file(header, &body(manifest))
 }
 
-/// The tree of objects already rendered (by [`object_file`]), with a `kustomization.yaml` per
-/// folder, and the objects without their bytes.
+/// The tree of objects (any order) already rendered by [`object_file`], with one
+/// `kustomization.yaml` per folder listing the folder's files in sorted order; and the objects
+/// without their bytes.
 pub fn assemble(objects: Vec<Object<Vec<u8>>>, header: &str) -> (Tree, Vec<Object<()>>) {
     let mut contents = Vec::with_capacity(objects.len());
     let placed: Vec<Object<()>> = objects
         .into_iter()
         .map(|o| o.with(|bytes| contents.push(bytes)))
         .collect();
-    let tree = tree(placed.iter().zip(contents), header);
-    (tree, placed)
-}
-
-fn tree<'a, M: 'a>(files: impl Iterator<Item = (&'a Object<M>, Vec<u8>)>, header: &str) -> Tree {
     let mut tree = Tree::new();
     let mut folders: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for (obj, content) in files {
+    for (obj, content) in placed.iter().zip(contents) {
         let path = obj.path();
         let file_name = path.rsplit('/').next().unwrap_or(&path).to_string();
         folders
@@ -131,19 +119,7 @@ fn tree<'a, M: 'a>(files: impl Iterator<Item = (&'a Object<M>, Vec<u8>)>, header
             file(header, &yaml(&k)),
         );
     }
-    tree
-}
-
-/// Below this many objects a second thread costs more than it saves.
-const OBJECTS_PER_THREAD: usize = 512;
-
-/// Every object's file content, in the order of `objects`. Serialising is the costly part of a
-/// build, so large platforms are split into contiguous chunks (at least `min_chunk` objects)
-/// rendered on up to `threads` threads; the result does not depend on either.
-fn files(objects: &[Object], header: &str, threads: usize, min_chunk: usize) -> Vec<Vec<u8>> {
-    crate::par::map_on(objects, threads, min_chunk, |o| {
-        object_file(header, &o.manifest)
-    })
+    (tree, placed)
 }
 
 #[cfg(test)]
@@ -169,25 +145,14 @@ mod tests {
     }
 
     #[test]
-    fn files_do_not_depend_on_the_thread_count() {
+    fn assembling_the_rendered_objects_gives_the_tree_app_builds() {
         let (objects, tree) = seed();
         let h = header("platform.toml");
-        let one = files(&objects, &h, 1, 1);
-        assert_eq!(one.len(), objects.len());
-        for threads in [2, 3, 7, 64] {
-            assert_eq!(files(&objects, &h, threads, 1), one, "{threads} threads");
-        }
-        assert_eq!(
-            render(&objects, "platform.toml"),
-            tree,
-            "render as app does"
-        );
+        let count = objects.len();
         let rendered = objects.into_iter().map(|o| o.with(|m| object_file(&h, &m)));
-        assert_eq!(
-            assemble(rendered.collect(), &h).0,
-            tree,
-            "rendered as compiled, as app does"
-        );
+        let (assembled, placed) = assemble(rendered.collect(), &h);
+        assert_eq!(placed.len(), count);
+        assert_eq!(assembled, tree, "rendered as compiled, as app does");
     }
 
     #[test]
