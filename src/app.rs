@@ -271,12 +271,10 @@ fn build(
     fail_on_change: bool,
     colors: Colors,
 ) -> Outcome {
-    let (mut compiled, mut stderr) = match compile_checked(config, deny_warnings, colors) {
+    let (compiled, mut stderr) = match compile_checked(config, deny_warnings, colors) {
         Ok(c) => c,
         Err(o) => return o,
     };
-    // The objects are rendered into the tree by now: free them before out/ is read.
-    let objects = std::mem::take(&mut compiled.objects).len();
     // Refuse a symlinked or non-folder out/ before creating or locking anything. What is inside
     // is read once, under the lock, and checked before anything is written.
     if let Err(problems) = measure("pre-check", || fs::check_root(out)) {
@@ -301,7 +299,7 @@ fn build(
         Ok(stats) => {
             stderr.push_str(&format!(
                 "platc: {} objects in {} files: {} written, {} unchanged, {} removed ({})\n",
-                objects,
+                compiled.objects.len(),
                 compiled.tree.len(),
                 stats.written,
                 stats.unchanged,
@@ -404,12 +402,10 @@ fn diff_cmd(
     base: Option<&str>,
     colors: Colors,
 ) -> Outcome {
-    let (mut compiled, mut stderr) = match compile_checked(config, false, colors) {
+    let (compiled, mut stderr) = match compile_checked(config, false, colors) {
         Ok(c) => c,
         Err(o) => return o,
     };
-    // The objects are rendered into the tree by now: free them before the old side is read.
-    drop(std::mem::take(&mut compiled.objects));
     let prefix = out.display().to_string();
     let prefix = prefix.trim_end_matches('/');
     // The old side: out/ on disk, or what the config compiled to at the base revision.

@@ -20,11 +20,14 @@ pub fn measure<T>(stage: &'static str, f: impl FnOnce() -> T) -> T {
     }
     let start = Instant::now();
     let out = f();
-    let took = start.elapsed();
-    if let Ok(mut stages) = STAGES.lock() {
-        stages.push((stage, took, resident_mib()));
-    }
+    push(stage, start.elapsed(), resident_mib());
     out
+}
+
+fn push(stage: &'static str, took: Duration, resident: Option<u64>) {
+    if let Ok(mut stages) = STAGES.lock() {
+        stages.push((stage, took, resident));
+    }
 }
 
 /// Time spent in one kind of work done on several threads at once (rendering inside the
@@ -53,9 +56,7 @@ impl ThreadTime {
             return;
         }
         let took = Duration::from_nanos(self.0.load(std::sync::atomic::Ordering::Relaxed));
-        if let Ok(mut stages) = STAGES.lock() {
-            stages.push((stage, took, None));
-        }
+        push(stage, took, None);
     }
 }
 
