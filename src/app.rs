@@ -291,7 +291,7 @@ fn build(
             out.display()
         ));
     }
-    let current = match measure("read-out", || fs::read_out_for_write(out)) {
+    let current = match measure("read-out", || fs::read_out_for_write(out, &compiled.tree)) {
         Ok(t) => t,
         Err(problems) => return out_problems(&problems, colors),
     };
@@ -410,14 +410,14 @@ fn diff_cmd(
     let prefix = prefix.trim_end_matches('/');
     // The old side: out/ on disk, or what the config compiled to at the base revision.
     let (current, from) = match base {
-        None => match measure("read-out", || fs::read_out(out)) {
+        None => match measure("read-out", || fs::read_out_against(out, &compiled.tree)) {
             Ok(t) => (t, prefix.to_string()),
             Err(problems) => return out_problems(&problems, colors),
         },
         Some(rev) => match base_tree(config, rev, colors) {
             Ok((tree, shown, note)) => {
                 stderr.push_str(&note);
-                (tree, shown)
+                (render::on_disk(tree), shown)
             }
             Err(o) => return o,
         },

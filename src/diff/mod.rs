@@ -8,7 +8,7 @@ pub mod object;
 
 use similar::TextDiff;
 
-use crate::render::Tree;
+use crate::render::{DiskTree, OnDisk, Tree};
 
 /// How one file differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -35,8 +35,8 @@ pub struct Change<'a> {
 }
 
 /// Every drifted file, sorted by path.
-pub fn changes<'a>(desired: &'a Tree, current: &'a Tree) -> Vec<Change<'a>> {
-    let text = |b: &'a Vec<u8>| std::str::from_utf8(b).unwrap_or("<binary>");
+pub fn changes<'a>(desired: &'a Tree, current: &'a DiskTree) -> Vec<Change<'a>> {
+    let text = |b: &'a [u8]| std::str::from_utf8(b).unwrap_or("<binary>");
     let mut out = Vec::new();
     for (path, new) in desired {
         match current.get(path) {
@@ -46,7 +46,7 @@ pub fn changes<'a>(desired: &'a Tree, current: &'a Tree) -> Vec<Change<'a>> {
                 old: "",
                 new: text(new),
             }),
-            Some(old) if old != new => out.push(Change {
+            Some(OnDisk::Bytes(old)) if old != new => out.push(Change {
                 path,
                 status: Status::Changed,
                 old: text(old),
@@ -56,7 +56,10 @@ pub fn changes<'a>(desired: &'a Tree, current: &'a Tree) -> Vec<Change<'a>> {
         }
     }
     for (path, old) in current {
-        if !desired.contains_key(path) {
+        // A file that matched a compiled one is never removed; it has no bytes to show.
+        if let OnDisk::Bytes(old) = old
+            && !desired.contains_key(path)
+        {
             out.push(Change {
                 path,
                 status: Status::Removed,
@@ -201,12 +204,18 @@ mod tests {
 
     #[test]
     fn classifies_added_removed_changed() {
-        let desired = tree(&[("a.yaml", "x\n"), ("b.yaml", "y\n"), ("c.yaml", "same\n")]);
-        let current = tree(&[
+        let desired = tree(&[
+            ("a.yaml", "x\n"),
+            ("b.yaml", "y\n"),
+            ("c.yaml", "same\n"),
+            ("e.yaml", "matched as read\n"),
+        ]);
+        let mut current = crate::render::on_disk(tree(&[
             ("b.yaml", "old\n"),
             ("c.yaml", "same\n"),
             ("d.yaml", "gone\n"),
-        ]);
+        ]));
+        current.insert("e.yaml".into(), OnDisk::Matches);
         let c = changes(&desired, &current);
         let got: Vec<_> = c.iter().map(|c| (c.path, c.status)).collect();
         assert_eq!(
