@@ -162,6 +162,20 @@ fn validator() -> &'static jsonschema::Validator {
     })
 }
 
+/// The validator of one namespace's table.
+fn namespace_validator() -> &'static jsonschema::Validator {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        let schema = schema()
+            .pointer(NAMESPACE_SCHEMA)
+            .unwrap_or_else(|| panic!("the schema has no {NAMESPACE_SCHEMA}"));
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(schema)
+            .unwrap_or_else(|e| panic!("the namespace schema does not compile: {e}"))
+    })
+}
+
 /// One schema violation: the diagnostic and the path of the value it is about.
 pub struct Violation {
     /// The located diagnostic.
@@ -170,22 +184,66 @@ pub struct Violation {
     pub path: Path,
 }
 
+/// Where the schema of one namespace sits in the schema of the file.
+const NAMESPACE_SCHEMA: &str = "/properties/namespaces/additionalProperties";
+
 /// Every schema violation of the document, located.
+///
+/// The namespaces are checked one by one against their own part of the schema, on all cores,
+/// and the rest of the file without them: a JSON copy of the whole of a large platform would
+/// be built on one thread and held at once. The violations are the same as the whole file's
+/// (the schema is inlined, nothing refers across), in another order that diagnostics sort away.
 pub fn check(doc: &Document) -> Vec<Violation> {
+    let namespaces = match &doc.root.value {
+        NodeValue::Table(root) => match root.get("namespaces").map(|n| &n.value) {
+            Some(NodeValue::Table(namespaces)) => Some((root, namespaces)),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some((root, namespaces)) = namespaces else {
+        return violations(doc, validator(), &doc.root.to_json(), &Path::root(), "");
+    };
+    let rest = Value::Object(
+        root.iter()
+            .map(|(k, v)| {
+                let json = if k == "namespaces" {
+                    Value::Object(serde_json::Map::new())
+                } else {
+                    v.to_json()
+                };
+                (k.clone(), json)
+            })
+            .collect(),
+    );
+    let mut out = violations(doc, validator(), &rest, &Path::root(), "");
+    let entries: Vec<(&String, &Node)> = namespaces.iter().collect();
+    let each = crate::par::map(&entries, 64, |(name, namespace)| {
+        let at = Path::root().key("namespaces").key(name.as_str());
+        let json = namespace.to_json();
+        violations(doc, namespace_validator(), &json, &at, NAMESPACE_SCHEMA)
+    });
+    out.extend(each.into_iter().flatten());
+    out
+}
+
+/// The violations of `json`, the value at `at` in the document, checked by `validator`, the
+/// schema at `schema_pointer` in the whole schema.
+fn violations(
+    doc: &Document,
+    validator: &jsonschema::Validator,
+    json: &Value,
+    at: &Path,
+    schema_pointer: &str,
+) -> Vec<Violation> {
     let mut out = Vec::new();
-    let json = doc.root.to_json();
-    for error in validator().iter_errors(&json) {
-        let path = Path(
-            error
-                .instance_path()
-                .iter()
-                .map(|s| match s {
-                    LocationSegment::Property(p) => Seg::Key(p.to_string()),
-                    LocationSegment::Index(i) => Seg::Index(i),
-                })
-                .collect(),
-        );
-        let schema_here = schema_at(error.schema_path().as_str());
+    for error in validator.iter_errors(json) {
+        let mut path = at.clone();
+        path.0.extend(error.instance_path().iter().map(|s| match s {
+            LocationSegment::Property(p) => Seg::Key(p.to_string()),
+            LocationSegment::Index(i) => Seg::Index(i),
+        }));
+        let schema_here = schema_at(&format!("{schema_pointer}{}", error.schema_path().as_str()));
         for (path, diagnostic) in
             describe(doc, &path, error.kind(), schema_here, &error.to_string())
         {
