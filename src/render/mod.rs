@@ -7,6 +7,8 @@ use serde::Serialize;
 
 use crate::compile::{Manifest, Object};
 
+mod emit;
+
 /// Relative path (with `/`) to file content.
 pub type Tree = BTreeMap<String, Vec<u8>>;
 
@@ -64,21 +66,26 @@ pub fn yaml<T: Serialize>(value: &T) -> String {
     out
 }
 
+/// [`yaml`], written by the faster emitter where it knows the shape (see [`emit`]).
+fn fast_yaml<T: Serialize>(value: &T) -> String {
+    emit::emit(value).unwrap_or_else(|| yaml(value))
+}
+
 fn body(m: &Manifest) -> String {
     match m {
-        Manifest::Namespace(x) => yaml(x),
-        Manifest::ResourceQuota(x) => yaml(x),
-        Manifest::LimitRange(x) => yaml(x),
-        Manifest::NetworkPolicy(x) => yaml(x),
-        Manifest::ServiceAccount(x) => yaml(x),
-        Manifest::Role(x) => yaml(x),
-        Manifest::RoleBinding(x) => yaml(x),
-        Manifest::CronJob(x) => yaml(x),
-        Manifest::ConfigMap(x) => yaml(x),
-        Manifest::KafkaTopic(x) => yaml(x),
-        Manifest::PrometheusRule(x) => yaml(x),
-        Manifest::Application(x) => yaml(x),
-        Manifest::AppProject(x) => yaml(x),
+        Manifest::Namespace(x) => fast_yaml(x),
+        Manifest::ResourceQuota(x) => fast_yaml(x),
+        Manifest::LimitRange(x) => fast_yaml(x),
+        Manifest::NetworkPolicy(x) => fast_yaml(x),
+        Manifest::ServiceAccount(x) => fast_yaml(x),
+        Manifest::Role(x) => fast_yaml(x),
+        Manifest::RoleBinding(x) => fast_yaml(x),
+        Manifest::CronJob(x) => fast_yaml(x),
+        Manifest::ConfigMap(x) => fast_yaml(x),
+        Manifest::KafkaTopic(x) => fast_yaml(x),
+        Manifest::PrometheusRule(x) => fast_yaml(x),
+        Manifest::Application(x) => fast_yaml(x),
+        Manifest::AppProject(x) => fast_yaml(x),
     }
 }
 
@@ -137,7 +144,7 @@ pub fn assemble(objects: Vec<Object<Vec<u8>>>, header: &str) -> (Tree, Vec<Objec
         };
         tree.insert(
             format!("{folder}/kustomization.yaml"),
-            file(header, &yaml(&k)),
+            file(header, &fast_yaml(&k)),
         );
     }
     (tree, placed)
@@ -174,6 +181,44 @@ mod tests {
         let (assembled, placed) = assemble(rendered.collect(), &h);
         assert_eq!(placed.len(), count);
         assert_eq!(assembled, tree, "rendered as compiled, as app does");
+    }
+
+    /// The fast emitter writes every object of every platform in the repository, and writes it
+    /// as serde-saphyr does.
+    #[test]
+    fn the_fast_emitter_writes_every_object_as_serde_saphyr_does() {
+        fn check<T: Serialize>(what: &str, value: &T) {
+            let fast = emit::emit(value).unwrap_or_else(|| panic!("{what}: left to serde-saphyr"));
+            assert_eq!(fast, yaml(value), "{what}");
+        }
+        let mut objects = 0;
+        for (path, text) in crate::syntax::repository_configs() {
+            let root = crate::syntax::parse_file(crate::diag::FileId(0), &text).unwrap();
+            let doc = crate::syntax::Document::new(crate::diag::FileId(0), root);
+            let Some(platform) = crate::validate::validate(&doc, "platform.toml").platform else {
+                panic!("{} does not validate", path.display());
+            };
+            for o in crate::compile::compile(&platform).unwrap() {
+                let what = format!("{}: {}", path.display(), o.path());
+                objects += 1;
+                match &o.manifest {
+                    Manifest::Namespace(x) => check(&what, x),
+                    Manifest::ResourceQuota(x) => check(&what, x),
+                    Manifest::LimitRange(x) => check(&what, x),
+                    Manifest::NetworkPolicy(x) => check(&what, x),
+                    Manifest::ServiceAccount(x) => check(&what, x),
+                    Manifest::Role(x) => check(&what, x),
+                    Manifest::RoleBinding(x) => check(&what, x),
+                    Manifest::CronJob(x) => check(&what, x),
+                    Manifest::ConfigMap(x) => check(&what, x),
+                    Manifest::KafkaTopic(x) => check(&what, x),
+                    Manifest::PrometheusRule(x) => check(&what, x),
+                    Manifest::Application(x) => check(&what, x),
+                    Manifest::AppProject(x) => check(&what, x),
+                }
+            }
+        }
+        assert!(objects > 500, "only {objects} objects");
     }
 
     #[test]
