@@ -169,7 +169,8 @@ pub fn compile_with(
     })
 }
 
-/// Runs one command.
+/// Runs one command. Meant to be the last thing a process does: `build` and `diff` leave their
+/// large values to the process's exit rather than free them.
 pub fn run(cli: &Cli, colors: Colors) -> Outcome {
     let mut outcome = run_command(cli, colors);
     outcome.stderr.push_str(&timings::take_report());
@@ -295,12 +296,15 @@ fn build(
         Ok(t) => t,
         Err(problems) => return out_problems(&problems, colors),
     };
-    match measure("write", || fs::write(out, &compiled.tree, &current)) {
+    let written = measure("write", || fs::write(out, &compiled.tree, &current));
+    let (objects, files) = (compiled.objects.len(), compiled.tree.len());
+    leave_to_exit((compiled, current));
+    match written {
         Ok(stats) => {
             stderr.push_str(&format!(
                 "platc: {} objects in {} files: {} written, {} unchanged, {} removed ({})\n",
-                compiled.objects.len(),
-                compiled.tree.len(),
+                objects,
+                files,
                 stats.written,
                 stats.unchanged,
                 stats.removed,
@@ -433,20 +437,20 @@ fn diff_cmd(
         DiffFormat::Markdown => diff::markdown::markdown(&changes, prefix, &from, &to),
         DiffFormat::Json => diff::json::json(&changes, prefix, &from, &to),
     });
-    let code = if changes.is_empty() { 0 } else { EXIT_DRIFT };
-    let summary = match (base, changes.is_empty()) {
+    let drifted = changes.len();
+    let code = if drifted == 0 { 0 } else { EXIT_DRIFT };
+    drop(changes);
+    leave_to_exit((compiled, current));
+    let summary = match (base, drifted == 0) {
         (None, true) => format!("platc: no drift: {} matches {}\n", prefix, to),
         (None, false) => format!(
             "platc: {} file(s) in {} drift from {}; run `platc build`\n",
-            changes.len(),
-            prefix,
-            to
+            drifted, prefix, to
         ),
         (Some(rev), true) => format!("platc: no change: {to} compiles as it did at `{rev}`\n"),
         (Some(rev), false) => format!(
             "platc: {} file(s) in {} change between `{rev}` and {to}\n",
-            changes.len(),
-            prefix
+            drifted, prefix
         ),
     };
     Outcome {
@@ -454,6 +458,13 @@ fn diff_cmd(
         stderr: format!("{stderr}{summary}"),
         code,
     }
+}
+
+/// Hands a command's large values (the compiled tree, what `out/` held) to the end of the
+/// process instead of freeing them: [`run`] is the last thing a process does, and freeing a
+/// large platform one allocation at a time only delays its exit (~30 ms at 10,000 tenants).
+fn leave_to_exit<T>(large: T) {
+    std::mem::forget(large);
 }
 
 /// The starter config `platc init` writes: small, commented, and it builds.

@@ -373,8 +373,17 @@ pub fn write(out: &Path, desired: &Tree, current: &DiskTree) -> io::Result<Write
     let mut stats = WriteStats::default();
     let mut changed = Vec::new();
     let mut made_dirs = BTreeSet::new();
+    // Both trees are sorted by path: walk them side by side rather than look every path up.
+    let mut on_disk = current.iter().peekable();
+    let mut stale = Vec::new();
     for (rel, content) in desired {
-        let same = match current.get(rel) {
+        while let Some((old, _)) = on_disk.next_if(|(old, _)| old.as_str() < rel.as_str()) {
+            stale.push(old);
+        }
+        let same = match on_disk
+            .next_if(|(old, _)| *old == rel)
+            .map(|(_, held)| held)
+        {
             Some(OnDisk::Matches) => true,
             Some(OnDisk::Bytes(old)) => old == content,
             None => false,
@@ -396,8 +405,9 @@ pub fn write(out: &Path, desired: &Tree, current: &DiskTree) -> io::Result<Write
         written?;
         stats.written += 1;
     }
+    stale.extend(on_disk.map(|(old, _)| old));
     let mut emptied = BTreeSet::new();
-    for rel in current.keys().filter(|k| !desired.contains_key(*k)) {
+    for rel in stale {
         let path = join_checked(out, rel)?;
         match fs::remove_file(&path) {
             Ok(()) => stats.removed += 1,
@@ -577,6 +587,38 @@ mod tests {
         assert!(!out.join("c/ns/.a.yaml.platc-tmp").exists());
         assert!(!out.join("c/gone").exists());
         assert!(out.join("c/ns/a.yaml").exists());
+    }
+
+    #[test]
+    fn write_prunes_stale_files_wherever_they_sort() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let headed = |body: &str| format!("{}{body}\n", crate::render::header("p.toml"));
+        for name in ["a", "b", "c", "d", "f"] {
+            fs::create_dir_all(out.join(name)).unwrap();
+            fs::write(out.join(name).join("x.yaml"), headed(name)).unwrap();
+        }
+        let desired: Tree = [("a/x.yaml", "a"), ("c/x.yaml", "new c"), ("e/x.yaml", "e")]
+            .into_iter()
+            .map(|(path, body)| (path.to_string(), headed(body).into_bytes()))
+            .collect();
+        let current = read_out_against(out, &desired).unwrap();
+        assert_eq!(current["a/x.yaml"], OnDisk::Matches);
+        let stats = write(out, &desired, &current).unwrap();
+        assert_eq!(
+            stats,
+            WriteStats {
+                written: 2,
+                unchanged: 1,
+                removed: 3
+            }
+        );
+        let after = read_out(out).unwrap();
+        assert_eq!(
+            after.keys().collect::<Vec<_>>(),
+            ["a/x.yaml", "c/x.yaml", "e/x.yaml"]
+        );
+        assert!(!out.join("b").exists() && !out.join("f").exists());
     }
 
     #[test]
