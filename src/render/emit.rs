@@ -66,9 +66,22 @@ const KEYWORDS: [&str; 11] = [
 
 /// Whether serde-saphyr surely writes `s` as it is, as a key (`value: false`) or a value. The
 /// answer `false` only means "ask serde-saphyr".
+///
+/// A value may also start with a digit when it holds a letter no number, date or time can
+/// (`500m`, `1Gi`; not `1e3`, `0x1F`, `2024-01-01t`) and no `:` (`12:30` is a time).
 fn plain(s: &str, value: bool) -> bool {
     let bytes = s.as_bytes();
-    bytes.first().is_some_and(u8::is_ascii_alphabetic)
+    let Some(&first) = bytes.first() else {
+        return false;
+    };
+    let starts_well = first.is_ascii_alphabetic()
+        || (value
+            && first.is_ascii_digit()
+            && !bytes.contains(&b':')
+            && bytes
+                .iter()
+                .any(|&b| b.is_ascii_alphabetic() && !b"abcdefoxtzABCDEFOXTZ".contains(&b)));
+    starts_well
         && bytes.last().is_some_and(|&b| b != b':')
         && bytes.iter().all(|&b| {
             b.is_ascii_alphanumeric()
@@ -537,7 +550,19 @@ mod tests {
         }
     }
 
-    const AWKWARD: [&str; 40] = [
+    const AWKWARD: [&str; 52] = [
+        "10Mi",
+        "1.5Gi",
+        "3h",
+        "0x1G",
+        "0x1F",
+        "0b1z",
+        "0o7g",
+        "1e5g",
+        "1_0k",
+        "2024-01-01t",
+        "2024-01-01Tk",
+        "1:30m",
         "plain",
         "on",
         "Off",
@@ -600,7 +625,9 @@ mod tests {
     /// (a fixed seed, so a failure reproduces).
     #[test]
     fn random_strings_everywhere_they_can_go() {
-        const CHARS: &[u8] = b"aZ09 -_./:#'\"!&*?|>%@`,[]{}~\n\teEx+";
+        // YAML's special characters; then what numbers, dates, times and quantities are made of.
+        const SPECIAL: &[u8] = b"aZ0915mGikoT -_./:#'\"!&*?|>%@`,[]{}~\n\teEx+";
+        const NUMERIC: &[u8] = b"0123456789.-_+/:mGikKeExXoObBtTzZn";
         let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut next = move || {
             state ^= state << 13;
@@ -608,10 +635,11 @@ mod tests {
             state ^= state << 17;
             state
         };
-        for _ in 0..3000 {
+        for i in 0..8000 {
+            let chars = if i % 2 == 0 { SPECIAL } else { NUMERIC };
             let len = usize::try_from(next() % 8).unwrap();
             let s: String = (0..len)
-                .map(|_| char::from(CHARS[usize::try_from(next()).unwrap() % CHARS.len()]))
+                .map(|_| char::from(chars[usize::try_from(next()).unwrap() % chars.len()]))
                 .collect();
             same(&json!({ "k": s }));
             same(&json!({ s.clone(): "v" }));
@@ -638,8 +666,12 @@ mod tests {
         assert!(plain("production-00001", true));
         assert!(plain("app.kubernetes.io/name", false));
         assert!(plain("image:1.2", true));
+        assert!(plain("500m", true) && plain("1Gi", true));
+        assert!(!plain("1Gi", false), "keys keep to the narrow rule");
         assert!(!plain("image:1.2", false));
-        for s in ["yes", "ON", "Null", "1x", "", "-a", "a b", "a:"] {
+        for s in [
+            "yes", "ON", "Null", "1x", "1e3", "0x1F", "1:2m", "", "-a", "a b", "a:",
+        ] {
             assert!(!plain(s, true), "{s}");
         }
     }
