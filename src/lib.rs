@@ -21,3 +21,4 @@ pub mod render;
 pub mod syntax;
 pub mod timings;
 pub mod validate;
+pub mod vecmap;

@@ -29,7 +29,7 @@ impl Wave {
 
 /// Labels for an object: `[defaults]`, then its own, then platc's (which always win).
 pub fn labels(platform: &Platform, own: &Labels) -> BTreeMap<String, String> {
-    let mut out = platform.common_labels.clone();
+    let mut out = BTreeMap::from(&platform.common_labels);
     out.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
     for key in ["app.kubernetes.io/managed-by", "app.kubernetes.io/part-of"] {
         if let Some(v) = platform.common_labels.get(key) {

@@ -1,7 +1,5 @@
 //! NetworkPolicies: `default-deny`, `allow-dns`, and the named policies of a namespace.
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::api::networking::v1::{
     IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
     NetworkPolicyPort, NetworkPolicySpec,
@@ -17,13 +15,13 @@ const NAMESPACE_LABEL: &str = "kubernetes.io/metadata.name";
 
 fn selector(labels: &Labels) -> LabelSelector {
     LabelSelector {
-        match_labels: (!labels.is_empty()).then(|| labels.clone()),
+        match_labels: (!labels.is_empty()).then(|| labels.into()),
         ..Default::default()
     }
 }
 
 fn namespace_selector(ns: &str) -> LabelSelector {
-    selector(&BTreeMap::from([(
+    selector(&Labels::from([(
         NAMESPACE_LABEL.to_string(),
         ns.to_string(),
     )]))
@@ -124,7 +122,7 @@ pub(super) fn compile(p: &Platform, ns: &model::Namespace, folder: &str, out: &m
     if ns.allow_dns && ns.default_deny.contains(&Direction::Egress) {
         let dns_peer = NetworkPolicyPeer {
             namespace_selector: Some(namespace_selector("kube-system")),
-            pod_selector: Some(selector(&BTreeMap::from([(
+            pod_selector: Some(selector(&Labels::from([(
                 "k8s-app".to_string(),
                 "kube-dns".to_string(),
             )]))),

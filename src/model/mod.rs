@@ -10,12 +10,13 @@ use std::collections::BTreeMap;
 
 use crate::diag::Span;
 pub use crate::syntax::config::{Concurrency, ConfigValue, Direction, PodSecurity};
+use crate::vecmap::VecMap;
 pub use quantity::Quantity;
 
 /// A label or selector map.
-pub type Labels = BTreeMap<String, String>;
+pub type Labels = VecMap<String, String>;
 /// Resource name (`cpu`, `memory`) to canonical quantity.
-pub type ResourceList = BTreeMap<String, Quantity>;
+pub type ResourceList = VecMap<String, Quantity>;
 
 /// The whole validated platform.
 #[derive(Debug, Clone)]
@@ -234,7 +235,7 @@ pub struct Topic {
     /// Replicas.
     pub replicas: u32,
     /// Topic config, `retention.ms` included.
-    pub config: BTreeMap<String, ConfigValue>,
+    pub config: VecMap<String, ConfigValue>,
 }
 
 /// A pipeline's alerts.

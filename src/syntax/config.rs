@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::vecmap::VecMap;
+
 /// A string-to-string map (labels, selectors, env).
-pub type StringMap = BTreeMap<String, String>;
+pub type StringMap = VecMap<String, String>;
 
 /// platform.toml.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -181,19 +183,19 @@ pub struct Namespace {
     pub limits: Option<Limits>,
     /// NetworkPolicies, keyed by name.
     #[serde(default)]
-    pub network_policies: BTreeMap<String, NetworkPolicy>,
+    pub network_policies: VecMap<String, NetworkPolicy>,
     /// ServiceAccounts, keyed by name.
     #[serde(default)]
-    pub service_accounts: BTreeMap<String, ServiceAccount>,
+    pub service_accounts: VecMap<String, ServiceAccount>,
     /// Roles, keyed by name.
     #[serde(default)]
-    pub roles: BTreeMap<String, Role>,
+    pub roles: VecMap<String, Role>,
     /// RoleBindings, keyed by name.
     #[serde(default)]
-    pub role_bindings: BTreeMap<String, RoleBinding>,
+    pub role_bindings: VecMap<String, RoleBinding>,
     /// Scheduled data pipelines, keyed by name.
     #[serde(default)]
-    pub pipelines: BTreeMap<String, Pipeline>,
+    pub pipelines: VecMap<String, Pipeline>,
 }
 
 /// Compute and memory amounts (Kubernetes quantities).
@@ -414,7 +416,7 @@ pub struct Topic {
     pub retention: Option<String>,
     /// Further topic configuration (`cleanup.policy`, `min.insync.replicas`, ...).
     #[serde(default)]
-    pub config: BTreeMap<String, ConfigValue>,
+    pub config: VecMap<String, ConfigValue>,
 }
 
 /// A Kafka topic config value.

@@ -122,7 +122,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Checks every key and value of a label map.
-    pub fn labels(&mut self, path: &Path, labels: &std::collections::BTreeMap<String, String>) {
+    pub fn labels(&mut self, path: &Path, labels: &crate::model::Labels) {
         for (k, v) in labels {
             let p = path.key(k.as_str());
             if let Some(problem) = label_key_problem(k) {

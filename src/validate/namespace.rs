@@ -39,9 +39,7 @@ pub(crate) fn namespace(
         PodSecurity::Baseline => "baseline",
         PodSecurity::Privileged => "privileged",
     };
-    labels
-        .entry("pod-security.kubernetes.io/enforce".into())
-        .or_insert_with(|| level.into());
+    labels.get_or_insert_with("pod-security.kubernetes.io/enforce".into(), || level.into());
 
     let mut default_deny: Vec<Direction> = ns
         .default_deny

@@ -99,7 +99,7 @@ unless on (namespace, cronjob)
 /// The alerts' labels: `alerts.labels`, `cronjob`, and `severity` (`on_failure`; else the
 /// user's `severity` label; else `warning`).
 fn alert_labels(pl: &Pipeline, alerts: &Alerts) -> BTreeMap<String, String> {
-    let mut labels = alerts.labels.clone();
+    let mut labels = BTreeMap::from(&alerts.labels);
     labels.insert("cronjob".into(), pl.name.clone());
     match &alerts.on_failure {
         Some(severity) => {

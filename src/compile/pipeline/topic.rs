@@ -24,7 +24,7 @@ pub(super) fn kafka_topic(p: &Platform, topic: &Topic) -> KafkaTopic {
         KafkaTopicSpec {
             partitions: topic.partitions,
             replicas: topic.replicas,
-            config: topic.config.clone(),
+            config: (&topic.config).into(),
         },
     )
 }
