@@ -8,6 +8,8 @@
 #   NS="10 100"          sizes to run                    (default 10 100 1000 5000 10000)
 #   RUNS=5               hyperfine runs per platc scenario (3 from N >= 1000); peers: 5, 3 from
 #                        N >= 1000, 1 for a peer slower than ~20 s a run (kustomize, C++ jsonnet)
+#   QUICK_RUNS=7         runs of the scenarios that only read and compare (no-op, diff, diff-1,
+#                        build-1 and the templated no-op and diff): cheap, and noisy at 10k
 #   PEERS="kcl jrsonnet" which peers (default: python kcl jsonnet-go jrsonnet jsonnet-cpp kustomize;
 #                        PEERS= for none)
 #   PEER_MAX=5000        largest N the peers run at (KCL and go-jsonnet need ~2.5 GiB at 5000)
@@ -111,6 +113,7 @@ assert text.count(old) == 1, "tenant quota not found"
 open(dst, "w").write(text.replace(old, old.replace("pods = 200", "pods = 201")))
 EOF
   runs=${RUNS:-5}; [ -z "${RUNS:-}" ] && [ "$n" -ge 1000 ] && runs=3
+  quick=${QUICK_RUNS:-7}
 
   # --- platc's own scenarios, platform-full.toml ------------------------------------------
   if [ "${SCENARIOS:-1}" = 1 ]; then
@@ -124,13 +127,13 @@ EOF
   noop_peak=$(peak_kib $full)
   hf "$n" cold "$runs" --prepare "rm -rf $O" -- "$full"
   record "$n" cold "$RES/json/$n-cold.json" "$objects" "$files" "$cold_peak"
-  hf "$n" noop "$runs" --warmup 1 -- "$full"
+  hf "$n" noop "$quick" --warmup 1 -- "$full"
   record "$n" no-op "$RES/json/$n-noop.json" "$objects" "$files" "$noop_peak"
-  hf "$n" diff "$runs" --warmup 1 -- "$PLATC diff -c $D/platform-full.toml -o $O"
+  hf "$n" diff "$quick" --warmup 1 -- "$PLATC diff -c $D/platform-full.toml -o $O"
   record "$n" diff "$RES/json/$n-diff.json" "$objects" "$files"
-  hf "$n" diff1 "$runs" --warmup 1 -i -- "$PLATC diff -c $D/changed/platform-full.toml -o $O"
+  hf "$n" diff1 "$quick" --warmup 1 -i -- "$PLATC diff -c $D/changed/platform-full.toml -o $O"
   record "$n" diff-1 "$RES/json/$n-diff1.json" "$objects" "$files"
-  hf "$n" build1 "$runs" --prepare "$full" -- "$PLATC build -c $D/changed/platform-full.toml -o $O"
+  hf "$n" build1 "$quick" --prepare "$full" -- "$PLATC build -c $D/changed/platform-full.toml -o $O"
   record "$n" build-1 "$RES/json/$n-build1.json" "$objects" "$files"
   "$PLATC" build -c "$D/platform-full.toml" -o "$O" 2>/dev/null
   one=$("$PLATC" build -c "$D/changed/platform-full.toml" -o "$O" 2>&1 | tail -1)
@@ -152,9 +155,9 @@ EOF
   diff -r "$O" "$OT" >/dev/null || { echo "N=$n: the templated form's tree differs from platform-full's" >&2; exit 1; }
   hf "$n" tcold "$runs" --prepare "rm -rf $OT" -- "$tpl"
   record "$n" tpl-cold "$RES/json/$n-tcold.json" "$objects" "$files" "$tcold_peak"
-  hf "$n" tnoop "$runs" --warmup 1 -- "$tpl"
+  hf "$n" tnoop "$quick" --warmup 1 -- "$tpl"
   record "$n" tpl-no-op "$RES/json/$n-tnoop.json" "$objects" "$files" "$tnoop_peak"
-  hf "$n" tdiff "$runs" --warmup 1 -- "$PLATC diff -c $T -o $OT"
+  hf "$n" tdiff "$quick" --warmup 1 -- "$PLATC diff -c $T -o $OT"
   record "$n" tpl-diff "$RES/json/$n-tdiff.json" "$objects" "$files"
   rm -rf "$OT"
   # In-process stage profile: cold build, no-op build, clean diff.
