@@ -102,7 +102,7 @@ fn resolve(
         .with_label("part of the cycle")
         .with_help("a template may build on another, but the chain must end");
         for m in &members[1..] {
-            if let Some(n) = templates.get(m) {
+            if let Some(n) = templates.get(*m) {
                 d = d.with_related(Some(template_key(n)), format!("`{m}` continues the cycle"));
             }
         }
