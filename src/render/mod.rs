@@ -71,22 +71,30 @@ fn fast_yaml<T: Serialize>(value: &T) -> String {
     emit::emit(value).unwrap_or_else(|| yaml(value))
 }
 
+/// Evaluates `$then` with `$x` bound to the typed object a manifest holds, whatever its kind
+/// (each kind is its own type, so one generic call needs one arm per kind).
+macro_rules! with_object {
+    ($manifest:expr, $x:ident => $then:expr) => {
+        match $manifest {
+            Manifest::Namespace($x) => $then,
+            Manifest::ResourceQuota($x) => $then,
+            Manifest::LimitRange($x) => $then,
+            Manifest::NetworkPolicy($x) => $then,
+            Manifest::ServiceAccount($x) => $then,
+            Manifest::Role($x) => $then,
+            Manifest::RoleBinding($x) => $then,
+            Manifest::CronJob($x) => $then,
+            Manifest::ConfigMap($x) => $then,
+            Manifest::KafkaTopic($x) => $then,
+            Manifest::PrometheusRule($x) => $then,
+            Manifest::Application($x) => $then,
+            Manifest::AppProject($x) => $then,
+        }
+    };
+}
+
 fn body(m: &Manifest) -> String {
-    match m {
-        Manifest::Namespace(x) => fast_yaml(x),
-        Manifest::ResourceQuota(x) => fast_yaml(x),
-        Manifest::LimitRange(x) => fast_yaml(x),
-        Manifest::NetworkPolicy(x) => fast_yaml(x),
-        Manifest::ServiceAccount(x) => fast_yaml(x),
-        Manifest::Role(x) => fast_yaml(x),
-        Manifest::RoleBinding(x) => fast_yaml(x),
-        Manifest::CronJob(x) => fast_yaml(x),
-        Manifest::ConfigMap(x) => fast_yaml(x),
-        Manifest::KafkaTopic(x) => fast_yaml(x),
-        Manifest::PrometheusRule(x) => fast_yaml(x),
-        Manifest::Application(x) => fast_yaml(x),
-        Manifest::AppProject(x) => fast_yaml(x),
-    }
+    with_object!(m, x => fast_yaml(x))
 }
 
 #[derive(Serialize)]
@@ -201,21 +209,7 @@ mod tests {
             for o in crate::compile::compile(&platform).unwrap() {
                 let what = format!("{}: {}", path.display(), o.path());
                 objects += 1;
-                match &o.manifest {
-                    Manifest::Namespace(x) => check(&what, x),
-                    Manifest::ResourceQuota(x) => check(&what, x),
-                    Manifest::LimitRange(x) => check(&what, x),
-                    Manifest::NetworkPolicy(x) => check(&what, x),
-                    Manifest::ServiceAccount(x) => check(&what, x),
-                    Manifest::Role(x) => check(&what, x),
-                    Manifest::RoleBinding(x) => check(&what, x),
-                    Manifest::CronJob(x) => check(&what, x),
-                    Manifest::ConfigMap(x) => check(&what, x),
-                    Manifest::KafkaTopic(x) => check(&what, x),
-                    Manifest::PrometheusRule(x) => check(&what, x),
-                    Manifest::Application(x) => check(&what, x),
-                    Manifest::AppProject(x) => check(&what, x),
-                }
+                with_object!(&o.manifest, x => check(&what, x));
             }
         }
         assert!(objects > 500, "only {objects} objects");
