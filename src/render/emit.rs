@@ -343,6 +343,15 @@ impl ser::Serializer for KeyText {
     }
 }
 
+/// Integers are written in decimal, as they are.
+macro_rules! integers {
+    ($($name:ident($ty:ty),)*) => {
+        $(fn $name(self, v: $ty) -> Result {
+            self.inline(&v.to_string())
+        })*
+    };
+}
+
 impl<'b> ser::Serializer for Emitter<'b> {
     type Ok = ();
     type Error = Unsupported;
@@ -358,36 +367,15 @@ impl<'b> ser::Serializer for Emitter<'b> {
         self.inline(if v { "true" } else { "false" })
     }
 
-    fn serialize_i8(self, v: i8) -> Result {
-        self.serialize_i64(v.into())
-    }
-
-    fn serialize_i16(self, v: i16) -> Result {
-        self.serialize_i64(v.into())
-    }
-
-    fn serialize_i32(self, v: i32) -> Result {
-        self.serialize_i64(v.into())
-    }
-
-    fn serialize_i64(self, v: i64) -> Result {
-        self.inline(&v.to_string())
-    }
-
-    fn serialize_u8(self, v: u8) -> Result {
-        self.serialize_u64(v.into())
-    }
-
-    fn serialize_u16(self, v: u16) -> Result {
-        self.serialize_u64(v.into())
-    }
-
-    fn serialize_u32(self, v: u32) -> Result {
-        self.serialize_u64(v.into())
-    }
-
-    fn serialize_u64(self, v: u64) -> Result {
-        self.inline(&v.to_string())
+    integers! {
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
     }
 
     fn serialize_f32(self, v: f32) -> Result {
