@@ -168,7 +168,6 @@ struct Mapping<'b> {
     /// The column of its keys.
     column: usize,
     entries: usize,
-    key: Option<String>,
 }
 
 impl<'b> Mapping<'b> {
@@ -182,11 +181,11 @@ impl<'b> Mapping<'b> {
             at: e.at,
             column,
             entries: 0,
-            key: None,
         }
     }
 
-    fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result {
+    /// Starts an entry: where its key goes, the key (`write_key`), then `:`.
+    fn key(&mut self, write_key: impl FnOnce(&mut String) -> Result) -> Result {
         match (self.at, self.entries) {
             (At::Value(_), 0) => {
                 self.out.push('\n');
@@ -196,8 +195,13 @@ impl<'b> Mapping<'b> {
             _ => indent(self.out, self.column),
         }
         self.entries += 1;
-        write_key(self.out, key)?;
+        write_key(self.out)?;
         self.out.push(':');
+        Ok(())
+    }
+
+    /// The value of the entry just started.
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
         value.serialize(Emitter {
             out: self.out,
             at: At::Value(self.column),
@@ -205,15 +209,17 @@ impl<'b> Mapping<'b> {
     }
 
     fn finish(self) -> Result {
-        if self.entries == 0 {
-            Emitter {
-                out: self.out,
-                at: self.at,
-            }
-            .inline("{}")?;
-        }
-        Ok(())
+        close(self.out, self.at, self.entries, "{}")
     }
+}
+
+/// Ends a mapping or sequence of `count` entries: one that got none is written `{}` or `[]`
+/// (`empty`) where it was to start.
+fn close(out: &mut String, at: At, count: usize, empty: &str) -> Result {
+    if count == 0 {
+        Emitter { out, at }.inline(empty)?;
+    }
+    Ok(())
 }
 
 /// A block sequence being written.
@@ -255,19 +261,12 @@ impl<'b> Sequence<'b> {
     }
 
     fn finish(self) -> Result {
-        if self.items == 0 {
-            Emitter {
-                out: self.out,
-                at: self.at,
-            }
-            .inline("[]")?;
-        }
-        Ok(())
+        close(self.out, self.at, self.items, "[]")
     }
 }
 
-/// Takes a map key, which must be a string.
-struct KeyText;
+/// Writes a map key, which must be a string, as [`write_key`] does.
+struct KeyText<'a>(&'a mut String);
 
 macro_rules! unsupported {
     ($($name:ident($($arg:ty),*) -> $ret:ty;)*) => {
@@ -275,34 +274,30 @@ macro_rules! unsupported {
     };
 }
 
-impl ser::Serializer for KeyText {
-    type Ok = String;
+impl ser::Serializer for KeyText<'_> {
+    type Ok = ();
     type Error = Unsupported;
-    type SerializeSeq = ser::Impossible<String, Unsupported>;
-    type SerializeTuple = ser::Impossible<String, Unsupported>;
-    type SerializeTupleStruct = ser::Impossible<String, Unsupported>;
-    type SerializeTupleVariant = ser::Impossible<String, Unsupported>;
-    type SerializeMap = ser::Impossible<String, Unsupported>;
-    type SerializeStruct = ser::Impossible<String, Unsupported>;
-    type SerializeStructVariant = ser::Impossible<String, Unsupported>;
+    type SerializeSeq = ser::Impossible<(), Unsupported>;
+    type SerializeTuple = ser::Impossible<(), Unsupported>;
+    type SerializeTupleStruct = ser::Impossible<(), Unsupported>;
+    type SerializeTupleVariant = ser::Impossible<(), Unsupported>;
+    type SerializeMap = ser::Impossible<(), Unsupported>;
+    type SerializeStruct = ser::Impossible<(), Unsupported>;
+    type SerializeStructVariant = ser::Impossible<(), Unsupported>;
 
-    fn serialize_str(self, v: &str) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_str(self, v: &str) -> Result {
+        write_key(self.0, v)
     }
 
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        v: &T,
-    ) -> Result<String> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> Result {
         v.serialize(self)
     }
 
-    fn serialize_unit_variant(self, _: &'static str, _: u32, v: &'static str) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_unit_variant(self, _: &'static str, _: u32, v: &'static str) -> Result {
+        write_key(self.0, v)
     }
 
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<String> {
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result {
         Err(Unsupported)
     }
 
@@ -312,27 +307,27 @@ impl ser::Serializer for KeyText {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<String> {
+    ) -> Result {
         Err(Unsupported)
     }
 
     unsupported! {
-        serialize_bool(bool) -> String;
-        serialize_i8(i8) -> String;
-        serialize_i16(i16) -> String;
-        serialize_i32(i32) -> String;
-        serialize_i64(i64) -> String;
-        serialize_u8(u8) -> String;
-        serialize_u16(u16) -> String;
-        serialize_u32(u32) -> String;
-        serialize_u64(u64) -> String;
-        serialize_f32(f32) -> String;
-        serialize_f64(f64) -> String;
-        serialize_char(char) -> String;
-        serialize_bytes(&[u8]) -> String;
-        serialize_none() -> String;
-        serialize_unit() -> String;
-        serialize_unit_struct(&'static str) -> String;
+        serialize_bool(bool) -> ();
+        serialize_i8(i8) -> ();
+        serialize_i16(i16) -> ();
+        serialize_i32(i32) -> ();
+        serialize_i64(i64) -> ();
+        serialize_u8(u8) -> ();
+        serialize_u16(u16) -> ();
+        serialize_u32(u32) -> ();
+        serialize_u64(u64) -> ();
+        serialize_f32(f32) -> ();
+        serialize_f64(f64) -> ();
+        serialize_char(char) -> ();
+        serialize_bytes(&[u8]) -> ();
+        serialize_none() -> ();
+        serialize_unit() -> ();
+        serialize_unit_struct(&'static str) -> ();
         serialize_seq(Option<usize>) -> Self::SerializeSeq;
         serialize_tuple(usize) -> Self::SerializeTuple;
         serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
@@ -499,13 +494,11 @@ impl ser::SerializeMap for Mapping<'_> {
     type Error = Unsupported;
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result {
-        self.key = Some(key.serialize(KeyText)?);
-        Ok(())
+        self.key(|out| key.serialize(KeyText(out)))
     }
 
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
-        let key = self.key.take().ok_or(Unsupported)?;
-        self.entry(&key, value)
+        self.value(value)
     }
 
     fn end(self) -> Result {
@@ -518,7 +511,8 @@ impl ser::SerializeStruct for Mapping<'_> {
     type Error = Unsupported;
 
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result {
-        self.entry(key, v)
+        self.key(|out| write_key(out, key))?;
+        self.value(v)
     }
 
     fn end(self) -> Result {
