@@ -197,13 +197,8 @@ mod tests {
 
     #[test]
     fn every_compiled_kind_has_a_group_except_argo_cds_own() {
-        let text = include_str!("../../platform.toml");
-        let root = crate::syntax::parse_file(crate::diag::FileId(0), text).unwrap();
-        let doc = crate::syntax::Document::new(crate::diag::FileId(0), root);
-        let platform = crate::validate::validate(&doc, "platform.toml")
-            .platform
-            .unwrap();
-        let objects = super::super::compile(&platform).unwrap();
+        let objects =
+            super::super::objects_of("platform.toml", include_str!("../../platform.toml"));
         for o in &objects {
             let argo = matches!(
                 o.manifest,

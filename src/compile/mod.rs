@@ -173,3 +173,15 @@ fn topic_claimed_twice<M>(again: &Object<M>, first: &Object<M>) -> Diagnostic {
     .with_related(Some(first.origin), "first claimed here")
     .with_help("one pipeline owns a topic; give the other a different `name` in its `topic`")
 }
+
+/// The objects a valid config compiles to, for tests; `what` names the config in a panic.
+#[cfg(test)]
+pub(crate) fn objects_of(what: &str, text: &str) -> Vec<Object> {
+    let root = crate::syntax::parse_file(crate::diag::FileId(0), text)
+        .unwrap_or_else(|_| panic!("{what} does not parse"));
+    let doc = crate::syntax::Document::new(crate::diag::FileId(0), root);
+    let Some(platform) = crate::validate::validate(&doc, "platform.toml").platform else {
+        panic!("{what} does not validate");
+    };
+    compile(&platform).unwrap_or_else(|_| panic!("{what} does not compile"))
+}

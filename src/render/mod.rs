@@ -172,12 +172,10 @@ mod tests {
             crate::diag::SourceMap::default(),
         )
         .unwrap_or_else(|_| panic!("the seed platform.toml compiles"));
-        let root = crate::syntax::parse_file(crate::diag::FileId(0), text).unwrap();
-        let doc = crate::syntax::Document::new(crate::diag::FileId(0), root);
-        let platform = crate::validate::validate(&doc, "platform.toml")
-            .platform
-            .unwrap();
-        (crate::compile::compile(&platform).unwrap(), compiled.tree)
+        (
+            crate::compile::objects_of("platform.toml", text),
+            compiled.tree,
+        )
     }
 
     #[test]
@@ -201,12 +199,7 @@ mod tests {
         }
         let mut objects = 0;
         for (path, text) in crate::syntax::repository_configs() {
-            let root = crate::syntax::parse_file(crate::diag::FileId(0), &text).unwrap();
-            let doc = crate::syntax::Document::new(crate::diag::FileId(0), root);
-            let Some(platform) = crate::validate::validate(&doc, "platform.toml").platform else {
-                panic!("{} does not validate", path.display());
-            };
-            for o in crate::compile::compile(&platform).unwrap() {
+            for o in crate::compile::objects_of(&path.display().to_string(), &text) {
                 let what = format!("{}: {}", path.display(), o.path());
                 objects += 1;
                 with_object!(&o.manifest, x => check(&what, x));
