@@ -1,7 +1,7 @@
 //! All file-system access: reading the config, reading `out/`, the lock, atomic writes and
 //! pruning. Nothing here decides what to write; it only refuses what would be unsafe.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -26,7 +26,7 @@ pub fn lock_wait() -> Duration {
         .map_or(Duration::from_secs(60), Duration::from_secs)
 }
 
-/// Whether `name` is one of platc's own temporary files (`.NAME.platc-tmp`).
+/// Whether `name` is one of platc's own temporary files or folders (`.NAME.platc-tmp`).
 fn is_temporary(name: &str) -> bool {
     name.starts_with('.') && name.len() > TMP_SUFFIX.len() + 1 && name.ends_with(TMP_SUFFIX)
 }
@@ -279,7 +279,10 @@ fn walk(dir: &Path, root: &Path, rel: &str, found: &mut Vec<Found>) {
             }
             continue;
         }
-        if ft.is_dir() {
+        if ft.is_dir() && is_temporary(&name) {
+            // A new folder a killed run was writing: none of it was ever in place.
+            found.push(Found::Leftover);
+        } else if ft.is_dir() {
             walk(&path, root, &rel_path, found);
         } else if ft.is_file() && is_temporary(&name) {
             found.push(Found::Leftover);
@@ -365,14 +368,17 @@ pub struct WriteStats {
     pub removed: usize,
 }
 
-/// Makes `out/` hold `desired`: rewrites only files whose bytes differ (each through a temporary
-/// file and a rename, so a reader or a kill never sees half a file), deletes generated files
+/// Makes `out/` hold `desired`: rewrites only files whose bytes differ, deletes generated files
 /// that are no longer produced and the folders that leaves empty. `current` is what
 /// [`read_out_for_write`] returned under the lock.
+///
+/// A reader or a kill never sees half a file. A file of a folder that exists goes through a
+/// temporary file and a rename. A folder that does not exist yet is written whole under a
+/// temporary name (`.NAME.platc-tmp`) and renamed into place once all its files are in it: one
+/// rename for the folder instead of one a file, which on a cold build is a tenth of the time.
 pub fn write(out: &Path, desired: &Tree, current: &DiskTree) -> io::Result<WriteStats> {
     let mut stats = WriteStats::default();
     let mut changed = Vec::new();
-    let mut made_dirs = BTreeSet::new();
     // Both trees are sorted by path: walk them side by side rather than look every path up.
     let mut on_disk = current.iter().peekable();
     let mut stale = Vec::new();
@@ -390,20 +396,19 @@ pub fn write(out: &Path, desired: &Tree, current: &DiskTree) -> io::Result<Write
         };
         if same {
             stats.unchanged += 1;
-            continue;
+        } else {
+            changed.push((rel.as_str(), content.as_slice()));
         }
-        let path = join_checked(out, rel)?;
-        if let Some(parent) = path.parent()
-            && made_dirs.insert(parent.to_path_buf())
-        {
-            fs::create_dir_all(parent)?;
-        }
-        changed.push((path, content));
     }
+    let plan = plan_folders(out, &changed)?;
     // Creating a file is kernel work that two threads do side by side, each in its own folders.
-    for written in crate::par::map(&changed, 256, |(path, content)| write_atomic(path, content)) {
-        written?;
-        stats.written += 1;
+    let files_per_folder = changed.len().div_ceil(plan.folders.len().max(1)).max(1);
+    let min_folders = (FILES_PER_THREAD / files_per_folder).max(1);
+    for written in crate::par::map(&plan.folders, min_folders, write_folder) {
+        stats.written += written?;
+    }
+    for (staging, target) in &plan.staged {
+        fs::rename(staging, target)?;
     }
     stale.extend(on_disk.map(|(old, _)| old));
     let mut emptied = BTreeSet::new();
@@ -428,6 +433,132 @@ pub fn write(out: &Path, desired: &Tree, current: &DiskTree) -> io::Result<Write
         let _ = fs::remove_dir(d);
     }
     Ok(stats)
+}
+
+/// Where the changed files go: the folders to write, and the temporary folders to rename into
+/// place once they are.
+struct FolderPlan<'a> {
+    folders: Vec<Folder<'a>>,
+    /// (temporary folder, where it goes), one for each top-most folder that does not exist yet.
+    staged: Vec<(PathBuf, PathBuf)>,
+}
+
+/// Changed files of one folder, and where they are written.
+struct Folder<'a> {
+    /// The folder, relative to `out/`.
+    rel: &'a str,
+    /// Where it is on disk: the folder itself, or its place inside a temporary folder.
+    dir: PathBuf,
+    /// Whether `dir` is inside a temporary folder, which nobody sees until it is renamed.
+    staged: bool,
+    /// (file name, content)
+    files: Vec<(&'a str, &'a [u8])>,
+}
+
+/// Groups `changed` (sorted by path) by folder, and places each folder that does not exist yet
+/// inside the temporary folder of its top-most missing ancestor, which it creates.
+fn plan_folders<'a>(out: &Path, changed: &[(&'a str, &'a [u8])]) -> io::Result<FolderPlan<'a>> {
+    let mut plan = FolderPlan {
+        folders: Vec::new(),
+        staged: Vec::new(),
+    };
+    let mut exists = HashMap::new();
+    for &(rel, content) in changed {
+        join_checked(out, rel)?;
+        let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        // Sorted paths keep a folder's files together (a subfolder's may come between them).
+        if let Some(last) = plan.folders.last_mut()
+            && last.rel == folder
+        {
+            last.files.push((name, content));
+            continue;
+        }
+        let root = top_missing(out, folder, &mut exists);
+        let dir = match root {
+            None => out.join(folder),
+            Some(root) => {
+                // Paths under one folder sort together, so its files come in one run.
+                if plan
+                    .staged
+                    .last()
+                    .is_none_or(|(_, target)| *target != out.join(root))
+                {
+                    let staging = staging_path(out, root);
+                    // Left by a killed run, when reading out/ could not remove it.
+                    if fs::symlink_metadata(&staging).is_ok() && !remove_unfinished_folder(&staging)
+                    {
+                        return Err(io::Error::new(
+                            io::ErrorKind::AlreadyExists,
+                            format!(
+                                "{} holds files platc did not write; move them out",
+                                staging.display()
+                            ),
+                        ));
+                    }
+                    fs::create_dir(&staging)?;
+                    plan.staged.push((staging, out.join(root)));
+                }
+                let staging = &plan.staged[plan.staged.len() - 1].0;
+                match folder[root.len()..].strip_prefix('/') {
+                    Some(inner) => staging.join(inner),
+                    None => staging.clone(),
+                }
+            }
+        };
+        plan.folders.push(Folder {
+            rel: folder,
+            dir,
+            staged: root.is_some(),
+            files: vec![(name, content)],
+        });
+    }
+    Ok(plan)
+}
+
+/// The top-most folder of `folder` (itself included; all relative to `out/`) that does not
+/// exist, if any. `exists` remembers what was looked up.
+fn top_missing<'a>(
+    out: &Path,
+    folder: &'a str,
+    exists: &mut HashMap<&'a str, bool>,
+) -> Option<&'a str> {
+    if folder.is_empty() {
+        return None;
+    }
+    let ends = folder
+        .match_indices('/')
+        .map(|(i, _)| i)
+        .chain([folder.len()]);
+    for end in ends {
+        let prefix = &folder[..end];
+        let there = *exists
+            .entry(prefix)
+            .or_insert_with(|| fs::symlink_metadata(out.join(prefix)).is_ok());
+        if !there {
+            return Some(prefix);
+        }
+    }
+    None
+}
+
+/// The temporary name a new folder is written under: `.NAME.platc-tmp` next to it.
+fn staging_path(out: &Path, rel: &str) -> PathBuf {
+    let (parent, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    out.join(parent).join(format!(".{name}{TMP_SUFFIX}"))
+}
+
+/// Writes one folder's files; returns how many.
+fn write_folder(folder: &Folder) -> io::Result<usize> {
+    fs::create_dir_all(&folder.dir)?;
+    for (name, content) in &folder.files {
+        let path = folder.dir.join(name);
+        if folder.staged {
+            File::create(&path)?.write_all(content)?;
+        } else {
+            write_atomic(&path, content)?;
+        }
+    }
+    Ok(folder.files.len())
 }
 
 fn join_checked(out: &Path, rel: &str) -> io::Result<PathBuf> {
@@ -470,16 +601,40 @@ fn remove_leftover_temporaries(dir: &Path) -> bool {
             continue;
         };
         let path = entry.path();
-        let gone = if ft.is_dir() {
+        let temporary = is_temporary(&entry.file_name().to_string_lossy());
+        let gone = if ft.is_dir() && temporary {
+            remove_unfinished_folder(&path)
+        } else if ft.is_dir() {
             remove_leftover_temporaries(&path) && fs::remove_dir(&path).is_ok()
         } else {
-            ft.is_file()
-                && is_temporary(&entry.file_name().to_string_lossy())
-                && fs::remove_file(&path).is_ok()
+            ft.is_file() && temporary && fs::remove_file(&path).is_ok()
         };
         empty &= gone;
     }
     empty
+}
+
+/// Removes a new folder a killed run was writing under its temporary name: the files platc
+/// writes (with the header; empty if the run died between creating and writing one) and the
+/// folders that leaves empty. Anything else in it stays. Returns whether it is gone.
+fn remove_unfinished_folder(dir: &Path) -> bool {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return false;
+    };
+    let mut empty = true;
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        let gone = match entry.file_type() {
+            Ok(ft) if ft.is_dir() => remove_unfinished_folder(&path),
+            Ok(ft) if ft.is_file() => {
+                fs::read(&path).is_ok_and(|bytes| bytes.is_empty() || has_header(&bytes))
+                    && fs::remove_file(&path).is_ok()
+            }
+            _ => false,
+        };
+        empty &= gone;
+    }
+    empty && fs::remove_dir(dir).is_ok()
 }
 
 /// Writes a new file, refusing to overwrite an existing one (for `platc init`).
@@ -619,6 +774,99 @@ mod tests {
             ["a/x.yaml", "c/x.yaml", "e/x.yaml"]
         );
         assert!(!out.join("b").exists() && !out.join("f").exists());
+    }
+
+    /// Every file under `dir`, relative, with its text; temporary names included.
+    fn files_under(dir: &Path) -> Vec<(String, String)> {
+        let mut files = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for entry in fs::read_dir(&d).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    let rel = path
+                        .strip_prefix(dir)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    files.push((rel, fs::read_to_string(&path).unwrap()));
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn new_folders_are_written_whole_and_renamed_into_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let headed = |body: &str| format!("{}{body}\n", crate::render::header("p.toml"));
+        // `old/` exists with a file in it; everything else is new, at several depths.
+        fs::create_dir_all(out.join("old")).unwrap();
+        fs::write(out.join("old/x.yaml"), headed("old x")).unwrap();
+        let paths = [
+            "argocd/app.yaml",
+            "c/kustomization.yaml",
+            "c/ns/a.yaml",
+            "c/ns/b.yaml",
+            "c/ns-2/a.yaml",
+            "c/ns.2/a.yaml",
+            "old/new/deep/z.yaml",
+            "old/x.yaml",
+            "old/y.yaml",
+            "top.yaml",
+        ];
+        let desired: Tree = paths
+            .iter()
+            .map(|p| (p.to_string(), headed(p).into_bytes()))
+            .collect();
+        let current = read_out_for_write(out, &desired).unwrap();
+        let stats = write(out, &desired, &current).unwrap();
+        assert_eq!(stats.written, paths.len());
+        let mut expected: Vec<(String, String)> =
+            paths.iter().map(|p| (p.to_string(), headed(p))).collect();
+        expected.sort();
+        assert_eq!(
+            files_under(out),
+            expected,
+            "no temporary file or folder is left"
+        );
+        // A second run with the same tree writes nothing.
+        let current = read_out_for_write(out, &desired).unwrap();
+        let again = write(out, &desired, &current).unwrap();
+        assert_eq!((again.written, again.unchanged), (0, paths.len()));
+    }
+
+    #[test]
+    fn a_new_folder_a_killed_run_left_is_removed_but_not_what_platc_did_not_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let headed = format!("{}kind: X\n", crate::render::header("p.toml"));
+        fs::create_dir_all(out.join("c/.ns.platc-tmp/sub")).unwrap();
+        fs::write(out.join("c/.ns.platc-tmp/a.yaml"), &headed).unwrap();
+        fs::write(out.join("c/.ns.platc-tmp/sub/b.yaml"), "").unwrap();
+        fs::create_dir_all(out.join("c/.other.platc-tmp")).unwrap();
+        fs::write(out.join("c/.other.platc-tmp/notes.txt"), "mine").unwrap();
+        // Neither is part of out/ as diff sees it.
+        assert!(read_out(out).unwrap().is_empty());
+        let desired: Tree = [("c/other/a.yaml".to_string(), headed.clone().into_bytes())].into();
+        let current = read_out_for_write(out, &desired).unwrap();
+        assert!(!out.join("c/.ns.platc-tmp").exists());
+        assert_eq!(
+            fs::read_to_string(out.join("c/.other.platc-tmp/notes.txt")).unwrap(),
+            "mine"
+        );
+        // The new folder `c/other` would be written under that name: refused, nothing lost.
+        let err = write(out, &desired, &current).unwrap_err();
+        assert!(
+            err.to_string().contains("holds files platc did not write"),
+            "{err}"
+        );
+        assert!(out.join("c/.other.platc-tmp/notes.txt").exists());
+        assert!(!out.join("c/other").exists());
     }
 
     #[test]

@@ -2,9 +2,12 @@
 //! file, compiling, rendering, reading `out/`). The items are cut into contiguous chunks, one
 //! per core, and the results are joined in order, so the outcome is the same as one thread's.
 
-/// How many threads a stage may use: the cores this process may run on.
+/// How many threads a stage may use: the cores this process may run on. Looked up once: the
+/// lookup reads cgroup files, which costs a small build more than some of its stages.
 pub fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS
+        .get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
 }
 
 /// `f` of every item, in the order of `items`, on up to [`threads`] threads; a chunk holds at
