@@ -25,19 +25,20 @@
 # platc is the release binary (built here once with `cargo build --release`).
 # What each N measures (all wall times are hyperfine medians, no shell in between):
 #   platc on platform-full.toml (every tenant = the seed's production namespace in full):
-#     cold      `platc build` into an empty out/ (removed before every run)
+#     cold      `platc build` into an empty out/ (the previous one set aside before every run:
+#               bench/aside.sh moves it into a trash emptied before the next N, see there why)
 #     no-op     `platc build` again: nothing changed
 #     diff      `platc diff` with no drift (exit 0)
 #     diff-1    `platc diff` after one tenant's quota changed (exit 1)
 #     build-1   `platc build` of that change (out/ reset to the unchanged tree before every run)
-#     floor-cp  `cp -r` of the tree cold build produced, into a removed folder
+#     floor-cp  `cp -r` of the tree cold build produced, into an empty folder
 #     floor-cr  bench/floor.py: create+write+rename the same files (same paths and sizes)
 #     tpl-*     cold, no-op and diff of templated/platform-full.toml, the same platform written
 #               with one template and included tenant files (checked to give the same tree)
 #     peak RSS  GNU time %M of one cold and one no-op build
 #     profile   PLATC_TIMINGS=1 of a cold, a no-op build and a clean diff (median of 3 each)
 #   side by side on platform.toml / platform.json (7 objects per tenant, the peers' shape):
-#     platc-7   cold `platc build`, every peer writing into a removed folder too
+#     platc-7   cold `platc build`, every peer writing into an empty folder too
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 HERE=$REPO/bench
@@ -51,8 +52,10 @@ CHECK_MAX=${CHECK_MAX:-1000}
 DOC=${DOC-$REPO/docs/benchmarks.md}
 PY=$ROOT/venv/bin/python
 JRS=$ROOT/cargo/bin/jrsonnet
-W=$ROOT/platc-bench            # data/, out/, results/
+W=$ROOT/platc-bench            # data/, out/, results/, trash/
 RES=$W/results
+# Outputs are set aside here (bench/aside.sh says why) and deleted before the next N starts.
+export BENCH_TRASH=$W/trash
 mkdir -p "$W/data" "$W/out" "$RES/json"
 [ "${APPEND:-0}" = 1 ] || rm -f "$RES/results.tsv" "$RES/profile.tsv"
 
@@ -97,7 +100,18 @@ peer_cmd() {  # PEER N -> the command that compiles data/N/platform.json into ou
   esac
 }
 
+# Deletes the outputs set aside so far, then waits until ext4 no longer skips their inodes (60 s
+# once their inode table blocks are written back; bench/aside.sh says why).
+empty_trash() {
+  [ -d "$BENCH_TRASH" ] || return 0
+  echo "deleting the outputs set aside ($BENCH_TRASH), then waiting 61 s" >&2
+  rm -rf "$BENCH_TRASH"
+  sync
+  sleep 61
+}
+
 for n in $NS; do
+  empty_trash
   D=$W/data/$n O=$W/out/platc-$n
   python3 "$HERE/gen_platform.py" "$n" --out "$D" >&2
   # One tenant changed: the middle tenant's pod quota. The file keeps its name: the name is in
@@ -117,15 +131,15 @@ EOF
 
   # --- platc's own scenarios, platform-full.toml ------------------------------------------
   if [ "${SCENARIOS:-1}" = 1 ]; then
-  rm -rf "$O"
+  "$HERE/aside.sh" "$O"
   summary=$("$PLATC" build -c "$D/platform-full.toml" -o "$O" 2>&1 | tail -1)
   objects=$(sed -E 's/^platc: ([0-9]+) objects in ([0-9]+) files.*/\1/' <<<"$summary")
   files=$(sed -E 's/^platc: ([0-9]+) objects in ([0-9]+) files.*/\2/' <<<"$summary")
   echo "N=$n: $summary" >&2
   full="$PLATC build -c $D/platform-full.toml -o $O"
-  cold_peak=$(rm -rf "$O"; peak_kib $full)
+  cold_peak=$("$HERE/aside.sh" "$O"; peak_kib $full)
   noop_peak=$(peak_kib $full)
-  hf "$n" cold "$runs" --prepare "rm -rf $O" -- "$full"
+  hf "$n" cold "$runs" --prepare "$HERE/aside.sh $O" -- "$full"
   record "$n" cold "$RES/json/$n-cold.json" "$objects" "$files" "$cold_peak"
   hf "$n" noop "$quick" --warmup 1 -- "$full"
   record "$n" no-op "$RES/json/$n-noop.json" "$objects" "$files" "$noop_peak"
@@ -141,30 +155,30 @@ EOF
   "$PLATC" build -c "$D/platform-full.toml" -o "$O" 2>/dev/null
   # The file-writing floor, in the same run, on the same tree.
   (cd "$O" && find . -type f -printf '%P\t%s\n' | sort) >"$W/out/files-$n.tsv"
-  hf "$n" floorcp "$runs" --prepare "rm -rf $W/out/floor-$n" -- "cp -r $O $W/out/floor-$n"
+  hf "$n" floorcp "$runs" --prepare "$HERE/aside.sh $W/out/floor-$n" -- "cp -r $O $W/out/floor-$n"
   record "$n" floor-cp "$RES/json/$n-floorcp.json" "$objects" "$files"
-  hf "$n" floorcr "$runs" --prepare "rm -rf $W/out/floor-$n" -- \
+  hf "$n" floorcr "$runs" --prepare "$HERE/aside.sh $W/out/floor-$n" -- \
     "python3 $HERE/floor.py $W/out/files-$n.tsv $W/out/floor-$n"
   record "$n" floor-create-rename "$RES/json/$n-floorcr.json" "$objects" "$files"
-  rm -rf "$W/out/floor-$n"
+  "$HERE/aside.sh" "$W/out/floor-$n"
   # The same platform written with a template and includes (issue 7): same tree, timed alike.
   T=$D/templated/platform-full.toml OT=$W/out/platc-tpl-$n
   tpl="$PLATC build -c $T -o $OT"
-  tcold_peak=$(rm -rf "$OT"; peak_kib $tpl)
+  tcold_peak=$("$HERE/aside.sh" "$OT"; peak_kib $tpl)
   tnoop_peak=$(peak_kib $tpl)
   diff -r "$O" "$OT" >/dev/null || { echo "N=$n: the templated form's tree differs from platform-full's" >&2; exit 1; }
-  hf "$n" tcold "$runs" --prepare "rm -rf $OT" -- "$tpl"
+  hf "$n" tcold "$runs" --prepare "$HERE/aside.sh $OT" -- "$tpl"
   record "$n" tpl-cold "$RES/json/$n-tcold.json" "$objects" "$files" "$tcold_peak"
   hf "$n" tnoop "$quick" --warmup 1 -- "$tpl"
   record "$n" tpl-no-op "$RES/json/$n-tnoop.json" "$objects" "$files" "$tnoop_peak"
   hf "$n" tdiff "$quick" --warmup 1 -- "$PLATC diff -c $T -o $OT"
   record "$n" tpl-diff "$RES/json/$n-tdiff.json" "$objects" "$files"
-  rm -rf "$OT"
+  "$HERE/aside.sh" "$OT"
   # In-process stage profile: cold build, no-op build, clean diff.
   for kind in cold noop diff; do
     for _ in 1 2 3; do
       case $kind in
-        cold) rm -rf "$O"; cmd=(build) ;;
+        cold) "$HERE/aside.sh" "$O"; cmd=(build) ;;
         noop) cmd=(build) ;;
         diff) cmd=(diff) ;;
       esac
@@ -189,7 +203,9 @@ EOF
     peers+=("$p")
   done
   [ -d "$D/kustomize" ] || python3 "$HERE/peers/kustomize/gen_kustomize.py" "$D/platform.json" "$D/kustomize" >&2
-  for p in platc-7 "${peers[@]}"; do
+  # platc last: every tool before it leaves its outputs in the trash, which makes creating
+  # files a little slower for those that come later.
+  for p in "${peers[@]}" platc-7; do
     o=$W/out/$p-$n
     cmd=$(peer_cmd "$p" "$n")
     pruns=$runs; warm=1
@@ -198,13 +214,13 @@ EOF
     esac
     if [ "$pruns" = 1 ]; then
       # Minutes a run: one timed run, its peak RSS taken by GNU time around it.
-      hf "$n" "$p" 1 --warmup 0 --prepare "bash -c 'rm -rf $o && mkdir -p $o'" -- \
+      hf "$n" "$p" 1 --warmup 0 --prepare "$HERE/aside.sh $o --mkdir" -- \
         "/usr/bin/time -f %M -o $RES/.rss $cmd"
       peak=$(tail -1 "$RES/.rss")
     else
-      rm -rf "$o"; mkdir -p "$o"   # kustomize and C++ jsonnet need the folder to exist
+      "$HERE/aside.sh" "$o" --mkdir   # kustomize and C++ jsonnet need the folder to exist
       peak=$(peak_kib $cmd)
-      hf "$n" "$p" "$pruns" --warmup "$warm" --prepare "bash -c 'rm -rf $o && mkdir -p $o'" -- "$cmd"
+      hf "$n" "$p" "$pruns" --warmup "$warm" --prepare "$HERE/aside.sh $o --mkdir" -- "$cmd"
     fi
     pobj=$(find "$o" -type f -name '*.yaml' ! -name kustomization.yaml | wc -l)
     [ "$p" = jsonnet-cpp ] && pobj=$(grep -c '^---' "$o/all.yaml" || true)
@@ -217,6 +233,8 @@ EOF
   done
 done
 
+echo "deleting the outputs set aside ($BENCH_TRASH)" >&2
+rm -rf "$BENCH_TRASH"
 python3 "$HERE/report.py" "$RES" "$PLATC" "$PEERS" >"$RES/benchmarks.md"
 cat "$RES/benchmarks.md"
 if [ -n "$DOC" ]; then
