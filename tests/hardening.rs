@@ -5,7 +5,7 @@
 // Tests report what they skipped and how the kills landed.
 #![allow(clippy::print_stderr)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
@@ -502,6 +502,11 @@ fn writes_cannot_escape_out() {
 
 // --- never tear: SIGKILL and concurrent builds ---------------------------------------------
 
+/// platc's temporary names: `.NAME.platc-tmp`, a file or a new folder being written.
+fn is_temporary(name: &str) -> bool {
+    name.starts_with('.') && name.ends_with(".platc-tmp")
+}
+
 /// A platform of 2,000 namespaces. `shift` moves the range (some namespaces appear, some go),
 /// `generation` changes a label on every Namespace.
 fn big_config(shift: usize, generation: &str) -> String {
@@ -566,12 +571,12 @@ impl Big {
     }
 
     /// Every file is old-complete or new-complete (or absent where one side lacks it); only
-    /// platc's own temporaries may be extra. Returns (files still old, files already new).
+    /// platc's own temporaries may be extra: `.NAME.platc-tmp` files, and new folders being
+    /// written under such a name. Returns (files still old, files already new).
     fn assert_untorn(&self, context: &str) -> (usize, usize) {
         let (mut old, mut new) = (0, 0);
         for (path, bytes) in snapshot(&self.out()) {
-            let name = path.rsplit('/').next().unwrap();
-            if name.starts_with('.') && name.ends_with(".platc-tmp") {
+            if path.split('/').any(is_temporary) {
                 continue;
             }
             let (o, n) = (self.old.get(&path), self.new.get(&path));
@@ -591,6 +596,21 @@ impl Big {
                 "{context}: {path} vanished mid-build"
             );
         }
+        // A folder the build adds appears whole or not at all.
+        let folder = |p: &String| {
+            p.rsplit_once('/')
+                .map_or(String::new(), |(f, _)| f.to_string())
+        };
+        let old_folders: BTreeSet<String> = self.old.keys().map(folder).collect();
+        for path in self.new.keys() {
+            let f = folder(path);
+            if !old_folders.contains(&f) && self.out().join(&f).exists() {
+                assert!(
+                    self.out().join(path).exists(),
+                    "{context}: new folder {f} is there without {path}"
+                );
+            }
+        }
         (old, new)
     }
 
@@ -604,7 +624,7 @@ impl Big {
         );
         let leftovers: Vec<_> = snapshot(&self.out())
             .into_keys()
-            .filter(|p| p.ends_with(".platc-tmp"))
+            .filter(|p| p.contains(".platc-tmp"))
             .collect();
         assert!(leftovers.is_empty(), "{context}: {leftovers:?}");
         for entry in fs::read_dir(self.out().join("default")).unwrap() {
