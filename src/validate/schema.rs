@@ -187,22 +187,38 @@ pub struct Violation {
 /// Where the schema of one namespace sits in the schema of the file.
 const NAMESPACE_SCHEMA: &str = "/properties/namespaces/additionalProperties";
 
+/// Below this many namespaces the file is checked whole, on one thread: the namespaces' own
+/// validator would be built for nothing.
+const NAMESPACES_PER_THREAD: usize = 64;
+
 /// Every schema violation of the document, located.
 ///
-/// The namespaces are checked one by one against their own part of the schema, on all cores,
-/// and the rest of the file without them: a JSON copy of the whole of a large platform would
-/// be built on one thread and held at once. The violations are the same as the whole file's
-/// (the schema is inlined, nothing refers across), in another order that diagnostics sort away.
+/// A large platform's namespaces are checked one by one against their own part of the schema,
+/// on all cores, and the rest of the file without them: a JSON copy of the whole file would be
+/// built on one thread and held at once. The violations are the same as the whole file's (the
+/// schema is inlined, nothing refers across), in another order that diagnostics sort away.
 pub fn check(doc: &Document) -> Vec<Violation> {
+    check_split(doc, NAMESPACES_PER_THREAD)
+}
+
+/// The whole file against the whole schema.
+fn check_whole(doc: &Document) -> Vec<Violation> {
+    violations(doc, validator(), &doc.root.to_json(), &Path::root(), "")
+}
+
+/// [`check`], checking the namespaces apart from the rest from `split_from` namespaces on.
+fn check_split(doc: &Document, split_from: usize) -> Vec<Violation> {
     let namespaces = match &doc.root.value {
         NodeValue::Table(root) => match root.get("namespaces").map(|n| &n.value) {
-            Some(NodeValue::Table(namespaces)) => Some((root, namespaces)),
+            Some(NodeValue::Table(namespaces)) if namespaces.len() >= split_from => {
+                Some((root, namespaces))
+            }
             _ => None,
         },
         _ => None,
     };
     let Some((root, namespaces)) = namespaces else {
-        return violations(doc, validator(), &doc.root.to_json(), &Path::root(), "");
+        return check_whole(doc);
     };
     let rest = Value::Object(
         root.iter()
@@ -218,7 +234,7 @@ pub fn check(doc: &Document) -> Vec<Violation> {
     );
     let mut out = violations(doc, validator(), &rest, &Path::root(), "");
     let entries: Vec<(&String, &Node)> = namespaces.iter().collect();
-    let each = crate::par::map(&entries, 64, |(name, namespace)| {
+    let each = crate::par::map(&entries, NAMESPACES_PER_THREAD, |(name, namespace)| {
         let at = Path::root().key("namespaces").key(name.as_str());
         let json = namespace.to_json();
         violations(doc, namespace_validator(), &json, &at, NAMESPACE_SCHEMA)
@@ -459,5 +475,59 @@ fn type_words(json_type: &str) -> String {
         "array" => "an array".into(),
         "object" => "a table".into(),
         other => other.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::FileId;
+
+    /// The diagnostics of `check_split` from `split_from` namespaces on, sorted.
+    fn sorted(doc: &Document, split_from: usize) -> Vec<Diagnostic> {
+        let mut diags: Vec<Diagnostic> = check_split(doc, split_from)
+            .into_iter()
+            .map(|v| v.diagnostic)
+            .collect();
+        crate::diag::sort(&mut diags);
+        diags
+    }
+
+    /// Checking the namespaces apart (as large platforms are) finds exactly what checking the
+    /// whole file (as small ones are) finds, on every config in the repository that parses:
+    /// the invalid corpus, the fuzz corpus, the golden configs and the repo's own.
+    #[test]
+    fn checking_namespaces_apart_finds_what_the_whole_file_check_finds() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = vec![root.join("platform.toml")];
+        for dir in ["tests/invalid", "tests/fuzz-corpus", "tests/golden"] {
+            let mut stack = vec![root.join(dir)];
+            while let Some(d) = stack.pop() {
+                for entry in std::fs::read_dir(&d).unwrap() {
+                    let path = entry.unwrap().path();
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else if path.extension().is_some_and(|e| e == "toml") {
+                        files.push(path);
+                    }
+                }
+            }
+        }
+        let (mut compared, mut with_violations) = (0, 0);
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let Ok(root) = crate::syntax::parse_file(FileId(0), &text) else {
+                continue;
+            };
+            let doc = Document::new(FileId(0), root);
+            let whole = sorted(&doc, usize::MAX);
+            assert_eq!(sorted(&doc, 0), whole, "{}", path.display());
+            compared += 1;
+            with_violations += usize::from(!whole.is_empty());
+        }
+        assert!(
+            compared >= 50 && with_violations >= 15,
+            "{compared} configs, {with_violations} with violations"
+        );
     }
 }
