@@ -10,7 +10,7 @@ use crate::diag::{Diagnostic, codes};
 use crate::syntax::{Node, NodeValue, Seg};
 
 fn string_at<'a>(root: &'a Node, path: &[&str]) -> Option<&'a str> {
-    let segs: Vec<Seg> = path.iter().map(|s| Seg::Key((*s).to_string())).collect();
+    let segs: Vec<Seg> = path.iter().map(|s| Seg::Key((*s).into())).collect();
     match &root.get(&segs)?.value {
         NodeValue::String(s) => Some(s),
         _ => None,

@@ -82,7 +82,7 @@ impl Node {
         let mut node = self;
         for seg in path {
             node = match (seg, &node.value) {
-                (Seg::Key(k), NodeValue::Table(t)) => t.get(k.as_str())?,
+                (Seg::Key(k), NodeValue::Table(t)) => t.get(&**k)?,
                 (Seg::Index(i), NodeValue::Array(a)) => a.get(*i)?,
                 _ => return None,
             };
@@ -178,7 +178,7 @@ impl Document {
         let mut node = &self.root;
         for (depth, seg) in path.iter().enumerate() {
             let next = match (seg, &node.value) {
-                (Seg::Key(k), NodeValue::Table(t)) => t.get(k.as_str()),
+                (Seg::Key(k), NodeValue::Table(t)) => t.get(&**k),
                 (Seg::Index(i), NodeValue::Array(a)) => a.get(*i),
                 _ => None,
             };

@@ -2,12 +2,13 @@
 //! semantic checks so both point at the same place.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// One step of a path: a table key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Seg {
-    /// A key of a table.
-    Key(String),
+    /// A key of a table. Shared: extending a path copies its steps, not their text.
+    Key(Arc<str>),
     /// An element of an array.
     Index(usize),
 }
@@ -23,9 +24,10 @@ impl Path {
     }
 
     /// This path extended by a key.
-    pub fn key(&self, key: impl Into<String>) -> Self {
-        let mut p = self.clone();
-        p.0.push(Seg::Key(key.into()));
+    pub fn key(&self, key: impl AsRef<str>) -> Self {
+        let mut p = Self(Vec::with_capacity(self.0.len() + 1));
+        p.0.extend(self.0.iter().cloned());
+        p.0.push(Seg::Key(key.as_ref().into()));
         p
     }
 

@@ -81,10 +81,10 @@ impl<'a> Ctx<'a> {
                     && p.segs()
                         .iter()
                         .zip(prefix)
-                        .all(|(s, k)| matches!(s, Seg::Key(x) if x == k))
+                        .all(|(s, k)| matches!(s, Seg::Key(x) if &**x == *k))
             })
             .filter_map(|p| match p.segs().last() {
-                Some(Seg::Key(k)) => Some(k.clone()),
+                Some(Seg::Key(k)) => Some(k.to_string()),
                 _ => None,
             })
             .collect()

@@ -100,7 +100,7 @@ fn remove(root: &mut Node, path: &Path) {
     let mut node = root;
     for s in parents {
         let next = match (s, &mut node.value) {
-            (Seg::Key(k), NodeValue::Table(t)) => t.get_mut(k.as_str()),
+            (Seg::Key(k), NodeValue::Table(t)) => t.get_mut(&**k),
             (Seg::Index(i), NodeValue::Array(a)) => a.get_mut(*i),
             _ => None,
         };
@@ -110,7 +110,7 @@ fn remove(root: &mut Node, path: &Path) {
         }
     }
     if let Some(t) = node.table_mut() {
-        t.remove(last.as_str());
+        t.remove(&**last);
     }
 }
 

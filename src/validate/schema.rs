@@ -126,12 +126,12 @@ pub fn removable_prefix(path: &Path) -> Option<Path> {
         match seg {
             Seg::Key(k) => {
                 let (child, optional) = if let Some(c) =
-                    node.get("properties").and_then(|p| p.get(k.as_str()))
+                    node.get("properties").and_then(|p| p.get(&**k))
                 {
                     let required = node
                         .get("required")
                         .and_then(Value::as_array)
-                        .is_some_and(|r| r.iter().any(|x| x == k.as_str()));
+                        .is_some_and(|r| r.iter().any(|x| x == &**k));
                     (c, !required)
                 } else if let Some(c) = node.get("additionalProperties").filter(|c| c.is_object()) {
                     (c, true)
@@ -256,7 +256,7 @@ fn violations(
     for error in validator.iter_errors(json) {
         let mut path = at.clone();
         path.0.extend(error.instance_path().iter().map(|s| match s {
-            LocationSegment::Property(p) => Seg::Key(p.to_string()),
+            LocationSegment::Property(p) => Seg::Key(p.to_string().into()),
             LocationSegment::Index(i) => Seg::Index(i),
         }));
         let schema_here = schema_at(&format!("{schema_pointer}{}", error.schema_path().as_str()));
