@@ -490,7 +490,7 @@ fn plan_folders<'a>(out: &Path, changed: &[(&'a str, &'a [u8])]) -> io::Result<F
                         return Err(io::Error::new(
                             io::ErrorKind::AlreadyExists,
                             format!(
-                                "{} holds files platc did not write; move them out",
+                                "{} is in the way: it holds files platc did not write, or is not a folder; move it out",
                                 staging.display()
                             ),
                         ));
@@ -618,6 +618,10 @@ fn remove_leftover_temporaries(dir: &Path) -> bool {
 /// writes (with the header; empty if the run died between creating and writing one) and the
 /// folders that leaves empty. Anything else in it stays. Returns whether it is gone.
 fn remove_unfinished_folder(dir: &Path) -> bool {
+    // Never through a link: only a real folder by that name is platc's.
+    if !fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+        return false;
+    }
     let Ok(entries) = fs::read_dir(dir) else {
         return false;
     };
@@ -866,6 +870,33 @@ mod tests {
             "{err}"
         );
         assert!(out.join("c/.other.platc-tmp/notes.txt").exists());
+        assert!(!out.join("c/other").exists());
+    }
+
+    /// A link named like a new folder's temporary name is never followed, even to a folder of
+    /// generated files inside `out/`: they stay, and the write that needs the name stops.
+    #[cfg(unix)]
+    #[test]
+    fn a_link_named_like_a_new_folder_is_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let headed = format!("{}kind: X\n", crate::render::header("p.toml"));
+        fs::create_dir_all(out.join("c/kept")).unwrap();
+        fs::write(out.join("c/kept/a.yaml"), &headed).unwrap();
+        std::os::unix::fs::symlink(out.join("c/kept"), out.join("c/.other.platc-tmp")).unwrap();
+        let desired: Tree = [
+            ("c/kept/a.yaml".to_string(), headed.clone().into_bytes()),
+            ("c/other/a.yaml".to_string(), headed.clone().into_bytes()),
+        ]
+        .into();
+        let current = read_out_for_write(out, &desired).unwrap();
+        assert!(!remove_unfinished_folder(&out.join("c/.other.platc-tmp")));
+        let err = write(out, &desired, &current).unwrap_err();
+        assert!(err.to_string().contains("is in the way"), "{err}");
+        assert_eq!(
+            fs::read_to_string(out.join("c/kept/a.yaml")).unwrap(),
+            headed
+        );
         assert!(!out.join("c/other").exists());
     }
 
