@@ -407,8 +407,8 @@ pub fn write(out: &Path, desired: &Tree, current: &DiskTree) -> io::Result<Write
     for written in crate::par::map(&plan.folders, min_folders, write_folder) {
         stats.written += written?;
     }
-    for (staging, target) in &plan.staged {
-        fs::rename(staging, target)?;
+    for (root, staging) in &plan.staged {
+        fs::rename(staging, out.join(root))?;
     }
     stale.extend(on_disk.map(|(old, _)| old));
     let mut emptied = BTreeSet::new();
@@ -439,8 +439,9 @@ pub fn write(out: &Path, desired: &Tree, current: &DiskTree) -> io::Result<Write
 /// place once they are.
 struct FolderPlan<'a> {
     folders: Vec<Folder<'a>>,
-    /// (temporary folder, where it goes), one for each top-most folder that does not exist yet.
-    staged: Vec<(PathBuf, PathBuf)>,
+    /// (folder relative to `out/`, the temporary folder it is written as), one for each
+    /// top-most folder that does not exist yet.
+    staged: Vec<(&'a str, PathBuf)>,
 }
 
 /// Changed files of one folder, and where they are written.
@@ -478,11 +479,7 @@ fn plan_folders<'a>(out: &Path, changed: &[(&'a str, &'a [u8])]) -> io::Result<F
             None => out.join(folder),
             Some(root) => {
                 // Paths under one folder sort together, so its files come in one run.
-                if plan
-                    .staged
-                    .last()
-                    .is_none_or(|(_, target)| *target != out.join(root))
-                {
+                if plan.staged.last().is_none_or(|(last, _)| *last != root) {
                     let staging = staging_path(out, root);
                     // Left by a killed run, when reading out/ could not remove it.
                     if fs::symlink_metadata(&staging).is_ok() && !remove_unfinished_folder(&staging)
@@ -496,9 +493,9 @@ fn plan_folders<'a>(out: &Path, changed: &[(&'a str, &'a [u8])]) -> io::Result<F
                         ));
                     }
                     fs::create_dir(&staging)?;
-                    plan.staged.push((staging, out.join(root)));
+                    plan.staged.push((root, staging));
                 }
-                let staging = &plan.staged[plan.staged.len() - 1].0;
+                let staging = &plan.staged[plan.staged.len() - 1].1;
                 match folder[root.len()..].strip_prefix('/') {
                     Some(inner) => staging.join(inner),
                     None => staging.clone(),
@@ -547,9 +544,12 @@ fn staging_path(out: &Path, rel: &str) -> PathBuf {
     out.join(parent).join(format!(".{name}{TMP_SUFFIX}"))
 }
 
-/// Writes one folder's files; returns how many.
+/// Writes one folder's files; returns how many. Only a folder inside a temporary one is new:
+/// any other was found to exist when the plan was made.
 fn write_folder(folder: &Folder) -> io::Result<usize> {
-    fs::create_dir_all(&folder.dir)?;
+    if folder.staged {
+        fs::create_dir_all(&folder.dir)?;
+    }
     for (name, content) in &folder.files {
         let path = folder.dir.join(name);
         if folder.staged {
