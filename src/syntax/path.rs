@@ -25,17 +25,20 @@ impl Path {
 
     /// This path extended by a key.
     pub fn key(&self, key: impl AsRef<str>) -> Self {
-        let mut p = Self(Vec::with_capacity(self.0.len() + 1));
-        p.0.extend(self.0.iter().cloned());
-        p.0.push(Seg::Key(key.as_ref().into()));
-        p
+        self.with(Seg::Key(key.as_ref().into()))
     }
 
     /// This path extended by an index.
     pub fn index(&self, i: usize) -> Self {
-        let mut p = self.clone();
-        p.0.push(Seg::Index(i));
-        p
+        self.with(Seg::Index(i))
+    }
+
+    /// This path extended by one step, allocated once at its final length.
+    fn with(&self, seg: Seg) -> Self {
+        let mut steps = Vec::with_capacity(self.0.len() + 1);
+        steps.extend(self.0.iter().cloned());
+        steps.push(seg);
+        Self(steps)
     }
 
     /// The segments.
