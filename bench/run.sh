@@ -108,6 +108,13 @@ peer_cmd() {  # PEER N -> the command that compiles data/N/platform.json into ou
 # Only when an N might not fit in what is left (about 340 files and inodes a tenant for
 # platc's scenarios, 300 more with the peers) is the trash emptied first, followed by the
 # full 361 s wait.
+delete_trash_and_wait() {  # REASON
+  echo "$1: deleting the outputs set aside, then waiting 361 s" >&2
+  rm -rf "$BENCH_TRASH"
+  sync
+  sleep 361
+}
+
 empty_trash_if_needed() {
   local n=$1 per=340
   [ "$n" -le "$PEER_MAX" ] && per=640
@@ -115,19 +122,11 @@ empty_trash_if_needed() {
   free_inodes=$(df --output=iavail "$W" | tail -1)
   free_files=$(($(df --output=avail "$W" | tail -1) / 4))   # 4 KiB blocks
   if [ -d "$BENCH_TRASH" ] && { [ "$free_inodes" -lt $((need * 3 / 2)) ] || [ "$free_files" -lt $((need * 3 / 2)) ]; }; then
-    echo "N=$n needs room for ~$need files: deleting the outputs set aside, then waiting 361 s" >&2
-    rm -rf "$BENCH_TRASH"
-    sync
-    sleep 361
+    delete_trash_and_wait "N=$n needs room for ~$need files"
   fi
 }
 
-if [ -d "$BENCH_TRASH" ]; then
-  echo "deleting the outputs an interrupted run set aside, then waiting 361 s" >&2
-  rm -rf "$BENCH_TRASH"
-  sync
-  sleep 361
-fi
+[ -d "$BENCH_TRASH" ] && delete_trash_and_wait "an interrupted run left its trash"
 
 for n in $NS; do
   empty_trash_if_needed "$n"
