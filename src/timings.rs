@@ -5,7 +5,10 @@
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-static STAGES: Mutex<Vec<(&'static str, Duration, Option<u64>)>> = Mutex::new(Vec::new());
+/// One recorded stage: its name, wall time, CPU time of all threads, resident MiB after it.
+type Stage = (&'static str, Duration, Option<Duration>, Option<u64>);
+
+static STAGES: Mutex<Vec<Stage>> = Mutex::new(Vec::new());
 
 /// Whether `PLATC_TIMINGS` is set to something other than empty or `0`.
 pub fn enabled() -> bool {
@@ -19,15 +22,30 @@ pub fn measure<T>(stage: &'static str, f: impl FnOnce() -> T) -> T {
         return f();
     }
     let start = Instant::now();
+    let cpu_start = process_cpu();
     let out = f();
-    push(stage, start.elapsed(), resident_mib());
+    let took = start.elapsed();
+    let cpu = process_cpu()
+        .zip(cpu_start)
+        .map(|(end, start)| end.saturating_sub(start));
+    push((stage, took, cpu, resident_mib()));
     out
 }
 
-fn push(stage: &'static str, took: Duration, resident: Option<u64>) {
+fn push(stage: Stage) {
     if let Ok(mut stages) = STAGES.lock() {
-        stages.push((stage, took, resident));
+        stages.push(stage);
     }
+}
+
+/// The CPU time of every thread of this process so far, live or ended: the part of a stage's
+/// wall time its cores were busy shows how well it ran in parallel.
+fn process_cpu() -> Option<Duration> {
+    let ts = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    Some(Duration::new(
+        u64::try_from(ts.tv_sec).ok()?,
+        u32::try_from(ts.tv_nsec).ok()?,
+    ))
 }
 
 /// Time spent in one kind of work done on several threads at once (rendering inside the
@@ -56,7 +74,7 @@ impl ThreadTime {
             return;
         }
         let took = Duration::from_nanos(self.0.load(std::sync::atomic::Ordering::Relaxed));
-        push(stage, took, None);
+        push((stage, took, None, None));
     }
 }
 
@@ -74,11 +92,14 @@ pub fn take_report() -> String {
         Err(_) => return String::new(),
     };
     let mut out = String::new();
-    for (stage, took, rss) in stages {
+    for (stage, took, cpu, rss) in stages {
         out.push_str(&format!(
             "platc: timing {stage:<10} {:>9.1} ms",
             took.as_secs_f64() * 1e3
         ));
+        if let Some(cpu) = cpu {
+            out.push_str(&format!("  (cpu {:.1} ms)", cpu.as_secs_f64() * 1e3));
+        }
         if let Some(mib) = rss {
             out.push_str(&format!("  (resident {mib} MiB after it)"));
         }

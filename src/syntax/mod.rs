@@ -5,6 +5,7 @@
 
 pub mod config;
 mod de;
+mod events;
 mod path;
 mod split;
 mod table;
@@ -143,6 +144,15 @@ pub fn parse_file(file: FileId, text: &str) -> Result<Node, Vec<Diagnostic>> {
 }
 
 fn parse_whole(file: FileId, text: &str) -> Result<Node, Vec<Diagnostic>> {
+    if let Some(root) = events::parse(file, text, 0) {
+        return Ok(root);
+    }
+    parse_detable(file, text)
+}
+
+/// [`parse_whole`] through `toml`'s document, which judges every document and reports its
+/// errors.
+fn parse_detable(file: FileId, text: &str) -> Result<Node, Vec<Diagnostic>> {
     let (root, errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
         return Err(errors

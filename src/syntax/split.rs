@@ -35,6 +35,9 @@ pub(super) fn parse_with(file: FileId, text: &str, piece_bytes: usize) -> Option
         return None;
     }
     let parsed = crate::par::map(&pieces, 1, |range| {
+        if let Some(root) = super::events::parse(file, &text[range.clone()], range.start) {
+            return Some(root);
+        }
         let (root, errors) = DeTable::parse_recoverable(&text[range.clone()]);
         errors.is_empty().then(|| Node {
             key: None,
