@@ -251,55 +251,55 @@ impl<'i> Builder<'_, 'i> {
     fn value(&mut self, first: Event) -> Option<Node> {
         match first.kind() {
             EventKind::Scalar => self.scalar(first),
-            EventKind::ArrayOpen => {
-                let mut items = Vec::new();
-                loop {
-                    let event = self.next_item()?;
-                    match event.kind() {
-                        EventKind::ArrayClose => {
-                            return Some(
-                                self.node(
-                                    first.span().append(event.span()),
-                                    NodeValue::Array(items),
-                                ),
-                            );
-                        }
-                        EventKind::ValueSep => {}
-                        _ => items.push(self.value(event)?),
-                    }
-                }
-            }
-            EventKind::InlineTableOpen => {
-                let mut entries = Table::new();
-                loop {
-                    let event = self.next_item()?;
-                    match event.kind() {
-                        EventKind::InlineTableClose => {
-                            return Some(self.node(
-                                first.span().append(event.span()),
-                                NodeValue::Table(entries),
-                            ));
-                        }
-                        EventKind::ValueSep => {}
-                        EventKind::SimpleKey => {
-                            let mut keys = self.key(event)?;
-                            // Dotted keys inside inline tables: left to `DeTable`.
-                            if keys.len() != 1 {
-                                return None;
-                            }
-                            let (name, key_span) = keys.pop()?;
-                            let mut value = self.key_value()?;
-                            if entries.contains_key(&*name) {
-                                return None;
-                            }
-                            value.key = Some(self.span(key_span));
-                            entries.insert(name.into_owned(), value);
-                        }
-                        _ => return None,
-                    }
-                }
-            }
+            EventKind::ArrayOpen => self.array(first),
+            EventKind::InlineTableOpen => self.inline_table(first),
             _ => None,
+        }
+    }
+
+    /// The rest of an array, from its opening bracket.
+    fn array(&mut self, open: Event) -> Option<Node> {
+        let mut items = Vec::new();
+        loop {
+            let event = self.next_item()?;
+            match event.kind() {
+                EventKind::ArrayClose => {
+                    let span = open.span().append(event.span());
+                    return Some(self.node(span, NodeValue::Array(items)));
+                }
+                EventKind::ValueSep => {}
+                _ => items.push(self.value(event)?),
+            }
+        }
+    }
+
+    /// The rest of an inline table, from its opening brace. Dotted keys inside it are left to
+    /// `DeTable`.
+    fn inline_table(&mut self, open: Event) -> Option<Node> {
+        let mut entries = Table::new();
+        loop {
+            let event = self.next_item()?;
+            match event.kind() {
+                EventKind::InlineTableClose => {
+                    let span = open.span().append(event.span());
+                    return Some(self.node(span, NodeValue::Table(entries)));
+                }
+                EventKind::ValueSep => {}
+                EventKind::SimpleKey => {
+                    let mut keys = self.key(event)?;
+                    if keys.len() != 1 {
+                        return None;
+                    }
+                    let (name, key_span) = keys.pop()?;
+                    let mut value = self.key_value()?;
+                    if entries.contains_key(&*name) {
+                        return None;
+                    }
+                    value.key = Some(self.span(key_span));
+                    entries.insert(name.into_owned(), value);
+                }
+                _ => return None,
+            }
         }
     }
 

@@ -4,7 +4,9 @@
 //! 40 bytes for every byte of text: parsing it whole took ~0.8 s and 800 MiB. Such a file is a
 //! preamble followed by one run of `[namespaces.NAME...]` tables per namespace, so it is cut at
 //! the table headers between namespaces into pieces of [`PIECE_BYTES`] or more, each piece is
-//! parsed on its own (spans shifted back to the whole file) and the pieces are joined.
+//! parsed on its own (spans shifted back to the whole file) and the pieces are joined. A piece
+//! is built from the parser's events ([`events`](super::events)) when it can be, through `toml`'s
+//! document otherwise.
 //!
 //! The cut is a guess made from lines that start with `[`; the parser settles it. A piece that
 //! fails to parse (a cut inside a multi-line string or array leaves one unterminated), or pieces
