@@ -265,7 +265,7 @@ impl<'i> Builder<'_, 'i> {
             match event.kind() {
                 EventKind::ArrayClose => {
                     let span = open.span().append(event.span());
-                    return Some(self.node(span, NodeValue::Array(items)));
+                    return Some(self.node(span, NodeValue::Array(exact(items))));
                 }
                 EventKind::ValueSep => {}
                 _ => items.push(self.value(event)?),
@@ -282,6 +282,7 @@ impl<'i> Builder<'_, 'i> {
             match event.kind() {
                 EventKind::InlineTableClose => {
                     let span = open.span().append(event.span());
+                    let entries = exact(entries.into_iter().collect()).into_iter().collect();
                     return Some(self.node(span, NodeValue::Table(entries)));
                 }
                 EventKind::ValueSep => {}
@@ -339,30 +340,41 @@ impl<'i> Builder<'_, 'i> {
     }
 
     fn table_node(&self, table: Tbl) -> Node {
-        let entries = table
-            .entries
-            .into_iter()
-            .map(|(name, entry)| {
-                let node = match entry {
-                    Entry::Value(node) => node,
-                    Entry::Table(t) => self.table_node(t),
-                    Entry::Tables { key, span, items } => Node {
+        let mut entries = Vec::with_capacity(table.entries.len());
+        for (name, entry) in table.entries {
+            let node = match entry {
+                Entry::Value(node) => node,
+                Entry::Table(t) => self.table_node(t),
+                Entry::Tables { key, span, items } => {
+                    let mut tables = Vec::with_capacity(items.len());
+                    tables.extend(items.into_iter().map(|t| self.table_node(t)));
+                    Node {
                         key: Some(self.span(key)),
                         span: self.span(span),
-                        value: NodeValue::Array(
-                            items.into_iter().map(|t| self.table_node(t)).collect(),
-                        ),
-                    },
-                };
-                (name, node)
-            })
-            .collect();
+                        value: NodeValue::Array(tables),
+                    }
+                }
+            };
+            entries.push((name, node));
+        }
         Node {
             key: table.key.map(|k| self.span(k)),
             span: self.span(table.span),
-            value: NodeValue::Table(entries),
+            value: NodeValue::Table(entries.into_iter().collect()),
         }
     }
+}
+
+/// `items` in a vector of exactly their number. A vector grown by pushing keeps up to twice the
+/// room it needs (and shrinking it in place may keep the block), and the tree holds hundreds of
+/// thousands of small ones: `toml`'s path built them at their size.
+fn exact<T>(items: Vec<T>) -> Vec<T> {
+    if items.capacity() == items.len() {
+        return items;
+    }
+    let mut exact = Vec::with_capacity(items.len());
+    exact.extend(items);
+    exact
 }
 
 /// Inserts `value` under a (possibly dotted) key of a section's table. The tables a dotted key
