@@ -139,20 +139,23 @@ pub struct Located {
 pub fn parse_file(file: FileId, text: &str) -> Result<Node, Vec<Diagnostic>> {
     match split::parse(file, text) {
         Some(root) => Ok(root),
-        None => parse_whole(file, text),
+        None => parse_text(file, text, 0),
     }
 }
 
-fn parse_whole(file: FileId, text: &str) -> Result<Node, Vec<Diagnostic>> {
-    if let Some(root) = events::parse(file, text, 0) {
-        return Ok(root);
+/// The tree of `text`, which starts `base` bytes into the file (a whole file, or a piece of
+/// one): built from the parser's events when it is one of the plain shapes [`events`] takes,
+/// through `toml`'s document otherwise.
+fn parse_text(file: FileId, text: &str, base: usize) -> Result<Node, Vec<Diagnostic>> {
+    match events::parse(file, text, base) {
+        Some(root) => Ok(root),
+        None => parse_detable(file, text, base),
     }
-    parse_detable(file, text)
 }
 
-/// [`parse_whole`] through `toml`'s document, which judges every document and reports its
+/// [`parse_text`] through `toml`'s document, which judges every document and reports its
 /// errors.
-fn parse_detable(file: FileId, text: &str) -> Result<Node, Vec<Diagnostic>> {
+fn parse_detable(file: FileId, text: &str, base: usize) -> Result<Node, Vec<Diagnostic>> {
     let (root, errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
         return Err(errors
@@ -163,18 +166,17 @@ fn parse_detable(file: FileId, text: &str) -> Result<Node, Vec<Diagnostic>> {
                 let message = message.lines().next().unwrap_or("invalid TOML");
                 Diagnostic::error(
                     codes::TOML_SYNTAX,
-                    Span::new(file, range),
+                    shifted(file, range, base),
                     format!("invalid TOML: {message}"),
                 )
                 .with_label("here")
             })
             .collect());
     }
-    let span = Span::new(file, root.span());
     Ok(Node {
         key: None,
-        span,
-        value: table(file, root.get_ref(), 0),
+        span: shifted(file, root.span(), base),
+        value: table(file, root.get_ref(), base),
     })
 }
 
@@ -294,4 +296,22 @@ pub(crate) fn repository_configs() -> Vec<(std::path::PathBuf, String)> {
             (path, text)
         })
         .collect()
+}
+
+/// The configs of the invalid and fuzz corpora (`tests/invalid`, `tests/fuzz-corpus`), for
+/// tests that check two ways of reading a document agree on bad input too.
+#[cfg(test)]
+pub(crate) fn corpus_configs() -> Vec<(std::path::PathBuf, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut configs = Vec::new();
+    for dir in ["tests/invalid", "tests/fuzz-corpus"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                configs.push((path, text));
+            }
+        }
+    }
+    configs
 }

@@ -17,9 +17,7 @@
 
 use std::ops::Range;
 
-use toml::de::DeTable;
-
-use super::{Node, NodeValue, Table, shifted, table};
+use super::{Node, NodeValue, Table};
 use crate::diag::FileId;
 
 /// Pieces are at least this long, so each parse amortises its set-up and threads stay busy.
@@ -37,15 +35,7 @@ pub(super) fn parse_with(file: FileId, text: &str, piece_bytes: usize) -> Option
         return None;
     }
     let parsed = crate::par::map(&pieces, 1, |range| {
-        if let Some(root) = super::events::parse(file, &text[range.clone()], range.start) {
-            return Some(root);
-        }
-        let (root, errors) = DeTable::parse_recoverable(&text[range.clone()]);
-        errors.is_empty().then(|| Node {
-            key: None,
-            span: shifted(file, root.span(), range.start),
-            value: table(file, root.get_ref(), range.start),
-        })
+        super::parse_text(file, &text[range.clone()], range.start).ok()
     });
     let mut parsed = parsed.into_iter();
     let mut root = parsed.next()??;
@@ -145,7 +135,10 @@ mod tests {
     use super::*;
 
     fn whole(text: &str) -> String {
-        format!("{:?}", super::super::parse_whole(FileId(0), text).unwrap())
+        format!(
+            "{:?}",
+            super::super::parse_text(FileId(0), text, 0).unwrap()
+        )
     }
 
     fn split(text: &str, piece: usize) -> Option<String> {

@@ -495,21 +495,12 @@ mod tests {
 
     /// Checking the namespaces apart (as large platforms are) finds exactly what checking the
     /// whole file (as small ones are) finds, on every config in the repository that parses:
-    /// the repository's own ([`crate::syntax::repository_configs`]), the invalid corpus and
-    /// the fuzz corpus.
+    /// the repository's own ([`crate::syntax::repository_configs`]) and the invalid and fuzz
+    /// corpora ([`crate::syntax::corpus_configs`]).
     #[test]
     fn checking_namespaces_apart_finds_what_the_whole_file_check_finds() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut configs = crate::syntax::repository_configs();
-        for dir in ["tests/invalid", "tests/fuzz-corpus"] {
-            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
-                let path = entry.unwrap().path();
-                if path.extension().is_some_and(|e| e == "toml") {
-                    let text = std::fs::read_to_string(&path).unwrap();
-                    configs.push((path, text));
-                }
-            }
-        }
+        configs.extend(crate::syntax::corpus_configs());
         let (mut compared, mut with_violations) = (0, 0);
         for (path, text) in configs {
             let Ok(root) = crate::syntax::parse_file(FileId(0), &text) else {
