@@ -1,6 +1,7 @@
 //! The config types: a mirror of platform.toml v1, key for key. They derive the JSON Schema
-//! (`platc schema`) and are filled from a document that already passed it. Nothing here is
-//! checked beyond its TOML type; `validate` turns them into the model.
+//! (`platc schema`) and are read straight from the document; the schema runs only to locate
+//! what they cannot read. Nothing here is checked beyond its TOML type; `validate` turns them
+//! into the model.
 
 use std::collections::BTreeMap;
 

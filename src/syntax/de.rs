@@ -5,7 +5,7 @@
 //! schema through one path and not the other.
 
 use serde::de::value::{Error, MapDeserializer, SeqDeserializer};
-use serde::de::{Deserializer, IntoDeserializer, Visitor};
+use serde::de::{Deserializer, Error as _, IntoDeserializer, Unexpected, Visitor};
 use serde::forward_to_deserialize_any;
 
 use super::{Node, NodeValue};
@@ -76,9 +76,23 @@ impl<'de> Deserializer<'de> for &'de Node {
         }
     }
 
+    /// A struct is a table. Serde's derived structs would also take an array, its fields by
+    /// position (`argocd = ["x"]`); the schema does not, and neither does this.
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        match &self.value {
+            NodeValue::Array(_) => Err(Error::invalid_type(Unexpected::Seq, &visitor)),
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
     forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map identifier
         ignored_any
     }
 }
@@ -113,6 +127,18 @@ mod tests {
         let node = parse_file(FileId(0), text).unwrap();
         let value = serde_json::Value::deserialize(&node).unwrap();
         assert_eq!(value, node.to_json());
+    }
+
+    /// Serde's derived structs take an array too, fields by position; the schema does not, and
+    /// `validate` skips the schema on what the typed config reads.
+    #[test]
+    fn a_struct_is_never_read_from_an_array() {
+        let node = parse_file(FileId(0), "argocd = [\"x\"]\n[platform]\nname = \"p\"\n").unwrap();
+        let err = Config::deserialize(&node).unwrap_err().to_string();
+        assert!(
+            err.contains("invalid type: sequence, expected struct"),
+            "{err}"
+        );
     }
 
     #[test]

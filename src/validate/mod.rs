@@ -29,12 +29,27 @@ pub struct Outcome {
 }
 
 /// Validates a parsed document. `source_name` is the config's file name for the output header.
+///
+/// The typed config is read first. Whatever it reads cleanly the schema accepts too (the test
+/// `the_schema_accepts_what_the_typed_config_reads` mutates every value of every repository
+/// config to hold them to that), so the schema, which locates every violation, runs only to
+/// explain a document the typed config cannot read. A valid config pays for neither building
+/// the validator nor a JSON copy of the document.
 pub fn validate(doc: &Document, source_name: &str) -> Outcome {
-    let violations = crate::timings::measure("schema", || schema::check(doc));
-    crate::timings::measure("semantic", || semantic(doc, source_name, violations))
+    let (typed, violations) =
+        crate::timings::measure("schema", || match Config::deserialize(&doc.root) {
+            Ok(config) => (Some(config), Vec::new()),
+            Err(_) => (None, schema::check(doc)),
+        });
+    crate::timings::measure("semantic", || semantic(doc, source_name, typed, violations))
 }
 
-fn semantic(doc: &Document, source_name: &str, violations: Vec<schema::Violation>) -> Outcome {
+fn semantic(
+    doc: &Document,
+    source_name: &str,
+    typed: Option<Config>,
+    violations: Vec<schema::Violation>,
+) -> Outcome {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut pruned = BTreeSet::new();
     let mut whole_file_broken = false;
@@ -51,7 +66,9 @@ fn semantic(doc: &Document, source_name: &str, violations: Vec<schema::Violation
         return finish(None, diagnostics);
     }
     // Deserialise straight from the document unless a schema error removed parts of it.
-    let parsed = if pruned.is_empty() {
+    let parsed = if let Some(config) = typed {
+        Ok(config)
+    } else if pruned.is_empty() {
         Config::deserialize(&doc.root)
     } else {
         let mut root = doc.root.clone();

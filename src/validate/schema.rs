@@ -517,4 +517,139 @@ mod tests {
             "{compared} configs, {with_violations} with violations"
         );
     }
+
+    /// Every path of a node below `node` (`node` itself included), in document order.
+    fn all_paths(node: &Node, at: &mut Vec<Seg>, out: &mut Vec<Vec<Seg>>) {
+        out.push(at.clone());
+        match &node.value {
+            NodeValue::Table(t) => {
+                for (k, child) in t.iter() {
+                    at.push(Seg::Key(k.as_str().into()));
+                    all_paths(child, at, out);
+                    at.pop();
+                }
+            }
+            NodeValue::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    at.push(Seg::Index(i));
+                    all_paths(child, at, out);
+                    at.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn node_at<'a>(root: &'a mut Node, path: &[Seg]) -> &'a mut Node {
+        path.iter()
+            .fold(root, |node, seg| match (seg, &mut node.value) {
+                (Seg::Key(k), NodeValue::Table(t)) => t.get_mut(&**k).unwrap(),
+                (Seg::Index(i), NodeValue::Array(a)) => &mut a[*i],
+                _ => unreachable!("{seg:?} is not below this node"),
+            })
+    }
+
+    /// `validate` skips the schema on a document the typed config reads, so whatever the typed
+    /// config reads, the schema must accept. Every config of the repository and of the corpora,
+    /// with one change at a time at every place in it: its value replaced by one of each TOML
+    /// type (and edge values: negative, beyond u16, beyond i64, a whole float), an unknown key
+    /// added to a table, an element added to an array, a key dropped.
+    #[test]
+    fn the_schema_accepts_what_the_typed_config_reads() {
+        use serde::Deserialize;
+
+        use crate::syntax::config::Config;
+
+        let at = |value: NodeValue| Node {
+            key: None,
+            span: crate::diag::Span::new(FileId(0), 0..0),
+            value,
+        };
+        let string = || at(NodeValue::String("x".into()));
+        let one_entry = || {
+            let mut t = crate::syntax::Table::default();
+            t.insert("x".into(), string());
+            t
+        };
+        let replacements = [
+            NodeValue::String("x".into()),
+            NodeValue::String(String::new()),
+            NodeValue::Integer(Some(-1)),
+            NodeValue::Integer(Some(0)),
+            NodeValue::Integer(Some(70_000)),
+            NodeValue::Integer(None),
+            NodeValue::Float(Some(1.0)),
+            NodeValue::Float(Some(1.5)),
+            NodeValue::Float(None),
+            NodeValue::Boolean(true),
+            NodeValue::Datetime("1979-05-27".into()),
+            NodeValue::Array(Vec::new()),
+            NodeValue::Array(vec![string()]),
+            NodeValue::Table(Default::default()),
+            NodeValue::Table(one_entry()),
+        ];
+        let mut configs = crate::syntax::repository_configs();
+        configs.extend(crate::syntax::corpus_configs());
+        let (mut tried, mut read) = (0, 0);
+        for (file, text) in configs {
+            // A hundred namespaces of the same shape: the small configs hold every shape.
+            if text.len() > 64 * 1024 {
+                continue;
+            }
+            let Ok(root) = crate::syntax::parse_file(FileId(0), &text) else {
+                continue;
+            };
+            let mut paths = Vec::new();
+            all_paths(&root, &mut Vec::new(), &mut paths);
+            let mut check = |changed: Node, what: &dyn Fn() -> String| {
+                tried += 1;
+                if Config::deserialize(&changed).is_ok() {
+                    read += 1;
+                    let json = changed.to_json();
+                    let errors: Vec<String> = validator()
+                        .iter_errors(&json)
+                        .map(|e| e.to_string())
+                        .collect();
+                    assert!(
+                        errors.is_empty(),
+                        "{}: {}: the typed config reads it, the schema does not: {errors:?}",
+                        file.display(),
+                        what()
+                    );
+                }
+            };
+            for path in &paths {
+                let shown = || Path(path.clone()).to_string();
+                for value in &replacements {
+                    let mut changed = root.clone();
+                    node_at(&mut changed, path).value = value.clone();
+                    check(changed, &|| format!("`{}` = {value:?}", shown()));
+                }
+                let mut changed = root.clone();
+                let grown = match &mut node_at(&mut changed, path).value {
+                    NodeValue::Table(t) => t.insert("zz-unknown".into(), string()).is_none(),
+                    NodeValue::Array(items) => {
+                        let copy = items.first().cloned().unwrap_or_else(string);
+                        items.push(copy);
+                        true
+                    }
+                    _ => false,
+                };
+                if grown {
+                    check(changed, &|| format!("`{}` grown", shown()));
+                }
+                if let Some((Seg::Key(last), parent)) = path.split_last() {
+                    let mut changed = root.clone();
+                    if let NodeValue::Table(t) = &mut node_at(&mut changed, parent).value {
+                        t.remove(&**last);
+                    }
+                    check(changed, &|| format!("`{}` dropped", shown()));
+                }
+            }
+        }
+        assert!(
+            tried > 25_000 && read > 3_000,
+            "{tried} changed documents, {read} read by the typed config"
+        );
+    }
 }
