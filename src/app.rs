@@ -90,9 +90,13 @@ fn expand_text(
     mut sources: SourceMap,
     loader: &mut dyn expand::Loader,
 ) -> Result<(Document, SourceMap), Failed> {
+    crate::memory::fit_to_text(text.len());
     let file = sources.add(shown, text);
     match measure("parse", || expand::expand(file, &mut sources, loader)) {
-        Ok(doc) => Ok((doc, sources)),
+        Ok(doc) => {
+            crate::memory::fit_to_namespaces(doc.namespace_count());
+            Ok((doc, sources))
+        }
         Err(diagnostics) => Err(Failed {
             diagnostics,
             sources,

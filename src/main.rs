@@ -12,6 +12,8 @@ use platc::cli::{Cli, ColorChoice};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Huge pages only once the platform shows it is large (see `platc::memory`).
+    platc::memory::start_small();
     let cli = Cli::parse();
     let wants = |terminal: bool| match cli.common.color {
         ColorChoice::Always => true,

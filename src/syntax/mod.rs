@@ -186,6 +186,15 @@ impl Document {
         Self { file, root }
     }
 
+    /// How many namespaces the document has (0 when `namespaces` is not a table).
+    pub fn namespace_count(&self) -> usize {
+        self.root
+            .table()
+            .and_then(|root| root.get("namespaces"))
+            .and_then(Node::table)
+            .map_or(0, |namespaces| namespaces.len())
+    }
+
     fn walk(&self, path: &[Seg]) -> (&Node, usize) {
         let mut node = &self.root;
         for (depth, seg) in path.iter().enumerate() {
