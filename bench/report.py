@@ -183,8 +183,9 @@ def main():
     big = max((n for (n, _, _) in prof), default=None)
     if big is not None:
         w(f"## In-process stage profile at N = {big} (`PLATC_TIMINGS=1`)\n")
-        w("Median of 3 runs each, milliseconds. `parse` = TOML with spans, `schema` = JSON Schema check, ")
-        w("`semantic` = typed config + every semantic rule + lints, `compile+render` = model → typed ")
+        w("Median of 3 runs each, milliseconds. `parse` = TOML with spans, `schema` = types, required and ")
+        w("unknown keys: the typed config read from the tree (the JSON Schema runs only when that fails, ")
+        w("to locate every error), `semantic` = every semantic rule + lints, `compile+render` = model → typed ")
         w("objects → YAML bytes (each namespace's objects are rendered right after they compile, on all ")
         w("cores), `render-cpu` = the part of it spent rendering, CPU time summed over the threads (not ")
         w("in the sum), `report` = rendering the warnings, `pre-check` = the refusal check before taking ")

@@ -1,6 +1,7 @@
 //! Schema and semantic validation: the only way to obtain a [`model::Platform`].
 //!
-//! First the JSON Schema (types, required and unknown keys); then every semantic rule (names,
+//! First the types, required and unknown keys: the typed config, and the JSON Schema only when
+//! the typed config cannot be read, to locate every violation; then every semantic rule (names,
 //! quantities, schedules, references). A schema error inside one namespace, service or cluster
 //! only hides that item from the semantic checks, so one run still reports everything else.
 
