@@ -68,7 +68,9 @@ const KEYWORDS: [&str; 11] = [
 /// answer `false` only means "ask serde-saphyr".
 ///
 /// A value may also start with a digit when it holds a letter no number, date or time can
-/// (`500m`, `1Gi`; not `1e3`, `0x1F`, `2024-01-01t`) and no `:` (`12:30` is a time).
+/// (`500m`, `1Gi`; not `1e3`, `0x1F`, `2024-01-01t`) and no `:` (`12:30` is a time), and hold
+/// spaces (`Pipeline production/etl failed`) when it starts with a letter, ends with no space and
+/// holds no `:` (`: ` would start a mapping).
 fn plain(s: &str, value: bool) -> bool {
     let bytes = s.as_bytes();
     let Some(&first) = bytes.first() else {
@@ -81,12 +83,14 @@ fn plain(s: &str, value: bool) -> bool {
             && bytes
                 .iter()
                 .any(|&b| b.is_ascii_alphabetic() && !b"abcdefoxtzABCDEFOXTZ".contains(&b)));
+    let spaced = value && first.is_ascii_alphabetic() && !bytes.contains(&b':');
     starts_well
-        && bytes.last().is_some_and(|&b| b != b':')
+        && bytes.last().is_some_and(|&b| b != b':' && b != b' ')
         && bytes.iter().all(|&b| {
             b.is_ascii_alphanumeric()
                 || matches!(b, b'-' | b'_' | b'.' | b'/')
                 || (value && b == b':')
+                || (spaced && b == b' ')
         })
         && !KEYWORDS.iter().any(|k| s.eq_ignore_ascii_case(k))
 }
@@ -651,10 +655,47 @@ mod tests {
         assert!(plain("500m", true) && plain("1Gi", true));
         assert!(!plain("1Gi", false), "keys keep to the narrow rule");
         assert!(!plain("image:1.2", false));
+        assert!(plain("Pipeline production/etl failed", true));
+        assert!(!plain("a b", false), "keys keep to the narrow rule");
         for s in [
-            "yes", "ON", "Null", "1x", "1e3", "0x1F", "1:2m", "", "-a", "a b", "a:",
+            "yes", "ON", "Null", "1x", "1e3", "0x1F", "1:2m", "", "-a", "a:", "a ", "a: b", "a :b",
+            "1 m",
         ] {
             assert!(!plain(s, true), "{s}");
         }
+    }
+
+    /// Every text of up to five characters from an alphabet of letters (a keyword's among them),
+    /// digits, spaces and the punctuation the rule allows: whatever [`plain`] lets through,
+    /// serde-saphyr writes as it is, as a value and as a key.
+    #[test]
+    fn what_plain_lets_through_serde_saphyr_writes_as_it_is() {
+        const ALPHABET: &[u8] = b"ay1 -.:/_";
+        let mut texts = vec![String::new()];
+        let mut through = 0;
+        for _ in 0..5 {
+            texts = texts
+                .iter()
+                .flat_map(|t| ALPHABET.iter().map(move |&c| format!("{t}{}", c as char)))
+                .collect();
+            for t in &texts {
+                if plain(t, true) {
+                    through += 1;
+                    assert_eq!(
+                        super::super::yaml(&BTreeMap::from([("k", t)])),
+                        format!("k: {t}\n"),
+                        "{t:?} as a value"
+                    );
+                }
+                if plain(t, false) {
+                    assert_eq!(
+                        super::super::yaml(&BTreeMap::from([(t, 0u8)])),
+                        format!("{t}: 0\n"),
+                        "{t:?} as a key"
+                    );
+                }
+            }
+        }
+        assert!(through > 1_000, "{through}");
     }
 }
