@@ -93,6 +93,13 @@ pub(super) fn render_vars(root: &mut Node, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Whether `s` holds template syntax (`{{`, `{%` or `{#`). Most strings hold no `{` at all, and
+/// looking for that one byte is what this costs them.
+fn has_template(s: &str) -> bool {
+    s.match_indices('{')
+        .any(|(i, _)| matches!(s.as_bytes().get(i + 1), Some(b'{' | b'%' | b'#')))
+}
+
 fn render_node(
     node: &mut Node,
     env: &Environment<'_>,
@@ -103,32 +110,30 @@ fn render_node(
     diags: &mut Vec<Diagnostic>,
 ) {
     match &mut node.value {
-        NodeValue::String(s) if s.contains("{{") || s.contains("{%") || s.contains("{#") => {
-            match env.render_str(s, ctx) {
-                Ok(out) => *s = out,
-                Err(e) => {
-                    let mut help = format!("available here: {}", known());
-                    if !has_cluster && s.contains("cluster") {
-                        help.push_str(
-                            "; `cluster` is only defined for a namespace on exactly one cluster",
-                        );
-                    }
-                    let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
-                    diags.push(
-                        Diagnostic::error(
-                            codes::TEMPLATE_ERROR,
-                            node.span,
-                            format!(
-                                "cannot render `{s}` for namespace `{ns}`: {}{detail}",
-                                e.kind()
-                            ),
-                        )
-                        .with_label("template error")
-                        .with_help(help),
+        NodeValue::String(s) if has_template(s) => match env.render_str(s, ctx) {
+            Ok(out) => *s = out,
+            Err(e) => {
+                let mut help = format!("available here: {}", known());
+                if !has_cluster && s.contains("cluster") {
+                    help.push_str(
+                        "; `cluster` is only defined for a namespace on exactly one cluster",
                     );
                 }
+                let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
+                diags.push(
+                    Diagnostic::error(
+                        codes::TEMPLATE_ERROR,
+                        node.span,
+                        format!(
+                            "cannot render `{s}` for namespace `{ns}`: {}{detail}",
+                            e.kind()
+                        ),
+                    )
+                    .with_label("template error")
+                    .with_help(help),
+                );
             }
-        }
+        },
         NodeValue::Table(t) => t
             .values_mut()
             .for_each(|n| render_node(n, env, ctx, ns, has_cluster, known, diags)),
@@ -136,5 +141,27 @@ fn render_node(
             .iter_mut()
             .for_each(|n| render_node(n, env, ctx, ns, has_cluster, known, diags)),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_template;
+
+    #[test]
+    fn template_syntax_is_found_anywhere() {
+        for s in [
+            "{{ ns }}",
+            "a-{{x}}",
+            "{% if x %}y{% endif %}",
+            "{# note #}",
+            "{ {{x}}",
+            "{{",
+        ] {
+            assert!(has_template(s), "{s:?}");
+        }
+        for s in ["", "plain", "{ x }", "a{b", "}}", "{", "x{"] {
+            assert!(!has_template(s), "{s:?}");
+        }
     }
 }

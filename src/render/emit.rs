@@ -92,8 +92,11 @@ fn plain(s: &str, value: bool) -> bool {
                 || (value && b == b':')
                 || (spaced && b == b' ')
         })
-        && !KEYWORDS.iter().any(|k| s.eq_ignore_ascii_case(k))
+        && (s.len() > KEYWORD_LEN || !KEYWORDS.iter().any(|k| s.eq_ignore_ascii_case(k)))
 }
+
+/// The length of the longest of [`KEYWORDS`].
+const KEYWORD_LEN: usize = 5;
 
 fn indent(out: &mut String, column: usize) {
     out.extend(std::iter::repeat_n(' ', column));
@@ -655,6 +658,7 @@ mod tests {
         assert!(plain("500m", true) && plain("1Gi", true));
         assert!(!plain("1Gi", false), "keys keep to the narrow rule");
         assert!(!plain("image:1.2", false));
+        assert_eq!(KEYWORDS.iter().map(|k| k.len()).max(), Some(KEYWORD_LEN));
         assert!(plain("Pipeline production/etl failed", true));
         assert!(!plain("a b", false), "keys keep to the narrow rule");
         for s in [
