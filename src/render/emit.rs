@@ -3,9 +3,9 @@
 //! fraction of the cost: serde-saphyr checks every key and value against YAML's quoting rules
 //! character by character, and that was most of rendering a large platform.
 //!
-//! It writes the structure itself and only the commonest scalars: names, labels and paths made
-//! of letters, digits and `-_./` (and `:` inside values) that start with a letter and are no
-//! YAML 1.1 keyword. Every other scalar is rendered by serde-saphyr on its own and put in place,
+//! It writes the structure itself and only the commonest scalars: names, labels, paths and text
+//! made of letters, digits, spaces and `-_./` (and `:` inside values) that start with a letter
+//! and are no YAML 1.1 keyword, and integers in strings (`"200"`). Every other scalar is rendered by serde-saphyr on its own and put in place,
 //! so the quoting rules stay serde-saphyr's. A shape it does not handle (a sequence directly in
 //! a sequence, a block scalar as a sequence item, tuples, enum payloads) makes [`emit`] return
 //! `None`, and the caller renders the whole object with serde-saphyr. Tests compare the two on
@@ -93,6 +93,13 @@ fn plain(s: &str, value: bool) -> bool {
                 || (spaced && b == b' ')
         })
         && (s.len() > KEYWORD_LEN || !KEYWORDS.iter().any(|k| s.eq_ignore_ascii_case(k)))
+}
+
+/// Whether `s` is a decimal integer (`200`, `-1`, `0644`), which serde-saphyr writes in double
+/// quotes as a string value.
+fn integer(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    !digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The length of the longest of [`KEYWORDS`].
@@ -395,6 +402,9 @@ impl<'b> ser::Serializer for Emitter<'b> {
     fn serialize_str(self, v: &str) -> Result {
         if plain(v, true) {
             self.inline(v)
+        } else if integer(v) {
+            // A number in a string (quota amounts, sync waves) is quoted to stay a string.
+            self.inline(&format!("\"{v}\""))
         } else {
             self.alone(v)
         }
@@ -671,10 +681,11 @@ mod tests {
 
     /// Every text of up to five characters from an alphabet of letters (a keyword's among them),
     /// digits, spaces and the punctuation the rule allows: whatever [`plain`] lets through,
-    /// serde-saphyr writes as it is, as a value and as a key.
+    /// serde-saphyr writes as it is, as a value and as a key, and what [`integer`] lets through
+    /// it writes in double quotes.
     #[test]
     fn what_plain_lets_through_serde_saphyr_writes_as_it_is() {
-        const ALPHABET: &[u8] = b"ay1 -.:/_";
+        const ALPHABET: &[u8] = b"ay10 -.:/_";
         let mut texts = vec![String::new()];
         let mut through = 0;
         for _ in 0..5 {
@@ -689,6 +700,13 @@ mod tests {
                         super::super::yaml(&BTreeMap::from([("k", t)])),
                         format!("k: {t}\n"),
                         "{t:?} as a value"
+                    );
+                }
+                if integer(t) {
+                    assert_eq!(
+                        super::super::yaml(&BTreeMap::from([("k", t)])),
+                        format!("k: \"{t}\"\n"),
+                        "{t:?} as a number in a string"
                     );
                 }
                 if plain(t, false) {
