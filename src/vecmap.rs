@@ -159,9 +159,22 @@ impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
             }
             entries = kept;
         }
-        entries.shrink_to_fit();
-        Self { entries }
+        Self {
+            entries: exact(entries),
+        }
     }
+}
+
+/// `items` in a vector of exactly their number. A vector grown by pushing keeps up to twice the
+/// room it needs, and shrinking it in place may keep the block; the span tree and the model hold
+/// hundreds of thousands of small ones.
+pub(crate) fn exact<T>(items: Vec<T>) -> Vec<T> {
+    if items.capacity() == items.len() {
+        return items;
+    }
+    let mut exact = Vec::with_capacity(items.len());
+    exact.extend(items);
+    exact
 }
 
 impl<K: Ord, V, const N: usize> From<[(K, V); N]> for VecMap<K, V> {

@@ -5,8 +5,9 @@
 //!
 //! It writes the structure itself and only the commonest scalars: names, labels, paths and text
 //! made of letters, digits, spaces and `-_./` (and `:` inside values) that start with a letter
-//! and are no YAML 1.1 keyword, and integers in strings (`"200"`). Every other scalar is rendered by serde-saphyr on its own and put in place,
-//! so the quoting rules stay serde-saphyr's. A shape it does not handle (a sequence directly in
+//! and are no YAML 1.1 keyword, and integers in strings (`"200"`). Every other scalar is
+//! rendered by serde-saphyr on its own and put in place, so the quoting rules stay
+//! serde-saphyr's. A shape it does not handle (a sequence directly in
 //! a sequence, a block scalar as a sequence item, tuples, enum payloads) makes [`emit`] return
 //! `None`, and the caller renders the whole object with serde-saphyr. Tests compare the two on
 //! every object of the golden platforms and on hand-picked awkward values.
@@ -95,8 +96,9 @@ fn plain(s: &str, value: bool) -> bool {
         && (s.len() > KEYWORD_LEN || !KEYWORDS.iter().any(|k| s.eq_ignore_ascii_case(k)))
 }
 
-/// Whether `s` is a decimal integer (`200`, `-1`, `0644`), which serde-saphyr writes in double
-/// quotes as a string value.
+/// Whether `s` is a decimal integer (`200`, `-1`, `0644`) of at most 18 digits (always within
+/// an i64), which serde-saphyr writes in double quotes as a string value. Longer ones are left
+/// to it.
 fn integer(s: &str) -> bool {
     let digits = s.strip_prefix('-').unwrap_or(s);
     !digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit())

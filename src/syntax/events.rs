@@ -23,7 +23,7 @@ use toml_parser::{ParseError, Source};
 
 use super::{Node, NodeValue, Table};
 use crate::diag::{FileId, Span};
-use crate::vecmap::VecMap;
+use crate::vecmap::{VecMap, exact};
 
 /// Nesting allowed, as `toml` allows it (arrays and inline tables inside each other, key
 /// segments).
@@ -292,7 +292,7 @@ impl<'i> Builder<'_, 'i> {
             match event.kind() {
                 EventKind::InlineTableClose => {
                     let span = open.span().append(event.span());
-                    let entries = exact(entries.into_iter().collect()).into_iter().collect();
+                    let entries = entries.into_iter().collect();
                     return Some(self.node(span, NodeValue::Table(entries)));
                 }
                 EventKind::ValueSep => {}
@@ -373,18 +373,6 @@ impl<'i> Builder<'_, 'i> {
             value: NodeValue::Table(entries.into_iter().collect()),
         }
     }
-}
-
-/// `items` in a vector of exactly their number. A vector grown by pushing keeps up to twice the
-/// room it needs (and shrinking it in place may keep the block), and the tree holds hundreds of
-/// thousands of small ones: `toml`'s path built them at their size.
-fn exact<T>(items: Vec<T>) -> Vec<T> {
-    if items.capacity() == items.len() {
-        return items;
-    }
-    let mut exact = Vec::with_capacity(items.len());
-    exact.extend(items);
-    exact
 }
 
 /// Inserts `value` (its key located) under a (possibly dotted) key of a section's table. The

@@ -91,6 +91,19 @@ impl Node {
         Some(node)
     }
 
+    /// The node at `path` below this one, mutably.
+    pub fn get_mut(&mut self, path: &[Seg]) -> Option<&mut Node> {
+        let mut node = self;
+        for seg in path {
+            node = match (seg, &mut node.value) {
+                (Seg::Key(k), NodeValue::Table(t)) => t.get_mut(&**k)?,
+                (Seg::Index(i), NodeValue::Array(a)) => a.get_mut(*i)?,
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+
     /// The JSON form. A datetime becomes `{"$datetime": "..."}` so it never passes as a string;
     /// an out-of-range number becomes a float or null so range checks report it.
     pub fn to_json(&self) -> Value {

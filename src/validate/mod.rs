@@ -18,7 +18,7 @@ use serde::Deserialize;
 use crate::diag::{Diagnostic, Severity, codes};
 use crate::model::{self, Platform};
 use crate::syntax::config::{self, Config};
-use crate::syntax::{Document, Node, NodeValue, Path, Seg};
+use crate::syntax::{Document, Node, Path, Seg};
 use context::Ctx;
 
 /// What validation found: the platform (when there are no errors) and every diagnostic.
@@ -39,8 +39,8 @@ pub struct Outcome {
 pub fn validate(doc: &Document, source_name: &str) -> Outcome {
     let (typed, violations) =
         crate::timings::measure("schema", || match Config::deserialize(&doc.root) {
-            Ok(config) => (Some(config), Vec::new()),
-            Err(_) => (None, schema::check(doc)),
+            Ok(config) => (Ok(config), Vec::new()),
+            Err(e) => (Err(e), schema::check(doc)),
         });
     crate::timings::measure("semantic", || semantic(doc, source_name, typed, violations))
 }
@@ -48,7 +48,7 @@ pub fn validate(doc: &Document, source_name: &str) -> Outcome {
 fn semantic(
     doc: &Document,
     source_name: &str,
-    typed: Option<Config>,
+    typed: Result<Config, serde::de::value::Error>,
     violations: Vec<schema::Violation>,
 ) -> Outcome {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
@@ -66,11 +66,10 @@ fn semantic(
     if whole_file_broken {
         return finish(None, diagnostics);
     }
-    // Deserialise straight from the document unless a schema error removed parts of it.
-    let parsed = if let Some(config) = typed {
-        Ok(config)
-    } else if pruned.is_empty() {
-        Config::deserialize(&doc.root)
+    // What was read from the document (a clean read has no violations), unless a schema error
+    // removed parts of it.
+    let parsed = if pruned.is_empty() {
+        typed
     } else {
         let mut root = doc.root.clone();
         for p in &pruned {
@@ -111,23 +110,10 @@ fn finish(platform: Option<Platform>, mut diagnostics: Vec<Diagnostic>) -> Outco
 }
 
 fn remove(root: &mut Node, path: &Path) {
-    let segs = path.segs();
-    let Some((Seg::Key(last), parents)) = segs.split_last() else {
+    let Some((Seg::Key(last), parents)) = path.segs().split_last() else {
         return;
     };
-    let mut node = root;
-    for s in parents {
-        let next = match (s, &mut node.value) {
-            (Seg::Key(k), NodeValue::Table(t)) => t.get_mut(&**k),
-            (Seg::Index(i), NodeValue::Array(a)) => a.get_mut(*i),
-            _ => None,
-        };
-        match next {
-            Some(n) => node = n,
-            None => return,
-        }
-    }
-    if let Some(t) = node.table_mut() {
+    if let Some(t) = root.get_mut(parents).and_then(Node::table_mut) {
         t.remove(&**last);
     }
 }

@@ -540,15 +540,6 @@ mod tests {
         }
     }
 
-    fn node_at<'a>(root: &'a mut Node, path: &[Seg]) -> &'a mut Node {
-        path.iter()
-            .fold(root, |node, seg| match (seg, &mut node.value) {
-                (Seg::Key(k), NodeValue::Table(t)) => t.get_mut(&**k).unwrap(),
-                (Seg::Index(i), NodeValue::Array(a)) => &mut a[*i],
-                _ => unreachable!("{seg:?} is not below this node"),
-            })
-    }
-
     /// `validate` skips the schema on a document the typed config reads, so whatever the typed
     /// config reads, the schema must accept. Every config of the repository and of the corpora,
     /// with one change at a time at every place in it: its value replaced by one of each TOML
@@ -622,11 +613,11 @@ mod tests {
                 let shown = || Path(path.clone()).to_string();
                 for value in &replacements {
                     let mut changed = root.clone();
-                    node_at(&mut changed, path).value = value.clone();
+                    changed.get_mut(path).unwrap().value = value.clone();
                     check(changed, &|| format!("`{}` = {value:?}", shown()));
                 }
                 let mut changed = root.clone();
-                let grown = match &mut node_at(&mut changed, path).value {
+                let grown = match &mut changed.get_mut(path).unwrap().value {
                     NodeValue::Table(t) => t.insert("zz-unknown".into(), string()).is_none(),
                     NodeValue::Array(items) => {
                         let copy = items.first().cloned().unwrap_or_else(string);
@@ -640,7 +631,7 @@ mod tests {
                 }
                 if let Some((Seg::Key(last), parent)) = path.split_last() {
                     let mut changed = root.clone();
-                    if let NodeValue::Table(t) = &mut node_at(&mut changed, parent).value {
+                    if let NodeValue::Table(t) = &mut changed.get_mut(parent).unwrap().value {
                         t.remove(&**last);
                     }
                     check(changed, &|| format!("`{}` dropped", shown()));
