@@ -8,6 +8,7 @@ mod namespace;
 mod network;
 mod pipeline;
 mod rbac;
+mod resources;
 
 use std::collections::BTreeMap;
 

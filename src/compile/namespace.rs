@@ -1,26 +1,15 @@
 //! One namespace on one cluster: the Namespace, its quota and limits, then delegates policies,
 //! RBAC and pipelines.
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::api::core::v1::{
     LimitRange, LimitRangeItem, LimitRangeSpec, Namespace, ResourceQuota, ResourceQuotaSpec,
     ServiceAccount,
 };
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
 use super::meta::{Wave, meta, no_prune};
+use super::resources::quantities;
 use super::{Manifest, Object, network, pipeline, rbac};
-use crate::model::{self, Labels, Platform, ResourceList};
-
-/// Converts canonical quantities to the API type (`None` when empty).
-pub(super) fn quantities(list: &ResourceList) -> Option<BTreeMap<String, Quantity>> {
-    (!list.is_empty()).then(|| {
-        list.iter()
-            .map(|(k, v)| (k.clone(), Quantity(v.canonical())))
-            .collect()
-    })
-}
+use crate::model::{self, Labels, Platform};
 
 pub(super) fn compile(p: &Platform, ns: &model::Namespace, cluster: &str, out: &mut Vec<Object>) {
     let folder = format!("{cluster}/{}", ns.name);

@@ -15,7 +15,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::meta::{Wave, labels, meta};
-use super::namespace::quantities;
+use super::resources::quantities;
 use super::{Manifest, Object};
 use crate::model::{self, Concurrency, Labels, Platform};
 

@@ -6,6 +6,7 @@
 //! only hides that item from the semantic checks, so one run still reports everything else.
 
 mod context;
+mod env;
 mod lints;
 mod namespace;
 mod pipeline;
@@ -217,7 +218,7 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, source_name: &str) -> Platform {
         }
     }
 
-    let env = namespace::Env {
+    let env = env::Env {
         config,
         clusters: &defined_clusters,
         broken_clusters: &broken_clusters,

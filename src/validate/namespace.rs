@@ -6,20 +6,12 @@ use std::collections::BTreeSet;
 use ipnet::IpNet;
 
 use super::context::Ctx;
+use super::env::Env;
 use super::pipeline;
 use crate::diag::{Diagnostic, codes};
 use crate::model::{self, Direction, Peer, PodSecurity, TrafficRule};
 use crate::syntax::Path;
-use crate::syntax::config::{self, Config};
-
-/// What every namespace's checks may look at.
-pub(crate) struct Env<'c> {
-    pub config: &'c Config,
-    pub clusters: &'c [String],
-    pub broken_clusters: &'c BTreeSet<String>,
-    pub broken_services: BTreeSet<String>,
-    pub broken_namespaces: BTreeSet<String>,
-}
+use crate::syntax::config;
 
 pub(crate) fn namespace(
     ctx: &mut Ctx<'_>,

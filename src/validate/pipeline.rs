@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::context::Ctx;
-use super::namespace::Env;
+use super::env::Env;
 use crate::diag::{Diagnostic, codes};
 use crate::model::{self, ConfigValue, duration, names, schedule};
 use crate::syntax::Path;

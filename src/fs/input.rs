@@ -1,0 +1,125 @@
+//! Reading what the user wrote: the config file, the files its `include` patterns name, and
+//! `platc init`'s new file.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// The largest config platc reads. A platform of 5,000 namespaces is a few MiB; anything far
+/// bigger is a mistake (`-c` pointed at a dump), and reading it whole would only exhaust memory.
+pub const MAX_CONFIG_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads a config file, with one clear error for every way that can fail.
+pub fn read_config(path: &Path) -> Result<String, String> {
+    let shown = path.display();
+    let meta = fs::metadata(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => {
+            format!("{shown}: no such file (run `platc init` to create one)")
+        }
+        io::ErrorKind::PermissionDenied => format!("{shown}: permission denied"),
+        _ => format!("{shown}: cannot read: {e}"),
+    })?;
+    if meta.is_dir() {
+        return Err(format!("{shown}: is a directory, not a config file"));
+    }
+    // A FIFO would block forever and `/dev/zero` never ends: read regular files only.
+    if !meta.is_file() {
+        return Err(format!(
+            "{shown}: is not a regular file (a device, pipe or socket); give the path of a .toml file"
+        ));
+    }
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(format!(
+            "{shown}: is {} bytes, more than the {} MiB platc reads; is it really platform.toml?",
+            meta.len(),
+            MAX_CONFIG_BYTES / 1024 / 1024
+        ));
+    }
+    let bytes = fs::read(path).map_err(|e| match e.kind() {
+        io::ErrorKind::PermissionDenied => format!("{shown}: permission denied"),
+        _ => format!("{shown}: cannot read: {e}"),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let valid = &e.as_bytes()[..offset];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = offset - valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
+        format!(
+            "{shown}: not UTF-8 text (invalid byte at line {line}, column {column}, byte offset {offset}); save it as UTF-8"
+        )
+    })?;
+    if text.contains('\0') {
+        return Err(format!(
+            "{shown}: contains NUL bytes; it looks like a binary file, not TOML"
+        ));
+    }
+    if text.trim().is_empty() {
+        return Err(format!(
+            "{shown}: is empty; it needs at least `[platform] name = \"...\"` (see `platc init`)"
+        ));
+    }
+    Ok(text)
+}
+
+/// Writes a new file, refusing to overwrite an existing one (for `platc init`).
+pub fn create_new(path: &Path, content: &str) -> io::Result<()> {
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    f.write_all(content.as_bytes())
+}
+
+/// Reads `include` patterns relative to the main config's folder.
+pub struct IncludeLoader {
+    /// The main config's folder on disk.
+    pub base: PathBuf,
+    /// The same folder as diagnostics show it (relative to where platc runs, as the user typed).
+    pub shown_base: PathBuf,
+}
+
+impl IncludeLoader {
+    /// A loader for includes of the config at `config`.
+    pub fn for_config(config: &Path) -> Self {
+        let base = config.parent().map(Path::to_path_buf).unwrap_or_default();
+        Self {
+            shown_base: base.clone(),
+            base,
+        }
+    }
+}
+
+impl crate::expand::Loader for IncludeLoader {
+    fn load(&mut self, pattern: &str) -> Result<Vec<(String, String)>, String> {
+        if pattern.trim().is_empty() {
+            return Err("empty pattern".into());
+        }
+        if Path::new(pattern).is_absolute() {
+            return Err("patterns are relative to the main config's folder".into());
+        }
+        let full = self.base.join(pattern);
+        let full = full.to_string_lossy();
+        let options = glob::MatchOptions {
+            require_literal_leading_dot: true,
+            ..Default::default()
+        };
+        let mut paths: Vec<PathBuf> = glob::glob_with(&full, options)
+            .map_err(|e| format!("invalid pattern: {e}"))?
+            .filter_map(Result::ok)
+            .filter(|p| p.is_file())
+            .collect();
+        paths.sort();
+        if paths.is_empty() {
+            return Err("matches no files".into());
+        }
+        paths
+            .into_iter()
+            .map(|p| {
+                let rel = p.strip_prefix(&self.base).unwrap_or(&p);
+                let shown = self.shown_base.join(rel);
+                let shown = shown.to_string_lossy().replace('\\', "/");
+                read_config(&p).map(|text| (shown, text))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,25 @@
+//! All file-system access: reading the config and what it names, reading `out/`, the lock,
+//! atomic writes and pruning. Nothing here decides what to write; it only refuses what would be
+//! unsafe. Each file below does one of these; they share only the temporary-name rules of
+//! [`leftovers`].
+
+mod input;
+mod leftovers;
+mod lock;
+mod read_out;
+mod write;
+
+#[cfg(test)]
+mod tests;
+
+pub use input::{IncludeLoader, MAX_CONFIG_BYTES, create_new, read_config};
+pub use lock::{OutLock, lock, lock_wait};
+pub use read_out::{check_root, read_out, read_out_against, read_out_for_write};
+pub use write::{WriteStats, write};
+
+use crate::diag::{Diagnostic, codes};
+
+/// An error about something in the output folder platc must not touch.
+fn unsafe_output(message: String) -> Diagnostic {
+    Diagnostic::error(codes::UNSAFE_OUTPUT, None, message)
+}

@@ -1,0 +1,15 @@
+//! What the checks of every namespace may look at besides the namespace itself: the whole
+//! config (for references to services and other namespaces) and what a schema error removed.
+
+use std::collections::BTreeSet;
+
+use crate::syntax::config::Config;
+
+/// What every namespace's checks may look at.
+pub(crate) struct Env<'c> {
+    pub config: &'c Config,
+    pub clusters: &'c [String],
+    pub broken_clusters: &'c BTreeSet<String>,
+    pub broken_services: BTreeSet<String>,
+    pub broken_namespaces: BTreeSet<String>,
+}
