@@ -5,7 +5,7 @@
 #   - yamllint on every file;
 #   - check-jsonschema on every KafkaTopic, PrometheusRule, Application and AppProject against
 #     its upstream CRD schema in
-#     tests/crd-schemas/ (draft-07, strict: unknown fields are errors);
+#     schemas/crds/ (draft-07, strict: unknown fields are errors);
 #   - kubectl kustomize on every folder that has a kustomization.yaml.
 # Needs scripts/install-tools.sh first.
 set -euo pipefail
@@ -26,7 +26,7 @@ for crd in KafkaTopic:kafka.strimzi.io_kafkatopic_v1 PrometheusRule:monitoring.c
   kind=${crd%%:*}
   mapfile -t files < <(grep -l -E "^kind: $kind\$" "${all[@]}" || true)
   [ ${#files[@]} -gt 0 ] || continue
-  "$VENV/bin/check-jsonschema" --schemafile "tests/crd-schemas/${crd#*:}.json" "${files[@]}"
+  "$VENV/bin/check-jsonschema" --schemafile "schemas/crds/${crd#*:}.json" "${files[@]}"
   echo "conformance: check-jsonschema $kind: ${#files[@]} manifests ok"
 done
 "$VENV/bin/yamllint" -s -c scripts/yamllint.yaml "${all[@]}"

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::cli::{Cli, Command, DiffFormat};
 use crate::compile::{self, Object};
 use crate::diag::{self, Diagnostic, Severity, SourceMap, codes};
+use crate::expand::Attached;
 use crate::render::{self, Tree};
 use crate::syntax::Document;
 use crate::timings::measure;
@@ -64,13 +65,13 @@ pub fn compile_file(path: &Path) -> Result<Compiled, Failed> {
         || "platform.toml".into(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let mut loader = fs::IncludeLoader::for_config(path);
+    let loader = fs::DiskLoader::for_config(path);
     compile_with(
         &path.display().to_string(),
         &source_name,
         text,
         SourceMap::default(),
-        &mut loader,
+        &loader,
     )
 }
 
@@ -83,19 +84,19 @@ fn read(path: &Path) -> Result<String, Failed> {
 }
 
 /// Registers config text and expands it (includes, templates, variables) into the document
-/// that validation checks.
+/// that validation checks, with the files it names (manifests, CRD schemas).
 fn expand_text(
     shown: &str,
     text: String,
     mut sources: SourceMap,
-    loader: &mut dyn expand::Loader,
-) -> Result<(Document, SourceMap), Failed> {
+    loader: &dyn expand::Loader,
+) -> Result<(Document, Attached, SourceMap), Failed> {
     crate::memory::fit_to_text(text.len());
     let file = sources.add(shown, text);
     match measure("parse", || expand::expand(file, &mut sources, loader)) {
-        Ok(doc) => {
+        Ok((doc, attached)) => {
             crate::memory::fit_to_namespaces(doc.namespace_count());
-            Ok((doc, sources))
+            Ok((doc, attached, sources))
         }
         Err(diagnostics) => Err(Failed {
             diagnostics,
@@ -104,12 +105,13 @@ fn expand_text(
     }
 }
 
-/// A loader for configs that are not files: `include` is an error.
-struct NoIncludes;
+/// A loader for configs that are not files: `include`, `manifests` and `crd_schemas` are
+/// errors.
+struct NoFiles;
 
-impl expand::Loader for NoIncludes {
-    fn load(&mut self, _pattern: &str) -> Result<Vec<(String, String)>, String> {
-        Err("includes need a config file on disk".into())
+impl expand::Loader for NoFiles {
+    fn load(&self, _pattern: &str) -> Result<Vec<expand::Loaded>, String> {
+        Err("patterns need a config file on disk".into())
     }
 }
 
@@ -121,7 +123,7 @@ pub fn compile_text(
     text: String,
     sources: SourceMap,
 ) -> Result<Compiled, Failed> {
-    compile_with(shown, source_name, text, sources, &mut NoIncludes)
+    compile_with(shown, source_name, text, sources, &NoFiles)
 }
 
 /// Expands (includes, templates, variables), validates, compiles and renders config text.
@@ -130,13 +132,15 @@ pub fn compile_with(
     source_name: &str,
     text: String,
     sources: SourceMap,
-    loader: &mut dyn expand::Loader,
+    loader: &dyn expand::Loader,
 ) -> Result<Compiled, Failed> {
-    let (doc, sources) = expand_text(shown, text, sources, loader)?;
-    let outcome = validate::validate(&doc, source_name);
-    // The document (JSON and span tree) is not needed past validation; free it before the
-    // object and file trees are built, which lowers the peak on large platforms.
+    let (doc, attached, sources) = expand_text(shown, text, sources, loader)?;
+    let outcome = validate::validate(&doc, &attached, source_name);
+    // The document (JSON and span tree) and the manifests' YAML trees are not needed past
+    // validation; free them before the object and file trees are built, which lowers the peak
+    // on large platforms.
     drop(doc);
+    drop(attached);
     let Some(platform) = outcome.platform else {
         return Err(Failed {
             diagnostics: outcome.diagnostics,
@@ -382,17 +386,11 @@ fn base_tree(config: &Path, rev: &str, colors: Colors) -> Result<(Tree, String, 
         || "platform.toml".into(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let mut loader = match crate::git::RevisionLoader::new(config, rev) {
+    let loader = match crate::git::RevisionLoader::new(config, rev) {
         Ok(l) => l,
         Err(message) => return Err(note_error(message)),
     };
-    match compile_with(
-        &shown,
-        &source_name,
-        text,
-        SourceMap::default(),
-        &mut loader,
-    ) {
+    match compile_with(&shown, &source_name, text, SourceMap::default(), &loader) {
         Ok(c) => Ok((c.tree, shown, String::new())),
         Err(f) => {
             let mut o = failed(&f, colors);
@@ -500,16 +498,16 @@ fn init(config: &Path) -> Outcome {
 }
 
 fn show(config: &Path, namespace: &str, colors: Colors) -> Outcome {
-    let mut loader = fs::IncludeLoader::for_config(config);
+    let loader = fs::DiskLoader::for_config(config);
     let expanded = read(config).and_then(|text| {
         expand_text(
             &config.display().to_string(),
             text,
             SourceMap::default(),
-            &mut loader,
+            &loader,
         )
     });
-    let (doc, sources) = match expanded {
+    let (doc, _attached, sources) = match expanded {
         Ok(x) => x,
         Err(f) => return failed(&f, colors),
     };

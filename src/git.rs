@@ -70,6 +70,8 @@ pub struct RevisionLoader {
     dir: std::path::PathBuf,
     commit: String,
     rev: String,
+    /// Every file of the revision below the config's folder, listed once.
+    listing: std::sync::OnceLock<Result<Vec<String>, String>>,
 }
 
 impl RevisionLoader {
@@ -93,6 +95,7 @@ impl RevisionLoader {
             dir,
             commit,
             rev: rev.to_string(),
+            listing: std::sync::OnceLock::new(),
         })
     }
 }
@@ -117,7 +120,7 @@ fn run(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
 }
 
 impl crate::expand::Loader for RevisionLoader {
-    fn load(&mut self, pattern: &str) -> Result<Vec<(String, String)>, String> {
+    fn load(&self, pattern: &str) -> Result<Vec<crate::expand::Loaded>, String> {
         let matcher = glob::Pattern::new(pattern).map_err(|e| format!("invalid pattern: {e}"))?;
         let options = glob::MatchOptions {
             require_literal_leading_dot: true,
@@ -125,11 +128,20 @@ impl crate::expand::Loader for RevisionLoader {
             ..Default::default()
         };
         // Paths relative to the config's folder, as the patterns are.
-        let listing = run(&self.dir, &["ls-tree", "-r", "--name-only", &self.commit])?;
-        let mut paths: Vec<String> = String::from_utf8_lossy(&listing)
-            .lines()
+        let listing = self
+            .listing
+            .get_or_init(|| {
+                let out = run(&self.dir, &["ls-tree", "-r", "--name-only", &self.commit])?;
+                Ok(String::from_utf8_lossy(&out)
+                    .lines()
+                    .map(str::to_string)
+                    .collect())
+            })
+            .as_ref()
+            .map_err(Clone::clone)?;
+        let mut paths: Vec<&String> = listing
+            .iter()
             .filter(|p| matcher.matches_with(p, options))
-            .map(str::to_string)
             .collect();
         paths.sort();
         if paths.is_empty() {
@@ -141,10 +153,11 @@ impl crate::expand::Loader for RevisionLoader {
                 let text = run(&self.dir, &["show", &format!("{}:./{p}", self.commit)])?;
                 let text = String::from_utf8(text)
                     .map_err(|_| format!("{p} at `{}` is not UTF-8", self.rev))?;
-                Ok((
-                    format!("{}:{}", self.rev, self.dir.join(&p).display()),
+                Ok(crate::expand::Loaded {
+                    shown: format!("{}:{}", self.rev, self.dir.join(p).display()),
+                    rel: p.clone(),
                     text,
-                ))
+                })
             })
             .collect()
     }

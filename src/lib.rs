@@ -23,3 +23,4 @@ pub mod syntax;
 pub mod timings;
 pub mod validate;
 pub mod vecmap;
+pub mod yaml;

@@ -551,6 +551,26 @@ fn unreadable_configs_get_one_clear_error() {
     assert!(!d.join("out").exists());
 }
 
+/// A text file with one stray control character is not binary: the NUL is located like any
+/// other character TOML does not take.
+#[test]
+fn a_stray_nul_in_a_line_is_located() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("platform.toml"),
+        "[platform]\nname = \"commo\0dities\"\n",
+    )
+    .unwrap();
+    let o = platc(dir.path(), &["check", "--color", "never"]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("error[E0001]: invalid TOML: control character U+0000 is not allowed")
+            && err.contains("--> platform.toml:2:14"),
+        "{err}"
+    );
+}
+
 #[test]
 fn malformed_inputs_never_panic() {
     let dir = tempfile::tempdir().unwrap();

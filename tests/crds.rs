@@ -1,5 +1,5 @@
 //! Every custom resource the repository's platform.toml compiles to (KafkaTopic,
-//! PrometheusRule) is valid under its upstream CRD schema in tests/crd-schemas/ (draft-07,
+//! PrometheusRule) is valid under its upstream CRD schema in schemas/crds/ (draft-07,
 //! strict: unknown fields rejected, as the API server's strict field validation does).
 
 use std::path::Path;
@@ -12,7 +12,7 @@ fn root() -> &'static Path {
 }
 
 fn validator(file: &str) -> Validator {
-    let path = root().join("tests/crd-schemas").join(file);
+    let path = root().join("schemas/crds").join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
     let schema: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
     jsonschema::draft7::new(&schema).unwrap_or_else(|e| panic!("{file}: {e}"))

@@ -1,5 +1,5 @@
 //! GitOps output: Argo CD objects (checked against the upstream CRD schemas in
-//! tests/crd-schemas/) and placement of namespaces on several clusters.
+//! schemas/crds/) and placement of namespaces on several clusters.
 
 use std::path::Path;
 
@@ -55,7 +55,7 @@ fn doc(c: &Compiled, path: &str) -> Value {
 
 fn validator(file: &str) -> jsonschema::Validator {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/crd-schemas")
+        .join("schemas/crds")
         .join(file);
     let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     jsonschema::validator_for(&schema).unwrap()

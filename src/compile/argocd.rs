@@ -4,12 +4,6 @@
 
 use std::collections::BTreeSet;
 
-use k8s_openapi::Resource;
-use k8s_openapi::api::batch::v1::CronJob;
-use k8s_openapi::api::core::v1::{ConfigMap, LimitRange, ResourceQuota, ServiceAccount};
-use k8s_openapi::api::networking::v1::NetworkPolicy;
-use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
-
 use super::crd::argocd::{
     AppProject, AppProjectSpec, Application, ApplicationSource, ApplicationSpec, Automated,
     Backoff, Destination, GroupKind, Retry, SyncPolicy,
@@ -25,29 +19,19 @@ pub const FOLDER: &str = "argocd";
 /// `app.kubernetes.io/instance` label (label tracking) and label values stop at 63.
 const MAX_NAME: usize = 63;
 
-/// Where a kind lives: its API group and whether it is cluster-scoped. `None` for the Argo CD
-/// kinds themselves, which the bootstrap Application manages, not the project.
-fn group_kind(kind: &str) -> Option<(GroupKind, bool)> {
-    const KINDS: [(&str, &str, bool); 11] = [
-        ("Namespace", "", true),
-        (ResourceQuota::KIND, ResourceQuota::GROUP, false),
-        (LimitRange::KIND, LimitRange::GROUP, false),
-        (NetworkPolicy::KIND, NetworkPolicy::GROUP, false),
-        (ServiceAccount::KIND, ServiceAccount::GROUP, false),
-        (Role::KIND, Role::GROUP, false),
-        (RoleBinding::KIND, RoleBinding::GROUP, false),
-        (CronJob::KIND, CronJob::GROUP, false),
-        (ConfigMap::KIND, ConfigMap::GROUP, false),
-        ("KafkaTopic", "kafka.strimzi.io", false),
-        ("PrometheusRule", "monitoring.coreos.com", false),
-    ];
-    let (kind, group, cluster_scoped) = KINDS.iter().find(|(k, _, _)| *k == kind)?;
+/// Where an object's kind lives: its API group and whether it is cluster-scoped. `None` for
+/// the Argo CD kinds themselves, which the bootstrap Application manages, not the project.
+fn group_kind<M>(obj: &Object<M>) -> Option<(GroupKind, bool)> {
+    if obj.group == "argoproj.io" && matches!(&*obj.kind, "Application" | "AppProject") {
+        return None;
+    }
+    let cluster_scoped = obj.group.is_empty() && obj.kind == "Namespace";
     Some((
         GroupKind {
-            group: (*group).into(),
-            kind: (*kind).into(),
+            group: obj.group.to_string(),
+            kind: obj.kind.to_string(),
         },
-        *cluster_scoped,
+        cluster_scoped,
     ))
 }
 
@@ -86,7 +70,7 @@ pub(super) fn compile<M>(
     let mut cluster_kinds = BTreeSet::new();
     let mut namespace_kinds = BTreeSet::new();
     for obj in existing {
-        match group_kind(obj.kind) {
+        match group_kind(obj) {
             Some((gk, true)) => cluster_kinds.insert(gk),
             Some((gk, false)) => namespace_kinds.insert(gk),
             None => false,
@@ -152,13 +136,13 @@ pub(super) fn compile<M>(
                 },
             },
         );
-        applications.push(Object {
-            folder: FOLDER.into(),
-            kind: "Application",
+        applications.push(Object::generated(
+            FOLDER,
+            "Application",
             name,
             origin,
-            manifest: Manifest::Application(Box::new(app)),
-        });
+            Manifest::Application(Box::new(app)),
+        ));
     }
 
     let project = AppProject::new(
@@ -180,13 +164,13 @@ pub(super) fn compile<M>(
             namespace_resource_whitelist: namespace_kinds.into_iter().collect(),
         },
     );
-    out.push(Object {
-        folder: FOLDER.into(),
-        kind: "AppProject",
-        name: p.name.clone(),
-        origin: project_origin,
-        manifest: Manifest::AppProject(Box::new(project)),
-    });
+    out.push(Object::generated(
+        FOLDER,
+        "AppProject",
+        p.name.clone(),
+        project_origin,
+        Manifest::AppProject(Box::new(project)),
+    ));
     out.extend(applications);
     out
 }
@@ -204,7 +188,7 @@ mod tests {
                 o.manifest,
                 Manifest::Application(_) | Manifest::AppProject(_)
             );
-            assert_eq!(group_kind(o.kind).is_none(), argo, "{}", o.kind);
+            assert_eq!(group_kind(o).is_none(), argo, "{}", o.kind);
         }
         assert!(objects.iter().any(|o| o.kind == "KafkaTopic"));
     }

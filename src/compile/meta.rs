@@ -18,7 +18,8 @@ pub enum Wave {
 }
 
 impl Wave {
-    fn annotation(self) -> &'static str {
+    /// The `argocd.argoproj.io/sync-wave` value.
+    pub fn annotation(self) -> &'static str {
         match self {
             Wave::Namespace => "-2",
             Wave::Prerequisite => "-1",

@@ -3,15 +3,19 @@
 
 mod argocd;
 pub mod crd;
+mod manifests;
 mod meta;
 mod namespace;
 mod network;
+mod patch;
 mod pipeline;
 mod rbac;
 mod resources;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use k8s_openapi::Resource;
 use k8s_openapi::api::batch::v1::CronJob;
 use k8s_openapi::api::core::v1::{ConfigMap, LimitRange, Namespace, ResourceQuota, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
@@ -49,6 +53,30 @@ pub enum Manifest {
     Application(Box<crd::argocd::Application>),
     /// argoproj.io/v1alpha1 AppProject.
     AppProject(Box<crd::argocd::AppProject>),
+    /// An object of the user's `manifests`, or any object after a patch: checked data, in the
+    /// form it is written out.
+    Json(Box<serde_json::Value>),
+}
+
+impl serde::Serialize for Manifest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Manifest::Namespace(x) => x.serialize(s),
+            Manifest::ResourceQuota(x) => x.serialize(s),
+            Manifest::LimitRange(x) => x.serialize(s),
+            Manifest::NetworkPolicy(x) => x.serialize(s),
+            Manifest::ServiceAccount(x) => x.serialize(s),
+            Manifest::Role(x) => x.serialize(s),
+            Manifest::RoleBinding(x) => x.serialize(s),
+            Manifest::CronJob(x) => x.serialize(s),
+            Manifest::ConfigMap(x) => x.serialize(s),
+            Manifest::KafkaTopic(x) => x.serialize(s),
+            Manifest::PrometheusRule(x) => x.serialize(s),
+            Manifest::Application(x) => x.serialize(s),
+            Manifest::AppProject(x) => x.serialize(s),
+            Manifest::Json(x) => x.serialize(s),
+        }
+    }
 }
 
 /// One generated object and where it goes. `M` is its body: the typed [`Manifest`] as
@@ -58,7 +86,9 @@ pub struct Object<M = Manifest> {
     /// Folder under `out/`: `<cluster>/<namespace>` or `argocd`.
     pub folder: String,
     /// Kubernetes kind (`CronJob`).
-    pub kind: &'static str,
+    pub kind: Cow<'static, str>,
+    /// Its API group (`batch`; `""` for the core group).
+    pub group: Cow<'static, str>,
     /// metadata.name.
     pub name: String,
     /// The config key it was generated from (for duplicate reports).
@@ -68,11 +98,30 @@ pub struct Object<M = Manifest> {
 }
 
 impl<M> Object<M> {
+    /// A generated object of one of the kinds platc writes itself.
+    pub fn generated(
+        folder: impl Into<String>,
+        kind: &'static str,
+        name: impl Into<String>,
+        origin: Span,
+        manifest: M,
+    ) -> Self {
+        Object {
+            folder: folder.into(),
+            kind: Cow::Borrowed(kind),
+            group: Cow::Borrowed(generated_group(kind)),
+            name: name.into(),
+            origin,
+            manifest,
+        }
+    }
+
     /// The same object with its body turned into `f(body)`.
     pub fn with<N>(self, f: impl FnOnce(M) -> N) -> Object<N> {
         Object {
             folder: self.folder,
             kind: self.kind,
+            group: self.group,
             name: self.name,
             origin: self.origin,
             manifest: f(self.manifest),
@@ -87,6 +136,20 @@ impl<M> Object<M> {
             self.kind.to_ascii_lowercase(),
             self.name
         )
+    }
+}
+
+/// The API group of a kind platc generates.
+fn generated_group(kind: &str) -> &'static str {
+    match kind {
+        "NetworkPolicy" => NetworkPolicy::GROUP,
+        "Role" | "RoleBinding" => Role::GROUP,
+        "CronJob" => CronJob::GROUP,
+        "KafkaTopic" => "kafka.strimzi.io",
+        "PrometheusRule" => "monitoring.coreos.com",
+        "ExternalSecret" => "external-secrets.io",
+        "Application" | "AppProject" => "argoproj.io",
+        _ => "",
     }
 }
 
@@ -105,16 +168,23 @@ pub fn compile_map<M: Send>(
 ) -> Result<Vec<Object<M>>, Vec<Diagnostic>> {
     // Namespaces compile independently: contiguous chunks on all cores, joined in order, so
     // the result is the same as one thread's.
-    let mut objects: Vec<Object<M>> = crate::par::map(&platform.namespaces, 64, |ns| {
+    let mut errors = Vec::new();
+    let mut objects: Vec<Object<M>> = Vec::new();
+    let compiled = crate::par::map(&platform.namespaces, 64, |ns| {
         let mut out = Vec::new();
+        let mut failed = Vec::new();
         for cluster in &ns.clusters {
+            let start = out.len();
             namespace::compile(platform, ns, cluster, &mut out);
+            patch::apply(ns, &mut out[start..], &mut failed);
         }
-        out.into_iter().map(|o| o.with(&finish)).collect::<Vec<_>>()
-    })
-    .into_iter()
-    .flatten()
-    .collect();
+        let out: Vec<Object<M>> = out.into_iter().map(|o| o.with(&finish)).collect();
+        (out, failed)
+    });
+    for (out, failed) in compiled {
+        objects.extend(out);
+        errors.extend(failed);
+    }
     if let Some(a) = &platform.argocd {
         let mut folders: Vec<String> = objects.iter().map(|o| o.folder.clone()).collect();
         folders.sort();
@@ -123,7 +193,6 @@ pub fn compile_map<M: Send>(
         objects.extend(argo.into_iter().map(|o| o.with(&finish)));
     }
     let mut by_path: BTreeMap<String, Object<M>> = BTreeMap::new();
-    let mut errors = Vec::new();
     for obj in objects {
         let path = obj.path();
         if let Some(first) = by_path.get(&path) {
@@ -181,7 +250,9 @@ pub(crate) fn objects_of(what: &str, text: &str) -> Vec<Object> {
     let root = crate::syntax::parse_file(crate::diag::FileId(0), text)
         .unwrap_or_else(|_| panic!("{what} does not parse"));
     let doc = crate::syntax::Document::new(crate::diag::FileId(0), root);
-    let Some(platform) = crate::validate::validate(&doc, "platform.toml").platform else {
+    let attached = crate::expand::Attached::default();
+    let Some(platform) = crate::validate::validate(&doc, &attached, "platform.toml").platform
+    else {
         panic!("{what} does not validate");
     };
     compile(&platform).unwrap_or_else(|_| panic!("{what} does not compile"))

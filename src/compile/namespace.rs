@@ -8,20 +8,20 @@ use k8s_openapi::api::core::v1::{
 
 use super::meta::{Wave, meta, no_prune};
 use super::resources::quantities;
-use super::{Manifest, Object, network, pipeline, rbac};
+use super::{Manifest, Object, manifests, network, pipeline, rbac};
 use crate::model::{self, Labels, Platform};
 
 pub(super) fn compile(p: &Platform, ns: &model::Namespace, cluster: &str, out: &mut Vec<Object>) {
     let folder = format!("{cluster}/{}", ns.name);
     let none = Labels::new();
     let mut push = |kind, name: &str, origin, manifest| {
-        out.push(Object {
-            folder: folder.clone(),
+        out.push(Object::generated(
+            folder.clone(),
             kind,
-            name: name.to_string(),
+            name.to_string(),
             origin,
             manifest,
-        });
+        ));
     };
 
     let mut ns_meta = meta(p, &ns.name, None, Wave::Namespace, &ns.labels);
@@ -94,4 +94,5 @@ pub(super) fn compile(p: &Platform, ns: &model::Namespace, cluster: &str, out: &
     network::compile(p, ns, &folder, out);
     rbac::compile(p, ns, &folder, out);
     pipeline::compile(p, ns, cluster, &folder, out);
+    manifests::compile(p, &ns.manifests, &folder, out);
 }

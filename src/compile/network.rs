@@ -91,13 +91,13 @@ fn policy(p: &Platform, ns: &str, name: &str, spec: NetworkPolicySpec) -> Networ
 
 pub(super) fn compile(p: &Platform, ns: &model::Namespace, folder: &str, out: &mut Vec<Object>) {
     let mut push = |name: &str, origin, np: NetworkPolicy| {
-        out.push(Object {
-            folder: folder.to_string(),
-            kind: "NetworkPolicy",
-            name: name.to_string(),
+        out.push(Object::generated(
+            folder.to_string(),
+            "NetworkPolicy",
+            name.to_string(),
             origin,
-            manifest: Manifest::NetworkPolicy(Box::new(np)),
-        });
+            Manifest::NetworkPolicy(Box::new(np)),
+        ));
     };
     if !ns.default_deny.is_empty() {
         let types = ns

@@ -185,41 +185,39 @@ pub(super) fn compile(
     out: &mut Vec<Object>,
 ) {
     for pl in &ns.pipelines {
-        out.push(Object {
-            folder: folder.to_string(),
-            kind: "CronJob",
-            name: pl.name.clone(),
-            origin: pl.span,
-            manifest: Manifest::CronJob(Box::new(cron_job(p, ns, pl))),
-        });
+        out.push(Object::generated(
+            folder.to_string(),
+            "CronJob",
+            pl.name.clone(),
+            pl.span,
+            Manifest::CronJob(Box::new(cron_job(p, ns, pl))),
+        ));
         if let Some(t) = &pl.topic {
-            out.push(Object {
-                folder: format!("{cluster}/{}", t.namespace),
-                kind: "KafkaTopic",
-                name: t.name.clone(),
-                origin: t.span,
-                manifest: Manifest::KafkaTopic(Box::new(topic::kafka_topic(p, t))),
-            });
+            out.push(Object::generated(
+                format!("{cluster}/{}", t.namespace),
+                "KafkaTopic",
+                t.name.clone(),
+                t.span,
+                Manifest::KafkaTopic(Box::new(topic::kafka_topic(p, t))),
+            ));
         }
         if let Some(a) = &pl.alerts {
-            out.push(Object {
-                folder: folder.to_string(),
-                kind: "PrometheusRule",
-                name: alerts::rule_name(&pl.name),
-                origin: pl.span,
-                manifest: Manifest::PrometheusRule(Box::new(alerts::prometheus_rule(
-                    p, &ns.name, pl, a,
-                ))),
-            });
+            out.push(Object::generated(
+                folder.to_string(),
+                "PrometheusRule",
+                alerts::rule_name(&pl.name),
+                pl.span,
+                Manifest::PrometheusRule(Box::new(alerts::prometheus_rule(p, &ns.name, pl, a))),
+            ));
         }
         if pl.dashboard {
-            out.push(Object {
-                folder: folder.to_string(),
-                kind: "ConfigMap",
-                name: dashboard::config_map_name(&pl.name),
-                origin: pl.span,
-                manifest: Manifest::ConfigMap(Box::new(dashboard::config_map(p, &ns.name, pl))),
-            });
+            out.push(Object::generated(
+                folder.to_string(),
+                "ConfigMap",
+                dashboard::config_map_name(&pl.name),
+                pl.span,
+                Manifest::ConfigMap(Box::new(dashboard::config_map(p, &ns.name, pl))),
+            ));
         }
     }
 }

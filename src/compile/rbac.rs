@@ -26,13 +26,13 @@ pub(super) fn compile(p: &Platform, ns: &model::Namespace, folder: &str, out: &m
             metadata: meta(p, &r.name, Some(&ns.name), Wave::Prerequisite, &none),
             rules: Some(rules),
         };
-        out.push(Object {
-            folder: folder.to_string(),
-            kind: "Role",
-            name: r.name.clone(),
-            origin: r.span,
-            manifest: Manifest::Role(Box::new(role)),
-        });
+        out.push(Object::generated(
+            folder.to_string(),
+            "Role",
+            r.name.clone(),
+            r.span,
+            Manifest::Role(Box::new(role)),
+        ));
     }
     for b in &ns.role_bindings {
         let subjects = b
@@ -54,12 +54,12 @@ pub(super) fn compile(p: &Platform, ns: &model::Namespace, folder: &str, out: &m
             },
             subjects: Some(subjects),
         };
-        out.push(Object {
-            folder: folder.to_string(),
-            kind: "RoleBinding",
-            name: b.name.clone(),
-            origin: b.span,
-            manifest: Manifest::RoleBinding(Box::new(binding)),
-        });
+        out.push(Object::generated(
+            folder.to_string(),
+            "RoleBinding",
+            b.name.clone(),
+            b.span,
+            Manifest::RoleBinding(Box::new(binding)),
+        ));
     }
 }

@@ -189,6 +189,90 @@ codes! {
          file and renamed, so each file is complete, old or new, never torn. Fix: fix the \
          cause and run build again; it converges to the full new tree and removes leftover \
          temporary files.";
+    YAML_SYNTAX = "E0701", "yaml-syntax",
+        "A manifest file (named by a namespace's `manifests`) is not valid YAML: a bad indent, \
+         an unclosed quote or bracket, a key written twice in one mapping, an alias to no \
+         anchor, or aliases that expand to more than a million values. Why it matters: \
+         nothing of a file that does not parse can be checked or written, and a key written \
+         twice would silently lose one of its values. Fix: correct the YAML at the caret; \
+         `kubectl apply --dry-run=client -f FILE` reads it the same way.";
+    MANIFEST_FILE = "E0702", "manifest-file",
+        "A `manifests` (or `crd_schemas`) pattern that cannot be used: it matches no file, is \
+         absolute or empty, or a file it matches cannot be read (missing, a directory, not \
+         UTF-8, larger than 64 MiB). Why it matters: a silently skipped file drops objects \
+         from the platform. Fix: correct the pattern; it is relative to the file that names \
+         it (the main config, an included file or a template's file).";
+    MANIFEST_IDENTITY = "E0703", "manifest-identity",
+        "A manifest without `apiVersion`, `kind` or `metadata.name`, a name that is not a \
+         valid name for its kind, or a `metadata.namespace` other than the namespace that \
+         lists the file. Why it matters: the API server rejects such an object, and an \
+         object for another namespace would be deployed by the wrong Argo CD Application. \
+         Fix: set the three fields; leave out `metadata.namespace` (platc sets it) or make it \
+         the namespace that lists the file.";
+    MANIFEST_KIND = "E0704", "manifest-kind",
+        "A manifest of a kind platc cannot place: a Kubernetes kind under an API version that \
+         Kubernetes 1.33 does not serve (`apps/v1beta1`), a misspelt built-in kind, or a \
+         cluster-scoped kind (ClusterRole, StorageClass, CustomResourceDefinition, ...) among \
+         a namespace's manifests. Why it matters: the object would be rejected, or would land \
+         outside the namespace whose Application deploys it. Fix: use the API version the \
+         help names; put cluster-scoped objects in `[clusters.NAME] manifests`.";
+    MANIFEST_FIELD = "E0705", "manifest-field",
+        "A field its kind does not have, usually a typo (`replica` for `replicas`) or a field \
+         at the wrong level. `kubectl apply --validate=strict` refuses it. Why it matters: \
+         the API server drops unknown fields, so a misspelt setting silently does nothing. \
+         Fix: use the field the help suggests, or move it to where it belongs.";
+    MANIFEST_VALUE = "E0706", "manifest-value",
+        "A manifest value of the wrong type, a missing required field, or a value Kubernetes \
+         does not accept (an invalid quantity such as `2GB`). Unquoted `yes`, `no`, `on`, \
+         `off`, numbers and `~` are not strings in YAML 1.1, which kubectl reads. Why it \
+         matters: the API server rejects the object. Fix: write the type the message names; \
+         quote a value that must stay a string (`\"yes\"`, `\"8080\"`).";
+    MANIFEST_SCHEMA = "E0707", "manifest-schema",
+        "A custom resource that does not match the JSON Schema of its kind given in `[platform] \
+         crd_schemas`: an unknown field, a missing required field, a wrong type or a value \
+         outside what the CRD allows. Why it matters: the API server checks custom resources \
+         against the same schema and rejects (or prunes) what does not fit. Fix: correct the \
+         field the message names; check the CRD version the schema came from.";
+    SECRET_VALUE = "E0708", "secret-value",
+        "A Secret with `data` or `stringData` among a namespace's manifests. Why it matters: \
+         secret values in git are readable by everyone who can read the repository, forever, \
+         and out/ is committed. Fix: keep values in a secret store and let External Secrets \
+         Operator create the Secret from an ExternalSecret that names the store and the \
+         remote key, never the value.";
+    PATCH_TARGET = "E0709", "patch-target",
+        "A patch whose `target` is not `KIND/NAME` or names no object of its namespace \
+         (generated or a manifest). Why it matters: a patch that applies to nothing would \
+         silently not change what it was written for. Fix: use the kind and name of an object \
+         the namespace has (`platc show NAMESPACE` lists them); the kind is \
+         case-insensitive, as in `kubectl get cronjob/NAME`.";
+    PATCH_FAILED = "E0710", "patch-failed",
+        "An RFC 6902 operation of a patch that cannot be applied: its `path` does not exist \
+         (`replace`, `remove`, or `add` under a missing parent), a `test` finds another value, \
+         or the operation is malformed. Why it matters: a half-applied patch would leave the \
+         object in a state nobody wrote. Fix: point the path at what the object holds (paths \
+         are JSON Pointers: `/spec/jobTemplate/spec/template/spec/nodeSelector`), or add the \
+         parent first.";
+    PATCH_RESULT = "E0711", "patch-result",
+        "A patch that applies but leaves an object the API server would reject: an unknown \
+         field, a wrong type, a changed kind, name or namespace, or a pod the namespace's Pod \
+         Security level forbids. Why it matters: platc never writes an object Kubernetes \
+         would refuse. Fix: change the patch so the object still reads as its kind.";
+    POD_SECURITY = "E0712", "pod-security",
+        "A pod (of a Deployment, StatefulSet, DaemonSet, Job, CronJob or Pod among the \
+         manifests, or after a patch) that breaks the Pod Security Standard its namespace \
+         enforces (`pod_security`, `restricted` by default): privileged or host-namespace \
+         pods, added capabilities, hostPath volumes, running as root, privilege escalation, \
+         no seccomp profile. Why it matters: the API server refuses to create such pods, so \
+         the workload would never start. Fix: change the pod as the help says, or lower the \
+         namespace's `pod_security` to `baseline` if the workload truly needs it.";
+    CRD_SCHEMA = "E0713", "crd-schema",
+        "A file named by `[platform] crd_schemas` that is not a usable JSON Schema, or whose \
+         kind cannot be told (no `apiVersion`/`kind` const or enum in the schema, no \
+         `x-kubernetes-group-version-kind`, and a file name not of the forms \
+         `KIND_VERSION.json` in a folder named after the group, `GROUP_KIND_VERSION.json` or \
+         `KIND-GROUP-VERSION.json`). Two schemas for one kind are an error too. Why it \
+         matters: a custom resource would go unchecked. Fix: use the schemas kubeconform \
+         uses (e.g. from the datree CRDs catalog) or name the file after its kind.";
     RBAC_SECRETS_READ = "W0401", "rbac-secrets-read",
         "A role grants `list` or `watch` on secrets. Why it matters: list and watch return \
          every secret's data in the namespace, so the role can read every credential there, \

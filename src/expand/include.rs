@@ -1,7 +1,7 @@
 //! `[platform] include = [...]`: merge other files' namespaces, services, clusters and
 //! templates into the main document.
 
-use super::Loader;
+use super::{Attached, Loaded, Loader};
 use crate::diag::{Diagnostic, SourceMap, codes};
 use crate::syntax::{Node, NodeValue, Seg, Table, parse_file};
 
@@ -11,7 +11,8 @@ pub const SECTIONS: [&str; 4] = ["clusters", "namespaces", "services", "template
 pub(super) fn merge_includes(
     root: &mut Node,
     sources: &mut SourceMap,
-    loader: &mut dyn Loader,
+    loader: &dyn Loader,
+    attached: &mut Attached,
     diags: &mut Vec<Diagnostic>,
 ) {
     let Some(NodeValue::Array(patterns)) = root
@@ -39,8 +40,9 @@ pub(super) fn merge_includes(
                 continue;
             }
         };
-        for (name, text) in files {
-            let file = sources.add(name, text);
+        for Loaded { shown, rel, text } in files {
+            let file = sources.add(shown, text);
+            attached.config_file(file, &rel);
             let text = sources.file(file).text.clone();
             match parse_file(file, &text) {
                 Ok(node) => merge_file(root, node, diags),

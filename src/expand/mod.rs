@@ -4,6 +4,7 @@
 //! namespace strings is rendered with minijinja in strict mode. Every value keeps the span of
 //! the file and line it came from; inherited values also say which namespace inherited them.
 
+mod files;
 mod include;
 pub mod show;
 mod template;
@@ -12,11 +13,24 @@ mod vars;
 use crate::diag::{Diagnostic, FileId, SourceMap};
 
 use crate::syntax::{Document, Node, Table, parse_file};
+pub use files::Attached;
 
-/// Reads the files an `include` pattern names: `(shown name, text)` in sorted order, or why not.
-pub trait Loader {
-    /// Expands one pattern (relative to the main file) and reads every file it matches.
-    fn load(&mut self, pattern: &str) -> Result<Vec<(String, String)>, String>;
+/// One file a pattern matched.
+pub struct Loaded {
+    /// Its name in diagnostics.
+    pub shown: String,
+    /// Its path relative to the main config's folder, with `/`.
+    pub rel: String,
+    /// Its text.
+    pub text: String,
+}
+
+/// Reads the files a pattern names (`include`, `manifests`, `crd_schemas`), in sorted order,
+/// or says why not. Patterns are called from several threads at once.
+pub trait Loader: Sync {
+    /// Expands one pattern (relative to the main config's folder) and reads every file it
+    /// matches.
+    fn load(&self, pattern: &str) -> Result<Vec<Loaded>, String>;
 }
 
 /// The `namespaces` table of a document root, when it is a table.
@@ -26,16 +40,19 @@ fn namespaces_mut(root: &mut Node) -> Option<&mut Table> {
         .and_then(Node::table_mut)
 }
 
-/// Builds the effective document from the main file (already in `sources`).
+/// Builds the effective document from the main file (already in `sources`), and reads the
+/// files it names besides its includes (manifests, CRD schemas).
 pub fn expand(
     main: FileId,
     sources: &mut SourceMap,
-    loader: &mut dyn Loader,
-) -> Result<Document, Vec<Diagnostic>> {
+    loader: &dyn Loader,
+) -> Result<(Document, Attached), Vec<Diagnostic>> {
     let text = sources.file(main).text.clone();
     let mut root = parse_file(main, &text)?;
     let mut diags = Vec::new();
-    include::merge_includes(&mut root, sources, loader, &mut diags);
+    let mut attached = Attached::default();
+    attached.config_file(main, "");
+    include::merge_includes(&mut root, sources, loader, &mut attached, &mut diags);
     template::apply_templates(&mut root, sources, &mut diags);
     vars::render_vars(&mut root, &mut diags);
     if diags
@@ -45,5 +62,6 @@ pub fn expand(
         crate::diag::sort(&mut diags);
         return Err(diags);
     }
-    Ok(Document::new(main, root))
+    let attached = files::attach(&root, attached, sources, loader);
+    Ok((Document::new(main, root), attached))
 }

@@ -1,9 +1,11 @@
-//! Reading what the user wrote: the config file, the files its `include` patterns name, and
-//! `platc init`'s new file.
+//! Reading what the user wrote: the config file, the files it names (`include`, `manifests`,
+//! `crd_schemas`), and `platc init`'s new file.
 
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+
+use crate::expand::Loaded;
 
 /// The largest config platc reads. A platform of 5,000 namespaces is a few MiB; anything far
 /// bigger is a mistake (`-c` pointed at a dump), and reading it whole would only exhaust memory.
@@ -11,6 +13,38 @@ pub const MAX_CONFIG_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads a config file, with one clear error for every way that can fail.
 pub fn read_config(path: &Path) -> Result<String, String> {
+    let text = read_text(path, "a .toml file")?;
+    if looks_binary(&text) {
+        return Err(format!(
+            "{}: contains NUL bytes; it looks like a binary file, not TOML",
+            path.display()
+        ));
+    }
+    if text.trim().is_empty() {
+        return Err(format!(
+            "{}: is empty; it needs at least `[platform] name = \"...\"` (see `platc init`)",
+            path.display()
+        ));
+    }
+    Ok(text)
+}
+
+/// Whether text is binary rather than text with a stray control character: it holds a NUL
+/// and several control characters, or NULs are more than one byte in a hundred. A text file
+/// with one stray NUL is read, and the parser points at the NUL's line and column like at any
+/// other character it cannot take.
+fn looks_binary(text: &str) -> bool {
+    let nuls = text.bytes().filter(|b| *b == 0).count();
+    let controls = text
+        .bytes()
+        .filter(|b| b.is_ascii_control() && !matches!(b, b'\t' | b'\n' | b'\r'))
+        .count();
+    nuls > 0 && (controls >= 3 || (nuls > 1 && nuls * 100 > text.len()))
+}
+
+/// Reads a UTF-8 text file (a config, an included file, a manifest, a schema): a regular file
+/// of at most [`MAX_CONFIG_BYTES`]. `expected` says what the path should have named.
+pub fn read_text(path: &Path, expected: &str) -> Result<String, String> {
     let shown = path.display();
     let meta = fs::metadata(path).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => {
@@ -25,12 +59,12 @@ pub fn read_config(path: &Path) -> Result<String, String> {
     // A FIFO would block forever and `/dev/zero` never ends: read regular files only.
     if !meta.is_file() {
         return Err(format!(
-            "{shown}: is not a regular file (a device, pipe or socket); give the path of a .toml file"
+            "{shown}: is not a regular file (a device, pipe or socket); give the path of {expected}"
         ));
     }
     if meta.len() > MAX_CONFIG_BYTES {
         return Err(format!(
-            "{shown}: is {} bytes, more than the {} MiB platc reads; is it really platform.toml?",
+            "{shown}: is {} bytes, more than the {} MiB platc reads; is it really {expected}?",
             meta.len(),
             MAX_CONFIG_BYTES / 1024 / 1024
         ));
@@ -39,7 +73,7 @@ pub fn read_config(path: &Path) -> Result<String, String> {
         io::ErrorKind::PermissionDenied => format!("{shown}: permission denied"),
         _ => format!("{shown}: cannot read: {e}"),
     })?;
-    let text = String::from_utf8(bytes).map_err(|e| {
+    String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let valid = &e.as_bytes()[..offset];
         let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
@@ -47,18 +81,7 @@ pub fn read_config(path: &Path) -> Result<String, String> {
         format!(
             "{shown}: not UTF-8 text (invalid byte at line {line}, column {column}, byte offset {offset}); save it as UTF-8"
         )
-    })?;
-    if text.contains('\0') {
-        return Err(format!(
-            "{shown}: contains NUL bytes; it looks like a binary file, not TOML"
-        ));
-    }
-    if text.trim().is_empty() {
-        return Err(format!(
-            "{shown}: is empty; it needs at least `[platform] name = \"...\"` (see `platc init`)"
-        ));
-    }
-    Ok(text)
+    })
 }
 
 /// Writes a new file, refusing to overwrite an existing one (for `platc init`).
@@ -70,16 +93,17 @@ pub fn create_new(path: &Path, content: &str) -> io::Result<()> {
     f.write_all(content.as_bytes())
 }
 
-/// Reads `include` patterns relative to the main config's folder.
-pub struct IncludeLoader {
+/// Reads the files a config names (`include`, `manifests`, `crd_schemas` patterns) from disk,
+/// relative to the main config's folder.
+pub struct DiskLoader {
     /// The main config's folder on disk.
     pub base: PathBuf,
     /// The same folder as diagnostics show it (relative to where platc runs, as the user typed).
     pub shown_base: PathBuf,
 }
 
-impl IncludeLoader {
-    /// A loader for includes of the config at `config`.
+impl DiskLoader {
+    /// A loader for the files the config at `config` names.
     pub fn for_config(config: &Path) -> Self {
         let base = config.parent().map(Path::to_path_buf).unwrap_or_default();
         Self {
@@ -89,13 +113,13 @@ impl IncludeLoader {
     }
 }
 
-impl crate::expand::Loader for IncludeLoader {
-    fn load(&mut self, pattern: &str) -> Result<Vec<(String, String)>, String> {
+impl crate::expand::Loader for DiskLoader {
+    fn load(&self, pattern: &str) -> Result<Vec<Loaded>, String> {
         if pattern.trim().is_empty() {
             return Err("empty pattern".into());
         }
         if Path::new(pattern).is_absolute() {
-            return Err("patterns are relative to the main config's folder".into());
+            return Err("patterns are relative to the file that names them".into());
         }
         let full = self.base.join(pattern);
         let full = full.to_string_lossy();
@@ -118,7 +142,8 @@ impl crate::expand::Loader for IncludeLoader {
                 let rel = p.strip_prefix(&self.base).unwrap_or(&p);
                 let shown = self.shown_base.join(rel);
                 let shown = shown.to_string_lossy().replace('\\', "/");
-                read_config(&p).map(|text| (shown, text))
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                read_text(&p, "a text file").map(|text| Loaded { shown, rel, text })
             })
             .collect()
     }

@@ -3,6 +3,7 @@
 
 pub mod duration;
 pub mod names;
+pub mod pod_security;
 pub mod quantity;
 pub mod schedule;
 
@@ -42,6 +43,78 @@ pub struct Platform {
 pub struct Cluster {
     /// API server URL.
     pub server: String,
+    /// Cluster-scoped objects of `[clusters.NAME] manifests`.
+    pub manifests: Vec<UserManifest>,
+}
+
+/// An object the user wrote in a manifest file, checked: read strictly into its k8s-openapi
+/// type (built-in kinds), or against its CRD schema (custom resources with one), or as it is.
+#[derive(Debug, Clone)]
+pub struct UserManifest {
+    /// `apps/v1`.
+    pub api_version: String,
+    /// `Deployment`.
+    pub kind: String,
+    /// The API group (`apps`, `""` for the core group).
+    pub group: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// Where `metadata.name` is written: the object's origin in diagnostics.
+    pub span: Span,
+    /// The object as it is written out: `metadata.namespace` set, quantities canonical, keys
+    /// in the type's order (built-in kinds) or sorted (custom resources).
+    pub body: serde_json::Value,
+    /// The schema of a custom resource's kind from `[platform] crd_schemas`, which a patch's
+    /// result is checked against too.
+    pub schema: Option<std::sync::Arc<crate::yaml::schema::Schema>>,
+}
+
+/// What the pods of a manifest (Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod, ...)
+/// ask of the namespace's quota.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    /// Its kind.
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+    /// Where its name is written.
+    pub span: Span,
+    /// Pods it runs at once: replicas, parallelism (times two for a CronJob that allows
+    /// overlapping runs), one for a DaemonSet (per node; platc cannot know the nodes).
+    pub pods: u32,
+    /// Its containers, init containers included.
+    pub containers: Vec<WorkloadContainer>,
+    /// PersistentVolumeClaims its StatefulSet templates make (one per template per replica).
+    pub claims: u32,
+}
+
+/// One container of a [`Workload`].
+#[derive(Debug, Clone)]
+pub struct WorkloadContainer {
+    /// Its name.
+    pub name: String,
+    /// Where it is written.
+    pub span: Span,
+    /// An init container (runs before the others; the pod needs the largest of them or the
+    /// sum of the others, whichever is more).
+    pub init: bool,
+    /// Its requests.
+    pub requests: ResourceList,
+    /// Its limits.
+    pub limits: ResourceList,
+}
+
+/// A JSON patch on one object of a namespace.
+#[derive(Debug, Clone)]
+pub struct Patch {
+    /// The kind as written in `target` (matched case-insensitively).
+    pub kind: String,
+    /// The object's name.
+    pub name: String,
+    /// Where `target` is written.
+    pub span: Span,
+    /// The operations, in order, each with where it is written.
+    pub operations: Vec<(json_patch::PatchOperation, Span)>,
 }
 
 /// `[argocd]` with defaults applied.
@@ -68,6 +141,8 @@ pub struct Namespace {
     pub clusters: Vec<String>,
     /// Labels of the Namespace object (user labels + pod security).
     pub labels: Labels,
+    /// The Pod Security Standard its pods must meet.
+    pub pod_security: PodSecurity,
     /// Directions denied by `default-deny` (empty: no such policy).
     pub default_deny: Vec<Direction>,
     /// Whether to emit `allow-dns` (only when egress is denied).
@@ -86,6 +161,12 @@ pub struct Namespace {
     pub role_bindings: Vec<RoleBinding>,
     /// Pipelines.
     pub pipelines: Vec<Pipeline>,
+    /// Objects of its `manifests`, in file order.
+    pub manifests: Vec<UserManifest>,
+    /// What the pods of those objects ask of the quota.
+    pub workloads: Vec<Workload>,
+    /// Patches on its objects, in order.
+    pub patches: Vec<Patch>,
 }
 
 /// LimitRange values for containers.

@@ -89,6 +89,7 @@ macro_rules! with_object {
             Manifest::PrometheusRule($x) => $then,
             Manifest::Application($x) => $then,
             Manifest::AppProject($x) => $then,
+            Manifest::Json($x) => $then,
         }
     };
 }

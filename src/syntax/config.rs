@@ -60,6 +60,10 @@ pub struct PlatformTable {
     /// namespaces, services, clusters and templates.
     #[serde(default)]
     pub include: Vec<String>,
+    /// JSON Schemas of custom resources (globs relative to this file), e.g. the upstream CRD
+    /// schemas kubeconform uses: a manifest of their kind is validated against them.
+    #[serde(default)]
+    pub crd_schemas: Vec<String>,
 }
 
 /// `[defaults]`.
@@ -78,6 +82,10 @@ pub struct Cluster {
     /// API server URL Argo CD deploys to; default `https://kubernetes.default.svc`.
     #[serde(default)]
     pub server: Option<String>,
+    /// YAML files of cluster-scoped objects (ClusterRoles, StorageClasses, CRDs, ...): globs
+    /// relative to this file, several documents a file. They go to `<cluster>/_cluster/`.
+    #[serde(default)]
+    pub manifests: Vec<String>,
 }
 
 /// `[argocd]`.
@@ -197,6 +205,58 @@ pub struct Namespace {
     /// Scheduled data pipelines, keyed by name.
     #[serde(default)]
     pub pipelines: VecMap<String, Pipeline>,
+    /// YAML files of further objects of this namespace (Deployments, Services, PVCs, custom
+    /// resources, ...): globs relative to this file, several documents a file, read as
+    /// strictly as `kubectl apply --validate=strict` and checked by the same lints.
+    #[serde(default)]
+    pub manifests: Vec<String>,
+    /// RFC 6902 JSON patches on this namespace's objects, generated or manifests.
+    #[serde(default)]
+    pub patches: Vec<Patch>,
+}
+
+/// `[[namespaces.NAME.patches]]`: JSON Patch operations on one object.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Patch {
+    /// `KIND/NAME` of an object of the namespace (kind case-insensitive: `cronjob/etl`).
+    pub target: String,
+    /// The operations, applied in order.
+    pub patch: Vec<PatchOperation>,
+}
+
+/// One RFC 6902 operation.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchOperation {
+    /// `add`, `remove`, `replace`, `move`, `copy` or `test`.
+    pub op: PatchOp,
+    /// JSON Pointer to the value (`/spec/jobTemplate/spec/template/spec/nodeSelector`).
+    pub path: String,
+    /// The value (`add`, `replace`, `test`).
+    #[serde(default)]
+    pub value: Option<serde_json::Value>,
+    /// JSON Pointer to the source (`move`, `copy`).
+    #[serde(default)]
+    pub from: Option<String>,
+}
+
+/// The operations of RFC 6902.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PatchOp {
+    /// Adds a value (or inserts into an array).
+    Add,
+    /// Removes the value.
+    Remove,
+    /// Replaces the value.
+    Replace,
+    /// Moves the value at `from` to `path`.
+    Move,
+    /// Copies the value at `from` to `path`.
+    Copy,
+    /// Fails the patch unless the value equals `value`.
+    Test,
 }
 
 /// Compute and memory amounts (Kubernetes quantities).

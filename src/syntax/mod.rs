@@ -177,12 +177,26 @@ fn parse_detable(file: FileId, text: &str, base: usize) -> Result<Node, Vec<Diag
                 let range = e.span().unwrap_or(0..0);
                 let message = e.message().trim();
                 let message = message.lines().next().unwrap_or("invalid TOML");
-                Diagnostic::error(
-                    codes::TOML_SYNTAX,
-                    shifted(file, range, base),
-                    format!("invalid TOML: {message}"),
-                )
-                .with_label("here")
+                // A stray control character (a NUL pasted into a line) is named as what it is.
+                let control = text
+                    .get(range.start..)
+                    .and_then(|t| t.chars().next())
+                    .filter(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'));
+                match control {
+                    Some(c) => Diagnostic::error(
+                        codes::TOML_SYNTAX,
+                        shifted(file, range.start..range.start + c.len_utf8(), base),
+                        format!("invalid TOML: control character U+{:04X} is not allowed", c as u32),
+                    )
+                    .with_label("control character")
+                    .with_help("TOML text holds no control characters but tab and line breaks; delete it (write `\\u0000` for one inside a string)"),
+                    None => Diagnostic::error(
+                        codes::TOML_SYNTAX,
+                        shifted(file, range, base),
+                        format!("invalid TOML: {message}"),
+                    )
+                    .with_label("here"),
+                }
             })
             .collect());
     }

@@ -57,6 +57,11 @@ impl<'a> Ctx<'a> {
         self.diags.push(d);
     }
 
+    /// The node at `path`, when it exists.
+    pub fn node(&self, path: &Path) -> Option<&'a crate::syntax::Node> {
+        self.doc.root.get(path.segs())
+    }
+
     /// Span of the key at `path`.
     pub fn key(&self, path: &Path) -> Span {
         self.doc.key_span(path.segs())

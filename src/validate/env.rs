@@ -3,6 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use super::manifests::Schemas;
+use crate::expand::Attached;
 use crate::syntax::config::Config;
 
 /// What every namespace's checks may look at.
@@ -12,4 +14,8 @@ pub(crate) struct Env<'c> {
     pub broken_clusters: &'c BTreeSet<String>,
     pub broken_services: BTreeSet<String>,
     pub broken_namespaces: BTreeSet<String>,
+    /// The files the config names: manifests and CRD schemas.
+    pub attached: &'c Attached,
+    /// The CRD schemas, by kind.
+    pub schemas: &'c Schemas,
 }

@@ -8,7 +8,9 @@
 mod context;
 mod env;
 mod lints;
+mod manifests;
 mod namespace;
+mod patches;
 mod pipeline;
 pub mod schema;
 
@@ -17,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use crate::diag::{Diagnostic, Severity, codes};
+use crate::expand::Attached;
 use crate::model::{self, Platform};
 use crate::syntax::config::{self, Config};
 use crate::syntax::{Document, Node, Path, Seg};
@@ -37,17 +40,20 @@ pub struct Outcome {
 /// config to hold them to that), so the schema, which locates every violation, runs only to
 /// explain a document the typed config cannot read. A valid config pays for neither building
 /// the validator nor a JSON copy of the document.
-pub fn validate(doc: &Document, source_name: &str) -> Outcome {
+pub fn validate(doc: &Document, attached: &Attached, source_name: &str) -> Outcome {
     let (typed, violations) =
         crate::timings::measure("schema", || match Config::deserialize(&doc.root) {
             Ok(config) => (Ok(config), Vec::new()),
             Err(e) => (Err(e), schema::check(doc)),
         });
-    crate::timings::measure("semantic", || semantic(doc, source_name, typed, violations))
+    crate::timings::measure("semantic", || {
+        semantic(doc, attached, source_name, typed, violations)
+    })
 }
 
 fn semantic(
     doc: &Document,
+    attached: &Attached,
     source_name: &str,
     typed: Result<Config, serde::de::value::Error>,
     violations: Vec<schema::Violation>,
@@ -90,7 +96,9 @@ fn semantic(
         }
     };
     let mut ctx = Ctx::new(doc, &pruned);
-    let platform = build(&mut ctx, &config, source_name);
+    // A manifest file that does not parse is reported once, however many namespaces list it.
+    diagnostics.extend(attached.yaml_errors().cloned());
+    let platform = build(&mut ctx, &config, attached, source_name);
     // Lints judge a platform that is otherwise valid: on a broken one (values a schema error
     // removed, references that do not resolve) they would warn about the breakage again.
     let has_error = |d: &Diagnostic| d.severity == Severity::Error;
@@ -121,7 +129,7 @@ fn remove(root: &mut Node, path: &Path) {
 
 const IN_CLUSTER: &str = "https://kubernetes.default.svc";
 
-fn build(ctx: &mut Ctx<'_>, config: &Config, source_name: &str) -> Platform {
+fn build(ctx: &mut Ctx<'_>, config: &Config, attached: &Attached, source_name: &str) -> Platform {
     let root = Path::root();
     let name_path = root.key("platform").key("name");
     ctx.dns_label(&name_path, &config.platform.name, "platform name", false);
@@ -135,6 +143,7 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, source_name: &str) -> Platform {
         config.platform.name.clone(),
     );
 
+    let schemas = manifests::Schemas::load(ctx, attached);
     let mut clusters = BTreeMap::new();
     for (name, c) in &config.clusters {
         let p = root.key("clusters").key(name.as_str());
@@ -149,7 +158,20 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, source_name: &str) -> Platform {
                     .with_help("write the URL Argo CD uses for the cluster, e.g. `https://kubernetes.default.svc`"),
             );
         }
-        clusters.insert(name.clone(), model::Cluster { server });
+        let read = manifests::read(
+            ctx,
+            attached,
+            &schemas,
+            &p.key("manifests"),
+            manifests::Place::Cluster(name),
+        );
+        clusters.insert(
+            name.clone(),
+            model::Cluster {
+                server,
+                manifests: read.objects,
+            },
+        );
     }
     let defined_clusters: Vec<String> = config.clusters.keys().cloned().collect();
     let broken_clusters = ctx.pruned_names(&["clusters"]);
@@ -158,6 +180,7 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, source_name: &str) -> Platform {
             "default".into(),
             model::Cluster {
                 server: IN_CLUSTER.into(),
+                manifests: Vec::new(),
             },
         );
     }
@@ -224,6 +247,8 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, source_name: &str) -> Platform {
         broken_clusters: &broken_clusters,
         broken_services: ctx.pruned_names(&["services"]),
         broken_namespaces: ctx.pruned_names(&["namespaces"]),
+        attached,
+        schemas: &schemas,
     };
     // Namespaces are checked independently, on all cores.
     let entries: Vec<(&String, &config::Namespace)> = config.namespaces.iter().collect();

@@ -26,7 +26,8 @@ pub(crate) fn namespace(
 
     ctx.labels(&p.key("labels"), &ns.labels);
     let mut labels = ns.labels.clone();
-    let level = match ns.pod_security.unwrap_or(PodSecurity::Restricted) {
+    let pod_security = ns.pod_security.unwrap_or(PodSecurity::Restricted);
+    let level = match pod_security {
         PodSecurity::Restricted => "restricted",
         PodSecurity::Baseline => "baseline",
         PodSecurity::Privileged => "privileged",
@@ -96,11 +97,24 @@ pub(crate) fn namespace(
         .map(|(n, pl)| pipeline::pipeline(ctx, env, &p, name, ns, n, pl))
         .collect();
 
+    let read = super::manifests::read(
+        ctx,
+        env.attached,
+        env.schemas,
+        &p.key("manifests"),
+        super::manifests::Place::Namespace {
+            name,
+            level: pod_security,
+        },
+    );
+    let patches = super::patches::patches(ctx, &p, &ns.patches);
+
     model::Namespace {
         name: name.to_string(),
         span,
         clusters,
         labels,
+        pod_security,
         default_deny,
         allow_dns: ns.allow_dns.unwrap_or(true),
         quota,
@@ -110,6 +124,9 @@ pub(crate) fn namespace(
         roles,
         role_bindings,
         pipelines,
+        manifests: read.objects,
+        workloads: read.workloads,
+        patches,
     }
 }
 

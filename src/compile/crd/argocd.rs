@@ -1,6 +1,6 @@
 //! Argo CD `Application` and `AppProject` (argoproj.io/v1alpha1): the subset of fields platc
 //! sets, named as in the upstream CRD. `tests/gitops.rs` checks every generated object against
-//! the upstream schemas in `tests/crd-schemas/`, which reject unknown fields.
+//! the upstream schemas in `schemas/crds/`, which reject unknown fields.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;

@@ -3,9 +3,11 @@
 //! `platc explain`. They run after the model is built, with the raw config for spans.
 
 mod limits;
-mod network;
+pub(crate) mod network;
 mod pipeline;
-mod rbac;
+pub(crate) mod rbac;
+
+pub(crate) use pipeline::ALLOW_CONCURRENT_RUNS;
 
 use super::context::Ctx;
 use crate::model::{self, Platform};

@@ -8,24 +8,35 @@ use crate::diag::{Diagnostic, codes};
 use crate::model::{self, Direction};
 use crate::syntax::Path;
 use crate::syntax::config;
+use crate::yaml;
 
 pub(super) fn lint(
     ctx: &mut Ctx<'_>,
     ns: &str,
     namespace: &config::Namespace,
-    _: &model::Namespace,
+    model_ns: &model::Namespace,
 ) {
     let np = Path::root().key("namespaces").key(ns);
     let egress_denied = namespace
         .default_deny
         .as_deref()
         .is_none_or(|d| d.contains(&Direction::Egress));
-    // A policy of the user's own that opens port 53 is the documented alternative.
+    // A policy of the user's own that opens port 53 is the documented alternative, in the
+    // config or among the manifests.
     let own_dns = namespace
         .network_policies
         .values()
         .flat_map(|p| p.egress.iter().flatten())
-        .any(|r| r.ports.as_deref().is_some_and(|p| p.contains(&53)));
+        .any(|r| r.ports.as_deref().is_some_and(|p| p.contains(&53)))
+        || model_ns
+            .manifests
+            .iter()
+            .filter(|m| m.kind == "NetworkPolicy")
+            .filter_map(|m| m.body.pointer("/spec/egress").and_then(|e| e.as_array()))
+            .flatten()
+            .filter_map(|rule| rule.get("ports").and_then(|p| p.as_array()))
+            .flatten()
+            .any(|port| port.get("port").and_then(|p| p.as_i64()) == Some(53));
     if egress_denied && namespace.allow_dns == Some(false) && !own_dns {
         ctx.push(
             Diagnostic::warning(
@@ -69,6 +80,53 @@ pub(super) fn lint(
                         .with_label("open to everyone")
                         .with_help("name the callers: `namespace:NAME`, `service:NAME` or a narrow CIDR"),
                     );
+            }
+        }
+    }
+}
+
+/// The same lints on a NetworkPolicy of a manifest: an `ipBlock` of every address, on every
+/// port for egress, at its `cidr`.
+pub(crate) fn manifest(ctx: &mut Ctx<'_>, node: &yaml::Node, name: &str) {
+    let Some(spec) = node.get("spec") else {
+        return;
+    };
+    for (direction, peers) in [("egress", "to"), ("ingress", "from")] {
+        let Some(yaml::Value::Seq(rules)) = spec.get(direction).map(|r| &r.value) else {
+            continue;
+        };
+        for rule in rules {
+            let no_ports = match rule.get("ports").map(|p| &p.value) {
+                Some(yaml::Value::Seq(p)) => p.is_empty(),
+                _ => true,
+            };
+            let Some(yaml::Value::Seq(list)) = rule.get(peers).map(|p| &p.value) else {
+                continue;
+            };
+            for peer in list {
+                let Some(cidr) = peer.get("ipBlock").and_then(|b| b.get("cidr")) else {
+                    continue;
+                };
+                let Some(text) = cidr.as_str().filter(|c| is_everything(c)) else {
+                    continue;
+                };
+                if direction == "egress" && no_ports {
+                    ctx.push(
+                        Diagnostic::warning(
+                            codes::NETWORK_OPEN_EGRESS,
+                            cidr.span,
+                            format!("policy `{name}` allows egress to `{text}` on every port"),
+                        )
+                        .with_label("anywhere, any port")
+                        .with_help("add `ports` (e.g. `[{port: 443}]`), or narrow the CIDR"),
+                    );
+                } else if direction == "ingress" {
+                    ctx.push(
+                        Diagnostic::warning(codes::NETWORK_OPEN_INGRESS, cidr.span, format!("policy `{name}` allows ingress from `{text}`: every address, every namespace"))
+                            .with_label("open to everyone")
+                            .with_help("name the callers with a namespaceSelector and podSelector, or a narrow CIDR"),
+                    );
+                }
             }
         }
     }

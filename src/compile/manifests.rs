@@ -1,0 +1,101 @@
+//! The objects of a namespace's `manifests`, placed like generated ones: in the namespace's
+//! folder, with the `[defaults]` labels and platc's own (their own labels kept), and the sync
+//! wave of their kind unless they set one.
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value as Json};
+
+use super::meta::{Wave, labels};
+use super::{Manifest, Object};
+use crate::model::{Labels, Platform, UserManifest};
+use crate::yaml::kinds;
+
+/// Kinds that must exist before the workloads that use them (as platc's own quotas, policies,
+/// accounts, roles and topics do).
+const PREREQUISITES: [&str; 9] = [
+    "ResourceQuota",
+    "LimitRange",
+    "NetworkPolicy",
+    "ServiceAccount",
+    "Role",
+    "RoleBinding",
+    "KafkaTopic",
+    "ExternalSecret",
+    "PersistentVolumeClaim",
+];
+
+/// The sync wave of a kind.
+pub(super) fn wave(kind: &str) -> Wave {
+    if kind == "Namespace" {
+        Wave::Namespace
+    } else if PREREQUISITES.contains(&kind) {
+        Wave::Prerequisite
+    } else {
+        Wave::Workload
+    }
+}
+
+/// The objects of `manifests` in `folder`.
+pub(super) fn compile(
+    p: &Platform,
+    manifests: &[UserManifest],
+    folder: &str,
+    out: &mut Vec<Object>,
+) {
+    for m in manifests {
+        let mut body = m.body.clone();
+        finish_metadata(p, &mut body, &m.kind);
+        // A built-in kind's name is a static string already; a custom resource's is not.
+        let kind = kinds::KINDS
+            .iter()
+            .find(|k| k.kind == m.kind && k.group == m.group)
+            .map_or_else(|| Cow::Owned(m.kind.clone()), |k| Cow::Borrowed(k.kind));
+        out.push(Object {
+            folder: folder.to_string(),
+            kind,
+            group: Cow::Owned(m.group.clone()),
+            name: m.name.clone(),
+            origin: m.span,
+            manifest: Manifest::Json(Box::new(body)),
+        });
+    }
+}
+
+/// Adds the platform's labels (its own kept, platc's winning) and the sync wave of its kind
+/// (unless it sets one) to an object's metadata.
+fn finish_metadata(p: &Platform, body: &mut Json, kind: &str) {
+    let Some(meta) = body.get_mut("metadata").and_then(Json::as_object_mut) else {
+        return;
+    };
+    let own: Labels = meta
+        .get("labels")
+        .and_then(Json::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let merged: Map<String, Json> = labels(p, &own)
+        .into_iter()
+        .map(|(k, v)| (k, Json::String(v)))
+        .collect();
+    meta.insert("labels".into(), Json::Object(merged));
+    let annotations = meta
+        .entry("annotations")
+        .or_insert_with(|| Json::Object(Map::new()));
+    if let Some(a) = annotations.as_object_mut() {
+        a.entry("argocd.argoproj.io/sync-wave")
+            .or_insert_with(|| Json::String(wave(kind).annotation().into()));
+        sort_keys(a);
+    }
+    sort_keys(meta);
+}
+
+/// Keys in the order k8s-openapi writes maps and ObjectMeta: sorted.
+fn sort_keys(map: &mut Map<String, Json>) {
+    let mut entries: Vec<(String, Json)> = std::mem::take(map).into_iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    map.extend(entries);
+}

@@ -1,0 +1,215 @@
+//! What every manifest must say about itself: `apiVersion`, `kind`, `metadata.name` (a name
+//! its kind accepts), and no namespace but the one that lists it.
+
+use super::Place;
+use crate::diag::{Diagnostic, Span, codes};
+use crate::model::names;
+use crate::validate::context::Ctx;
+use crate::yaml::{Node, Value};
+
+/// Who an object is.
+pub(super) struct Identity {
+    pub api_version: String,
+    pub kind: String,
+    pub kind_span: Span,
+    pub name: String,
+    pub name_span: Span,
+    /// The namespace to set (`None` for cluster-scoped objects).
+    pub namespace: Option<String>,
+}
+
+impl Identity {
+    /// The object with `metadata.namespace` set to its namespace (first after `name`).
+    pub fn with_namespace(&self, node: &Node) -> Node {
+        let mut node = node.clone();
+        let Some(ns) = &self.namespace else {
+            return node;
+        };
+        if let Value::Map(entries) = &mut node.value
+            && let Some((_, meta)) = entries.iter_mut().find(|(k, _)| k == "metadata")
+            && let Value::Map(fields) = &mut meta.value
+            && !fields.iter().any(|(k, _)| k == "namespace")
+        {
+            let mut value = Node::new(self.name_span, Value::String(ns.clone()));
+            value.key = Some(self.name_span);
+            fields.push(("namespace".into(), value));
+        }
+        node
+    }
+}
+
+fn missing(ctx: &mut Ctx<'_>, at: Span, what: &str) {
+    ctx.push(
+        Diagnostic::error(codes::MANIFEST_IDENTITY, at, format!("the manifest has no `{what}`"))
+            .with_label(format!("`{what}` missing"))
+            .with_help("every object needs `apiVersion`, `kind` and `metadata.name`, e.g. `apiVersion: apps/v1`, `kind: Deployment`, `metadata: {name: api}`"),
+    );
+}
+
+/// The string at `key` of a mapping; reports it missing or not a string.
+fn string<'n>(ctx: &mut Ctx<'_>, map: &'n Node, key: &str, shown: &str) -> Option<(&'n str, Span)> {
+    match map.get(key) {
+        None => {
+            missing(ctx, map.span, shown);
+            None
+        }
+        Some(n) => match &n.value {
+            Value::String(s) if !s.is_empty() => Some((s, n.span)),
+            _ => {
+                ctx.push(
+                    Diagnostic::error(
+                        codes::MANIFEST_IDENTITY,
+                        n.span,
+                        format!(
+                            "`{shown}` must be a non-empty string, not {}",
+                            n.type_name()
+                        ),
+                    )
+                    .with_label("not a string"),
+                );
+                None
+            }
+        },
+    }
+}
+
+/// Kinds whose names are DNS-1123 labels (RFC 1035 for Services), not subdomains.
+const LABEL_NAMED: [&str; 2] = ["Namespace", "Service"];
+/// Kinds whose names are any path segment (`system:aggregate-to-view`).
+const SEGMENT_NAMED: [&str; 4] = ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"];
+
+/// Why `name` is not a name `kind` accepts.
+fn name_problem(kind: &str, name: &str) -> Option<String> {
+    if SEGMENT_NAMED.contains(&kind) {
+        return (name == "." || name == ".." || name.contains(['/', '%']))
+            .then(|| "must not be `.` or `..` or hold `/` or `%`".into());
+    }
+    if LABEL_NAMED.contains(&kind) {
+        if let Some(p) = names::dns_label_problem(name) {
+            return Some(p);
+        }
+        if kind == "Service" && name.starts_with(|c: char| c.is_ascii_digit()) {
+            return Some("a Service name must start with a letter".into());
+        }
+        return None;
+    }
+    (!names::is_dns_subdomain(name)).then(|| {
+        "must be a DNS-1123 subdomain: lower-case letters, digits, `-` and `.`, at most 253 characters, starting and ending with a letter or digit".into()
+    })
+}
+
+/// Checks who `node` is; `None` when it cannot be placed at all (the problems are reported).
+pub(super) fn check(ctx: &mut Ctx<'_>, node: &Node, place: Place<'_>) -> Option<Identity> {
+    if !matches!(node.value, Value::Map(_)) {
+        ctx.push(
+            Diagnostic::error(
+                codes::MANIFEST_IDENTITY,
+                node.span,
+                format!(
+                    "a manifest must be a mapping (an object), not {}",
+                    node.type_name()
+                ),
+            )
+            .with_label("not an object"),
+        );
+        return None;
+    }
+    let api_version = string(ctx, node, "apiVersion", "apiVersion");
+    let kind = string(ctx, node, "kind", "kind");
+    let meta = match node.get("metadata") {
+        None => {
+            missing(ctx, node.span, "metadata.name");
+            None
+        }
+        Some(m) if matches!(m.value, Value::Map(_)) => Some(m),
+        Some(m) => {
+            ctx.push(
+                Diagnostic::error(
+                    codes::MANIFEST_IDENTITY,
+                    m.span,
+                    "`metadata` must be a mapping",
+                )
+                .with_label("not a mapping"),
+            );
+            None
+        }
+    };
+    let name = meta.and_then(|m| string(ctx, m, "name", "metadata.name"));
+    let (api_version, kind, (name, name_span)) = (api_version?, kind?, name?);
+    let (kind, kind_span) = kind;
+    if let Some(problem) = name_problem(kind, name) {
+        ctx.push(
+            Diagnostic::error(
+                codes::MANIFEST_IDENTITY,
+                name_span,
+                format!("invalid {kind} name `{name}`: {problem}"),
+            )
+            .with_label("not a valid name"),
+        );
+    }
+    let mut namespace = None;
+    let written = meta.and_then(|m| m.get("namespace"));
+    match place {
+        Place::Namespace { name: ns, .. } => {
+            match written.map(|n| (&n.value, n.span)) {
+                Some((Value::String(s), _)) if s == ns => {}
+                Some((_, span)) => ctx.push(
+                    Diagnostic::error(codes::MANIFEST_IDENTITY, span, format!("{kind} `{name}` names another namespace; it is listed by namespace `{ns}`"))
+                        .with_label("another namespace")
+                        .with_help(format!("leave out `metadata.namespace` (platc sets `{ns}`), or list the file in that namespace's `manifests`")),
+                ),
+                None => namespace = Some(ns.to_string()),
+            }
+        }
+        Place::Cluster(cluster) => {
+            if let Some(n) = written {
+                ctx.push(
+                    Diagnostic::error(codes::MANIFEST_IDENTITY, n.span, format!("{kind} `{name}` has a namespace, but it is listed by cluster `{cluster}`"))
+                        .with_label("cluster-scoped objects have no namespace")
+                        .with_help("remove `metadata.namespace`, or list the file in that namespace's `manifests`"),
+                );
+            }
+        }
+    }
+    if let Some(labels) = meta.and_then(|m| m.get("labels")) {
+        check_labels(ctx, labels);
+    }
+    Some(Identity {
+        api_version: api_version.0.to_string(),
+        kind: kind.to_string(),
+        kind_span,
+        name: name.to_string(),
+        name_span,
+        namespace,
+    })
+}
+
+fn check_labels(ctx: &mut Ctx<'_>, labels: &Node) {
+    let Value::Map(entries) = &labels.value else {
+        return;
+    };
+    for (k, v) in entries {
+        if let Some(problem) = names::label_key_problem(k) {
+            ctx.push(
+                Diagnostic::error(
+                    codes::INVALID_LABEL,
+                    v.key.unwrap_or(v.span),
+                    format!("invalid label key `{k}`: {problem}"),
+                )
+                .with_label("invalid key"),
+            );
+        }
+        if let Value::String(s) = &v.value
+            && let Some(problem) = names::label_value_problem(s)
+        {
+            ctx.push(
+                Diagnostic::error(
+                    codes::INVALID_LABEL,
+                    v.span,
+                    format!("invalid value for label `{k}`: {problem}"),
+                )
+                .with_label("invalid value"),
+            );
+        }
+    }
+}

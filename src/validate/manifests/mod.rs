@@ -1,0 +1,324 @@
+//! The objects of `manifests` files: every document of every file a namespace's (or a
+//! cluster's) patterns match, checked as the API server would check it, and each problem
+//! located at the YAML line it is about.
+//!
+//! An object needs `apiVersion`, `kind` and `metadata.name`; its namespace is the one that
+//! lists the file. A built-in kind is read strictly into its k8s-openapi type
+//! ([`yaml::kinds`](crate::yaml::kinds)); a custom resource is checked against its schema from
+//! `[platform] crd_schemas` when there is one, and kept as it is written otherwise. Pods get the
+//! namespace's Pod Security level ([`pods`]); roles and policies get the RBAC and network lints.
+
+mod identity;
+mod pods;
+pub(crate) mod schemas;
+
+use serde_json::{Map, Value as Json};
+
+use super::context::Ctx;
+use crate::diag::{Diagnostic, codes, did_you_mean};
+use crate::expand::Attached;
+use crate::model::{PodSecurity, UserManifest, Workload};
+use crate::syntax::{NodeValue, Path};
+use crate::yaml::de::{Problem, ProblemKind};
+use crate::yaml::{self, kinds};
+pub(crate) use schemas::Schemas;
+
+/// Where the objects go: a namespace (with its Pod Security level) or a cluster's own folder.
+#[derive(Clone, Copy)]
+pub(crate) enum Place<'a> {
+    /// `[namespaces.NAME] manifests`.
+    Namespace {
+        /// Its name.
+        name: &'a str,
+        /// Its Pod Security level.
+        level: PodSecurity,
+    },
+    /// `[clusters.NAME] manifests`: cluster-scoped objects.
+    Cluster(&'a str),
+}
+
+/// What the manifests of one place hold.
+#[derive(Default)]
+pub(crate) struct Read {
+    /// The objects, in file and document order.
+    pub objects: Vec<UserManifest>,
+    /// What their pods ask for, for the quota check.
+    pub workloads: Vec<Workload>,
+}
+
+/// Reads every object the patterns at `list` (a `manifests` array) name.
+pub(crate) fn read(
+    ctx: &mut Ctx<'_>,
+    attached: &Attached,
+    schemas: &Schemas,
+    list: &Path,
+    place: Place<'_>,
+) -> Read {
+    let mut read = Read::default();
+    let Some(NodeValue::Array(patterns)) = ctx.node(list).map(|n| n.value.clone()) else {
+        return read;
+    };
+    for pattern in &patterns {
+        let files = match attached.files(pattern) {
+            Ok(files) => files,
+            Err(why) => {
+                let shown = match &pattern.value {
+                    NodeValue::String(s) => s.as_str(),
+                    _ => "",
+                };
+                ctx.push(
+                    Diagnostic::error(codes::MANIFEST_FILE, pattern.span, format!("manifests `{shown}`: {why}"))
+                        .with_label("no manifests here")
+                        .with_help("patterns are relative to the file they are written in, e.g. `manifests/*.yaml`"),
+                );
+                continue;
+            }
+        };
+        for file in files {
+            // Syntax errors are reported once per file, by `validate`.
+            let Some(Ok(documents)) = attached.yaml(*file) else {
+                continue;
+            };
+            for document in documents {
+                for node in items(&document.root) {
+                    if let Some((object, workload)) = object(ctx, schemas, node, place) {
+                        read.objects.push(object);
+                        read.workloads.extend(workload);
+                    }
+                }
+            }
+        }
+    }
+    read
+}
+
+/// The objects of a document: itself, or the items of a `kind: List`.
+fn items(root: &yaml::Node) -> Vec<&yaml::Node> {
+    let is_list = root.get("kind").and_then(yaml::Node::as_str) == Some("List")
+        && root.get("apiVersion").and_then(yaml::Node::as_str) == Some("v1");
+    match root.get("items").map(|i| &i.value) {
+        Some(yaml::Value::Seq(items)) if is_list => items.iter().collect(),
+        _ if is_list => Vec::new(),
+        _ => vec![root],
+    }
+}
+
+/// One object: checked, and with what its pods ask for.
+fn object(
+    ctx: &mut Ctx<'_>,
+    schemas: &Schemas,
+    node: &yaml::Node,
+    place: Place<'_>,
+) -> Option<(UserManifest, Option<Workload>)> {
+    let id = identity::check(ctx, node, place)?;
+    let cluster_scoped = match kinds::find(&id.api_version, &id.kind) {
+        Some(k) => Some(k.cluster_scoped),
+        None if kinds::is_builtin_group(kinds::group_of(&id.api_version)) => {
+            unknown_builtin(ctx, node, &id.api_version, &id.kind);
+            return None;
+        }
+        None => None,
+    };
+    match (place, cluster_scoped) {
+        (Place::Namespace { name, .. }, Some(true)) => {
+            ctx.push(
+                Diagnostic::error(codes::MANIFEST_KIND, id.kind_span, format!("{} is cluster-scoped; it cannot be among the manifests of namespace `{name}`", id.kind))
+                    .with_label("cluster-scoped kind")
+                    .with_help("list its file in `[clusters.NAME] manifests`: cluster-scoped objects get their own folder and Argo CD Application"),
+            );
+            return None;
+        }
+        (Place::Cluster(cluster), Some(false)) => {
+            ctx.push(
+                Diagnostic::error(codes::MANIFEST_KIND, id.kind_span, format!("{} lives in a namespace; it cannot be among the manifests of cluster `{cluster}`", id.kind))
+                    .with_label("namespaced kind")
+                    .with_help("list its file in the `manifests` of the namespace it belongs to"),
+            );
+            return None;
+        }
+        _ => {}
+    }
+    if id.kind == "Secret" && id.api_version == "v1" {
+        for field in ["data", "stringData"] {
+            if let Some(values) = node.get(field) {
+                ctx.push(
+                    Diagnostic::error(codes::SECRET_VALUE, values.key.unwrap_or(values.span), format!("Secret `{}` holds values in `{field}`; secret values never go into git", id.name))
+                        .with_label("secret material")
+                        .with_help("keep the values in a secret store and create the Secret with an ExternalSecret (External Secrets Operator), which names the store and the remote key, never the value"),
+                );
+                return None;
+            }
+        }
+    }
+    let with_namespace = id.with_namespace(node);
+    let schema = schemas.get(&id.api_version, &id.kind).cloned();
+    let body = match kinds::find(&id.api_version, &id.kind) {
+        Some(kind) => {
+            let (json, problems) = (kind.read)(&with_namespace);
+            report(ctx, &id.kind, problems);
+            json?
+        }
+        None => {
+            if let Some(schema) = &schema {
+                let violations = schema.check(&with_namespace);
+                let ok = violations.is_empty();
+                for v in violations {
+                    let d = Diagnostic::error(
+                        codes::MANIFEST_SCHEMA,
+                        v.span,
+                        format!("{} `{}`: {}", id.kind, id.name, v.message),
+                    )
+                    .with_label("not what the CRD allows");
+                    ctx.push(match v.help {
+                        Some(h) => d.with_help(h),
+                        None => d,
+                    });
+                }
+                if !ok {
+                    return None;
+                }
+            }
+            sorted(with_namespace.to_json())
+        }
+    };
+    let workload = match place {
+        Place::Namespace { level, .. } => pods::check(ctx, node, &id, &body, level),
+        Place::Cluster(_) => None,
+    };
+    if id.kind == "Role" || id.kind == "ClusterRole" {
+        super::lints::rbac::manifest(ctx, node, &id.name);
+    }
+    if id.kind == "NetworkPolicy" {
+        super::lints::network::manifest(ctx, node, &id.name);
+    }
+    Some((
+        UserManifest {
+            group: kinds::group_of(&id.api_version).to_string(),
+            api_version: id.api_version,
+            kind: id.kind,
+            name: id.name,
+            span: id.name_span,
+            body,
+            schema,
+        },
+        workload,
+    ))
+}
+
+/// A kind of a built-in API group that Kubernetes 1.33 does not serve under that version.
+fn unknown_builtin(ctx: &mut Ctx<'_>, node: &yaml::Node, api_version: &str, kind: &str) {
+    let kind_node = node.get("kind");
+    let version_node = node.get("apiVersion");
+    let (span, message, help) = match kinds::KINDS.iter().find(|k| k.kind == kind) {
+        Some(_) => {
+            let versions: Vec<&str> = kinds::KINDS
+                .iter()
+                .filter(|k| k.kind == kind)
+                .map(|k| k.api_version)
+                .collect();
+            (
+                version_node.map_or(node.span, |n| n.span),
+                format!("Kubernetes 1.33 does not serve {kind} as `{api_version}`"),
+                format!("use `apiVersion: {}`", versions.join("` or `")),
+            )
+        }
+        None => {
+            let same_group: Vec<&str> = kinds::KINDS
+                .iter()
+                .filter(|k| k.api_version == api_version)
+                .map(|k| k.kind)
+                .collect();
+            let help = did_you_mean(kind, same_group.iter().copied())
+                .or_else(|| {
+                    kinds::by_name(kind)
+                        .map(|k| format!("did you mean `{}` (`{}`)?", k.kind, k.api_version))
+                })
+                .unwrap_or_else(|| {
+                    if same_group.is_empty() {
+                        format!("`{api_version}` is not an API version Kubernetes 1.33 serves")
+                    } else {
+                        format!("`{api_version}` serves {}", same_group.join(", "))
+                    }
+                });
+            (
+                kind_node.map_or(node.span, |n| n.span),
+                format!("`{api_version}` has no kind `{kind}`"),
+                help,
+            )
+        }
+    };
+    ctx.push(
+        Diagnostic::error(codes::MANIFEST_KIND, span, message)
+            .with_label("not a Kubernetes kind")
+            .with_help(help),
+    );
+}
+
+/// Reports what the typed read found.
+fn report(ctx: &mut Ctx<'_>, kind: &str, problems: Vec<Problem>) {
+    for p in problems {
+        let d = match p.kind {
+            ProblemKind::UnknownField { field, expected } => {
+                let help = did_you_mean(&field, expected.iter().copied())
+                    .unwrap_or_else(|| format!("fields here: {}", expected.join(", ")));
+                Diagnostic::error(
+                    codes::MANIFEST_FIELD,
+                    p.span,
+                    format!("unknown field `{field}` in {kind}"),
+                )
+                .with_label("no such field")
+                .with_help(help)
+            }
+            ProblemKind::Invalid { message, unquoted } => {
+                let d = Diagnostic::error(
+                    codes::MANIFEST_VALUE,
+                    p.span,
+                    format!("invalid {kind}: {message}"),
+                )
+                .with_label("not what the API accepts");
+                if unquoted && message.contains("expected a string") {
+                    d.with_help("YAML reads unquoted `yes`, `no`, `on`, `off`, numbers and `~` as booleans, numbers and null, as kubectl does; quote the value to keep it a string")
+                } else {
+                    d
+                }
+            }
+            ProblemKind::Quantity { text, why } => Diagnostic::error(
+                codes::INVALID_QUANTITY,
+                p.span,
+                format!("invalid quantity `{text}`: {why}"),
+            )
+            .with_label("not a Kubernetes quantity")
+            .with_help("write a number with an optional suffix, e.g. `500m`, `2`, `512Mi`, `4Gi`"),
+        };
+        ctx.push(d);
+    }
+}
+
+/// A custom resource as written, keys sorted (after `apiVersion`, `kind` and `metadata`), so
+/// the order in which it is written never shows as a change.
+fn sorted(json: Json) -> Json {
+    fn sort(v: Json) -> Json {
+        match v {
+            Json::Object(m) => {
+                let mut entries: Vec<(String, Json)> = m.into_iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                Json::Object(entries.into_iter().map(|(k, v)| (k, sort(v))).collect())
+            }
+            Json::Array(items) => Json::Array(items.into_iter().map(sort).collect()),
+            other => other,
+        }
+    }
+    let Json::Object(mut top) = json else {
+        return json;
+    };
+    let mut out = Map::new();
+    for first in ["apiVersion", "kind", "metadata"] {
+        if let Some(v) = top.remove(first) {
+            out.insert(first.to_string(), sort(v));
+        }
+    }
+    if let Json::Object(rest) = sort(Json::Object(top)) {
+        out.extend(rest);
+    }
+    Json::Object(out)
+}

@@ -1,0 +1,235 @@
+//! The kinds Kubernetes serves itself (GA APIs of 1.33, the version platc targets), each read
+//! strictly into its k8s-openapi type and written back in the form the API server stores:
+//! fields in the type's order, quantities canonical. Anything else is a custom resource.
+
+use k8s_openapi::api::{
+    admissionregistration, apps, autoscaling, batch, certificates, coordination, core, discovery,
+    events, flowcontrol, networking, node, policy, rbac, scheduling, storage,
+};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions;
+use k8s_openapi::kube_aggregator::pkg::apis::apiregistration;
+use k8s_openapi::{ClusterResourceScope, NamespaceResourceScope, Resource};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value as Json;
+
+use super::de::{self, Problem, ProblemKind};
+use super::{Node, Value};
+
+/// A built-in kind.
+#[derive(Clone, Copy)]
+pub struct Kind {
+    /// `apps/v1`.
+    pub api_version: &'static str,
+    /// `Deployment`.
+    pub kind: &'static str,
+    /// The API group (`apps`; `""` for the core group).
+    pub group: &'static str,
+    /// Whether objects of the kind live outside namespaces (Namespace, ClusterRole, ...).
+    pub cluster_scoped: bool,
+    /// Reads a tree strictly into the kind's type and writes it back as the API server
+    /// stores it.
+    pub read: fn(&Node) -> (Option<Json>, Vec<Problem>),
+}
+
+/// Whether a k8s-openapi scope is cluster-wide.
+trait Scope {
+    const CLUSTER: bool;
+}
+
+impl Scope for ClusterResourceScope {
+    const CLUSTER: bool = true;
+}
+
+impl Scope for NamespaceResourceScope {
+    const CLUSTER: bool = false;
+}
+
+fn read<T>(node: &Node) -> (Option<Json>, Vec<Problem>)
+where
+    T: DeserializeOwned + Serialize,
+{
+    let (typed, mut problems) = de::read::<T>(node);
+    let json = typed.and_then(|t| serde_json::to_value(t).ok());
+    if let Some(json) = &json {
+        missing(node, json, &mut problems);
+    }
+    (json.filter(|_| problems.is_empty()), problems)
+}
+
+/// Required fields the manifest leaves out. k8s-openapi gives a missing required field its
+/// default (an empty name, no containers) where the API server refuses the object, and writes
+/// every required field back; so a key the typed object writes that the manifest lacks is a
+/// required field it is missing.
+fn missing(node: &Node, json: &Json, problems: &mut Vec<Problem>) {
+    match (&node.value, json) {
+        (Value::Map(entries), Json::Object(fields)) => {
+            for (key, value) in fields {
+                match entries.iter().find(|(k, _)| k == key) {
+                    Some((_, child)) => missing(child, value, problems),
+                    None => problems.push(Problem {
+                        span: node.key.unwrap_or(node.span),
+                        kind: ProblemKind::Invalid {
+                            message: format!("missing field `{key}`"),
+                            unquoted: false,
+                        },
+                    }),
+                }
+            }
+        }
+        (Value::Seq(items), Json::Array(values)) => {
+            for (child, value) in items.iter().zip(values) {
+                missing(child, value, problems);
+            }
+        }
+        _ => {}
+    }
+}
+
+macro_rules! kinds {
+    ($($ty:ty),* $(,)?) => {
+        /// Every built-in kind platc reads, by API version and kind.
+        pub const KINDS: &[Kind] = &[$(Kind {
+            api_version: <$ty as Resource>::API_VERSION,
+            kind: <$ty as Resource>::KIND,
+            group: <$ty as Resource>::GROUP,
+            cluster_scoped: <<$ty as Resource>::Scope as Scope>::CLUSTER,
+            read: read::<$ty>,
+        }),*];
+    };
+}
+
+kinds! {
+    admissionregistration::v1::MutatingWebhookConfiguration,
+    admissionregistration::v1::ValidatingAdmissionPolicy,
+    admissionregistration::v1::ValidatingAdmissionPolicyBinding,
+    admissionregistration::v1::ValidatingWebhookConfiguration,
+    apiextensions::v1::CustomResourceDefinition,
+    apiregistration::v1::APIService,
+    apps::v1::ControllerRevision,
+    apps::v1::DaemonSet,
+    apps::v1::Deployment,
+    apps::v1::ReplicaSet,
+    apps::v1::StatefulSet,
+    autoscaling::v1::HorizontalPodAutoscaler,
+    autoscaling::v2::HorizontalPodAutoscaler,
+    batch::v1::CronJob,
+    batch::v1::Job,
+    certificates::v1::CertificateSigningRequest,
+    coordination::v1::Lease,
+    core::v1::ConfigMap,
+    core::v1::Endpoints,
+    core::v1::Event,
+    core::v1::LimitRange,
+    core::v1::Namespace,
+    core::v1::Node,
+    core::v1::PersistentVolume,
+    core::v1::PersistentVolumeClaim,
+    core::v1::Pod,
+    core::v1::PodTemplate,
+    core::v1::ReplicationController,
+    core::v1::ResourceQuota,
+    core::v1::Secret,
+    core::v1::Service,
+    core::v1::ServiceAccount,
+    discovery::v1::EndpointSlice,
+    events::v1::Event,
+    flowcontrol::v1::FlowSchema,
+    flowcontrol::v1::PriorityLevelConfiguration,
+    networking::v1::IPAddress,
+    networking::v1::Ingress,
+    networking::v1::IngressClass,
+    networking::v1::NetworkPolicy,
+    networking::v1::ServiceCIDR,
+    node::v1::RuntimeClass,
+    policy::v1::PodDisruptionBudget,
+    rbac::v1::ClusterRole,
+    rbac::v1::ClusterRoleBinding,
+    rbac::v1::Role,
+    rbac::v1::RoleBinding,
+    scheduling::v1::PriorityClass,
+    storage::v1::CSIDriver,
+    storage::v1::CSINode,
+    storage::v1::CSIStorageCapacity,
+    storage::v1::StorageClass,
+    storage::v1::VolumeAttachment,
+}
+
+/// The built-in kind `kind` of `api_version`.
+pub fn find(api_version: &str, kind: &str) -> Option<&'static Kind> {
+    KINDS
+        .iter()
+        .find(|k| k.api_version == api_version && k.kind == kind)
+}
+
+/// Whether an API group is Kubernetes' own: the core group, groups without a dot (`apps`,
+/// `batch`) and `*.k8s.io`. Objects of other groups are custom resources.
+pub fn is_builtin_group(group: &str) -> bool {
+    !group.contains('.') || group.ends_with(".k8s.io") || group == "k8s.io"
+}
+
+/// The group of an `apiVersion` (`apps/v1` → `apps`, `v1` → `""`).
+pub fn group_of(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(g, _)| g)
+}
+
+/// The kind named `kind` case-insensitively (`cronjob` → `CronJob`), of any version; the
+/// newest GA version first when a kind has several (`autoscaling/v2` before `v1`).
+pub fn by_name(kind: &str) -> Option<&'static Kind> {
+    KINDS
+        .iter()
+        .rev()
+        .find(|k| k.kind.eq_ignore_ascii_case(kind))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_unique_and_scoped() {
+        let mut seen = std::collections::BTreeSet::new();
+        for k in KINDS {
+            assert!(
+                seen.insert((k.api_version, k.kind)),
+                "{} {}",
+                k.api_version,
+                k.kind
+            );
+            assert_eq!(group_of(k.api_version), k.group);
+            assert!(is_builtin_group(k.group), "{}", k.group);
+        }
+        assert!(find("v1", "Namespace").unwrap().cluster_scoped);
+        assert!(!find("apps/v1", "Deployment").unwrap().cluster_scoped);
+        assert!(
+            find("rbac.authorization.k8s.io/v1", "ClusterRole")
+                .unwrap()
+                .cluster_scoped
+        );
+        assert!(by_name("hpa").is_none());
+        assert_eq!(
+            by_name("horizontalpodautoscaler").unwrap().api_version,
+            "autoscaling/v2"
+        );
+        assert!(!is_builtin_group("cert-manager.io"));
+    }
+
+    #[test]
+    fn required_fields_left_out_are_problems_with_the_unknown_ones() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - nme: x\n      image: x:1\n";
+        let docs = super::super::parse(crate::diag::FileId(0), text).unwrap();
+        let (json, problems) = (find("v1", "Pod").unwrap().read)(&docs[0].root);
+        assert!(json.is_none());
+        let shown: Vec<(&str, String)> = problems
+            .iter()
+            .map(|p| (&text[p.span.range()], format!("{:?}", p.kind)))
+            .collect();
+        assert_eq!(shown.len(), 2, "{shown:?}");
+        assert_eq!(shown[0].0, "nme");
+        assert!(shown[1].1.contains("missing field `name`"), "{shown:?}");
+        assert!(
+            shown[1].0.starts_with("nme: x"),
+            "at the container: {shown:?}"
+        );
+    }
+}

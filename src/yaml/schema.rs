@@ -1,0 +1,184 @@
+//! Custom resources checked against the JSON Schema of their kind (the upstream CRD schemas
+//! users already download for kubeconform), each violation at the key or value it is about.
+
+use jsonschema::error::ValidationErrorKind;
+use jsonschema::paths::LocationSegment;
+use serde_json::Value as Json;
+
+use super::{Node, Step};
+use crate::diag::Span;
+
+/// A compiled schema of one kind.
+pub struct Schema {
+    validator: jsonschema::Validator,
+    schema: Json,
+}
+
+/// One violation: where, and what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    /// The key (unknown fields) or value.
+    pub span: Span,
+    /// The path, as `spec.dnsNames[0]`.
+    pub path: String,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// What would be valid, when the schema says.
+    pub help: Option<String>,
+}
+
+impl std::fmt::Debug for Schema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Schema")
+    }
+}
+
+impl Schema {
+    /// Compiles a schema document (any draft it declares; draft 2020-12 when it declares none).
+    /// No remote references are fetched.
+    pub fn new(schema: Json) -> Result<Self, String> {
+        let validator = jsonschema::options()
+            .build(&schema)
+            .map_err(|e| e.to_string())?;
+        Ok(Self { validator, schema })
+    }
+
+    /// The `(apiVersion, kind)` the schema says it is for: `const` or a one-item `enum` of its
+    /// `apiVersion` and `kind` properties, or `x-kubernetes-group-version-kind`.
+    pub fn declared_kind(&self) -> Option<(String, String)> {
+        let prop = |name: &str| {
+            let p = self.schema.get("properties")?.get(name)?;
+            p.get("const")
+                .or_else(|| {
+                    p.get("enum")
+                        .and_then(Json::as_array)
+                        .filter(|e| e.len() == 1)?
+                        .first()
+                })
+                .and_then(Json::as_str)
+                .map(str::to_string)
+        };
+        if let (Some(v), Some(k)) = (prop("apiVersion"), prop("kind")) {
+            return Some((v, k));
+        }
+        let gvk = self
+            .schema
+            .get("x-kubernetes-group-version-kind")?
+            .as_array()?
+            .first()?;
+        let group = gvk.get("group")?.as_str()?;
+        let version = gvk.get("version")?.as_str()?;
+        let kind = gvk.get("kind")?.as_str()?;
+        let api_version = if group.is_empty() {
+            version.to_string()
+        } else {
+            format!("{group}/{version}")
+        };
+        Some((api_version, kind.to_string()))
+    }
+
+    /// Every violation of `node`, located in it.
+    pub fn check(&self, node: &Node) -> Vec<Violation> {
+        let json = node.to_json();
+        let mut out = Vec::new();
+        for error in self.validator.iter_errors(&json) {
+            let path: Vec<Step> = error
+                .instance_path()
+                .iter()
+                .map(|s| match s {
+                    LocationSegment::Property(p) => Step::Key(p.to_string()),
+                    LocationSegment::Index(i) => Step::Index(i),
+                })
+                .collect();
+            let shown = show(&path);
+            match error.kind() {
+                ValidationErrorKind::AdditionalProperties { unexpected } => {
+                    let schema_path = error.schema_path().as_str().to_string();
+                    let known = self.known_properties(&schema_path);
+                    for field in unexpected {
+                        let mut at = path.clone();
+                        at.push(Step::Key(field.clone()));
+                        let help =
+                            crate::diag::did_you_mean(field, known.iter().map(String::as_str))
+                                .or_else(|| {
+                                    (!known.is_empty())
+                                        .then(|| format!("fields here: {}", known.join(", ")))
+                                });
+                        out.push(Violation {
+                            span: node.span_at(&at, true),
+                            path: show(&at),
+                            message: format!(
+                                "unknown field `{field}` in `{}`",
+                                if shown.is_empty() {
+                                    "the object"
+                                } else {
+                                    &shown
+                                }
+                            ),
+                            help,
+                        });
+                    }
+                }
+                ValidationErrorKind::Required { property } => {
+                    let field = property.as_str().unwrap_or_default();
+                    out.push(Violation {
+                        span: node.span_at(&path, true),
+                        path: shown.clone(),
+                        message: format!(
+                            "`{}` is missing the required field `{field}`",
+                            if shown.is_empty() {
+                                "the object"
+                            } else {
+                                &shown
+                            }
+                        ),
+                        help: None,
+                    });
+                }
+                _ => out.push(Violation {
+                    span: node.span_at(&path, false),
+                    path: shown.clone(),
+                    message: format!(
+                        "`{}`: {}",
+                        if shown.is_empty() {
+                            "the object"
+                        } else {
+                            &shown
+                        },
+                        error
+                    ),
+                    help: None,
+                }),
+            }
+        }
+        out
+    }
+
+    /// The properties of the schema object holding the keyword at `schema_path`.
+    fn known_properties(&self, schema_path: &str) -> Vec<String> {
+        let parent = schema_path.rsplit_once('/').map_or("", |(p, _)| p);
+        self.schema
+            .pointer(parent)
+            .and_then(|s| s.get("properties"))
+            .and_then(Json::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// `spec.dnsNames[0]`.
+pub fn show(path: &[Step]) -> String {
+    let mut out = String::new();
+    for step in path {
+        match step {
+            Step::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
