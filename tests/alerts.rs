@@ -405,6 +405,21 @@ fn each_alert_has_exactly_the_configured_labels_and_its_annotations() {
 }
 
 #[test]
+fn alert_labels_stay_on_the_rules_and_off_the_rule_object() {
+    let c = compiled(NIGHTLY);
+    let rule = object(&c, "PrometheusRule", "prices-alerts");
+    let labels = &rule["metadata"]["labels"];
+    assert_eq!(
+        labels["team"], "data-platform",
+        "[defaults] keeps its team: {labels}"
+    );
+    assert_eq!(labels["release"], "kube-prometheus-stack", "{labels}");
+    for r in rule["spec"]["groups"][0]["rules"].as_array().unwrap() {
+        assert_eq!(r["labels"]["team"], "data-eng", "{r}");
+    }
+}
+
+#[test]
 fn a_time_zone_other_than_utc_behaves_the_same() {
     let config = NIGHTLY.replace(
         "schedule = \"0 2 * * *\"",

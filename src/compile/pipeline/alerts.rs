@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::super::crd::prometheus::{AlertRule, PrometheusRule, PrometheusRuleSpec, RuleGroup};
 use super::super::meta::{Wave, meta};
-use crate::model::{Alerts, Labels, Pipeline, Platform};
+use crate::model::{Alerts, Pipeline, Platform};
 
 /// Severity of the missed-run alert when `on_failure` sets none.
 const DEFAULT_SEVERITY: &str = "warning";
@@ -160,8 +160,9 @@ fn schedule_text(pl: &Pipeline) -> String {
     }
 }
 
-/// The PrometheusRule of a pipeline with `alerts`, labelled with `[monitoring] rule_labels`
-/// and `alerts.labels` so a Prometheus `ruleSelector` picks it up.
+/// The PrometheusRule of a pipeline with `alerts`, labelled with `[monitoring] rule_labels` so
+/// a Prometheus `ruleSelector` picks it up. `alerts.labels` go on the alerts only: on the object
+/// they would replace its `[defaults]` labels (a `team` label, say) for no reader's benefit.
 pub(super) fn prometheus_rule(
     p: &Platform,
     namespace: &str,
@@ -214,10 +215,14 @@ pub(super) fn prometheus_rule(
             ]),
         });
     }
-    let mut own: Labels = p.rule_labels.clone();
-    own.extend(alerts.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
     PrometheusRule::new(
-        meta(p, &rule_name(name), Some(namespace), Wave::Workload, &own),
+        meta(
+            p,
+            &rule_name(name),
+            Some(namespace),
+            Wave::Workload,
+            &p.rule_labels,
+        ),
         PrometheusRuleSpec {
             groups: vec![RuleGroup {
                 name: format!("pipeline-{name}"),
