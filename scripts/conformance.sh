@@ -6,7 +6,10 @@
 #   - check-jsonschema on every KafkaTopic, PrometheusRule, Application and AppProject against
 #     its upstream CRD schema in
 #     schemas/crds/ (draft-07, strict: unknown fields are errors);
-#   - kubectl kustomize on every folder that has a kustomization.yaml.
+#   - kubectl kustomize on every folder that has a kustomization.yaml;
+#   - promtool check rules (Prometheus' own parser) on every PrometheusRule's rule groups and
+#     on every query of every Grafana dashboard ConfigMap, Grafana's variables substituted
+#     (scripts/promql-rules.py writes them as rule files).
 # Needs scripts/install-tools.sh first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,3 +41,14 @@ while IFS= read -r k; do
   n=$((n + 1))
 done < <(find "$OUT" -name kustomization.yaml | LC_ALL=C sort)
 echo "conformance: kubectl kustomize: $n folders ok"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+counts=$("$VENV/bin/python" scripts/promql-rules.py "$tmp" "${all[@]}")
+read -r objects rules dashboards queries <<<"$counts"
+mapfile -t rule_files < <(find "$tmp" -name '*.yaml' | LC_ALL=C sort)
+if [ ${#rule_files[@]} -gt 0 ] && ! promtool check rules "${rule_files[@]}" >"$tmp/promtool.log" 2>&1; then
+  cat "$tmp/promtool.log" >&2
+  echo "conformance: promtool check rules failed" >&2
+  exit 1
+fi
+echo "conformance: promtool check rules: $objects PrometheusRules ($rules rules), $dashboards dashboards ($queries queries) ok"

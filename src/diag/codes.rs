@@ -138,7 +138,8 @@ codes! {
          wrong cluster. Fix: add `cluster = \"NAME\"` or `clusters = [...]` to the namespace.";
     CONFLICTING_KEYS = "E0204", "conflicting-keys",
         "Two keys that exclude each other are both set (`role` and `cluster_role`, `cluster` \
-         and `clusters`), or neither of a required pair is. Why it matters: the meaning would \
+         and `clusters`, an alert's `on_failure` and a different `severity` in its `labels`), \
+         or neither of a required pair is. Why it matters: the meaning would \
          be ambiguous. Fix: keep exactly one of them.";
     DUPLICATE_DEFINITION = "E0205", "duplicate-definition",
         "The same namespace, service, cluster or template is defined in two files of one \

@@ -409,6 +409,20 @@ fn alerts(ctx: &mut Ctx<'_>, p: &Path, a: &config::Alerts) -> model::Alerts {
         );
     }
     ctx.labels(&p.key("labels"), &a.labels);
+    if let (Some(sev), Some(label)) = (&a.on_failure, a.labels.get("severity"))
+        && sev != label
+    {
+        ctx.push(
+            Diagnostic::error(
+                codes::CONFLICTING_KEYS,
+                ctx.key(&p.key("labels").key("severity")),
+                format!("`severity` is set twice: `{sev}` by `on_failure`, `{label}` here"),
+            )
+            .with_label("conflicts with `on_failure`")
+            .with_related(Some(ctx.val(&p.key("on_failure"))), "`on_failure` sets `severity` here")
+            .with_help("drop one of them: `on_failure` already sets the severity of both alerts, so remove `severity` from `labels`"),
+        );
+    }
     let missed_after = a
         .missed_after
         .as_ref()

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::super::crd::prometheus::{AlertRule, PrometheusRule, PrometheusRuleSpec, RuleGroup};
 use super::super::meta::{Wave, meta};
-use crate::model::{Alerts, Labels, Pipeline, Platform};
+use crate::model::{Alerts, Pipeline, Platform};
 
 /// Severity of the missed-run alert when `on_failure` sets none.
 const DEFAULT_SEVERITY: &str = "warning";
@@ -38,38 +38,77 @@ fn selector(metric: &str, matchers: &[(&str, &str)], indent: usize) -> String {
     )
 }
 
-/// PromQL that returns one series (labels `namespace`, `owner_name`) while the newest failed
-/// Job of CronJob `name` started after the CronJob's last success (or it never succeeded).
-/// It resolves with the next successful run, not when the failed Job leaves the history.
-/// `kube_job_failed{condition="true"}` is the Job's `Failed` condition: a run that failed a
-/// pod and then succeeded on a retry never fires.
-pub(super) fn failure_expr(namespace: &str, name: &str) -> String {
+/// How a run of a CronJob ended, as its Job's series say.
+#[derive(Clone, Copy)]
+enum Outcome {
+    /// The Job's `Failed` condition is true: its retries are used up (or its deadline passed).
+    Failed,
+    /// The Job has a completion time, which Kubernetes sets when it succeeds and only then.
+    Succeeded,
+}
+
+/// The start time of the newest Job of CronJob `name` that ended with `outcome`: one series,
+/// label `namespace`. Lines after the first are indented by `indent` spaces.
+fn newest_run(namespace: &str, name: &str, outcome: Outcome, indent: usize) -> String {
     let ns = ("namespace", namespace);
-    let cronjob = [ns, ("cronjob", name)];
+    let inner = indent + 4;
+    let ended = match outcome {
+        Outcome::Failed => format!(
+            "{} == 1",
+            selector("kube_job_failed", &[ns, ("condition", "true")], inner)
+        ),
+        Outcome::Succeeded => selector("kube_job_status_completion_time", &[ns], inner),
+    };
+    let pad = " ".repeat(indent);
     format!(
-        r#"max by (namespace, owner_name) (
-  {start}
-  * on (namespace, job_name) group_left (owner_name)
-    {owner}
-  and on (namespace, job_name)
-    {failed} == 1
-)
-> on (namespace)
-max by (namespace) (
-  {last_success}
-  or
-  {created} * 0
-)
-"#,
-        start = selector("kube_job_status_start_time", &[ns], 2),
+        "max by (namespace) (\n\
+         {pad}  {start}\n\
+         {pad}  and on (namespace, job_name)\n\
+         {pad}    {owner}\n\
+         {pad}  and on (namespace, job_name)\n\
+         {pad}    {ended}\n\
+         {pad})",
+        start = selector("kube_job_status_start_time", &[ns], indent + 2),
         owner = selector(
             "kube_job_owner",
             &[ns, ("owner_kind", "CronJob"), ("owner_name", name)],
-            4
+            inner
         ),
-        failed = selector("kube_job_failed", &[ns, ("condition", "true")], 4),
-        last_success = selector("kube_cronjob_status_last_successful_time", &cronjob, 2),
-        created = selector("kube_cronjob_created", &cronjob, 2),
+    )
+}
+
+/// PromQL that returns one series (label `namespace`) while the newest failed run of CronJob
+/// `name` started after its newest successful run, or it never succeeded.
+///
+/// Runs are ordered by when they started (the order the CronJob controller created them), so
+/// with `concurrency = "allow"` an older run that succeeds after a newer one started does not
+/// hide the newer one's failure. The newest successful run is the newest Job with a completion
+/// time (Kubernetes sets it on success only). Without one in the history
+/// (`history.successful = 0`), the CronJob's last success time stands in, then its creation.
+/// It resolves with the next run that succeeds, not when the failed Job leaves the history.
+/// `kube_job_failed{condition="true"}` is the Job's `Failed` condition: a run that failed a
+/// pod and then succeeded on a retry never fires.
+pub(super) fn failure_expr(namespace: &str, name: &str) -> String {
+    let cronjob = [("namespace", namespace), ("cronjob", name)];
+    format!(
+        r#"{newest_failed}
+> on (namespace)
+(
+  {newest_succeeded}
+  or
+  max by (namespace) (
+    {last_success}
+  )
+  or
+  max by (namespace) (
+    {created}
+  ) * 0
+)
+"#,
+        newest_failed = newest_run(namespace, name, Outcome::Failed, 0),
+        newest_succeeded = newest_run(namespace, name, Outcome::Succeeded, 2),
+        last_success = selector("kube_cronjob_status_last_successful_time", &cronjob, 4),
+        created = selector("kube_cronjob_created", &cronjob, 4),
     )
 }
 
@@ -121,8 +160,9 @@ fn schedule_text(pl: &Pipeline) -> String {
     }
 }
 
-/// The PrometheusRule of a pipeline with `alerts`, labelled with `[monitoring] rule_labels`
-/// and `alerts.labels` so a Prometheus `ruleSelector` picks it up.
+/// The PrometheusRule of a pipeline with `alerts`, labelled with `[monitoring] rule_labels` so
+/// a Prometheus `ruleSelector` picks it up. `alerts.labels` go on the alerts only: on the object
+/// they would replace its `[defaults]` labels (a `team` label, say) for no reader's benefit.
 pub(super) fn prometheus_rule(
     p: &Platform,
     namespace: &str,
@@ -146,7 +186,7 @@ pub(super) fn prometheus_rule(
                     "description".to_string(),
                     format!(
                         "CronJob {name} in namespace {namespace}:\n\
-                         its latest run failed, and no run has succeeded since."
+                         a run failed, and no run started after it has succeeded yet."
                     ),
                 ),
             ]),
@@ -175,10 +215,14 @@ pub(super) fn prometheus_rule(
             ]),
         });
     }
-    let mut own: Labels = p.rule_labels.clone();
-    own.extend(alerts.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
     PrometheusRule::new(
-        meta(p, &rule_name(name), Some(namespace), Wave::Workload, &own),
+        meta(
+            p,
+            &rule_name(name),
+            Some(namespace),
+            Wave::Workload,
+            &p.rule_labels,
+        ),
         PrometheusRuleSpec {
             groups: vec![RuleGroup {
                 name: format!("pipeline-{name}"),
@@ -193,20 +237,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn failure_expr_matches_this_cronjobs_jobs_only() {
+    fn failure_expr_compares_the_newest_failed_and_succeeded_runs_of_this_cronjob() {
         let e = failure_expr("production", "commodity-prices");
-        assert!(e.contains(
-            r#"kube_job_owner{namespace="production", owner_kind="CronJob", owner_name="commodity-prices"}"#
-        ));
+        let owner = r#"kube_job_owner{namespace="production", owner_kind="CronJob", owner_name="commodity-prices"}"#;
+        assert_eq!(e.matches(owner).count(), 2, "both sides: {e}");
         assert!(e.contains(r#"kube_job_failed{namespace="production", condition="true"} == 1"#));
+        assert!(e.contains(r#"kube_job_status_completion_time{namespace="production"}"#));
         assert!(e.contains(
             r#"kube_cronjob_status_last_successful_time{namespace="production", cronjob="commodity-prices"}"#
         ));
         // Never succeeded: the creation time times zero stands in for the last success.
         assert!(e.contains(
-            r#"kube_cronjob_created{namespace="production", cronjob="commodity-prices"} * 0"#
+            r#"kube_cronjob_created{namespace="production", cronjob="commodity-prices"}
+  ) * 0"#
         ));
+        // One label, `namespace`: the rule adds `cronjob`, as on the missed-run alert.
+        assert!(!e.contains("group_left"), "{e}");
         assert_balanced(&e);
+    }
+
+    #[test]
+    fn long_names_break_selectors_but_keep_them_balanced() {
+        let name = "p".repeat(52);
+        let namespace = "n".repeat(63);
+        let e = failure_expr(&namespace, &name);
+        assert!(e.lines().all(|l| l.len() <= SELECTOR_WIDTH + 8), "{e}");
+        assert_balanced(&e);
+        assert_balanced(&missed_expr(&namespace, &name, 60));
     }
 
     #[test]
