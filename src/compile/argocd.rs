@@ -15,6 +15,10 @@ use crate::model::{ArgoCd, Labels, Platform};
 /// The folder the Argo CD objects land in.
 pub const FOLDER: &str = "argocd";
 
+/// The folder of a cluster's own (cluster-scoped) objects, `out/<cluster>/_cluster/`: no
+/// namespace can take it, since namespace names have no `_`.
+pub const CLUSTER_FOLDER: &str = "_cluster";
+
 /// Longest Application name: a DNS label, because Argo CD copies the name into the
 /// `app.kubernetes.io/instance` label (label tracking) and label values stop at 63.
 const MAX_NAME: usize = 63;
@@ -25,7 +29,8 @@ fn group_kind<M>(obj: &Object<M>) -> Option<(GroupKind, bool)> {
     if obj.group == "argoproj.io" && matches!(&*obj.kind, "Application" | "AppProject") {
         return None;
     }
-    let cluster_scoped = obj.group.is_empty() && obj.kind == "Namespace";
+    let cluster_scoped = (obj.group.is_empty() && obj.kind == "Namespace")
+        || obj.folder.ends_with(&format!("/{CLUSTER_FOLDER}"));
     Some((
         GroupKind {
             group: obj.group.to_string(),
@@ -36,9 +41,15 @@ fn group_kind<M>(obj: &Object<M>) -> Option<(GroupKind, bool)> {
 }
 
 /// The Application name for a folder: `<cluster>-<namespace>`, or when that is longer than a
-/// DNS label, its first 52 characters, `-` and a 10-digit hash of the whole name.
+/// DNS label, its first 52 characters, `-` and a 10-digit hash of the whole name. The folder of
+/// a cluster's own objects is `<cluster>.cluster-scoped`, which no namespace's can be (a
+/// namespace name has no dot).
 pub fn application_name(cluster: &str, namespace: &str) -> String {
-    let full = format!("{cluster}-{namespace}");
+    let full = if namespace == CLUSTER_FOLDER {
+        format!("{cluster}.cluster-scoped")
+    } else {
+        format!("{cluster}-{namespace}")
+    };
     if full.len() <= MAX_NAME {
         return full;
     }
@@ -93,9 +104,15 @@ pub(super) fn compile<M>(
         else {
             continue;
         };
+        // Cluster-scoped objects have no namespace; the project allows exactly their
+        // destination (Argo CD matches an empty namespace only by an empty pattern).
         let destination = Destination {
             server,
-            namespace: namespace.to_string(),
+            namespace: if namespace == CLUSTER_FOLDER {
+                String::new()
+            } else {
+                namespace.to_string()
+            },
         };
         destinations.insert(destination.clone());
         let name = application_name(cluster, namespace);

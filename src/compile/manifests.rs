@@ -13,7 +13,12 @@ use crate::yaml::kinds;
 
 /// Kinds that must exist before the workloads that use them (as platc's own quotas, policies,
 /// accounts, roles and topics do).
-const PREREQUISITES: [&str; 9] = [
+const PREREQUISITES: [&str; 14] = [
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "StorageClass",
+    "PriorityClass",
+    "IngressClass",
     "ResourceQuota",
     "LimitRange",
     "NetworkPolicy",
@@ -25,9 +30,9 @@ const PREREQUISITES: [&str; 9] = [
     "PersistentVolumeClaim",
 ];
 
-/// The sync wave of a kind.
+/// The sync wave of a kind: Namespaces and CRDs first, then what workloads need.
 pub(super) fn wave(kind: &str) -> Wave {
-    if kind == "Namespace" {
+    if kind == "Namespace" || kind == "CustomResourceDefinition" {
         Wave::Namespace
     } else if PREREQUISITES.contains(&kind) {
         Wave::Prerequisite

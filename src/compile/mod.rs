@@ -185,6 +185,12 @@ pub fn compile_map<M: Send>(
         objects.extend(out);
         errors.extend(failed);
     }
+    for (name, cluster) in &platform.clusters {
+        let mut out = Vec::new();
+        let folder = format!("{name}/{}", argocd::CLUSTER_FOLDER);
+        manifests::compile(platform, &cluster.manifests, &folder, &mut out);
+        objects.extend(out.into_iter().map(|o| o.with(&finish)));
+    }
     if let Some(a) = &platform.argocd {
         let mut folders: Vec<String> = objects.iter().map(|o| o.folder.clone()).collect();
         folders.sort();

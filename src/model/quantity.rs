@@ -165,6 +165,14 @@ impl Quantity {
         self.nanos
     }
 
+    /// The sum of this quantity and `other`, in this one's format (a zero takes the other's).
+    pub fn plus(&self, other: &Self) -> Self {
+        Self {
+            nanos: self.nanos.saturating_add(other.nanos),
+            format: if self.nanos == 0 { other.format } else { self.format },
+        }
+    }
+
     /// This quantity times `n`.
     pub fn times(&self, n: u32) -> Self {
         Self {

@@ -6,6 +6,7 @@ mod limits;
 pub(crate) mod network;
 mod pipeline;
 pub(crate) mod rbac;
+mod workloads;
 
 pub(crate) use pipeline::ALLOW_CONCURRENT_RUNS;
 
@@ -27,8 +28,13 @@ pub(crate) fn lint(ctx: &mut Ctx<'_>, config: &Config, platform: &Platform) {
         .map(|((name, raw), ns)| (name.as_str(), raw, ns))
         .collect();
     debug_assert!(namespaces.iter().all(|(name, _, ns)| *name == ns.name));
-    let lints: [fn(&mut Ctx<'_>, &str, &config::Namespace, &model::Namespace); 4] =
-        [rbac::lint, network::lint, limits::lint, pipeline::lint];
+    let lints: [fn(&mut Ctx<'_>, &str, &config::Namespace, &model::Namespace); 5] = [
+        rbac::lint,
+        network::lint,
+        limits::lint,
+        workloads::lint,
+        pipeline::lint,
+    ];
     for lint in lints {
         ctx.each(&namespaces, |ctx, (name, raw, ns)| lint(ctx, name, raw, ns));
     }

@@ -1,6 +1,7 @@
 //! Pipeline lints: pods a namespace quota would reject (no resources and no LimitRange
 //! defaults: E0603; more than the quota allows when runs overlap: E0604), unpinned images
-//! (W0602), and no `starting_deadline` (N0605).
+//! (W0602), and no `starting_deadline` (N0605). A run must fit beside what the namespace's
+//! manifests run all the time ([`super::workloads`]).
 
 use super::super::context::Ctx;
 use crate::diag::{Diagnostic, codes};
@@ -152,6 +153,7 @@ fn quota(
         Concurrency::Allow => ALLOW_CONCURRENT_RUNS,
         Concurrency::Forbid | Concurrency::Replace => 1,
     };
+    let running = super::workloads::running(ns);
     let qp = ns_path.key("quota");
     let at = if raw.resources.is_some() {
         ctx.val(&p.key("resources"))
@@ -170,7 +172,14 @@ fn quota(
                 missing.push((format!("{kind}.{res}"), quota_value));
                 continue;
             };
-            let total = amount.quantity.times(runs);
+            let key = format!("{kind}.{res}");
+            let base = running.totals.get(&key);
+            if base.is_some_and(|b| b > max) {
+                // The workloads alone do not fit: `workloads` reports that once.
+                continue;
+            }
+            let own = amount.quantity.times(runs);
+            let total = base.map_or_else(|| own.clone(), |b| b.plus(&own));
             if total <= *max {
                 continue;
             }
@@ -180,15 +189,22 @@ fn quota(
                 "limit"
             };
             let per_run = format!("{res} {what} {}", amount.quantity);
+            let beside = match base {
+                Some(b) => format!(
+                    "; beside the {b} the namespace's workloads hold ({}) that is {total},",
+                    running.who.join(", ")
+                ),
+                None => ",".into(),
+            };
             let message = if runs == 1 {
                 format!(
-                    "pipeline `{}` has a {per_run}, above the quota's {kind}.{res} of {max}",
+                    "pipeline `{}` has a {per_run}{beside} above the quota's {kind}.{res} of {max}",
                     pl.name
                 )
             } else {
                 format!(
                     "pipeline `{}` has a {per_run} per run; {runs} runs at once (concurrency \
-                     `allow`) need {total}, above the quota's {kind}.{res} of {max}",
+                     `allow`) need {own}{beside} above the quota's {kind}.{res} of {max}",
                     pl.name
                 )
             };
@@ -215,7 +231,7 @@ fn quota(
         }
     }
     if let Some(pods) = hard.get("pods")
-        && Quantity::parse(&runs.to_string()).is_ok_and(|r| r > *pods)
+        && Quantity::parse(&(runs + running.pods).to_string()).is_ok_and(|r| r > *pods)
     {
         let span = if raw.concurrency.is_some() {
             ctx.val(&p.key("concurrency"))
@@ -226,14 +242,25 @@ fn quota(
             Diagnostic::error(
                 codes::QUOTA_EXCEEDED,
                 span,
-                format!(
-                    "pipeline `{}` can run {runs} pods at once, above the quota's pods of {pods}",
-                    pl.name
-                ),
+                if running.pods == 0 {
+                    format!(
+                        "pipeline `{}` can run {runs} pods at once, above the quota's pods of {pods}",
+                        pl.name
+                    )
+                } else {
+                    format!(
+                        "pipeline `{}` can run {runs} pods at once; beside the {} pods the namespace's workloads run, that is above the quota's pods of {pods}",
+                        pl.name, running.pods
+                    )
+                },
             )
             .with_label("exceeds the namespace quota")
             .with_related(Some(ctx.val(&qp.key("pods"))), "quota set here")
-            .with_help("raise the quota's `pods` or set `concurrency = \"forbid\"`"),
+            .with_help(if runs > 1 {
+                "raise the quota's `pods` or set `concurrency = \"forbid\"`"
+            } else {
+                "raise the quota's `pods`, or run fewer replicas of the namespace's workloads"
+            }),
         );
     }
     if let Some((_, first_quota)) = missing.first() {
