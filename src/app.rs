@@ -507,7 +507,7 @@ fn show(config: &Path, namespace: &str, colors: Colors) -> Outcome {
             &loader,
         )
     });
-    let (doc, _attached, sources) = match expanded {
+    let (doc, attached, sources) = match expanded {
         Ok(x) => x,
         Err(f) => return failed(&f, colors),
     };
@@ -518,7 +518,7 @@ fn show(config: &Path, namespace: &str, colors: Colors) -> Outcome {
         .and_then(|n| n.table());
     match namespaces.and_then(|n| n.get(namespace)) {
         Some(ns) => Outcome {
-            stdout: expand::show::show(namespace, ns, &sources),
+            stdout: expand::show::show(namespace, ns, &sources, &attached),
             ..Outcome::default()
         },
         None => {

@@ -212,12 +212,12 @@ pub fn compile_map<M: Send>(
                     codes::DUPLICATE_OBJECT,
                     obj.origin,
                     format!(
-                        "{} `{}` is generated twice in `{}`",
+                        "{} `{}` is defined twice in `{}`",
                         obj.kind, obj.name, obj.folder
                     ),
                 )
-                .with_label("generates it again")
-                .with_related(Some(first.origin), "first generated here")
+                .with_label("defined again here")
+                .with_related(Some(first.origin), "first defined here")
                 .with_help(
                     "rename one of them; Kubernetes keeps one object per kind, namespace and name",
                 ),

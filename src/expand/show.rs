@@ -45,8 +45,9 @@ fn origin(sources: &SourceMap, span: Span) -> String {
     out
 }
 
-/// Renders the namespace node `ns` (from the expanded document) as annotated TOML.
-pub fn show(name: &str, ns: &Node, sources: &SourceMap) -> String {
+/// Renders the namespace node `ns` (from the expanded document) as annotated TOML, then lists
+/// the objects its manifests hold and the patches that apply, each with where it is written.
+pub fn show(name: &str, ns: &Node, sources: &SourceMap, attached: &super::Attached) -> String {
     let mut out = format!(
         "# Effective configuration of namespace `{name}` after includes, templates and variables.\n\
          # Each value names the file:line:column it comes from.\n"
@@ -57,6 +58,69 @@ pub fn show(name: &str, ns: &Node, sources: &SourceMap) -> String {
         sources,
         &mut out,
     );
+    out.push_str(&listing(ns, sources, attached));
+    out
+}
+
+/// `# manifests` and `# patches`: what applies to the namespace besides its tables.
+fn listing(ns: &Node, sources: &SourceMap, attached: &super::Attached) -> String {
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let list = |key: &str| match ns.table().and_then(|t| t.get(key)).map(|n| &n.value) {
+        Some(NodeValue::Array(items)) => items.iter().collect::<Vec<_>>(),
+        _ => Vec::new(),
+    };
+    for pattern in list("manifests") {
+        match attached.files(pattern) {
+            Err(why) => rows.push((format!("({why})"), origin(sources, pattern.span))),
+            Ok(files) => {
+                for file in files {
+                    let Some(Ok(docs)) = attached.yaml(*file) else {
+                        rows.push((
+                            "(not valid YAML)".into(),
+                            sources.location(Span::new(*file, 0..0)),
+                        ));
+                        continue;
+                    };
+                    for doc in docs {
+                        let kind = doc.root.get("kind").and_then(crate::yaml::Node::as_str);
+                        let name = doc.root.get("metadata").and_then(|m| m.get("name"));
+                        let shown = format!(
+                            "{}/{}",
+                            kind.unwrap_or("?"),
+                            name.and_then(crate::yaml::Node::as_str).unwrap_or("?")
+                        );
+                        let at = name.map_or(doc.root.span, |n| n.span);
+                        rows.push((shown, sources.location(at)));
+                    }
+                }
+            }
+        }
+    }
+    let mut out = String::new();
+    let width = rows.iter().map(|(w, _)| w.len()).max().unwrap_or(0);
+    if !rows.is_empty() {
+        out.push_str(&format!("\n# manifests ({} objects)\n", rows.len()));
+        for (what, at) in &rows {
+            out.push_str(&format!("#   {what:<width$}  {at}\n"));
+        }
+    }
+    let patches = list("patches");
+    if !patches.is_empty() {
+        out.push_str(&format!("\n# patches ({})\n", patches.len()));
+        for p in patches {
+            let target = p.table().and_then(|t| t.get("target"));
+            let ops = match p.table().and_then(|t| t.get("patch")).map(|n| &n.value) {
+                Some(NodeValue::Array(a)) => a.len(),
+                _ => 0,
+            };
+            let shown = match target.map(|t| &t.value) {
+                Some(NodeValue::String(t)) => t.clone(),
+                _ => "?".into(),
+            };
+            let at = origin(sources, target.map_or(p.span, |t| t.span));
+            out.push_str(&format!("#   {shown}  {ops} operation(s)  {at}\n"));
+        }
+    }
     out
 }
 

@@ -169,7 +169,11 @@ impl Quantity {
     pub fn plus(&self, other: &Self) -> Self {
         Self {
             nanos: self.nanos.saturating_add(other.nanos),
-            format: if self.nanos == 0 { other.format } else { self.format },
+            format: if self.nanos == 0 {
+                other.format
+            } else {
+                self.format
+            },
         }
     }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use ipnet::IpNet;
 
 use super::context::Ctx;
-use super::env::Env;
+use super::env::{Env, Here};
 use super::pipeline;
 use crate::diag::{Diagnostic, codes};
 use crate::model::{self, Direction, Peer, PodSecurity, TrafficRule};
@@ -85,18 +85,6 @@ pub(crate) fn namespace(
         .map(|(n, r)| role(ctx, &p.key("roles").key(n.as_str()), n, r))
         .collect();
 
-    let role_bindings = ns
-        .role_bindings
-        .iter()
-        .map(|(n, b)| role_binding(ctx, env, &p, name, ns, n, b))
-        .collect();
-
-    let pipelines = ns
-        .pipelines
-        .iter()
-        .map(|(n, pl)| pipeline::pipeline(ctx, env, &p, name, ns, n, pl))
-        .collect();
-
     let read = super::manifests::read(
         ctx,
         env.attached,
@@ -108,6 +96,24 @@ pub(crate) fn namespace(
         },
     );
     let patches = super::patches::patches(ctx, &p, &ns.patches);
+    let here = Here {
+        path: &p,
+        name,
+        raw: ns,
+        manifests: &read.objects,
+    };
+
+    let role_bindings = ns
+        .role_bindings
+        .iter()
+        .map(|(n, b)| role_binding(ctx, env, &here, n, b))
+        .collect();
+
+    let pipelines = ns
+        .pipelines
+        .iter()
+        .map(|(n, pl)| pipeline::pipeline(ctx, env, &here, n, pl))
+        .collect();
 
     model::Namespace {
         name: name.to_string(),
@@ -543,25 +549,24 @@ fn role(ctx: &mut Ctx<'_>, p: &Path, name: &str, r: &config::Role) -> model::Rol
 fn role_binding(
     ctx: &mut Ctx<'_>,
     env: &Env<'_>,
-    ns_path: &Path,
-    ns_name: &str,
-    ns: &config::Namespace,
+    here: &Here<'_>,
     name: &str,
     b: &config::RoleBinding,
 ) -> model::RoleBinding {
+    let (ns_path, ns_name, ns) = (here.path, here.name, here.raw);
     let p = ns_path.key("role_bindings").key(name);
     ctx.dns_label(&p, name, "role binding name", true);
     let (role_kind, role_name) = match (&b.role, &b.cluster_role) {
         (Some(r), None) => {
-            let known =
-                ns.roles.contains_key(r) || ctx.is_pruned(&ns_path.key("roles").key(r.as_str()));
+            let known = here.defines(&ns.roles, "Role", r)
+                || ctx.is_pruned(&ns_path.key("roles").key(r.as_str()));
             if !known {
                 ctx.unresolved(
                     &p.key("role"),
                     "role",
                     r,
                     &format!("namespace `{ns_name}`"),
-                    ns.roles.keys().map(String::as_str),
+                    here.names(&ns.roles, "Role"),
                 );
             }
             ("Role", r.clone())

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::context::Ctx;
-use super::env::Env;
+use super::env::{Env, Here};
 use crate::diag::{Diagnostic, codes};
 use crate::model::{self, ConfigValue, duration, names, schedule};
 use crate::syntax::Path;
@@ -16,12 +16,11 @@ const MAX_PIPELINE_NAME: usize = 52;
 pub(crate) fn pipeline(
     ctx: &mut Ctx<'_>,
     env: &Env<'_>,
-    ns_path: &Path,
-    ns_name: &str,
-    ns: &config::Namespace,
+    here: &Here<'_>,
     name: &str,
     pl: &config::Pipeline,
 ) -> model::Pipeline {
+    let (ns_path, ns_name, ns) = (here.path, here.name, here.raw);
     let p = ns_path.key("pipelines").key(name);
     if name.len() > MAX_PIPELINE_NAME
         && names::dns_label_problem(name).is_none_or(|_| name.len() <= 63)
@@ -75,13 +74,13 @@ pub(crate) fn pipeline(
 
     if let Some(sa) = &pl.service_account {
         let sa_path = ns_path.key("service_accounts").key(sa.as_str());
-        if !ns.service_accounts.contains_key(sa) && !ctx.is_pruned(&sa_path) {
+        if !here.defines(&ns.service_accounts, "ServiceAccount", sa) && !ctx.is_pruned(&sa_path) {
             ctx.unresolved(
                 &p.key("service_account"),
                 "service account",
                 sa,
                 &format!("namespace `{ns_name}`"),
-                ns.service_accounts.keys().map(String::as_str),
+                here.names(&ns.service_accounts, "ServiceAccount"),
             );
         }
     }

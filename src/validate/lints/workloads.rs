@@ -55,7 +55,12 @@ fn amounts(
 
 /// One pod's charge for `res` of kind `key` (`requests`/`limits`): the larger of its largest
 /// init container and the sum of the others. `None` when a container states nothing.
-fn pod_charge(w: &Workload, limits: Option<&model::Limits>, key: &str, res: &str) -> Result<Quantity, Span> {
+fn pod_charge(
+    w: &Workload,
+    limits: Option<&model::Limits>,
+    key: &str,
+    res: &str,
+) -> Result<Quantity, Span> {
     let mut sum = Quantity::parse("0").map_err(|_| w.span)?;
     let mut largest_init = sum.clone();
     for c in &w.containers {
@@ -72,7 +77,11 @@ fn pod_charge(w: &Workload, limits: Option<&model::Limits>, key: &str, res: &str
             sum = sum.plus(&amount);
         }
     }
-    Ok(if largest_init > sum { largest_init } else { sum })
+    Ok(if largest_init > sum {
+        largest_init
+    } else {
+        sum
+    })
 }
 
 /// What the namespace's workloads run all the time.
@@ -106,7 +115,10 @@ pub(super) fn lint(ctx: &mut Ctx<'_>, _: &str, _: &config::Namespace, ns: &model
     let Some(hard) = &ns.quota else {
         return;
     };
-    let qp = Path::root().key("namespaces").key(ns.name.as_str()).key("quota");
+    let qp = Path::root()
+        .key("namespaces")
+        .key(ns.name.as_str())
+        .key("quota");
     // Containers the quota would charge for something they state nowhere.
     for w in &ns.workloads {
         for res in RESOURCES {
@@ -140,14 +152,27 @@ pub(super) fn lint(ctx: &mut Ctx<'_>, _: &str, _: &config::Namespace, ns: &model
             );
         }
     }
-    let count = |kind: &str| ns.manifests.iter().filter(|m| m.kind == kind && m.group.is_empty()).count();
-    let claims = count("PersistentVolumeClaim") as u64 + ns.workloads.iter().map(|w| u64::from(w.claims)).sum::<u64>();
+    let count = |kind: &str| {
+        ns.manifests
+            .iter()
+            .filter(|m| m.kind == kind && m.group.is_empty())
+            .count()
+    };
+    let claims = count("PersistentVolumeClaim") as u64
+        + ns.workloads
+            .iter()
+            .map(|w| u64::from(w.claims))
+            .sum::<u64>();
     let dashboards = ns.pipelines.iter().filter(|p| p.dashboard).count();
     for (key, n, what) in [
         ("pods", u64::from(running.pods), "pods run all the time"),
         ("persistentvolumeclaims", claims, "PersistentVolumeClaims"),
         ("services", count("Service") as u64, "Services"),
-        ("configmaps", (count("ConfigMap") + dashboards) as u64, "ConfigMaps"),
+        (
+            "configmaps",
+            (count("ConfigMap") + dashboards) as u64,
+            "ConfigMaps",
+        ),
         ("secrets", count("Secret") as u64, "Secrets"),
     ] {
         let Some(max) = hard.get(key) else {
@@ -159,10 +184,17 @@ pub(super) fn lint(ctx: &mut Ctx<'_>, _: &str, _: &config::Namespace, ns: &model
         if have > *max {
             let first = ns.manifests.first().map(|m| m.span);
             ctx.push(
-                Diagnostic::error(codes::QUOTA_EXCEEDED, first, format!("namespace `{}` has {n} {what}, above the quota's {key} of {max}", ns.name))
-                    .with_label("more than the quota allows")
-                    .with_related(Some(ctx.val(&qp.key(key))), "quota set here")
-                    .with_help("raise the quota or remove some of them"),
+                Diagnostic::error(
+                    codes::QUOTA_EXCEEDED,
+                    first,
+                    format!(
+                        "namespace `{}` has {n} {what}, above the quota's {key} of {max}",
+                        ns.name
+                    ),
+                )
+                .with_label("more than the quota allows")
+                .with_related(Some(ctx.val(&qp.key(key))), "quota set here")
+                .with_help("raise the quota or remove some of them"),
             );
         }
     }
