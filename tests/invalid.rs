@@ -1,5 +1,6 @@
 //! Invalid configs and the exact diagnostics users read for them (ruff-style: one fixture, one
-//! snapshot). Each `tests/invalid/NN-name.toml` is checked with `platc check --color never` from
+//! snapshot). The YAML manifests and CRD schemas some of them name are under
+//! `tests/invalid/manifests/` and `tests/invalid/crds/`. Each `tests/invalid/NN-name.toml` is checked with `platc check --color never` from
 //! inside `tests/invalid/`, so the file name in `-->` lines is the stable relative path; its
 //! stderr must equal `NN-name.stderr`. `PLATC_BLESS=1 cargo test --test invalid` rewrites the
 //! snapshots.
@@ -81,8 +82,9 @@ fn every_invalid_config_gets_its_exact_diagnostics() {
             "{name}: check must exit 2\n{stderr}"
         );
         assert!(out.stdout.is_empty(), "{name}: check printed on stdout");
+        // Located in the config, or in a manifest file it names.
         assert!(
-            stderr.contains(&format!("--> {name}:")),
+            stderr.contains(&format!("--> {name}:")) || stderr.contains("--> manifests/"),
             "{name}: no location\n{stderr}"
         );
         assert!(!stderr.contains("panicked"), "{name}: panic\n{stderr}");

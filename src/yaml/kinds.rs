@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
 use super::de::{self, Problem, ProblemKind};
-use super::{Node, Value};
+use super::{Node, Step, Value};
 
 /// A built-in kind.
 #[derive(Clone, Copy)]
@@ -60,26 +60,45 @@ where
 /// Required fields the manifest leaves out. k8s-openapi gives a missing required field its
 /// default (an empty name, no containers) where the API server refuses the object, and writes
 /// every required field back; so a key the typed object writes that the manifest lacks is a
-/// required field it is missing.
+/// required field it is missing. (`apiVersion` and `kind` are written for embedded objects such
+/// as a StatefulSet's claim templates, where the API server needs neither.)
 fn missing(node: &Node, json: &Json, problems: &mut Vec<Problem>) {
+    walk(node, json, &mut Vec::new(), problems);
+}
+
+fn walk(node: &Node, json: &Json, path: &mut Vec<Step>, problems: &mut Vec<Problem>) {
     match (&node.value, json) {
         (Value::Map(entries), Json::Object(fields)) => {
             for (key, value) in fields {
                 match entries.iter().find(|(k, _)| k == key) {
-                    Some((_, child)) => missing(child, value, problems),
-                    None => problems.push(Problem {
-                        span: node.key.unwrap_or(node.span),
-                        kind: ProblemKind::Invalid {
-                            message: format!("missing field `{key}`"),
-                            unquoted: false,
-                        },
-                    }),
+                    Some((_, child)) => {
+                        path.push(Step::Key(key.clone()));
+                        walk(child, value, path, problems);
+                        path.pop();
+                    }
+                    None if key == "apiVersion" || key == "kind" => {}
+                    None => {
+                        let whose = if path.is_empty() {
+                            "the object".to_string()
+                        } else {
+                            format!("`{}`", super::schema::show(path))
+                        };
+                        problems.push(Problem {
+                            span: node.key.unwrap_or_else(|| node.anchor()),
+                            kind: ProblemKind::Invalid {
+                                message: format!("{whose} is missing the required field `{key}`"),
+                                unquoted: false,
+                            },
+                        });
+                    }
                 }
             }
         }
         (Value::Seq(items), Json::Array(values)) => {
-            for (child, value) in items.iter().zip(values) {
-                missing(child, value, problems);
+            for (i, (child, value)) in items.iter().zip(values).enumerate() {
+                path.push(Step::Index(i));
+                walk(child, value, path, problems);
+                path.pop();
             }
         }
         _ => {}

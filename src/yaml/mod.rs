@@ -117,12 +117,28 @@ impl Node {
     }
 
     /// The span to point at for `path`: the key of the value there when it exists and has one
-    /// (`at_key`), else its value, else the deepest part of the path that exists.
+    /// (`at_key`), else its value, else the deepest part of the path that exists. A mapping is
+    /// pointed at by one line, not all of them: see [`Node::anchor`].
     pub fn span_at(&self, path: &[Step], at_key: bool) -> Span {
         let (node, depth) = self.locate(path);
         match node.key {
             Some(key) if at_key && depth == path.len() => key,
-            _ => node.span,
+            Some(key) if depth < path.len() && matches!(node.value, Value::Map(_)) => key,
+            _ => node.anchor(),
+        }
+    }
+
+    /// One line that stands for this value: a mapping's `name` (a container, a volume), else
+    /// its first key; anything else is its own span.
+    pub fn anchor(&self) -> Span {
+        match &self.value {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k == "name")
+                .map(|(_, v)| v.span)
+                .or_else(|| entries.first().and_then(|(_, v)| v.key))
+                .unwrap_or(self.span),
+            _ => self.span,
         }
     }
 

@@ -50,7 +50,7 @@ fn missing(ctx: &mut Ctx<'_>, at: Span, what: &str) {
 fn string<'n>(ctx: &mut Ctx<'_>, map: &'n Node, key: &str, shown: &str) -> Option<(&'n str, Span)> {
     match map.get(key) {
         None => {
-            missing(ctx, map.span, shown);
+            missing(ctx, map.key.unwrap_or_else(|| map.anchor()), shown);
             None
         }
         Some(n) => match &n.value {
@@ -118,7 +118,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>, node: &Node, place: Place<'_>) -> Option<
     let kind = string(ctx, node, "kind", "kind");
     let meta = match node.get("metadata") {
         None => {
-            missing(ctx, node.span, "metadata.name");
+            missing(ctx, node.anchor(), "metadata.name");
             None
         }
         Some(m) if matches!(m.value, Value::Map(_)) => Some(m),
