@@ -3,6 +3,8 @@
 //! prunes headed files and emptied folders, refuses unheaded files and outside symlinks before
 //! writing anything).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -21,11 +23,7 @@ fn root() -> &'static Path {
 /// A temporary working directory holding a copy of the repository's platform.toml.
 fn workdir() -> TempDir {
     let dir = tempfile::tempdir().unwrap();
-    fs::copy(
-        root().join("platform.toml"),
-        dir.path().join("platform.toml"),
-    )
-    .unwrap();
+    common::copy_config(&root().join("platform.toml"), dir.path());
     dir
 }
 
@@ -303,8 +301,16 @@ fn check_exits_0_or_2_and_writes_nothing() {
     fs::write(dir.path().join("platform.toml"), INVALID).unwrap();
     assert_eq!(code(&platc(dir.path(), &["check"])), 2);
     assert_eq!(code(&platc(dir.path(), &["check", "--deny-warnings"])), 2);
-    let entries: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
-    assert_eq!(entries.len(), 1, "check wrote something");
+    let mut entries: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    entries.sort();
+    assert_eq!(
+        entries,
+        ["manifests", "platform.toml"],
+        "check wrote something"
+    );
 }
 
 #[test]
@@ -461,6 +467,12 @@ fn config_and_out_options() {
     fs::rename(
         dir.path().join("platform.toml"),
         dir.path().join("conf/prod.toml"),
+    )
+    .unwrap();
+    // Its manifests patterns are relative to it, wherever it is.
+    fs::rename(
+        dir.path().join("manifests"),
+        dir.path().join("conf/manifests"),
     )
     .unwrap();
     // Without -c the default platform.toml is missing.

@@ -141,6 +141,7 @@ fn reordering_the_config_does_not_matter() {
         assert_ne!(shuffled, text);
         // The header names the file, so the copy keeps the name.
         let tmp = tempfile::tempdir().unwrap();
+        common::copy_config(&config, tmp.path());
         let copy = tmp.path().join(config.file_name().unwrap());
         fs::write(&copy, &shuffled).unwrap();
         assert_same(

@@ -68,6 +68,13 @@ fn seed() {
         fs::read_to_string(golden_dir().join("seed/platform.toml")).unwrap(),
         "tests/golden/seed/platform.toml is not a copy of platform.toml"
     );
+    for (path, bytes) in common::read_tree(&root.join("manifests")) {
+        assert_eq!(
+            Some(&bytes),
+            common::read_tree(&golden_dir().join("seed/manifests")).get(&path),
+            "tests/golden/seed/manifests/{path} is not a copy of manifests/{path}"
+        );
+    }
     check_case("seed");
 }
 

@@ -5,6 +5,8 @@
 // Tests report what they skipped and how the kills landed.
 #![allow(clippy::print_stderr)]
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
@@ -315,11 +317,10 @@ fn unreadable_configs_get_one_clear_error() {
 /// A directory with the repository's platform.toml, built once into out/.
 fn built_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("platform.toml"),
-        dir.path().join("platform.toml"),
-    )
-    .unwrap();
+    common::copy_config(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("platform.toml"),
+        dir.path(),
+    );
     let o = run(&["build"], dir.path());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     dir

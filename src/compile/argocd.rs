@@ -198,8 +198,10 @@ mod tests {
 
     #[test]
     fn every_compiled_kind_has_a_group_except_argo_cds_own() {
-        let objects =
-            super::super::objects_of("platform.toml", include_str!("../../platform.toml"));
+        let objects = super::super::objects_of(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("platform.toml"),
+            include_str!("../../platform.toml"),
+        );
         for o in &objects {
             let argo = matches!(
                 o.manifest,

@@ -250,13 +250,16 @@ fn topic_claimed_twice<M>(again: &Object<M>, first: &Object<M>) -> Diagnostic {
     .with_help("one pipeline owns a topic; give the other a different `name` in its `topic`")
 }
 
-/// The objects a valid config compiles to, for tests; `what` names the config in a panic.
+/// The objects a valid config at `path` (with text `text`) compiles to, with the files it
+/// names read from disk, for tests.
 #[cfg(test)]
-pub(crate) fn objects_of(what: &str, text: &str) -> Vec<Object> {
-    let root = crate::syntax::parse_file(crate::diag::FileId(0), text)
-        .unwrap_or_else(|_| panic!("{what} does not parse"));
-    let doc = crate::syntax::Document::new(crate::diag::FileId(0), root);
-    let attached = crate::expand::Attached::default();
+pub(crate) fn objects_of(path: &std::path::Path, text: &str) -> Vec<Object> {
+    let what = path.display();
+    let mut sources = crate::diag::SourceMap::default();
+    let main = sources.add(what.to_string(), text);
+    let loader = crate::fs::DiskLoader::for_config(path);
+    let (doc, attached) = crate::expand::expand(main, &mut sources, &loader)
+        .unwrap_or_else(|_| panic!("{what} does not expand"));
     let Some(platform) = crate::validate::validate(&doc, &attached, "platform.toml").platform
     else {
         panic!("{what} does not validate");

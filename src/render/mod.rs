@@ -165,18 +165,11 @@ mod tests {
 
     /// The seed's typed objects and the tree `app` made of them.
     fn seed() -> (Vec<Object>, Tree) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("platform.toml");
         let text = include_str!("../../platform.toml");
-        let compiled = crate::app::compile_text(
-            "platform.toml",
-            "platform.toml",
-            text.to_string(),
-            crate::diag::SourceMap::default(),
-        )
-        .unwrap_or_else(|_| panic!("the seed platform.toml compiles"));
-        (
-            crate::compile::objects_of("platform.toml", text),
-            compiled.tree,
-        )
+        let compiled = crate::app::compile_file(&path)
+            .unwrap_or_else(|_| panic!("the seed platform.toml compiles"));
+        (crate::compile::objects_of(&path, text), compiled.tree)
     }
 
     #[test]
@@ -200,7 +193,7 @@ mod tests {
         }
         let mut objects = 0;
         for (path, text) in crate::syntax::repository_configs() {
-            for o in crate::compile::objects_of(&path.display().to_string(), &text) {
+            for o in crate::compile::objects_of(&path, &text) {
                 let what = format!("{}: {}", path.display(), o.path());
                 objects += 1;
                 with_object!(&o.manifest, x => check(&what, x));

@@ -246,7 +246,9 @@ mod tests {
         assert_eq!(shown.len(), 2, "{shown:?}");
         assert_eq!(shown[0].0, "nme");
         assert!(
-            shown[1].1.contains("`spec.containers[0]` is missing the required field `name`"),
+            shown[1]
+                .1
+                .contains("`spec.containers[0]` is missing the required field `name`"),
             "{shown:?}"
         );
         assert_eq!(shown[1].0, "nme", "at the container's first key: {shown:?}");

@@ -26,3 +26,27 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     }
     files
 }
+
+/// Copies the folder `src` into `dst` (created), files and subfolders.
+pub fn copy_dir(src: &Path, dst: &Path) {
+    fs::create_dir_all(dst).unwrap();
+    for entry in fs::read_dir(src).unwrap() {
+        let path = entry.unwrap().path();
+        let target = dst.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// Copies the config `config` into `dir`, with the `manifests/` folder beside it when it has
+/// one (the files its `manifests` patterns name).
+pub fn copy_config(config: &Path, dir: &Path) {
+    fs::copy(config, dir.join(config.file_name().unwrap())).unwrap();
+    let manifests = config.parent().unwrap().join("manifests");
+    if manifests.is_dir() {
+        copy_dir(&manifests, &dir.join("manifests"));
+    }
+}
