@@ -1,4 +1,5 @@
 //! Helpers shared by the integration tests (each `tests/*.rs` that needs one says `mod common;`).
+#![allow(dead_code, reason = "each test crate uses some of the helpers")]
 
 use std::collections::BTreeMap;
 use std::fs;
