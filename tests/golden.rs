@@ -108,6 +108,13 @@ fn tricky_strings() {
     check_case("tricky-strings");
 }
 
+/// The seed's next day (docs/manifests.md): manifests of built-in kinds and a custom resource
+/// checked against its CRD schema, a cluster's own objects, and a patch on a pipeline.
+#[test]
+fn open_model() {
+    check_case("open-model");
+}
+
 #[test]
 fn every_case_has_a_test() {
     let mut cases: Vec<String> = fs::read_dir(golden_dir())
@@ -121,6 +128,7 @@ fn every_case_has_a_test() {
             "minimal",
             "multi-cluster",
             "network",
+            "open-model",
             "quantities",
             "rbac",
             "seed",

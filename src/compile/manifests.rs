@@ -13,7 +13,7 @@ use crate::yaml::kinds;
 
 /// Kinds that must exist before the workloads that use them (as platc's own quotas, policies,
 /// accounts, roles and topics do).
-const PREREQUISITES: [&str; 14] = [
+const PREREQUISITES: [&str; 15] = [
     "ClusterRole",
     "ClusterRoleBinding",
     "StorageClass",
@@ -28,6 +28,7 @@ const PREREQUISITES: [&str; 14] = [
     "KafkaTopic",
     "ExternalSecret",
     "PersistentVolumeClaim",
+    "Certificate",
 ];
 
 /// The sync wave of a kind: Namespaces and CRDs first, then what workloads need.
