@@ -35,6 +35,7 @@ Usage: gen_platform.py N [--out DIR]      (default DIR: /tmp/oracles/data/N)
 import argparse
 import json
 import os
+import shutil
 import sys
 import tomllib
 
@@ -245,6 +246,85 @@ def templated(n: int) -> dict:
     return files
 
 
+MANIFEST = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: prices-api
+  labels: {{app.kubernetes.io/name: prices-api}}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {{app.kubernetes.io/name: prices-api}}
+  template:
+    metadata:
+      labels: {{app.kubernetes.io/name: prices-api}}
+    spec:
+      securityContext:
+        runAsNonRoot: true
+        seccompProfile: {{type: RuntimeDefault}}
+      containers:
+        - name: api
+          image: registry.example.com/data/prices-api:0.3.{minor}
+          ports: [{{name: http, containerPort: 8080}}]
+          resources:
+            requests: {{cpu: 250m, memory: 256Mi}}
+            limits: {{cpu: "1", memory: 512Mi}}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities: {{drop: [ALL]}}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: prices-api
+spec:
+  selector: {{app.kubernetes.io/name: prices-api}}
+  ports: [{{name: http, port: 80, targetPort: http}}]
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: prices-staging
+spec:
+  accessModes: [ReadWriteOnce]
+  resources:
+    requests: {{storage: 20Gi}}
+"""
+
+PATCH = """[[namespaces.{ns}.patches]]
+target = "cronjob/commodity-prices"
+patch = [
+  {{ op = "add", path = "/spec/jobTemplate/spec/template/spec/nodeSelector", value = {{ "node-pool" = "batch" }} }},
+]
+"""
+
+
+def open_model(full_text: str, n: int) -> dict:
+    """platform-full.toml with three manifests (a Deployment, a Service, a PVC, in one file of
+    the tenant's own) and a patch on its CronJob for every tenant: {relative path: text}. Each
+    tenant's patch goes right after its own tables, so the file still cuts into pieces at the
+    namespace headers (src/syntax/split.rs)."""
+    out, current = [], None
+    for line in full_text.split("\n"):
+        if line.startswith("[namespaces."):
+            ns = line[len("[namespaces."):].split("]")[0].split(".")[0]
+            if ns != current:
+                if current is not None:
+                    out.append(PATCH.format(ns=current))
+                current = ns
+                out.append(line)
+                out.append(f'manifests = ["manifests/{ns}.yaml"]')
+                continue
+        out.append(line)
+    if current is not None:
+        out.append(PATCH.format(ns=current))
+    files = {"platform-full.toml": "\n".join(out)}
+    for i in range(n):
+        files[f"manifests/{tenant_name(i)}.yaml"] = MANIFEST.format(minor=i % 10)
+    return files
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("n", type=int)
@@ -278,8 +358,15 @@ def main() -> int:
     for rel, text in templated(a.n).items():
         with open(os.path.join(tdir, rel), "w") as f:
             f.write(text)
+    mdir = os.path.join(out, "open-model")
+    if os.path.isdir(os.path.join(mdir, "manifests")):
+        shutil.rmtree(os.path.join(mdir, "manifests"))
+    os.makedirs(os.path.join(mdir, "manifests"), exist_ok=True)
+    for rel, text in open_model(full_text, a.n).items():
+        with open(os.path.join(mdir, rel), "w") as f:
+            f.write(text)
     print(f"{out}/platform.json, platform.toml ({7 * a.n} peer objects), platform-full.toml, "
-          f"templated/: {a.n} tenants")
+          f"templated/, open-model/: {a.n} tenants")
     return 0
 
 
