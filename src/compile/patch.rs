@@ -123,7 +123,7 @@ fn patched(
     } else {
         let schema = schema.or_else(|| super::crd::schema(&object.kind));
         if let Some(schema) = schema {
-            let violations = schema.check(&yaml::Node::from_json(&doc, at));
+            let violations = schema.check(&yaml::Node::from_json(&doc, at), &doc);
             if !violations.is_empty() {
                 return Err(violations
                     .into_iter()

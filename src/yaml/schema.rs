@@ -77,11 +77,11 @@ impl Schema {
         Some((api_version, kind.to_string()))
     }
 
-    /// Every violation of `node`, located in it.
-    pub fn check(&self, node: &Node) -> Vec<Violation> {
-        let json = node.to_json();
+    /// Every violation of `json` (the object `node` holds, as it will be written), located in
+    /// `node`.
+    pub fn check(&self, node: &Node, json: &Json) -> Vec<Violation> {
         let mut out = Vec::new();
-        for error in self.validator.iter_errors(&json) {
+        for error in self.validator.iter_errors(json) {
             let path: Vec<Step> = error
                 .instance_path()
                 .iter()

@@ -19,22 +19,16 @@ pub(super) struct Identity {
 }
 
 impl Identity {
-    /// The object with `metadata.namespace` set to its namespace (first after `name`).
-    pub fn with_namespace(&self, node: &Node) -> Node {
-        let mut node = node.clone();
-        let Some(ns) = &self.namespace else {
-            return node;
-        };
-        if let Value::Map(entries) = &mut node.value
-            && let Some((_, meta)) = entries.iter_mut().find(|(k, _)| k == "metadata")
-            && let Value::Map(fields) = &mut meta.value
-            && !fields.iter().any(|(k, _)| k == "namespace")
+    /// The object (as JSON) with `metadata.namespace` set to its namespace, unless it is
+    /// cluster-scoped. (Metadata keys are sorted when the object is placed.)
+    pub fn with_namespace(&self, mut json: serde_json::Value) -> serde_json::Value {
+        if let Some(ns) = &self.namespace
+            && let Some(meta) = json.get_mut("metadata").and_then(|m| m.as_object_mut())
         {
-            let mut value = Node::new(self.name_span, Value::String(ns.clone()));
-            value.key = Some(self.name_span);
-            fields.push(("namespace".into(), value));
+            meta.entry("namespace")
+                .or_insert_with(|| serde_json::Value::String(ns.clone()));
         }
-        node
+        json
     }
 }
 

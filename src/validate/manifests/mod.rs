@@ -150,17 +150,16 @@ fn object(
             }
         }
     }
-    let with_namespace = id.with_namespace(node);
     let schema = schemas.get(&id.api_version, &id.kind).cloned();
     let body = match kinds::find(&id.api_version, &id.kind) {
         Some(kind) => {
-            let (json, problems) = (kind.read)(&with_namespace);
+            let (json, problems) = (kind.read)(node);
             report(ctx, &id.kind, problems);
-            json?
+            id.with_namespace(json?)
         }
         None => {
             if let Some(schema) = &schema {
-                let violations = schema.check(&with_namespace);
+                let violations = schema.check(node, &id.with_namespace(node.to_json()));
                 let ok = violations.is_empty();
                 for v in violations {
                     let d = Diagnostic::error(
@@ -178,7 +177,7 @@ fn object(
                     return None;
                 }
             }
-            sorted(with_namespace.to_json())
+            sorted(id.with_namespace(node.to_json()))
         }
     };
     let workload = match place {
