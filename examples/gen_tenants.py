@@ -17,6 +17,9 @@ name = "commodities"
 [defaults]
 labels = {{ team = "data-platform" }}
 
+[secret_stores.vault]
+name = "vault-backend"
+
 [vars]
 registry = "registry.example.com/data"
 version = "1.4.2"
@@ -69,6 +72,10 @@ egress = [
   { to = "0.0.0.0/0", ports = [443] },
 ]
 
+[templates.etl-tenant.secrets.prices-api]
+store = "vault"
+data = { API_KEY = "tenants/{{ namespace }}/prices#api-key" }
+
 [templates.etl-tenant.pipelines.prices]
 schedule = "{{ vars.minute }} 2 * * *"
 time_zone = "Etc/UTC"
@@ -76,7 +83,7 @@ service_account = "etl"
 image = "{{ vars.registry }}/etl:{{ vars.version }}"
 resources = { requests = { cpu = "500m", memory = "512Mi" }, limits = { cpu = "1", memory = "1Gi" } }
 env = { TENANT = "{{ namespace }}", PLATFORM = "{{ platform }}" }
-secrets = ["{{ namespace }}-api"]
+secrets = ["prices-api"]
 starting_deadline = "1h"
 steps = [
   { name = "extract", args = ["extract", "--tenant", "{{ namespace }}"] },
@@ -150,6 +157,10 @@ egress = [
   {{ to = "0.0.0.0/0", ports = [443] }},
 ]
 
+[namespaces.{name}.secrets.prices-api]
+store = "vault"
+data = {{ API_KEY = "tenants/{name}/prices#api-key" }}
+
 [namespaces.{name}.pipelines.prices]
 schedule = "{i % 60} 2 * * *"
 time_zone = "Etc/UTC"
@@ -157,7 +168,7 @@ service_account = "etl"
 image = "registry.example.com/data/etl:{version}"
 resources = {{ requests = {{ cpu = "500m", memory = "512Mi" }}, limits = {{ cpu = "1", memory = "1Gi" }} }}
 env = {{ TENANT = "{name}", PLATFORM = "commodities" }}
-secrets = ["{name}-api"]
+secrets = ["prices-api"]
 starting_deadline = "1h"
 steps = [
   {{ name = "extract", args = ["extract", "--tenant", "{name}"] }},

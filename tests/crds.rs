@@ -1,5 +1,5 @@
 //! Every custom resource the repository's platform.toml compiles to (KafkaTopic,
-//! PrometheusRule) is valid under its upstream CRD schema in schemas/crds/ (draft-07,
+//! PrometheusRule, ExternalSecret) is valid under its upstream CRD schema in schemas/crds/ (draft-07,
 //! strict: unknown fields rejected, as the API server's strict field validation does).
 
 use std::path::Path;
@@ -23,6 +23,7 @@ fn schema_file(kind: &str) -> Option<&'static str> {
     match kind {
         "KafkaTopic" => Some("kafka.strimzi.io_kafkatopic_v1.json"),
         "PrometheusRule" => Some("monitoring.coreos.com_prometheusrule_v1.json"),
+        "ExternalSecret" => Some("external-secrets.io_externalsecret_v1.json"),
         _ => None,
     }
 }
@@ -66,6 +67,8 @@ fn every_generated_custom_resource_matches_its_upstream_schema() {
     // The repository's platform has one topic and two pipelines with alerts.
     assert_eq!(checked.get("KafkaTopic"), Some(&1), "{checked:?}");
     assert_eq!(checked.get("PrometheusRule"), Some(&2), "{checked:?}");
+    // Two secrets: one with `data` and a property, one with `data_from`.
+    assert_eq!(checked.get("ExternalSecret"), Some(&2), "{checked:?}");
 }
 
 fn first_of(kind: &str) -> Value {

@@ -21,7 +21,7 @@ fn templated_example_equals_longhand() {
     else {
         panic!("longhand example does not compile");
     };
-    assert_eq!(templated.objects.len(), 1000);
+    assert_eq!(templated.objects.len(), 1100);
     assert!(
         templated.diagnostics.is_empty(),
         "{:?}",

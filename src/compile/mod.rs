@@ -11,6 +11,7 @@ mod patch;
 mod pipeline;
 mod rbac;
 mod resources;
+mod secrets;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -49,6 +50,8 @@ pub enum Manifest {
     KafkaTopic(Box<crd::strimzi::KafkaTopic>),
     /// monitoring.coreos.com/v1 PrometheusRule.
     PrometheusRule(Box<crd::prometheus::PrometheusRule>),
+    /// external-secrets.io/v1 ExternalSecret.
+    ExternalSecret(Box<crd::external_secrets::ExternalSecret>),
     /// argoproj.io/v1alpha1 Application.
     Application(Box<crd::argocd::Application>),
     /// argoproj.io/v1alpha1 AppProject.
@@ -72,6 +75,7 @@ impl serde::Serialize for Manifest {
             Manifest::ConfigMap(x) => x.serialize(s),
             Manifest::KafkaTopic(x) => x.serialize(s),
             Manifest::PrometheusRule(x) => x.serialize(s),
+            Manifest::ExternalSecret(x) => x.serialize(s),
             Manifest::Application(x) => x.serialize(s),
             Manifest::AppProject(x) => x.serialize(s),
             Manifest::Json(x) => x.serialize(s),

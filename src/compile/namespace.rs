@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::{
 
 use super::meta::{Wave, meta, no_prune};
 use super::resources::quantities;
-use super::{Manifest, Object, manifests, network, pipeline, rbac};
+use super::{Manifest, Object, manifests, network, pipeline, rbac, secrets};
 use crate::model::{self, Labels, Platform};
 
 pub(super) fn compile(p: &Platform, ns: &model::Namespace, cluster: &str, out: &mut Vec<Object>) {
@@ -91,6 +91,7 @@ pub(super) fn compile(p: &Platform, ns: &model::Namespace, cluster: &str, out: &
             Manifest::ServiceAccount(Box::new(obj)),
         );
     }
+    secrets::compile(p, ns, &folder, out);
     network::compile(p, ns, &folder, out);
     rbac::compile(p, ns, &folder, out);
     pipeline::compile(p, ns, cluster, &folder, out);

@@ -235,11 +235,14 @@ codes! {
          against the same schema and rejects (or prunes) what does not fit. Fix: correct the \
          field the message names; check the CRD version the schema came from.";
     SECRET_VALUE = "E0708", "secret-value",
-        "A Secret with `data` or `stringData` among a namespace's manifests. Why it matters: \
-         secret values in git are readable by everyone who can read the repository, forever, \
-         and out/ is committed. Fix: keep values in a secret store and let External Secrets \
-         Operator create the Secret from an ExternalSecret that names the store and the \
-         remote key, never the value.";
+        "Secret material where none may be: a Secret with `data` or `stringData` among a \
+         namespace's manifests, or a key such as `value` or `string_data` in a \
+         `[namespaces.NAME.secrets.SECRET]` table (which only says where values are: `store`, \
+         `data`, `data_from`, `refresh`). Why it matters: secret values in git are readable by \
+         everyone who can read the repository, forever, and out/ is committed. Fix: keep \
+         values in a secret store and let External Secrets Operator create the Secret from \
+         the ExternalSecret platc writes, which names the store and the remote key, never the \
+         value (docs/secrets.md).";
     PATCH_TARGET = "E0709", "patch-target",
         "A patch whose `target` is not `KIND/NAME` or names no object of its namespace \
          (generated or a manifest). Why it matters: a patch that applies to nothing would \
@@ -274,6 +277,23 @@ codes! {
          `KIND-GROUP-VERSION.json`). Two schemas for one kind are an error too. Why it \
          matters: a custom resource would go unchecked. Fix: use the schemas kubeconform \
          uses (e.g. from the datree CRDs catalog) or name the file after its kind.";
+    RBAC_UNUSED_SECRETS = "W0406", "rbac-unused-secrets",
+        "A role bound to a pipeline's service account lets it read secrets its pipelines never \
+         mount: `get` on secrets without `resource_names`, or names no pipeline running as that \
+         account uses. Why it matters: least privilege; a compromised run could read \
+         credentials it has no business with. Fix: list in `resource_names` exactly the \
+         secrets the account's pipelines mount (`secrets = [...]`), or drop the rule (envFrom \
+         needs no RBAC at all).";
+    UNDECLARED_SECRET = "W0407", "undeclared-secret",
+        "A pipeline mounts a secret its namespace does not declare in `[namespaces.NAME.secrets]`. \
+         It may be made outside platc, so this is a warning. Why it matters: if nobody creates \
+         it, every run fails with CreateContainerConfigError; a typo looks the same. Fix: \
+         declare it (an ExternalSecret from a store), or fix the name the help suggests.";
+    UNUSED_SECRET = "N0408", "unused-secret",
+        "A secret declared in `[namespaces.NAME.secrets]` that no pipeline of the namespace \
+         mounts. Why it matters: an ExternalSecret nobody reads still copies credentials into \
+         the cluster. Fix: remove it, or mount it where it is needed; ignore this note when \
+         workloads of the namespace's manifests use it.";
     RBAC_SECRETS_READ = "W0401", "rbac-secrets-read",
         "A role grants `list` or `watch` on secrets. Why it matters: list and watch return \
          every secret's data in the namespace, so the role can read every credential there, \

@@ -62,8 +62,7 @@ pub fn expand(
         crate::diag::sort(&mut diags);
         return Err(diags);
     }
-    let attached = crate::timings::measure("attach", || {
-        files::attach(&root, attached, sources, loader)
-    });
+    let attached =
+        crate::timings::measure("attach", || files::attach(&root, attached, sources, loader));
     Ok((Document::new(main, root), attached))
 }

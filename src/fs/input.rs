@@ -126,7 +126,10 @@ impl crate::expand::Loader for DiskLoader {
         // pattern: 10,000 tenants naming their own file in one folder made that quadratic).
         let literal = !pattern.contains(['*', '?', '[', ']']);
         let mut paths: Vec<PathBuf> = if literal {
-            vec![full.clone()].into_iter().filter(|p| p.is_file()).collect()
+            vec![full.clone()]
+                .into_iter()
+                .filter(|p| p.is_file())
+                .collect()
         } else {
             let options = glob::MatchOptions {
                 require_literal_leading_dot: true,

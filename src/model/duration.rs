@@ -26,9 +26,28 @@ pub fn parse_seconds(text: &str) -> Result<u64, String> {
         .ok_or_else(|| "too large".into())
 }
 
+/// `seconds` as a Go duration (`24h`, `90m`, `45s`), the form Go controllers parse
+/// (External Secrets Operator's `refreshInterval`); the largest whole unit.
+pub fn go(seconds: u64) -> String {
+    if seconds % 3600 == 0 {
+        format!("{}h", seconds / 3600)
+    } else if seconds % 60 == 0 {
+        format!("{}m", seconds / 60)
+    } else {
+        format!("{seconds}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_seconds;
+    use super::{go, parse_seconds};
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(go(86_400), "24h");
+        assert_eq!(go(5_400), "90m");
+        assert_eq!(go(45), "45s");
+    }
 
     #[test]
     fn units() {

@@ -104,6 +104,25 @@ pub struct WorkloadContainer {
     pub limits: ResourceList,
 }
 
+/// An ExternalSecret: a Secret that External Secrets Operator creates from a store.
+#[derive(Debug, Clone)]
+pub struct Secret {
+    /// The Secret's (and the ExternalSecret's) name.
+    pub name: String,
+    /// Where it is declared.
+    pub span: Span,
+    /// `ClusterSecretStore` or `SecretStore`.
+    pub store_kind: &'static str,
+    /// The store's name in the cluster.
+    pub store_name: String,
+    /// `refreshInterval`, as a Go duration (`1h`).
+    pub refresh: String,
+    /// (secret key, remote key, property), sorted by secret key.
+    pub data: Vec<(String, String, Option<String>)>,
+    /// The remote key whose every property becomes a key.
+    pub data_from: Option<String>,
+}
+
 /// A JSON patch on one object of a namespace.
 #[derive(Debug, Clone)]
 pub struct Patch {
@@ -167,6 +186,8 @@ pub struct Namespace {
     pub workloads: Vec<Workload>,
     /// Patches on its objects, in order.
     pub patches: Vec<Patch>,
+    /// Its ExternalSecrets.
+    pub secrets: Vec<Secret>,
 }
 
 /// LimitRange values for containers.

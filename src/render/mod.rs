@@ -87,6 +87,7 @@ macro_rules! with_object {
             Manifest::ConfigMap($x) => $then,
             Manifest::KafkaTopic($x) => $then,
             Manifest::PrometheusRule($x) => $then,
+            Manifest::ExternalSecret($x) => $then,
             Manifest::Application($x) => $then,
             Manifest::AppProject($x) => $then,
             Manifest::Json($x) => $then,

@@ -38,6 +38,10 @@ pub struct Config {
     /// Endpoints that network rules and topics refer to (`service:NAME`).
     #[serde(default)]
     pub services: BTreeMap<String, Service>,
+    /// Secret stores of External Secrets Operator that exist in the clusters (platc never
+    /// writes one); namespaces' `secrets` name them.
+    #[serde(default)]
+    pub secret_stores: BTreeMap<String, SecretStore>,
     /// Namespaces, keyed by name.
     #[serde(default)]
     pub namespaces: BTreeMap<String, Namespace>,
@@ -134,6 +138,46 @@ pub struct Service {
 /// A TCP port number.
 pub type Port = u16;
 
+/// `[secret_stores.NAME]`: an External Secrets Operator store that exists in the cluster.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretStore {
+    /// `ClusterSecretStore` (the default; one for the whole cluster) or `SecretStore` (one in
+    /// each namespace that uses it).
+    #[serde(default)]
+    pub kind: Option<StoreKind>,
+    /// Its name in the cluster; default the table's key.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// The kinds of External Secrets Operator stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum StoreKind {
+    /// A store every namespace may use.
+    ClusterSecretStore,
+    /// A store of one namespace (each namespace that uses it has its own of that name).
+    SecretStore,
+}
+
+/// `[namespaces.NAME.secrets.SECRET]`: a Secret that External Secrets Operator creates from a
+/// store. Values never live in platform.toml: only where they are in the store.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Secret {
+    /// The store (`[secret_stores.NAME]`).
+    pub store: String,
+    /// How often the values are read again (`refreshInterval`); a duration, default `1h`.
+    #[serde(default)]
+    pub refresh: Option<String>,
+    /// Secret key = remote key in the store, `#property` optional (`commodities/api#key`).
+    #[serde(default)]
+    pub data: Option<StringMap>,
+    /// Every property of one remote key becomes a key of the Secret (`dataFrom.extract`).
+    #[serde(default)]
+    pub data_from: Option<String>,
+}
+
 /// Traffic directions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -213,6 +257,9 @@ pub struct Namespace {
     /// RFC 6902 JSON patches on this namespace's objects, generated or manifests.
     #[serde(default)]
     pub patches: Vec<Patch>,
+    /// Secrets created by External Secrets Operator from a store (ExternalSecrets), by name.
+    #[serde(default)]
+    pub secrets: VecMap<String, Secret>,
 }
 
 /// `[[namespaces.NAME.patches]]`: JSON Patch operations on one object.

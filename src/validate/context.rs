@@ -223,6 +223,26 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Parses a duration at `path` (`30s`, `10m`, `26h`, `7d`) into seconds, reporting a located
+    /// error.
+    pub fn duration(&mut self, path: &Path, text: &str) -> Option<u64> {
+        match crate::model::duration::parse_seconds(text) {
+            Ok(s) => Some(s),
+            Err(problem) => {
+                self.push(
+                    Diagnostic::error(
+                        codes::INVALID_DURATION,
+                        self.val(path),
+                        format!("invalid duration `{text}`: {problem}"),
+                    )
+                    .with_label("not a duration")
+                    .with_help("e.g. `30s`, `10m`, `26h`, `7d`"),
+                );
+                None
+            }
+        }
+    }
+
     /// Checks a port list (1-65535, no duplicates).
     pub fn ports(&mut self, path: &Path, ports: &[u16]) {
         let mut seen = BTreeSet::new();

@@ -18,6 +18,10 @@ pub(crate) struct Env<'c> {
     pub attached: &'c Attached,
     /// The CRD schemas, by kind.
     pub schemas: &'c Schemas,
+    /// The secret stores, by key.
+    pub stores: &'c super::secrets::Stores,
+    /// Stores a schema error removed.
+    pub broken_stores: BTreeSet<String>,
 }
 
 /// The namespace a check is in: where it is, its name, what was written, and the objects its

@@ -13,6 +13,7 @@ mod namespace;
 mod patches;
 mod pipeline;
 pub mod schema;
+mod secrets;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -241,6 +242,7 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, attached: &Attached, source_name: &
         }
     }
 
+    let stores = secrets::stores(ctx, &config.secret_stores);
     let env = env::Env {
         config,
         clusters: &defined_clusters,
@@ -249,6 +251,8 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, attached: &Attached, source_name: &
         broken_namespaces: ctx.pruned_names(&["namespaces"]),
         attached,
         schemas: &schemas,
+        stores: &stores,
+        broken_stores: ctx.pruned_names(&["secret_stores"]),
     };
     // Namespaces are checked independently, on all cores.
     let entries: Vec<(&String, &config::Namespace)> = config.namespaces.iter().collect();

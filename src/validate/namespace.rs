@@ -96,6 +96,7 @@ pub(crate) fn namespace(
         },
     );
     let patches = super::patches::patches(ctx, &p, &ns.patches);
+    let secrets = super::secrets::secrets(ctx, env.stores, &env.broken_stores, &p, &ns.secrets);
     let here = Here {
         path: &p,
         name,
@@ -133,6 +134,7 @@ pub(crate) fn namespace(
         manifests: read.objects,
         workloads: read.workloads,
         patches,
+        secrets,
     }
 }
 

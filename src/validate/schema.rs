@@ -299,6 +299,9 @@ fn describe(
                 .iter()
                 .map(|key| {
                     let key_path = path.key(key.as_str());
+                    if is_secret_table(segs) {
+                        return (key_path.clone(), secret_value(doc, &key_path, key));
+                    }
                     let help = did_you_mean(key, known.iter().copied())
                         .unwrap_or_else(|| format!("valid keys here: {}", known.join(", ")));
                     let inside = if segs.is_empty() {
@@ -440,6 +443,27 @@ fn describe(
             .with_label("invalid here"),
         )],
     }
+}
+
+/// Whether `segs` is `namespaces.NAME.secrets.SECRET`.
+fn is_secret_table(segs: &[Seg]) -> bool {
+    matches!(segs, [Seg::Key(a), _, Seg::Key(b), _] if &**a == "namespaces" && &**b == "secrets")
+}
+
+/// An unknown key in a secret's table: the place someone would write a value. It is refused
+/// with where values come from instead.
+fn secret_value(doc: &Document, key_path: &Path, key: &str) -> Diagnostic {
+    Diagnostic::error(
+        codes::SECRET_VALUE,
+        doc.key_span(key_path.segs()),
+        format!("`{key}` cannot be set on a secret: platform.toml never holds secret values"),
+    )
+    .with_label("no values here")
+    .with_help(
+        "a secret names where its values are: `store`, `data = { KEY = \"path/in/store#property\" }` \
+         or `data_from = \"path/in/store\"`, and `refresh`; put the value itself into the store \
+         (docs/secrets.md)",
+    )
 }
 
 fn plural(n: u64) -> &'static str {

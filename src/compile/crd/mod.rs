@@ -3,6 +3,7 @@
 //! generated one against the upstream CRD schemas in `schemas/crds/`.
 
 pub mod argocd;
+pub mod external_secrets;
 pub mod prometheus;
 pub mod strimzi;
 
@@ -11,10 +12,11 @@ use std::sync::OnceLock;
 use crate::yaml::schema::Schema;
 
 /// The upstream CRD schema of one of platc's own custom resources, which a patched KafkaTopic
-/// or PrometheusRule must still match (the files in `schemas/crds/`, built into platc).
+/// PrometheusRule or ExternalSecret must still match (the files in `schemas/crds/`, built into platc).
 pub fn schema(kind: &str) -> Option<&'static Schema> {
     static KAFKA_TOPIC: OnceLock<Option<Schema>> = OnceLock::new();
     static PROMETHEUS_RULE: OnceLock<Option<Schema>> = OnceLock::new();
+    static EXTERNAL_SECRET: OnceLock<Option<Schema>> = OnceLock::new();
     let (cell, text) = match kind {
         "KafkaTopic" => (
             &KAFKA_TOPIC,
@@ -23,6 +25,10 @@ pub fn schema(kind: &str) -> Option<&'static Schema> {
         "PrometheusRule" => (
             &PROMETHEUS_RULE,
             include_str!("../../../schemas/crds/monitoring.coreos.com_prometheusrule_v1.json"),
+        ),
+        "ExternalSecret" => (
+            &EXTERNAL_SECRET,
+            include_str!("../../../schemas/crds/external-secrets.io_externalsecret_v1.json"),
         ),
         _ => return None,
     };

@@ -6,6 +6,7 @@ mod limits;
 pub(crate) mod network;
 mod pipeline;
 pub(crate) mod rbac;
+mod secrets;
 mod workloads;
 
 pub(crate) use pipeline::ALLOW_CONCURRENT_RUNS;
@@ -28,8 +29,9 @@ pub(crate) fn lint(ctx: &mut Ctx<'_>, config: &Config, platform: &Platform) {
         .map(|((name, raw), ns)| (name.as_str(), raw, ns))
         .collect();
     debug_assert!(namespaces.iter().all(|(name, _, ns)| *name == ns.name));
-    let lints: [fn(&mut Ctx<'_>, &str, &config::Namespace, &model::Namespace); 5] = [
+    let lints: [fn(&mut Ctx<'_>, &str, &config::Namespace, &model::Namespace); 6] = [
         rbac::lint,
+        secrets::lint,
         network::lint,
         limits::lint,
         workloads::lint,
