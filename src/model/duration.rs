@@ -29,9 +29,9 @@ pub fn parse_seconds(text: &str) -> Result<u64, String> {
 /// `seconds` as a Go duration (`24h`, `90m`, `45s`), the form Go controllers parse
 /// (External Secrets Operator's `refreshInterval`); the largest whole unit.
 pub fn go(seconds: u64) -> String {
-    if seconds % 3600 == 0 {
+    if seconds.is_multiple_of(3600) {
         format!("{}h", seconds / 3600)
-    } else if seconds % 60 == 0 {
+    } else if seconds.is_multiple_of(60) {
         format!("{}m", seconds / 60)
     } else {
         format!("{seconds}s")
