@@ -212,6 +212,7 @@ fn run_command(cli: &Cli, colors: Colors) -> Outcome {
         },
         Command::Init => init(&common.config),
         Command::Explain { code } => explain(code.as_deref()),
+        Command::Import { paths, manifests } => import(&common.config, paths, manifests, colors),
         Command::Show { namespace } => show(&common.config, namespace, colors),
     }
 }
@@ -536,6 +537,82 @@ fn show(config: &Path, namespace: &str, colors: Colors) -> Outcome {
                 ..Outcome::default()
             }
         }
+    }
+}
+
+fn import(
+    config: &Path,
+    paths: &[std::path::PathBuf],
+    manifests: &Path,
+    colors: Colors,
+) -> Outcome {
+    let inputs = match fs::read_yaml_inputs(paths) {
+        Ok(i) => i,
+        Err(message) => {
+            return out_problems(
+                &[Diagnostic::error(codes::UNREADABLE, None, message)],
+                colors,
+            );
+        }
+    };
+    let mut sources = SourceMap::default();
+    let files: Vec<_> = inputs
+        .into_iter()
+        .map(|(shown, text)| sources.add(shown, text))
+        .collect();
+    let config_name = config.file_name().map_or_else(
+        || "platform.toml".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let folder = config
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| std::path::PathBuf::from("."), Path::to_path_buf);
+    let fallback = std::fs::canonicalize(&folder)
+        .ok()
+        .and_then(|p| {
+            p.file_name()
+                .map(|n| crate::model::names::suggest_dns_label(&n.to_string_lossy()))
+        })
+        .filter(|n| crate::model::names::dns_label_problem(n).is_none())
+        .unwrap_or_else(|| "platform".into());
+    let opts = crate::import::Options {
+        config_name,
+        manifests_dir: manifests
+            .to_string_lossy()
+            .trim_end_matches('/')
+            .to_string(),
+        fallback_name: fallback,
+    };
+    let imported = match crate::import::import(sources, &files, &opts) {
+        Ok(i) => i,
+        Err(f) => return failed(&f, colors),
+    };
+    let mut writes = vec![(config.to_path_buf(), imported.config)];
+    writes.extend(
+        imported
+            .files
+            .iter()
+            .map(|(rel, text)| (folder.join(rel), text.clone())),
+    );
+    if let Err(message) = fs::write_new_files(&writes) {
+        return Outcome {
+            stdout: imported.report,
+            stderr: format!("platc: {message}; nothing written\n"),
+            code: EXIT_ERROR,
+        };
+    }
+    let (mapped, kept, skipped) = imported.counts;
+    Outcome {
+        stdout: imported.report,
+        stderr: format!(
+            "platc: {} objects: {mapped} mapped, {kept} kept as manifests, {skipped} not copied; wrote {} and {} manifest file(s); `platc build -c {}` writes them back\n",
+            mapped + kept + skipped,
+            config.display(),
+            imported.files.len(),
+            config.display()
+        ),
+        code: 0,
     }
 }
 

@@ -97,6 +97,16 @@ pub enum Command {
         /// The namespace.
         namespace: String,
     },
+    /// Turn existing YAML (files, folders, `-` for standard input) into a platform.toml that
+    /// builds them back, keeping what platc does not model as manifests; never overwrites.
+    Import {
+        /// YAML files or folders (recursive); `-` reads standard input.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Where the objects kept as manifests go, relative to the config's folder.
+        #[arg(long, value_name = "DIR", default_value = "manifests")]
+        manifests: PathBuf,
+    },
     /// Explain a diagnostic code (e.g. `platc explain E0101`); without one, list them all.
     Explain {
         /// The code.

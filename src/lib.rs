@@ -15,6 +15,7 @@ pub mod diff;
 pub mod expand;
 pub mod fs;
 pub mod git;
+pub mod import;
 pub mod memory;
 pub mod model;
 pub mod par;

@@ -42,6 +42,12 @@ pub(super) fn wave(kind: &str) -> Wave {
     }
 }
 
+/// The `argocd.argoproj.io/sync-wave` platc gives an object of `kind` (generated or a
+/// manifest's, unless it sets its own).
+pub fn sync_wave(kind: &str) -> &'static str {
+    wave(kind).annotation()
+}
+
 /// The objects of `manifests` in `folder`.
 pub(super) fn compile(
     p: &Platform,

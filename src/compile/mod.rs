@@ -3,7 +3,7 @@
 
 mod argocd;
 pub mod crd;
-mod manifests;
+pub mod manifests;
 mod meta;
 mod namespace;
 mod network;

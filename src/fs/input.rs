@@ -157,3 +157,69 @@ impl crate::expand::Loader for DiskLoader {
             .collect()
     }
 }
+
+/// The YAML inputs of `platc import`: files, folders (every `*.yaml`/`*.yml` below them, in
+/// sorted order, hidden folders skipped) and `-` (standard input), as (shown name, text).
+pub fn read_yaml_inputs(paths: &[PathBuf]) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|e| format!("standard input: {e}"))?;
+            out.push(("<stdin>".to_string(), text));
+            continue;
+        }
+        let meta = fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if meta.is_dir() {
+            let mut files = Vec::new();
+            yaml_files(path, &mut files);
+            files.sort();
+            if files.is_empty() {
+                return Err(format!("{}: holds no .yaml or .yml files", path.display()));
+            }
+            for f in files {
+                let text = read_text(&f, "a YAML file")?;
+                out.push((f.to_string_lossy().replace('\\', "/"), text));
+            }
+        } else {
+            let text = read_text(path, "a YAML file")?;
+            out.push((path.to_string_lossy().replace('\\', "/"), text));
+        }
+    }
+    Ok(out)
+}
+
+fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Ok(ft) = entry.file_type() else { continue };
+        if ft.is_dir() && !name.starts_with('.') {
+            yaml_files(&path, out);
+        } else if ft.is_file() && (name.ends_with(".yaml") || name.ends_with(".yml")) {
+            out.push(path);
+        }
+    }
+}
+
+/// Writes new files (config and manifests of `platc import`): all of them or, when any exists
+/// already, none. Folders are created as needed.
+pub fn write_new_files(files: &[(PathBuf, String)]) -> Result<(), String> {
+    if let Some((p, _)) = files.iter().find(|(p, _)| fs::symlink_metadata(p).is_ok()) {
+        return Err(format!(
+            "{} exists; platc import never overwrites a file",
+            p.display()
+        ));
+    }
+    for (path, text) in files {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        create_new(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
+}

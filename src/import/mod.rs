@@ -1,0 +1,375 @@
+//! `platc import`: the inverse of `build`. YAML objects in; a `platform.toml` that models what
+//! it can, and manifests for the rest, out; and a report of what became of each object.
+//!
+//! The stages: [`read`] the objects; [`map`] them into a draft of the config (what fits the
+//! typed model, the rest kept); [`write`] the draft as files; build those in-process and
+//! [`verify`] every mapped object against what the build writes for it. A field the build
+//! loses is restored by a patch, an object that still does not come back is kept as a
+//! manifest, and the loop runs again until the build gives every object back.
+
+mod draft;
+mod map;
+mod read;
+mod toml;
+mod verify;
+mod write;
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::app::{Failed, compile_with};
+use crate::diag::{Diagnostic, FileId, SourceMap, codes};
+use crate::model::{PodSecurity, pod_security};
+use draft::{Draft, Id};
+use map::Outcome;
+use read::Object;
+use toml::V;
+
+/// How to import.
+pub struct Options {
+    /// The config's file name (the header of generated files names it).
+    pub config_name: String,
+    /// Where kept manifests go, relative to the config's folder.
+    pub manifests_dir: String,
+    /// The platform's name when no object says (`app.kubernetes.io/part-of`).
+    pub fallback_name: String,
+}
+
+/// What an import writes and says.
+pub struct Imported {
+    /// The config's text.
+    pub config: String,
+    /// Manifest files: (path relative to the config's folder, text).
+    pub files: Vec<(String, String)>,
+    /// One line per object.
+    pub report: String,
+    /// How many objects were mapped, kept and not copied.
+    pub counts: (usize, usize, usize),
+}
+
+/// Rounds of map, build and verify before giving up on what still does not come back.
+const ROUNDS: usize = 8;
+
+/// Most operations a patch may take to restore an object; beyond, it is kept as a manifest.
+const MAX_OPS: usize = 8;
+
+/// Imports the YAML files `inputs` (registered in `sources`).
+pub fn import(sources: SourceMap, inputs: &[FileId], opts: &Options) -> Result<Imported, Failed> {
+    let objects = match read::objects(&sources, inputs) {
+        Ok(o) => o,
+        Err(diagnostics) => {
+            return Err(Failed {
+                diagnostics,
+                sources,
+            });
+        }
+    };
+    if objects.is_empty() {
+        let d = Diagnostic::error(
+            codes::UNREADABLE,
+            None,
+            "no objects to import (the inputs hold no YAML documents)",
+        );
+        return Err(Failed {
+            diagnostics: vec![d],
+            sources,
+        });
+    }
+    let mut demoted: BTreeMap<Id, String> = BTreeMap::new();
+    let mut patches: BTreeMap<Id, Vec<(&'static str, String, serde_json::Value)>> = BTreeMap::new();
+    let mut last_failure = None;
+    for _ in 0..ROUNDS {
+        let mapping = map::map(&objects, &demoted, &opts.fallback_name);
+        let mut draft = mapping.draft;
+        let outcomes = mapping.outcomes;
+        let notes = fit_pod_security(&mut draft, &objects, &outcomes);
+        add_patches(&mut draft, &objects, &outcomes, &patches);
+        let kept: Vec<Id> = (0..objects.len())
+            .filter(|&i| matches!(outcomes[i], Outcome::Kept(_)))
+            .collect();
+        let header = format!(
+            "# Written by `platc import` from {} objects; `platc build` writes them back.",
+            objects.len()
+        );
+        let config = write::config(&draft, &objects, &opts.manifests_dir, &header);
+        let placed = write::manifests(&draft, &objects, &opts.manifests_dir, &kept);
+        let loader = verify::Files {
+            files: placed
+                .iter()
+                .map(|(_, p, t)| (p.clone(), t.clone()))
+                .collect::<HashMap<_, _>>(),
+        };
+        let built = compile_with(
+            &opts.config_name,
+            &opts.config_name,
+            config.clone(),
+            SourceMap::default(),
+            &loader,
+        );
+        let compiled = match built {
+            Ok(c) => c,
+            Err(failed) => {
+                let blamed = blame(&draft, &config, &failed, &outcomes);
+                if blamed.is_empty() {
+                    return Err(failed);
+                }
+                for id in blamed {
+                    demoted.insert(id, "the platform did not build with it mapped".into());
+                }
+                last_failure = Some(failed);
+                continue;
+            }
+        };
+        let built = verify::built(&compiled);
+        let mut again = false;
+        let mut changes: BTreeMap<Id, Vec<String>> = BTreeMap::new();
+        for (id, o) in objects.iter().enumerate() {
+            if outcomes[id] != Outcome::Mapped {
+                continue;
+            }
+            let ns = if o.kind == "Namespace" {
+                String::new()
+            } else {
+                o.namespace.clone().unwrap_or_else(|| "default".into())
+            };
+            let rest = (o.group(), o.kind.as_str(), ns.as_str(), o.name.as_str());
+            let Some(b) = verify::find(&built, o.cluster.as_deref(), rest) else {
+                demoted.insert(id, "platc would not write it back".into());
+                again = true;
+                continue;
+            };
+            let mut c = verify::Changes::default();
+            verify::diff(&o.json, b, "", &mut c);
+            changes.insert(id, c.added);
+            if c.restore.is_empty() {
+                continue;
+            }
+            let first = c.restore[0].1.clone();
+            if patches.contains_key(&id)
+                || c.restore.len() > MAX_OPS
+                || owner_namespace(&draft, id).is_none()
+            {
+                demoted.insert(
+                    id,
+                    format!(
+                        "{} of its fields platc would write differently (e.g. `{first}`)",
+                        c.restore.len()
+                    ),
+                );
+            } else {
+                patches.insert(id, c.restore);
+            }
+            again = true;
+        }
+        if again {
+            continue;
+        }
+        let kept_at: BTreeMap<Id, String> =
+            placed.iter().map(|(id, p, _)| (*id, p.clone())).collect();
+        let report = report(
+            &sources, &objects, &outcomes, &changes, &patches, &notes, &kept_at,
+        );
+        let files = placed.into_iter().map(|(_, p, t)| (p, t)).collect();
+        let counts = (
+            outcomes.iter().filter(|o| **o == Outcome::Mapped).count(),
+            outcomes
+                .iter()
+                .filter(|o| matches!(o, Outcome::Kept(_)))
+                .count(),
+            outcomes
+                .iter()
+                .filter(|o| matches!(o, Outcome::NotCopied(_)))
+                .count(),
+        );
+        return Ok(Imported {
+            config,
+            files,
+            report,
+            counts,
+        });
+    }
+    Err(last_failure.unwrap_or_else(|| Failed {
+        diagnostics: vec![Diagnostic::error(
+            codes::UNREADABLE,
+            None,
+            "the import did not settle: some objects never came back the same; please report this",
+        )],
+        sources,
+    }))
+}
+
+/// The namespace whose config holds `id`'s entries (where a patch on it goes).
+fn owner_namespace(draft: &Draft, id: Id) -> Option<String> {
+    draft
+        .namespaces
+        .iter()
+        .find(|(_, ns)| ns.entries.iter().any(|e| e.owners.contains(&id)))
+        .map(|(name, _)| name.clone())
+}
+
+fn add_patches(
+    draft: &mut Draft,
+    objects: &[Object],
+    outcomes: &[Outcome],
+    patches: &BTreeMap<Id, Vec<(&'static str, String, serde_json::Value)>>,
+) {
+    for (&id, ops) in patches {
+        if outcomes[id] != Outcome::Mapped {
+            continue;
+        }
+        if let Some(ns) = owner_namespace(draft, id)
+            && let Some(d) = draft.namespaces.get_mut(&ns)
+        {
+            d.patches.push(draft::Patch {
+                target: objects[id].id(),
+                ops: verify::ops(ops),
+            });
+        }
+    }
+}
+
+/// Lowers a namespace's Pod Security level to what the workloads kept as manifests need (when
+/// no Namespace object sets it), so the platform builds; says so in the report.
+fn fit_pod_security(draft: &mut Draft, objects: &[Object], outcomes: &[Outcome]) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (name, ns) in draft.namespaces.iter_mut() {
+        let mut need = PodSecurity::Restricted;
+        for &id in ns
+            .kept
+            .iter()
+            .filter(|&&id| matches!(outcomes[id], Outcome::Kept(_)))
+        {
+            let o = &objects[id];
+            let Some(path) = pod_security::pod_spec_path(&o.kind) else {
+                continue;
+            };
+            let pointer: String = path.iter().map(|p| format!("/{p}")).collect();
+            let Some(spec) = o
+                .json
+                .pointer(&pointer)
+                .and_then(|s| serde::Deserialize::deserialize(s).ok())
+            else {
+                continue;
+            };
+            for level in [
+                PodSecurity::Restricted,
+                PodSecurity::Baseline,
+                PodSecurity::Privileged,
+            ] {
+                if level_rank(level) < level_rank(need) {
+                    continue;
+                }
+                if pod_security::check(level, &spec).is_empty() {
+                    need = level;
+                    break;
+                }
+            }
+        }
+        let set = ns
+            .entries
+            .iter()
+            .find(|e| e.path == ["pod_security"])
+            .map(|e| e.value.clone());
+        let level = match set {
+            Some(V::Str(l)) if l == "privileged" => PodSecurity::Privileged,
+            Some(V::Str(l)) if l == "baseline" => PodSecurity::Baseline,
+            _ => PodSecurity::Restricted,
+        };
+        if level_rank(need) > level_rank(level) {
+            let word = if need == PodSecurity::Baseline {
+                "baseline"
+            } else {
+                "privileged"
+            };
+            ns.entries.retain(|e| e.path != ["pod_security"]);
+            ns.set(&["pod_security"], V::s(word), &[]);
+            notes.push(format!(
+                "namespace `{name}`: pod_security = \"{word}\", which its workloads need"
+            ));
+        }
+    }
+    notes
+}
+
+fn level_rank(l: PodSecurity) -> u8 {
+    match l {
+        PodSecurity::Restricted => 0,
+        PodSecurity::Baseline => 1,
+        PodSecurity::Privileged => 2,
+    }
+}
+
+/// The mapped objects of the namespaces where the build of the generated config failed.
+fn blame(draft: &Draft, config: &str, failed: &Failed, outcomes: &[Outcome]) -> Vec<Id> {
+    let mut out = Vec::new();
+    for d in &failed.diagnostics {
+        let Some(span) = d.span else { continue };
+        if span.file != FileId(0) {
+            continue;
+        }
+        let before = &config[..(span.start as usize).min(config.len())];
+        let Some(at) = before.rfind("\n[namespaces.") else {
+            continue;
+        };
+        let header = &before[at + "\n[namespaces.".len()..];
+        let ns = header
+            .split([']', '.'])
+            .next()
+            .unwrap_or_default()
+            .trim_matches('"');
+        if let Some(n) = draft.namespaces.get(ns) {
+            for e in &n.entries {
+                for &id in &e.owners {
+                    if outcomes[id] == Outcome::Mapped && !out.contains(&id) {
+                        out.push(id);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn report(
+    sources: &SourceMap,
+    objects: &[Object],
+    outcomes: &[Outcome],
+    changes: &BTreeMap<Id, Vec<String>>,
+    patches: &BTreeMap<Id, Vec<(&'static str, String, serde_json::Value)>>,
+    notes: &[String],
+    kept_at: &BTreeMap<Id, String>,
+) -> String {
+    let mut out = String::new();
+    for (id, o) in objects.iter().enumerate() {
+        let at = sources.location(o.origin);
+        let what = match (&o.namespace, o.kind.as_str()) {
+            (Some(ns), _) => format!("{} {ns}/{}", o.kind, o.name),
+            (None, _) => format!("{} {}", o.kind, o.name),
+        };
+        let outcome = match &outcomes[id] {
+            Outcome::Mapped => {
+                let mut line = "mapped".to_string();
+                if let Some(ops) = patches.get(&id) {
+                    let paths: Vec<&str> = ops.iter().map(|(_, p, _)| p.as_str()).collect();
+                    line.push_str(&format!(
+                        ", patched: {} (the model has no place for them)",
+                        paths.join(", ")
+                    ));
+                }
+                match changes.get(&id).filter(|c| !c.is_empty()) {
+                    Some(added) => format!("{line}, changed: {}", verify::summary(added)),
+                    None => line,
+                }
+            }
+            Outcome::Kept(why) => match kept_at.get(&id) {
+                Some(path) => format!("kept as manifest: {why} -> {path}"),
+                None => format!("kept as manifest: {why}"),
+            },
+            Outcome::NotCopied(why) => format!("not copied: {why}"),
+        };
+        out.push_str(&format!("{at}  {what}: {outcome}\n"));
+    }
+    for n in notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    out
+}

@@ -1,0 +1,205 @@
+//! The objects of the YAML being imported: every document of every file (a `kind: List`
+//! unpacked, `kustomization.yaml` files skipped), each with `apiVersion`, `kind` and
+//! `metadata.name`, and without what the API server adds (`status`, `managedFields`, ...).
+
+use serde_json::Value as Json;
+
+use crate::diag::{Diagnostic, SourceMap, Span, codes};
+use crate::yaml::{self, Node};
+
+/// One object to import.
+#[derive(Debug, Clone)]
+pub struct Object {
+    /// `apps/v1`.
+    pub api_version: String,
+    /// `Deployment`.
+    pub kind: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace`, when it has one.
+    pub namespace: Option<String>,
+    /// The object, without what the API server adds.
+    pub json: Json,
+    /// Where its name is written.
+    pub origin: Span,
+    /// The cluster its file's path names (`out/<cluster>/<namespace>/...`), when it does.
+    pub cluster: Option<String>,
+}
+
+impl Object {
+    /// The API group (`""` for the core group).
+    pub fn group(&self) -> &str {
+        self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
+    }
+
+    /// Its labels.
+    pub fn labels(&self) -> Vec<(String, String)> {
+        string_map(self.json.pointer("/metadata/labels"))
+    }
+
+    /// Its annotations.
+    pub fn annotations(&self) -> Vec<(String, String)> {
+        string_map(self.json.pointer("/metadata/annotations"))
+    }
+
+    /// `kind/name` as the report and patches name it.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.kind.to_ascii_lowercase(), self.name)
+    }
+}
+
+/// A string-to-string map of a JSON object (other values skipped).
+pub fn string_map(v: Option<&Json>) -> Vec<(String, String)> {
+    v.and_then(Json::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Fields the API server sets, never part of what a repository declares.
+const SERVER_FIELDS: [&str; 7] = [
+    "creationTimestamp",
+    "resourceVersion",
+    "uid",
+    "generation",
+    "managedFields",
+    "selfLink",
+    "ownerReferences",
+];
+
+/// Reads every object of the files in `sources` (all of them are inputs).
+pub fn objects(
+    sources: &SourceMap,
+    files: &[crate::diag::FileId],
+) -> Result<Vec<Object>, Vec<Diagnostic>> {
+    let mut objects = Vec::new();
+    let mut errors = Vec::new();
+    for &file in files {
+        let f = sources.file(file);
+        let name = f.name.rsplit('/').next().unwrap_or(&f.name);
+        if name == "kustomization.yaml" || name == "kustomization.yml" {
+            continue;
+        }
+        let place = place_of(&f.name);
+        match yaml::parse(file, &f.text) {
+            Err(e) => errors.extend(e),
+            Ok(docs) => {
+                for doc in docs {
+                    for node in items(&doc.root) {
+                        match object(node) {
+                            Ok(mut o) => {
+                                o.cluster = cluster(&o, place.as_ref());
+                                objects.push(o);
+                            }
+                            Err(d) => errors.push(d),
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(objects)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The last two folders of a path: `(c, f)` of `.../c/f/<file>`.
+fn place_of(path: &str) -> Option<(String, String)> {
+    let parts: Vec<&str> = path.split('/').collect();
+    (parts.len() >= 3).then(|| {
+        (
+            parts[parts.len() - 3].to_string(),
+            parts[parts.len() - 2].to_string(),
+        )
+    })
+}
+
+/// The cluster of an object read from an `out/` tree as platc writes it:
+/// `<cluster>/<namespace>/<kind>-<name>.yaml` (`<cluster>/_cluster/...` for cluster-scoped
+/// objects). A path of any other shape says nothing.
+fn cluster(o: &Object, place: Option<&(String, String)>) -> Option<String> {
+    let (cluster, folder) = place?;
+    let scoped =
+        crate::yaml::kinds::find(&o.api_version, &o.kind).is_some_and(|k| k.cluster_scoped);
+    let expected = match o.kind.as_str() {
+        "Namespace" if scoped => o.name.as_str(),
+        _ if scoped => "_cluster",
+        _ => o.namespace.as_deref().unwrap_or("default"),
+    };
+    (folder == expected).then(|| cluster.clone())
+}
+
+fn items(root: &Node) -> Vec<&Node> {
+    let is_list = root
+        .get("kind")
+        .and_then(Node::as_str)
+        .is_some_and(|k| k == "List" || k.ends_with("List"))
+        && root.get("items").is_some();
+    match root.get("items").map(|i| &i.value) {
+        Some(yaml::Value::Seq(items)) if is_list => items.iter().collect(),
+        _ => vec![root],
+    }
+}
+
+fn object(node: &Node) -> Result<Object, Diagnostic> {
+    let missing = |what: &str, at: Span| {
+        Diagnostic::error(
+            codes::MANIFEST_IDENTITY,
+            at,
+            format!("the object has no `{what}`"),
+        )
+        .with_label(format!("`{what}` missing"))
+        .with_help("every object needs `apiVersion`, `kind` and `metadata.name`")
+    };
+    if !matches!(node.value, yaml::Value::Map(_)) {
+        return Err(Diagnostic::error(
+            codes::MANIFEST_IDENTITY,
+            node.span,
+            format!("an object must be a mapping, not {}", node.type_name()),
+        )
+        .with_label("not an object"));
+    }
+    fn text(n: Option<&Node>) -> Option<&str> {
+        n.and_then(Node::as_str).filter(|s| !s.is_empty())
+    }
+    let api_version =
+        text(node.get("apiVersion")).ok_or_else(|| missing("apiVersion", node.anchor()))?;
+    let kind = text(node.get("kind")).ok_or_else(|| missing("kind", node.anchor()))?;
+    let meta = node.get("metadata");
+    let name_node = meta.and_then(|m| m.get("name"));
+    let name = text(name_node).ok_or_else(|| {
+        missing(
+            "metadata.name",
+            meta.map_or(node.anchor(), |m| m.key.unwrap_or(m.span)),
+        )
+    })?;
+    let mut json = node.to_json();
+    if let Some(m) = json.as_object_mut() {
+        m.remove("status");
+    }
+    if let Some(meta) = json.get_mut("metadata").and_then(Json::as_object_mut) {
+        for f in SERVER_FIELDS {
+            meta.remove(f);
+        }
+        if let Some(a) = meta.get_mut("annotations").and_then(Json::as_object_mut) {
+            a.remove("kubectl.kubernetes.io/last-applied-configuration");
+            if a.is_empty() {
+                meta.remove("annotations");
+            }
+        }
+    }
+    Ok(Object {
+        api_version: api_version.to_string(),
+        kind: kind.to_string(),
+        name: name.to_string(),
+        namespace: text(meta.and_then(|m| m.get("namespace"))).map(str::to_string),
+        json,
+        origin: name_node.map_or(node.span, |n| n.span),
+        cluster: None,
+    })
+}

@@ -1,0 +1,254 @@
+//! The proof of an import: the config is built in-process, and every mapped object is compared
+//! with what the build writes for it, as data. What the build adds (platc's labels, the
+//! restricted security context, scratch volumes) is reported as a change; what the input had
+//! and the build lost or altered is restored with a patch on that object, or, when that takes
+//! more than a few operations or the patch is refused, the object is kept as a manifest.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value as Json;
+
+use super::toml::V;
+use crate::app::Compiled;
+use crate::expand::{Loaded, Loader};
+use crate::model::Quantity;
+
+/// The files of an import, served to the in-process build.
+pub struct Files {
+    /// (path relative to the config's folder, text).
+    pub files: HashMap<String, String>,
+}
+
+impl Loader for Files {
+    fn load(&self, pattern: &str) -> Result<Vec<Loaded>, String> {
+        let p = glob::Pattern::new(pattern).map_err(|e| format!("invalid pattern: {e}"))?;
+        let mut out: Vec<Loaded> = self
+            .files
+            .iter()
+            .filter(|(path, _)| p.matches(path))
+            .map(|(path, text)| Loaded {
+                shown: path.clone(),
+                rel: path.clone(),
+                text: text.clone(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.rel.cmp(&b.rel));
+        if out.is_empty() {
+            return Err("matches no files".into());
+        }
+        Ok(out)
+    }
+}
+
+/// Where an object is: (cluster, group, kind, namespace, name); the cluster is the first
+/// folder of its path (`argocd` for Argo CD's objects).
+pub type Key = (String, String, String, String, String);
+
+/// Every object the build wrote.
+pub fn built(compiled: &Compiled) -> BTreeMap<Key, Json> {
+    let mut out = BTreeMap::new();
+    for (path, bytes) in &compiled.tree {
+        if path.ends_with("/kustomization.yaml") {
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            continue;
+        };
+        let Ok(json) = serde_saphyr::from_str::<Json>(text) else {
+            continue;
+        };
+        let text = |p: &str| {
+            json.pointer(p)
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let api = text("/apiVersion");
+        let group = api.rsplit_once('/').map_or("", |(g, _)| g).to_string();
+        let cluster = path.split('/').next().unwrap_or_default().to_string();
+        let key = (
+            cluster,
+            group,
+            text("/kind"),
+            text("/metadata/namespace"),
+            text("/metadata/name"),
+        );
+        out.insert(key, json);
+    }
+    out
+}
+
+/// The built object for (`cluster`, group, kind, namespace, name); any cluster's when the input
+/// does not say which.
+pub fn find<'b>(
+    built: &'b BTreeMap<Key, Json>,
+    cluster: Option<&str>,
+    rest: (&str, &str, &str, &str),
+) -> Option<&'b Json> {
+    built
+        .iter()
+        .find(|((c, g, k, ns, n), _)| {
+            (g.as_str(), k.as_str(), ns.as_str(), n.as_str()) == rest
+                && cluster.is_none_or(|want| want == c || c == "argocd")
+        })
+        .map(|(_, v)| v)
+}
+
+/// How an input object differs from the built one.
+#[derive(Debug, Default)]
+pub struct Changes {
+    /// Paths the build added.
+    pub added: Vec<String>,
+    /// Operations that restore what the input had: (`add`|`replace`, path, value).
+    pub restore: Vec<(&'static str, String, Json)>,
+}
+
+/// Quantities written differently but equal (`1000m` and `1`), and numbers and their text.
+fn same(a: &Json, b: &Json) -> bool {
+    if a == b {
+        return true;
+    }
+    let text = |v: &Json| match v {
+        Json::String(s) => Some(s.clone()),
+        Json::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    match (text(a), text(b)) {
+        (Some(x), Some(y)) => {
+            matches!((Quantity::parse(&x), Quantity::parse(&y)), (Ok(p), Ok(q)) if p == q)
+        }
+        _ => false,
+    }
+}
+
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// The differences between `input` and `built` below `path`.
+pub fn diff(input: &Json, built: &Json, path: &str, out: &mut Changes) {
+    match (input, built) {
+        (Json::Object(i), Json::Object(b)) => {
+            for (k, v) in i {
+                let p = format!("{path}/{}", escape(k));
+                match b.get(k) {
+                    Some(bv) => diff(v, bv, &p, out),
+                    None => out.restore.push(("add", p, v.clone())),
+                }
+            }
+            for k in b.keys().filter(|k| !i.contains_key(*k)) {
+                out.added.push(format!("{path}/{}", escape(k)));
+            }
+        }
+        (Json::Array(i), Json::Array(b)) => {
+            let named = |a: &[Json]| {
+                a.iter()
+                    .all(|x| x.get("name").and_then(Json::as_str).is_some())
+            };
+            if named(i) && named(b) && !i.is_empty() {
+                // Lists of named items (containers, env, volumes, ports) match by name.
+                for v in i {
+                    let name = v.get("name");
+                    match b.iter().position(|x| x.get("name") == name) {
+                        Some(j) => diff(v, &b[j], &format!("{path}/{j}"), out),
+                        None => out.restore.push(("add", format!("{path}/-"), v.clone())),
+                    }
+                }
+                for x in b
+                    .iter()
+                    .filter(|x| !i.iter().any(|v| v.get("name") == x.get("name")))
+                {
+                    let name = x.get("name").and_then(Json::as_str).unwrap_or_default();
+                    out.added.push(format!("{path}[{name}]"));
+                }
+            } else if i.len() == b.len() {
+                for (j, (v, bv)) in i.iter().zip(b).enumerate() {
+                    diff(v, bv, &format!("{path}/{j}"), out);
+                }
+            } else if i.len() < b.len() && i.iter().zip(b).all(|(x, y)| same(x, y)) {
+                out.added.push(format!("{path}/{}", i.len()));
+            } else {
+                out.restore
+                    .push(("replace", path.to_string(), input.clone()));
+            }
+        }
+        _ if same(input, built) => {}
+        _ => out
+            .restore
+            .push(("replace", path.to_string(), input.clone())),
+    }
+}
+
+/// The restoring operations as the TOML of a patch.
+pub fn ops(restore: &[(&'static str, String, Json)]) -> Vec<V> {
+    restore
+        .iter()
+        .map(|(op, path, value)| {
+            V::Inline(vec![
+                ("op".into(), V::s(*op)),
+                ("path".into(), V::s(path.clone())),
+                ("value".into(), toml_value(value)),
+            ])
+        })
+        .collect()
+}
+
+fn toml_value(v: &Json) -> V {
+    match v {
+        Json::Null => V::s(""),
+        Json::Bool(b) => V::Bool(*b),
+        Json::Number(n) => n.as_i64().map_or_else(|| V::s(n.to_string()), V::Int),
+        Json::String(s) => V::s(s.clone()),
+        Json::Array(items) => V::Arr(items.iter().map(toml_value).collect()),
+        Json::Object(m) => V::Inline(m.iter().map(|(k, v)| (k.clone(), toml_value(v))).collect()),
+    }
+}
+
+/// Why the build adds what it adds, by where.
+pub fn why(path: &str) -> &'static str {
+    if path.contains("pod-security.kubernetes.io") {
+        "the namespace's Pod Security level, restricted unless `pod_security` says"
+    } else if path.contains("sync-options") {
+        "Prune=false: deleting it from a cluster stays a human decision"
+    } else if path.contains("/annotations") {
+        "the Argo CD sync wave of its kind"
+    } else if path.contains("/metadata/labels") && !path.contains("template") {
+        "platc labels every object (managed-by, part-of, [defaults])"
+    } else if path.contains("template") && path.contains("/metadata") {
+        "platc labels a pipeline's Jobs and pods"
+    } else if path.contains("securityContext") {
+        "platc runs every pipeline pod under the restricted Pod Security profile"
+    } else if path.contains("volume") {
+        "platc gives every step writable scratch space at /work and /tmp"
+    } else if path.ends_with("/concurrencyPolicy") {
+        "written out (Kubernetes' default, Allow)"
+    } else if path.ends_with("/restartPolicy") {
+        "a pipeline's pods are never restarted in place; the Job retries"
+    } else if path.contains("/metadata/namespace") {
+        "its namespace"
+    } else {
+        "platc writes it"
+    }
+}
+
+/// `Changes.added` as the report shows it: the fields, then why, once each.
+pub fn summary(added: &[String]) -> String {
+    let mut by_why: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for p in added {
+        let field = p
+            .rsplit('/')
+            .next()
+            .unwrap_or(p)
+            .replace("~1", "/")
+            .replace("~0", "~");
+        let list = by_why.entry(why(p)).or_default();
+        if !list.contains(&field) {
+            list.push(field);
+        }
+    }
+    by_why
+        .into_iter()
+        .map(|(why, fields)| format!("{} ({why})", fields.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,261 @@
+//! The draft as files: `platform.toml` (the `#:schema` line first, named tables, grouped by
+//! namespace, no defaults spelled out) and the manifests kept, one file per object under
+//! `MANIFESTS/NAMESPACE/` (`MANIFESTS/_cluster/CLUSTER/` for cluster-scoped ones).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+
+use super::draft::{Draft, Id};
+use super::read::Object;
+use super::toml::{self, V};
+
+/// The order of a namespace's keys, as the README writes them.
+const ORDER: [&str; 18] = [
+    "cluster",
+    "clusters",
+    "labels",
+    "pod_security",
+    "default_deny",
+    "allow_dns",
+    "manifests",
+    "quota",
+    "limits",
+    "network_policies",
+    "secrets",
+    "service_accounts",
+    "roles",
+    "role_bindings",
+    "pipelines",
+    "patches",
+    "vars",
+    "template",
+];
+
+fn rank(k: &str) -> usize {
+    ORDER.iter().position(|o| *o == k).unwrap_or(ORDER.len())
+}
+
+/// Inserts `value` at `path` into a table's entries (creating tables on the way).
+fn insert(entries: &mut Vec<(String, V)>, path: &[String], value: V) {
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
+    if rest.is_empty() {
+        match (entries.iter_mut().find(|(k, _)| k == first), value) {
+            (Some((_, V::Table(have))), V::Table(more)) => have.extend(more),
+            (Some((_, slot)), value) => *slot = value,
+            (None, value) => entries.push((first.clone(), value)),
+        }
+        return;
+    }
+    if !entries.iter().any(|(k, _)| k == first) {
+        entries.push((first.clone(), V::Table(Vec::new())));
+    }
+    if let Some((_, V::Table(inner))) = entries.iter_mut().find(|(k, _)| k == first) {
+        insert(inner, rest, value);
+    }
+}
+
+/// Where the kept manifests of `ns` go, relative to the config's folder.
+pub fn manifest_dir(dir: &str, ns: &str) -> String {
+    format!("{dir}/{ns}")
+}
+
+/// The config text.
+pub fn config(draft: &Draft, objects: &[Object], dir: &str, header: &str) -> String {
+    let mut root: Vec<(String, V)> = Vec::new();
+    root.push((
+        "platform".into(),
+        V::Table(vec![("name".into(), V::s(draft.name.clone()))]),
+    ));
+    if !draft.defaults.is_empty() {
+        root.push((
+            "defaults".into(),
+            V::Table(vec![("labels".into(), V::map(&draft.defaults))]),
+        ));
+    }
+    if let Some((argocd, _)) = &draft.argocd {
+        root.push(("argocd".into(), V::Table(argocd.clone())));
+    }
+    if !draft.rule_labels.is_empty() {
+        root.push((
+            "monitoring".into(),
+            V::Table(vec![("rule_labels".into(), V::map(&draft.rule_labels))]),
+        ));
+    }
+    let several = draft.clusters.len() > 1
+        || draft
+            .clusters
+            .iter()
+            .any(|(k, v)| k != "default" || v.is_some())
+        || draft.cluster_kept.keys().any(|k| k != "default");
+    let mut clusters: BTreeMap<String, Vec<(String, V)>> = BTreeMap::new();
+    if several {
+        for (name, server) in &draft.clusters {
+            let t = clusters.entry(name.clone()).or_default();
+            if let Some(s) = server {
+                t.push(("server".into(), V::s(s.clone())));
+            }
+        }
+    }
+    for (cluster, _) in draft.cluster_kept.iter().filter(|(_, ids)| !ids.is_empty()) {
+        let pattern = format!(
+            "{}/*.yaml",
+            manifest_dir(&format!("{dir}/_cluster"), cluster)
+        );
+        clusters
+            .entry(cluster.clone())
+            .or_default()
+            .push(("manifests".into(), V::Arr(vec![V::s(pattern)])));
+    }
+    if !clusters.is_empty() {
+        root.push((
+            "clusters".into(),
+            V::Table(
+                clusters
+                    .into_iter()
+                    .map(|(k, v)| (k, V::Table(v)))
+                    .collect(),
+            ),
+        ));
+    }
+    if !draft.stores.is_empty() {
+        let stores = draft
+            .stores
+            .iter()
+            .map(|(key, (kind, name))| {
+                let mut t = Vec::new();
+                if kind != "ClusterSecretStore" {
+                    t.push(("kind".to_string(), V::s(kind.clone())));
+                }
+                if name != key {
+                    t.push(("name".to_string(), V::s(name.clone())));
+                }
+                (key.clone(), V::Table(t))
+            })
+            .collect();
+        root.push(("secret_stores".into(), V::Table(stores)));
+    }
+    if !draft.services.is_empty() {
+        let services = draft
+            .services
+            .iter()
+            .map(|(name, s)| {
+                let mut t = vec![("namespace".to_string(), V::s(s.namespace.clone()))];
+                if let Some(sel) = &s.selector {
+                    t.push(("selector".to_string(), V::map(sel)));
+                }
+                if let Some(c) = &s.strimzi_cluster {
+                    t.push(("strimzi_cluster".to_string(), V::s(c.clone())));
+                }
+                (name.clone(), V::Table(t))
+            })
+            .collect();
+        root.push(("services".into(), V::Table(services)));
+    }
+    let mut namespaces = Vec::new();
+    for (name, ns) in &draft.namespaces {
+        let mut t: Vec<(String, V)> = Vec::new();
+        match ns.clusters.len() {
+            _ if !several => {}
+            0 => {}
+            1 => t.push((
+                "cluster".into(),
+                V::s(ns.clusters.iter().next().cloned().unwrap_or_default()),
+            )),
+            _ => t.push(("clusters".into(), V::strings(&ns.clusters))),
+        }
+        for e in &ns.entries {
+            insert(&mut t, &e.path, e.value.clone());
+        }
+        if !ns.kept.is_empty() {
+            t.push((
+                "manifests".into(),
+                V::Arr(vec![V::s(format!("{}/*.yaml", manifest_dir(dir, name)))]),
+            ));
+        }
+        if !ns.patches.is_empty() {
+            let patches = ns
+                .patches
+                .iter()
+                .map(|p| {
+                    V::Table(vec![
+                        ("target".into(), V::s(p.target.clone())),
+                        ("patch".into(), V::Arr(p.ops.clone())),
+                    ])
+                })
+                .collect();
+            t.push(("patches".into(), V::Arr(patches)));
+        }
+        t.sort_by_key(|(k, _)| rank(k));
+        for (_, v) in t.iter_mut() {
+            if let V::Table(named) = v
+                && named.iter().all(|(_, x)| matches!(x, V::Table(_)))
+            {
+                named.sort_by(|a, b| a.0.cmp(&b.0));
+            }
+        }
+        namespaces.push((name.clone(), V::Table(t)));
+    }
+    if !namespaces.is_empty() {
+        root.push(("namespaces".into(), V::Table(namespaces)));
+    }
+    let mut out = format!("#:schema ./schemas/platform.schema.json\n{header}\n");
+    toml::table(&mut out, &[], &root);
+    let _ = objects;
+    out
+}
+
+/// The manifest files kept: (object, path relative to the config's folder, text).
+pub fn manifests(
+    draft: &Draft,
+    objects: &[Object],
+    dir: &str,
+    kept: &[Id],
+) -> Vec<(Id, String, String)> {
+    let mut files = Vec::new();
+    let mut place = |folder: String, id: Id| {
+        let o = &objects[id];
+        let mut json = o.json.clone();
+        if let Some(meta) = json.get_mut("metadata").and_then(Json::as_object_mut) {
+            // What the build writes anyway: the namespace, platc's labels and the sync wave
+            // of the kind.
+            meta.remove("namespace");
+            if let Some(labels) = meta.get_mut("labels").and_then(Json::as_object_mut) {
+                labels.retain(|k, v| {
+                    !super::map::OWN_LABELS.contains(&k.as_str())
+                        && draft.defaults.get(k).is_none_or(|d| v.as_str() != Some(d))
+                });
+                if labels.is_empty() {
+                    meta.remove("labels");
+                }
+            }
+            if let Some(a) = meta.get_mut("annotations").and_then(Json::as_object_mut) {
+                let wave = crate::compile::manifests::sync_wave(&o.kind);
+                if a.get("argocd.argoproj.io/sync-wave").and_then(Json::as_str) == Some(wave) {
+                    a.remove("argocd.argoproj.io/sync-wave");
+                }
+                if a.is_empty() {
+                    meta.remove("annotations");
+                }
+            }
+        }
+        let text = crate::render::yaml(&json);
+        let path = format!("{folder}/{}-{}.yaml", o.kind.to_ascii_lowercase(), o.name);
+        files.push((id, path, text));
+    };
+    for (ns, d) in &draft.namespaces {
+        for &id in d.kept.iter().filter(|id| kept.contains(id)) {
+            place(manifest_dir(dir, ns), id);
+        }
+    }
+    for (cluster, ids) in &draft.cluster_kept {
+        for &id in ids {
+            place(manifest_dir(&format!("{dir}/_cluster"), cluster), id);
+        }
+    }
+    files.sort_by(|a, b| a.1.cmp(&b.1));
+    files.dedup_by(|a, b| a.1 == b.1);
+    files
+}

@@ -1,0 +1,348 @@
+//! `platc import`, the inverse of `build`, through the binary:
+//! - the round trip: `build` then `import` then `build` gives the same objects, for the
+//!   repository's own `out/`, every golden fixture's `out/` and the 100-tenant example;
+//! - hand-written input (`tests/import/*`): every field of every input object is in the
+//!   built object with the same value (what the build adds is reported as changed);
+//! - the command's contract: never overwrite, located errors with nothing written, standard
+//!   input, `kind: List`, `kustomization.yaml` skipped, Secrets with values never copied.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn platc(dir: &Path, args: &[&str]) -> Output {
+    Command::cargo_bin("platc")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Every object of an `out/` tree, parsed, by path (kustomizations left out).
+fn objects(out: &Path) -> BTreeMap<String, Value> {
+    common::read_tree(out)
+        .into_iter()
+        .filter(|(p, _)| !p.ends_with("kustomization.yaml"))
+        .map(|(p, bytes)| {
+            let v: Value =
+                serde_saphyr::from_str(&text(&bytes)).unwrap_or_else(|e| panic!("{p}: {e}"));
+            (p, v)
+        })
+        .collect()
+}
+
+/// Imports `input` into a fresh folder, builds what it wrote, and returns the folder.
+fn import_and_build(input: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let o = platc(dir.path(), &["import", input.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "import {}: {}",
+        input.display(),
+        text(&o.stderr)
+    );
+    let b = platc(dir.path(), &["build", "--color", "never"]);
+    assert_eq!(
+        b.status.code(),
+        Some(0),
+        "build of the import of {}: {}",
+        input.display(),
+        text(&b.stderr)
+    );
+    dir
+}
+
+fn assert_round_trip(out: &Path) {
+    let dir = import_and_build(out);
+    let (want, got) = (objects(out), objects(&dir.path().join("out")));
+    assert_eq!(
+        want.keys().collect::<Vec<_>>(),
+        got.keys().collect::<Vec<_>>(),
+        "{}: other objects after the round trip",
+        out.display()
+    );
+    for (path, object) in &want {
+        assert_eq!(
+            object,
+            &got[path],
+            "{}: {path} differs after the round trip",
+            out.display()
+        );
+    }
+}
+
+#[test]
+fn the_repositorys_out_round_trips() {
+    assert_round_trip(&root().join("out"));
+}
+
+#[test]
+fn every_golden_fixture_round_trips() {
+    let mut cases = 0;
+    for entry in fs::read_dir(root().join("tests/golden")).unwrap() {
+        let out = entry.unwrap().path().join("out");
+        assert_round_trip(&out);
+        cases += 1;
+    }
+    assert!(cases >= 8, "only {cases} golden cases");
+}
+
+#[test]
+fn the_hundred_tenant_example_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let config = root().join("examples/hundred-tenants/platform.toml");
+    let o = platc(
+        dir.path(),
+        &[
+            "build",
+            "-c",
+            config.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_round_trip(&out);
+}
+
+/// Quantities equal as the API server reads them (`1000m` and `1`).
+fn same(a: &Value, b: &Value) -> bool {
+    let q = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    a == b
+        || matches!((q(a), q(b)), (Some(x), Some(y)) if platc::model::Quantity::parse(&x).ok() == platc::model::Quantity::parse(&y).ok() && platc::model::Quantity::parse(&x).is_ok())
+}
+
+/// Whether every field of `input` is in `built` with the same value; the first that is not.
+fn missing(input: &Value, built: &Value, path: &str) -> Option<String> {
+    match (input, built) {
+        (Value::Object(i), Value::Object(b)) => i.iter().find_map(|(k, v)| match b.get(k) {
+            Some(bv) => missing(v, bv, &format!("{path}/{k}")),
+            None => Some(format!("{path}/{k}")),
+        }),
+        (Value::Array(i), Value::Array(b)) => i.iter().enumerate().find_map(|(n, v)| {
+            // Named items (containers, env) may be written in another order.
+            let name = v.get("name");
+            let bv = match name {
+                Some(_) => b.iter().find(|x| x.get("name") == name),
+                None => b.get(n),
+            };
+            match bv {
+                Some(bv) => missing(v, bv, &format!("{path}/{n}")),
+                None => Some(format!("{path}/{n}")),
+            }
+        }),
+        _ if same(input, built) => None,
+        _ => Some(path.to_string()),
+    }
+}
+
+#[test]
+fn hand_written_input_keeps_every_field() {
+    for case in ["seed-rbac", "kustomize-base"] {
+        let input = root().join("tests/import").join(case);
+        let dir = import_and_build(&input);
+        let built = objects(&dir.path().join("out"));
+        let mut checked = 0;
+        for (file, bytes) in common::read_tree(&input) {
+            if !file.ends_with(".yaml") || file == "kustomization.yaml" {
+                continue;
+            }
+            for doc in text(&bytes).split("\n---\n") {
+                let Ok(object) = serde_saphyr::from_str::<Value>(doc) else {
+                    continue;
+                };
+                let Some(kind) = object["kind"].as_str() else {
+                    continue;
+                };
+                let name = object["metadata"]["name"].as_str().unwrap();
+                let file_name = format!("{}-{name}.yaml", kind.to_ascii_lowercase());
+                let (_, b) = built
+                    .iter()
+                    .find(|(p, _)| p.ends_with(&format!("/{file_name}")))
+                    .unwrap_or_else(|| panic!("{case}: {kind} {name} is not built"));
+                if let Some(field) = missing(&object, b, "") {
+                    panic!("{case}: {kind} {name} lost `{field}`");
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 6, "{case}: only {checked} objects");
+    }
+}
+
+#[test]
+fn the_report_says_what_became_of_each_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = root().join("tests/import/kustomize-base");
+    let o = platc(dir.path(), &["import", input.to_str().unwrap()]);
+    let report = text(&o.stdout);
+    assert_eq!(report.lines().count(), 7, "one line per object:\n{report}");
+    assert!(
+        report.contains("ResourceQuota tenant/tenant-quota: mapped\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("CronJob tenant/commodity-prices: mapped, changed: ")
+            && report.contains("securityContext (platc runs every pipeline pod under the restricted Pod Security profile)"),
+        "{report}"
+    );
+    assert!(
+        report.contains("NetworkPolicy tenant/production-egress: kept as manifest: ports other than TCP port numbers -> manifests/tenant/networkpolicy-production-egress.yaml"),
+        "{report}"
+    );
+    let config = fs::read_to_string(dir.path().join("platform.toml")).unwrap();
+    assert!(
+        config.starts_with("#:schema ./schemas/platform.schema.json\n"),
+        "{config}"
+    );
+    assert!(
+        config.contains("[namespaces.tenant.pipelines.commodity-prices]"),
+        "{config}"
+    );
+    // Defaults are not spelled out: forbid is platc's default concurrency.
+    assert!(!config.contains("concurrency"), "{config}");
+}
+
+#[test]
+fn import_never_overwrites_and_writes_nothing_then() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("platform.toml"), "# mine\n").unwrap();
+    let input = root().join("tests/import/kustomize-base");
+    let o = platc(dir.path(), &["import", input.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("platform.toml exists; platc import never overwrites a file"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("platform.toml")).unwrap(),
+        "# mine\n"
+    );
+    assert!(!dir.path().join("manifests").exists());
+    // A manifest file in the way stops it too, before the config is written.
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("manifests/tenant")).unwrap();
+    fs::write(
+        dir.path()
+            .join("manifests/tenant/networkpolicy-production-egress.yaml"),
+        "x",
+    )
+    .unwrap();
+    let o = platc(dir.path(), &["import", input.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!dir.path().join("platform.toml").exists());
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn bad_input_is_located_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "broken.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n data: {}\n",
+    );
+    write(
+        dir.path(),
+        "anonymous.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels: {a: b}\n",
+    );
+    let o = platc(
+        dir.path(),
+        &[
+            "import",
+            "broken.yaml",
+            "anonymous.yaml",
+            "--color",
+            "never",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("--> broken.yaml:5:2"), "{err}");
+    assert!(
+        err.contains("the object has no `metadata.name`") && err.contains("--> anonymous.yaml:3:1"),
+        "{err}"
+    );
+    assert!(!dir.path().join("platform.toml").exists());
+}
+
+#[test]
+fn standard_input_lists_kustomizations_and_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = "apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: ServiceAccount
+    metadata: {name: api, namespace: web}
+  - apiVersion: v1
+    kind: Secret
+    metadata: {name: api-token, namespace: web}
+    stringData: {TOKEN: hunter2}
+";
+    let o = Command::cargo_bin("platc")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["import", "-"])
+        .write_stdin(list)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let report = text(&o.stdout);
+    assert!(
+        report.contains("<stdin>:6:22  ServiceAccount web/api: mapped"),
+        "{report}"
+    );
+    assert!(
+        report.contains("Secret web/api-token: not copied: a Secret with values is never copied")
+            && report.contains("`[namespaces.web.secrets.api-token]`"),
+        "{report}"
+    );
+    let config = fs::read_to_string(dir.path().join("platform.toml")).unwrap();
+    assert!(
+        !config.contains("hunter2") && !config.contains("api-token"),
+        "{config}"
+    );
+    // A folder: kustomization.yaml is not an object.
+    let dir = tempfile::tempdir().unwrap();
+    let o = platc(
+        dir.path(),
+        &[
+            "import",
+            root().join("tests/import/kustomize-base").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        !text(&o.stdout).contains("Kustomization"),
+        "{}",
+        text(&o.stdout)
+    );
+}
