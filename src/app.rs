@@ -472,28 +472,69 @@ fn leave_to_exit<T>(large: T) {
 /// The starter config `platc init` writes: small, commented, and it builds.
 pub const STARTER: &str = include_str!("starter.toml");
 
+/// Where the starter's `#:schema` line points, relative to the config: `platc init` writes the
+/// schema there, so an editor completes keys from the first minute.
+pub const STARTER_SCHEMA: &str = "schemas/platform.schema.json";
+
+/// Writes the starter config, then the schema its first line names. An existing config is an
+/// error and nothing at all is written; an existing schema file is left as it is, and said so.
 fn init(config: &Path) -> Outcome {
-    match fs::create_new(config, STARTER) {
-        Ok(()) => Outcome {
-            stderr: format!(
-                "platc: wrote {}; run `platc build -c {}` to compile it\n",
-                config.display(),
+    let error = |message: String| {
+        let d = Diagnostic::error(codes::UNREADABLE, None, message);
+        out_problems(&[d], Colors::default())
+    };
+    if let Err(e) = fs::create_new(config, STARTER) {
+        return error(if e.kind() == std::io::ErrorKind::AlreadyExists {
+            format!(
+                "{} already exists; platc init never overwrites a file",
                 config.display()
-            ),
-            ..Outcome::default()
-        },
-        Err(e) => {
-            let message = if e.kind() == std::io::ErrorKind::AlreadyExists {
-                format!(
-                    "{} already exists; platc init never overwrites a file",
-                    config.display()
-                )
+            )
+        } else {
+            format!("cannot create {}: {e}", config.display())
+        });
+    }
+    let schema_path = config
+        .parent()
+        .unwrap_or_else(|| Path::new(""))
+        .join(STARTER_SCHEMA);
+    let schema = validate::schema::schema_text();
+    let mut stderr = format!("platc: wrote {}\n", config.display());
+    match fs::create_new_in_folders(&schema_path, &schema) {
+        Ok(()) => stderr.push_str(&format!(
+            "platc: wrote {}, the JSON Schema its `#:schema` line points at (editor completion)\n",
+            schema_path.display()
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let current = fs::read_text(&schema_path, "a JSON Schema").ok();
+            let differs = if current.as_deref() == Some(schema.as_str()) {
+                String::new()
             } else {
-                format!("cannot create {}: {e}", config.display())
+                format!(
+                    " (it is not this platc's schema; `platc schema > {}` updates it)",
+                    schema_path.display()
+                )
             };
-            let d = Diagnostic::error(codes::UNREADABLE, None, message);
-            out_problems(&[d], Colors::default())
+            stderr.push_str(&format!(
+                "platc: {} already exists; left as it is{differs}\n",
+                schema_path.display()
+            ));
         }
+        Err(e) => {
+            return error(format!(
+                "wrote {}, but cannot create {}: {e}; write it with `platc schema > {}`",
+                config.display(),
+                schema_path.display(),
+                schema_path.display()
+            ));
+        }
+    }
+    stderr.push_str(&format!(
+        "platc: run `platc build -c {}` to compile it\n",
+        config.display()
+    ));
+    Outcome {
+        stderr,
+        ..Outcome::default()
     }
 }
 
@@ -593,4 +634,15 @@ fn wrap(text: &str, width: usize) -> String {
 /// Whether any diagnostic is an error.
 pub fn has_errors(diags: &[Diagnostic]) -> bool {
     diags.iter().any(|d| d.severity == Severity::Error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_starter_points_at_the_schema_init_writes() {
+        let first = STARTER.lines().next().unwrap_or_default();
+        assert_eq!(first, format!("#:schema ./{STARTER_SCHEMA}"));
+    }
 }

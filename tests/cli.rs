@@ -441,6 +441,58 @@ fn init_writes_a_starter_that_builds_then_refuses_to_overwrite() {
     assert!(dir.path().join("other.toml").exists());
 }
 
+/// The `#:schema` line of the starter points at `schemas/platform.schema.json` beside it, so
+/// init writes that file too (what `platc schema` prints), and editor completion works at once.
+#[test]
+fn init_writes_the_schema_the_starter_points_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = platc(dir.path(), &["schema"]);
+    let o = platc(dir.path(), &["init", "--color", "never"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let written = dir.path().join("schemas/platform.schema.json");
+    assert_eq!(
+        fs::read_to_string(&written).unwrap(),
+        stdout(&schema),
+        "init did not write the schema"
+    );
+    assert!(
+        stderr(&o).contains("schemas/platform.schema.json"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Beside the config, wherever -c puts it; an existing schema file is left alone and named.
+    fs::create_dir_all(dir.path().join("conf/schemas")).unwrap();
+    let mine = dir.path().join("conf/schemas/platform.schema.json");
+    fs::write(&mine, "{\"mine\": true}\n").unwrap();
+    let o = platc(
+        dir.path(),
+        &["init", "-c", "conf/p.toml", "--color", "never"],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(dir.path().join("conf/p.toml").exists());
+    assert_eq!(fs::read_to_string(&mine).unwrap(), "{\"mine\": true}\n");
+    assert!(
+        stderr(&o).contains("conf/schemas/platform.schema.json already exists"),
+        "{}",
+        stderr(&o)
+    );
+
+    // An existing config: exit 2 and nothing at all is written, not even schemas/.
+    let other = tempfile::tempdir().unwrap();
+    fs::write(other.path().join("platform.toml"), "# mine\n").unwrap();
+    let o = platc(other.path(), &["init", "--color", "never"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        !other.path().join("schemas").exists(),
+        "init wrote schemas/"
+    );
+    assert_eq!(
+        fs::read_to_string(other.path().join("platform.toml")).unwrap(),
+        "# mine\n"
+    );
+}
+
 #[test]
 fn explain_known_and_unknown_codes() {
     let dir = tempfile::tempdir().unwrap();
