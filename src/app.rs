@@ -304,11 +304,13 @@ fn build(
         Ok(t) => t,
         Err(problems) => return out_problems(&problems, colors),
     };
+    let by_hand = measure("hand-edits", || hand_edits(out, &compiled.tree, &current));
     let written = measure("write", || fs::write(out, &compiled.tree, &current));
     let (objects, files) = (compiled.objects.len(), compiled.tree.len());
     leave_to_exit((compiled, current));
     match written {
         Ok(stats) => {
+            stderr.push_str(&reverted(&by_hand, out, config));
             stderr.push_str(&format!(
                 "platc: {} objects in {} files: {} written, {} unchanged, {} removed ({})\n",
                 objects,
@@ -343,6 +345,60 @@ fn build(
             );
             out_problems(&[d], colors)
         }
+    }
+}
+
+/// The files of `out/` this build rewrites that were edited by hand (see
+/// [`diff::hand_edits`]), by path under `out/`. Without git to ask (not a repository, no
+/// commit yet), none.
+fn hand_edits(out: &Path, compiled: &Tree, current: &render::DiskTree) -> Vec<String> {
+    let rewritten = diff::hand_edits::rewritten(compiled, current);
+    if rewritten.is_empty() {
+        return Vec::new();
+    }
+    match crate::git::at_head(out, &rewritten) {
+        Ok(committed) => diff::hand_edits::edited_by_hand(compiled, &rewritten, &committed)
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Files named in a line before the rest are counted.
+const NAMED_FILES: usize = 5;
+
+/// The line naming the hand-edited files a build reverted, if any.
+fn reverted(by_hand: &[String], out: &Path, config: &Path) -> String {
+    if by_hand.is_empty() {
+        return String::new();
+    }
+    let prefix = out.display().to_string();
+    let prefix = prefix.trim_end_matches('/');
+    let named: Vec<String> = by_hand
+        .iter()
+        .take(NAMED_FILES)
+        .map(|p| format!("{prefix}/{p}"))
+        .collect();
+    let more = match by_hand.len().saturating_sub(NAMED_FILES) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    format!(
+        "platc: reverted {} edited by hand: {}{more}\n\
+         platc: {prefix} is compiled from {}; make a change that lasts there (a value, or a patch)\n",
+        plural(by_hand.len(), "file"),
+        named.join(", "),
+        config.display(),
+    )
+}
+
+/// `1 file`, `2 files`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }
 

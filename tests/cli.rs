@@ -248,6 +248,94 @@ fn build_refuses_an_unheaded_file_before_writing_anything() {
     assert!(stderr(&o).contains("notes.yaml"), "{}", stderr(&o));
 }
 
+fn git(dir: &Path, args: &[&str]) {
+    let o = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "git {args:?}: {o:?}");
+}
+
+/// `build` reverts a file edited by hand in `out/`, and names it: a file that differs from
+/// what the config compiles to, while what the config compiles to for it is what HEAD holds
+/// (so the config did not change it; a hand did).
+#[test]
+fn build_names_the_files_it_reverts_that_were_edited_by_hand() {
+    let dir = workdir();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    assert_eq!(code(&platc(dir.path(), &["build"])), 0);
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-qm", "built"]);
+    let out = dir.path().join("out");
+    let limits = out.join("default/production/limitrange-production-limits.yaml");
+    let text = fs::read_to_string(&limits).unwrap();
+    fs::write(&limits, text.replace("cpu: 250m", "cpu: 300m")).unwrap();
+    let o = platc(dir.path(), &["build", "--color", "never"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "platc: reverted 1 file edited by hand: out/default/production/limitrange-production-limits.yaml\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(fs::read_to_string(&limits).unwrap(), text);
+
+    // The same with --fail-on-change (exit 1), and staged: HEAD is what counts.
+    fs::write(&limits, text.replace("cpu: 250m", "cpu: 300m")).unwrap();
+    git(dir.path(), &["add", "-A"]);
+    let o = platc(
+        dir.path(),
+        &["build", "--fail-on-change", "--color", "never"],
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("reverted 1 file edited by hand: "),
+        "{}",
+        stderr(&o)
+    );
+
+    // Many: the first few, then how many more.
+    let mut edited = 0;
+    for entry in fs::read_dir(out.join("default/production")).unwrap() {
+        let path = entry.unwrap().path();
+        let mut text = fs::read_to_string(&path).unwrap();
+        text.push_str("# note\n");
+        fs::write(&path, text).unwrap();
+        edited += 1;
+    }
+    let o = platc(dir.path(), &["build", "--color", "never"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("reverted {edited} files edited by hand: out/default/production/configmap-commodity-prices-dashboard.yaml, ")),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains(&format!(" and {} more\n", edited - 5)),
+        "{}",
+        stderr(&o)
+    );
+
+    // A config change rewrites files too, but none of them was edited by hand.
+    let config = dir.path().join("platform.toml");
+    let text = fs::read_to_string(&config).unwrap();
+    fs::write(&config, text.replace("cpu = \"250m\"", "cpu = \"200m\"")).unwrap();
+    let o = platc(dir.path(), &["build", "--color", "never"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("1 written"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("by hand"), "{}", stderr(&o));
+    // Changed again before any commit: the file differs from HEAD and from the new output,
+    // but the config changed what it compiles to; still not a hand edit.
+    fs::write(&config, text.replace("cpu = \"250m\"", "cpu = \"150m\"")).unwrap();
+    let o = platc(dir.path(), &["build", "--color", "never"]);
+    assert!(stderr(&o).contains("1 written"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("by hand"), "{}", stderr(&o));
+}
+
 #[cfg(unix)]
 #[test]
 fn build_refuses_a_symlink_leading_outside_out() {

@@ -2,6 +2,7 @@
 //! file by file, rendered as a unified diff, a `git diff --stat`-style summary, a pull-request
 //! comment ([`markdown`]) or JSON for bots ([`json`]).
 
+pub mod hand_edits;
 pub mod json;
 pub mod markdown;
 pub mod object;
