@@ -496,20 +496,17 @@ fn diff_cmd(
         DiffFormat::Json => diff::json::json(&changes, prefix, &from, &to),
     });
     let drifted = changes.len();
+    let counted = diff::Counts::of(&changes).describe();
     let code = if drifted == 0 { 0 } else { EXIT_DRIFT };
     drop(changes);
     leave_to_exit((compiled, current));
     let summary = match (base, drifted == 0) {
         (None, true) => format!("platc: no drift: {} matches {}\n", prefix, to),
-        (None, false) => format!(
-            "platc: {} file(s) in {} drift from {}; run `platc build`\n",
-            drifted, prefix, to
-        ),
+        (None, false) => {
+            format!("platc: {counted} in {prefix} drift from {to}; run `platc build`\n")
+        }
         (Some(rev), true) => format!("platc: no change: {to} compiles as it did at `{rev}`\n"),
-        (Some(rev), false) => format!(
-            "platc: {} file(s) in {} change between `{rev}` and {to}\n",
-            drifted, prefix
-        ),
+        (Some(rev), false) => format!("platc: {counted} change between `{rev}` and {to}\n"),
     };
     Outcome {
         stdout,

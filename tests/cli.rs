@@ -448,7 +448,7 @@ fn diff_exits_0_1_2() {
     }
     assert!(!unified.contains('\x1b'));
     assert!(
-        stderr(&o).contains("2 file(s) in out drift"),
+        stderr(&o).contains("2 objects (0 added, 1 changed, 1 removed) in out drift"),
         "{}",
         stderr(&o)
     );
@@ -468,7 +468,7 @@ fn diff_exits_0_1_2() {
         "{stat}"
     );
     assert!(
-        stat.contains("2 files changed, 1 insertion(+), 3 deletions(-)"),
+        stat.contains("2 objects (0 added, 1 changed, 1 removed): 1 insertion(+), 3 deletions(-)"),
         "{stat}"
     );
 
@@ -482,6 +482,76 @@ fn diff_exits_0_1_2() {
 
     fs::write(dir.path().join("platform.toml"), INVALID).unwrap();
     assert_eq!(code(&platc(dir.path(), &["diff"])), 2);
+}
+
+/// Every format counts a drift the same way: Kubernetes objects added, changed and removed,
+/// and the `kustomization.yaml` folder listings apart.
+#[test]
+fn every_diff_format_counts_the_same() {
+    let dir = workdir();
+    assert_eq!(code(&platc(dir.path(), &["build"])), 0);
+    let config = dir.path().join("platform.toml");
+    let text = fs::read_to_string(&config).unwrap();
+    // One object added (and so its folder's kustomization.yaml), one changed, one removed.
+    let text = text.replace(
+        "[namespaces.production.service_accounts.production-etl]\n",
+        "[namespaces.production.service_accounts.production-etl]\n\n[namespaces.production.service_accounts.extra]\n",
+    );
+    let text = text.replace("pods = 200", "pods = 250");
+    fs::write(&config, text).unwrap();
+    fs::write(
+        dir.path()
+            .join("out/default/production/configmap-stale.yaml"),
+        format!("{HEADER}kind: ConfigMap\nmetadata:\n  name: stale\n"),
+    )
+    .unwrap();
+    let counted = "3 objects (1 added, 1 changed, 1 removed) and 1 kustomization.yaml";
+    for format in ["unified", "stat", "markdown", "json"] {
+        let o = platc(
+            dir.path(),
+            &["diff", "--format", format, "--color", "never"],
+        );
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("platc: {counted} in out drift from platform.toml")),
+            "{format}: {}",
+            stderr(&o)
+        );
+        let out = stdout(&o);
+        match format {
+            "stat" => assert!(
+                out.lines()
+                    .last()
+                    .unwrap()
+                    .starts_with(&format!(" {counted}: ")),
+                "{out}"
+            ),
+            "markdown" => {
+                assert!(
+                    out.contains("### platc: 1 added, 1 changed, 1 removed\n"),
+                    "{out}"
+                );
+                assert!(out.contains("Also 1 `kustomization.yaml` file"), "{out}");
+                assert_eq!(out.matches("\n| added |").count(), 1, "{out}");
+                assert_eq!(out.matches("\n| changed |").count(), 1, "{out}");
+                assert_eq!(out.matches("\n| removed |").count(), 1, "{out}");
+            }
+            "json" => {
+                let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+                assert_eq!(
+                    v["summary"],
+                    serde_json::json!({"added": 1, "changed": 1, "removed": 1, "kustomizations": 1}),
+                    "{out}"
+                );
+                assert_eq!(
+                    v["changes"].as_array().unwrap().len(),
+                    4,
+                    "one entry per file"
+                );
+            }
+            _ => {}
+        }
+    }
 }
 
 #[test]

@@ -5,22 +5,15 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::object::{Described, describe};
-use super::{Change, Status};
+use super::{Change, Counts, Status};
 
 #[derive(Serialize)]
 struct Report<'a> {
     /// What was compared with what (`out` / `platform.toml`, or a revision).
     from: &'a str,
     to: &'a str,
-    summary: Summary,
+    summary: Counts,
     changes: Vec<Entry>,
-}
-
-#[derive(Serialize, Default)]
-struct Summary {
-    added: usize,
-    changed: usize,
-    removed: usize,
 }
 
 #[derive(Serialize)]
@@ -55,15 +48,10 @@ pub fn status_word(s: Status) -> &'static str {
 /// Pretty JSON of every change. `prefix` is the output folder as the user named it; `from` and
 /// `to` say what was compared (old side, new side).
 pub fn json(changes: &[Change<'_>], prefix: &str, from: &str, to: &str) -> String {
-    let mut summary = Summary::default();
+    let summary = Counts::of(changes);
     let entries = changes
         .iter()
         .map(|c| {
-            match c.status {
-                Status::Added => summary.added += 1,
-                Status::Changed => summary.changed += 1,
-                Status::Removed => summary.removed += 1,
-            }
             let Described {
                 cluster,
                 namespace,
@@ -125,7 +113,7 @@ mod tests {
             serde_json::from_str(&json(&changes, "out", "out", "platform.toml")).unwrap();
         assert_eq!(
             v["summary"],
-            serde_json::json!({"added": 1, "changed": 1, "removed": 0})
+            serde_json::json!({"added": 1, "changed": 1, "removed": 0, "kustomizations": 0})
         );
         assert_eq!(
             v["changes"][0],

@@ -5,9 +5,9 @@
 
 use similar::TextDiff;
 
-use super::Change;
 use super::json::status_word;
 use super::object::{Described, Field, describe};
+use super::{Change, Counts};
 
 /// The most bytes the comment may take: GitHub's limit is 65,536 characters (a byte is at most
 /// one character); the rest leaves room for whatever a CI step wraps around it.
@@ -25,13 +25,6 @@ const RESERVE: usize = 600;
 /// output folder as the user named it.
 pub fn markdown(changes: &[Change<'_>], prefix: &str, from: &str, to: &str) -> String {
     render(changes, prefix, from, to, COMMENT_LIMIT)
-}
-
-fn count(changes: &[Described<'_, '_>], word: &str) -> usize {
-    changes
-        .iter()
-        .filter(|d| !d.is_kustomization() && status_word(d.change.status) == word)
-        .count()
 }
 
 /// Escapes a table cell: `|` would end it, a line break would end the row.
@@ -121,11 +114,12 @@ fn code_span(text: &str) -> String {
 fn render(changes: &[Change<'_>], prefix: &str, from: &str, to: &str, limit: usize) -> String {
     let described: Vec<Described<'_, '_>> = changes.iter().map(describe).collect();
     let mut out = format!("{MARKER}\n");
-    let (added, changed, removed) = (
-        count(&described, "added"),
-        count(&described, "changed"),
-        count(&described, "removed"),
-    );
+    let Counts {
+        added,
+        changed,
+        removed,
+        kustomizations,
+    } = Counts::of(changes);
     if changes.is_empty() {
         out.push_str(&format!(
             "### platc: no changes\n\n`{}` and `{}` compile to the same manifests.\n",
@@ -170,7 +164,6 @@ fn render(changes: &[Change<'_>], prefix: &str, from: &str, to: &str, limit: usi
         }
         out.push('\n');
     }
-    let kustomizations = described.len() - objects.len();
     if kustomizations > 0 {
         out.push_str(&format!(
             "Also {kustomizations} `kustomization.yaml` file{} (the folder listings).\n\n",
