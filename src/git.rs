@@ -277,7 +277,11 @@ impl Repository {
     /// Every regular file committed in `commit` below `folder` (relative to the top), by its
     /// path relative to `folder`. A folder the commit does not hold is an empty tree.
     pub fn tree_at(&self, commit: &str, folder: &str) -> Result<crate::render::Tree, String> {
-        let listing = run(&self.top, &["ls-tree", "-r", "-z", commit, "--", folder])?;
+        let mut args = vec!["ls-tree", "-r", "-z", commit];
+        if !folder.is_empty() {
+            args.extend(["--", folder]);
+        }
+        let listing = run(&self.top, &args)?;
         let mut paths = Vec::new();
         let mut oids = Vec::new();
         for entry in listing.split(|b| *b == 0).filter(|e| !e.is_empty()) {

@@ -448,7 +448,7 @@ fn diff_exits_0_1_2() {
     }
     assert!(!unified.contains('\x1b'));
     assert!(
-        stderr(&o).contains("2 objects (0 added, 1 changed, 1 removed) in out drift"),
+        stderr(&o).contains("out drifts from platform.toml: 2 objects (0 added, 1 changed, 1 removed); run `platc build`"),
         "{}",
         stderr(&o)
     );
@@ -513,7 +513,9 @@ fn every_diff_format_counts_the_same() {
         );
         assert_eq!(code(&o), 1, "{}", stderr(&o));
         assert!(
-            stderr(&o).contains(&format!("platc: {counted} in out drift from platform.toml")),
+            stderr(&o).contains(&format!(
+                "platc: out drifts from platform.toml: {counted}; run"
+            )),
             "{format}: {}",
             stderr(&o)
         );

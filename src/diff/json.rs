@@ -12,6 +12,9 @@ struct Report<'a> {
     /// What was compared with what (`out` / `platform.toml`, or a revision).
     from: &'a str,
     to: &'a str,
+    /// Why the old side is what it is, when that needs saying (the base did not compile).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
     summary: Counts,
     changes: Vec<Entry>,
 }
@@ -48,6 +51,18 @@ pub fn status_word(s: Status) -> &'static str {
 /// Pretty JSON of every change. `prefix` is the output folder as the user named it; `from` and
 /// `to` say what was compared (old side, new side).
 pub fn json(changes: &[Change<'_>], prefix: &str, from: &str, to: &str) -> String {
+    noted(changes, prefix, from, to, None)
+}
+
+/// [`json`] with a `note` about the old side (the base's config did not compile, so `from` is
+/// the `out/` committed there).
+pub fn noted(
+    changes: &[Change<'_>],
+    prefix: &str,
+    from: &str,
+    to: &str,
+    note: Option<&str>,
+) -> String {
     let summary = Counts::of(changes);
     let entries = changes
         .iter()
@@ -81,6 +96,7 @@ pub fn json(changes: &[Change<'_>], prefix: &str, from: &str, to: &str) -> Strin
     let report = Report {
         from,
         to,
+        note,
         summary,
         changes: entries,
     };

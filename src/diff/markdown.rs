@@ -24,7 +24,29 @@ const RESERVE: usize = 600;
 /// The comment. `from` and `to` say what was compared (old side, new side), `prefix` is the
 /// output folder as the user named it.
 pub fn markdown(changes: &[Change<'_>], prefix: &str, from: &str, to: &str) -> String {
-    render(changes, prefix, from, to, COMMENT_LIMIT)
+    noted(changes, prefix, from, to, None)
+}
+
+/// [`markdown`] with a `note` about the old side under the heading (the base's config did not
+/// compile, so `from` is the `out/` committed there).
+pub fn noted(
+    changes: &[Change<'_>],
+    prefix: &str,
+    from: &str,
+    to: &str,
+    note: Option<&str>,
+) -> String {
+    render(changes, prefix, from, to, note, COMMENT_LIMIT)
+}
+
+/// The note as a quoted paragraph.
+fn note_block(note: Option<&str>) -> String {
+    note.map_or_else(String::new, |n| {
+        format!(
+            "> **Note:** {}\n\n",
+            escape_html(&n.replace(['\n', '\r'], " "))
+        )
+    })
 }
 
 /// Escapes a table cell: `|` would end it, a line break would end the row.
@@ -111,7 +133,14 @@ fn code_span(text: &str) -> String {
     }
 }
 
-fn render(changes: &[Change<'_>], prefix: &str, from: &str, to: &str, limit: usize) -> String {
+fn render(
+    changes: &[Change<'_>],
+    prefix: &str,
+    from: &str,
+    to: &str,
+    note: Option<&str>,
+    limit: usize,
+) -> String {
     let described: Vec<Described<'_, '_>> = changes.iter().map(describe).collect();
     let mut out = format!("{MARKER}\n");
     let Counts {
@@ -122,15 +151,17 @@ fn render(changes: &[Change<'_>], prefix: &str, from: &str, to: &str, limit: usi
     } = Counts::of(changes);
     if changes.is_empty() {
         out.push_str(&format!(
-            "### platc: no changes\n\n`{}` and `{}` compile to the same manifests.\n",
+            "### platc: no changes\n\n{}`{}` and `{}` hold the same manifests.\n",
+            note_block(note),
             escape_html(from),
             escape_html(to)
         ));
         return out;
     }
     out.push_str(&format!(
-        "### platc: {added} added, {changed} changed, {removed} removed\n\n\
+        "### platc: {added} added, {changed} changed, {removed} removed\n\n{}\
          Kubernetes objects that change from `{}` to `{}`.\n\n",
+        note_block(note),
         escape_html(from),
         escape_html(to)
     ));
