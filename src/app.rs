@@ -384,12 +384,15 @@ fn reverted(by_hand: &[String], out: &Path, config: &Path) -> String {
         0 => String::new(),
         n => format!(" and {n} more"),
     };
+    // The evidence, said plainly: a build of a config change since undone looks the same.
     format!(
         "platc: reverted {} edited by hand: {}{more}\n\
-         platc: {prefix} is compiled from {}; make a change that lasts there (a value, or a patch)\n",
+         platc: {} differed from HEAD although {config} compiles to what HEAD holds; \
+         make a change that lasts in {config} (a value, or a patch)\n",
         plural(by_hand.len(), "file"),
         named.join(", "),
-        config.display(),
+        if by_hand.len() == 1 { "it" } else { "they" },
+        config = config.display(),
     )
 }
 

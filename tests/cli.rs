@@ -334,6 +334,19 @@ fn build_names_the_files_it_reverts_that_were_edited_by_hand() {
     let o = platc(dir.path(), &["build", "--color", "never"]);
     assert!(stderr(&o).contains("1 written"), "{}", stderr(&o));
     assert!(!stderr(&o).contains("by hand"), "{}", stderr(&o));
+
+    // Outside a git repository there is nothing to tell by: the file is counted, not named.
+    let plain = workdir();
+    assert_eq!(code(&platc(plain.path(), &["build"])), 0);
+    let limits = plain
+        .path()
+        .join("out/default/production/limitrange-production-limits.yaml");
+    let text = fs::read_to_string(&limits).unwrap();
+    fs::write(&limits, text.replace("cpu: 250m", "cpu: 300m")).unwrap();
+    let o = platc(plain.path(), &["build", "--color", "never"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("1 written"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("by hand"), "{}", stderr(&o));
 }
 
 #[cfg(unix)]
