@@ -305,11 +305,13 @@ fn build(
         Ok(t) => t,
         Err(problems) => return out_problems(&problems, colors),
     };
+    let by_hand = measure("hand-edits", || hand_edits(out, &compiled.tree, &current));
     let written = measure("write", || fs::write(out, &compiled.tree, &current));
     let (objects, files) = (compiled.objects.len(), compiled.tree.len());
     leave_to_exit((compiled, current));
     match written {
         Ok(stats) => {
+            stderr.push_str(&reverted(&by_hand, out, config));
             stderr.push_str(&format!(
                 "platc: {} objects in {} files: {} written, {} unchanged, {} removed ({})\n",
                 objects,
@@ -347,6 +349,63 @@ fn build(
     }
 }
 
+/// The files of `out/` this build rewrites that were edited by hand (see
+/// [`diff::hand_edits`]), by path under `out/`. Without git to ask (not a repository, no
+/// commit yet), none.
+fn hand_edits(out: &Path, compiled: &Tree, current: &render::DiskTree) -> Vec<String> {
+    let rewritten = diff::hand_edits::rewritten(compiled, current);
+    if rewritten.is_empty() {
+        return Vec::new();
+    }
+    match crate::git::at_head(out, &rewritten) {
+        Ok(committed) => diff::hand_edits::edited_by_hand(compiled, &rewritten, &committed)
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Files named in a line before the rest are counted.
+const NAMED_FILES: usize = 5;
+
+/// The line naming the hand-edited files a build reverted, if any.
+fn reverted(by_hand: &[String], out: &Path, config: &Path) -> String {
+    if by_hand.is_empty() {
+        return String::new();
+    }
+    let prefix = out.display().to_string();
+    let prefix = prefix.trim_end_matches('/');
+    let named: Vec<String> = by_hand
+        .iter()
+        .take(NAMED_FILES)
+        .map(|p| format!("{prefix}/{p}"))
+        .collect();
+    let more = match by_hand.len().saturating_sub(NAMED_FILES) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    // The evidence, said plainly: a build of a config change since undone looks the same.
+    format!(
+        "platc: reverted {} edited by hand: {}{more}\n\
+         platc: {} differed from HEAD although {config} compiles to what HEAD holds; \
+         make a change that lasts in {config} (a value, or a patch)\n",
+        plural(by_hand.len(), "file"),
+        named.join(", "),
+        if by_hand.len() == 1 { "it" } else { "they" },
+        config = config.display(),
+    )
+}
+
+/// `1 file`, `2 files`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 fn check(config: &Path, deny_warnings: bool, colors: Colors) -> Outcome {
     match compile_checked(config, deny_warnings, colors) {
         Ok((compiled, mut stderr)) => {
@@ -365,8 +424,23 @@ fn check(config: &Path, deny_warnings: bool, colors: Colors) -> Outcome {
     }
 }
 
-/// The tree `config` compiled to at git revision `rev`, and how to name that side.
-fn base_tree(config: &Path, rev: &str, colors: Colors) -> Result<(Tree, String, String), Outcome> {
+/// The old side of `diff --base REV`.
+struct Base {
+    /// What the base holds, by path under `out/`.
+    tree: Tree,
+    /// How to name it: `REV:CONFIG`, or `REV:OUT` when it is the committed `out/`.
+    from: String,
+    /// Said on stderr and in the markdown and JSON output: the config did not exist, or did not
+    /// compile, at `REV`.
+    note: Option<String>,
+    /// Whether the tree is the `out/` committed at `REV` rather than the base's config compiled.
+    committed: bool,
+}
+
+/// What `config` compiled to at git revision `rev`. A config that does not compile there (a
+/// broken main that a pull request fixes) is not an error: the base is then the `out/`
+/// committed at `rev`, and a note says so.
+fn base_tree(config: &Path, out: &Path, rev: &str, colors: Colors) -> Result<Base, Outcome> {
     let shown = format!("{rev}:{}", config.display());
     let note_error = |message: String| {
         let d = Diagnostic::error(codes::UNREADABLE, None, message);
@@ -375,11 +449,15 @@ fn base_tree(config: &Path, rev: &str, colors: Colors) -> Result<(Tree, String, 
     let text = match crate::git::config_at(config, rev) {
         Ok(Some(text)) => text,
         Ok(None) => {
-            let note = format!(
-                "platc: {} does not exist at `{rev}`; every object is new\n",
-                config.display()
-            );
-            return Ok((Tree::new(), shown, note));
+            return Ok(Base {
+                tree: Tree::new(),
+                from: shown,
+                note: Some(format!(
+                    "{} does not exist at `{rev}`; every object is new",
+                    config.display()
+                )),
+                committed: false,
+            });
         }
         Err(message) => return Err(note_error(message)),
     };
@@ -391,15 +469,57 @@ fn base_tree(config: &Path, rev: &str, colors: Colors) -> Result<(Tree, String, 
         Ok(l) => l,
         Err(message) => return Err(note_error(message)),
     };
-    match compile_with(&shown, &source_name, text, SourceMap::default(), &loader) {
-        Ok(c) => Ok((c.tree, shown, String::new())),
-        Err(f) => {
-            let mut o = failed(&f, colors);
-            o.stderr
-                .push_str(&format!("platc: the config at `{rev}` does not compile\n"));
-            Err(o)
+    let failed = match compile_with(&shown, &source_name, text, SourceMap::default(), &loader) {
+        Ok(c) => {
+            return Ok(Base {
+                tree: c.tree,
+                from: shown,
+                note: None,
+                committed: false,
+            });
         }
-    }
+        Err(f) => f,
+    };
+    let errors = failed
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let broken = format!(
+        "the config at `{rev}` does not compile ({})",
+        plural(errors, "error")
+    );
+    let dir = match config.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let repo = crate::git::Repository::containing(dir).map_err(note_error)?;
+    let commit = repo.commit(rev).map_err(note_error)?;
+    let Some(folder) = repo.relative(out) else {
+        return Ok(Base {
+            tree: Tree::new(),
+            from: shown,
+            note: Some(format!(
+                "{broken}, and {} is outside its git repository; every object is new",
+                out.display()
+            )),
+            committed: true,
+        });
+    };
+    let mut tree = repo.tree_at(&commit, &folder).map_err(note_error)?;
+    // What build would read of it: the files with the header.
+    tree.retain(|_, bytes| render::has_header(bytes));
+    let note = if tree.is_empty() {
+        format!("{broken}, and it holds no {folder}/ either; every object is new")
+    } else {
+        format!("{broken}; compared with {folder}/ as committed at `{rev}`")
+    };
+    Ok(Base {
+        tree,
+        from: format!("{rev}:{folder}"),
+        note: Some(note),
+        committed: true,
+    })
 }
 
 fn diff_cmd(
@@ -415,16 +535,24 @@ fn diff_cmd(
     };
     let prefix = out.display().to_string();
     let prefix = prefix.trim_end_matches('/');
-    // The old side: out/ on disk, or what the config compiled to at the base revision.
-    let (current, from) = match base {
+    // The old side: out/ on disk, or what the config compiled to at the base revision (or,
+    // where it did not compile, the out/ committed there).
+    let (current, from, note, committed) = match base {
         None => match measure("read-out", || fs::read_out_against(out, &compiled.tree)) {
-            Ok(t) => (t, prefix.to_string()),
+            Ok(t) => (t, prefix.to_string(), None, false),
             Err(problems) => return out_problems(&problems, colors),
         },
-        Some(rev) => match base_tree(config, rev, colors) {
-            Ok((tree, shown, note)) => {
-                stderr.push_str(&note);
-                (render::on_disk(tree), shown)
+        Some(rev) => match base_tree(config, out, rev, colors) {
+            Ok(base) => {
+                if let Some(note) = &base.note {
+                    stderr.push_str(&format!("platc: {note}\n"));
+                }
+                (
+                    render::on_disk(base.tree),
+                    base.from,
+                    base.note,
+                    base.committed,
+                )
             }
             Err(o) => return o,
         },
@@ -434,27 +562,31 @@ fn diff_cmd(
     let style = diff::Style {
         color: colors.stdout,
     };
+    let note = note.as_deref();
     let stdout = measure("print", || match format {
         DiffFormat::Unified => diff::unified(&changes, prefix, style),
         DiffFormat::Stat => diff::stat(&changes, prefix, style),
-        DiffFormat::Markdown => diff::markdown::markdown(&changes, prefix, &from, &to),
-        DiffFormat::Json => diff::json::json(&changes, prefix, &from, &to),
+        DiffFormat::Markdown => diff::markdown::noted(&changes, prefix, &from, &to, note),
+        DiffFormat::Json => diff::json::noted(&changes, prefix, &from, &to, note),
     });
     let drifted = changes.len();
+    let counted = diff::Counts::of(&changes).describe();
     let code = if drifted == 0 { 0 } else { EXIT_DRIFT };
     drop(changes);
     leave_to_exit((compiled, current));
     let summary = match (base, drifted == 0) {
         (None, true) => format!("platc: no drift: {} matches {}\n", prefix, to),
-        (None, false) => format!(
-            "platc: {} file(s) in {} drift from {}; run `platc build`\n",
-            drifted, prefix, to
-        ),
+        (None, false) => {
+            format!("platc: {prefix} drifts from {to}: {counted}; run `platc build`\n")
+        }
+        (Some(_), true) if committed => {
+            format!("platc: no change: {to} compiles to what `{from}` holds\n")
+        }
         (Some(rev), true) => format!("platc: no change: {to} compiles as it did at `{rev}`\n"),
-        (Some(rev), false) => format!(
-            "platc: {} file(s) in {} change between `{rev}` and {to}\n",
-            drifted, prefix
-        ),
+        (Some(_), false) if committed => {
+            format!("platc: changes from `{from}` to {to}: {counted}\n")
+        }
+        (Some(rev), false) => format!("platc: changes from `{rev}` to {to}: {counted}\n"),
     };
     Outcome {
         stdout,
@@ -473,28 +605,69 @@ fn leave_to_exit<T>(large: T) {
 /// The starter config `platc init` writes: small, commented, and it builds.
 pub const STARTER: &str = include_str!("starter.toml");
 
+/// Where the starter's `#:schema` line points, relative to the config: `platc init` writes the
+/// schema there, so an editor completes keys from the first minute.
+pub const STARTER_SCHEMA: &str = "schemas/platform.schema.json";
+
+/// Writes the starter config, then the schema its first line names. An existing config is an
+/// error and nothing at all is written; an existing schema file is left as it is, and said so.
 fn init(config: &Path) -> Outcome {
-    match fs::create_new(config, STARTER) {
-        Ok(()) => Outcome {
-            stderr: format!(
-                "platc: wrote {}; run `platc build -c {}` to compile it\n",
-                config.display(),
+    let error = |message: String| {
+        let d = Diagnostic::error(codes::UNREADABLE, None, message);
+        out_problems(&[d], Colors::default())
+    };
+    if let Err(e) = fs::create_new(config, STARTER) {
+        return error(if e.kind() == std::io::ErrorKind::AlreadyExists {
+            format!(
+                "{} already exists; platc init never overwrites a file",
                 config.display()
-            ),
-            ..Outcome::default()
-        },
-        Err(e) => {
-            let message = if e.kind() == std::io::ErrorKind::AlreadyExists {
-                format!(
-                    "{} already exists; platc init never overwrites a file",
-                    config.display()
-                )
+            )
+        } else {
+            format!("cannot create {}: {e}", config.display())
+        });
+    }
+    let schema_path = config
+        .parent()
+        .unwrap_or_else(|| Path::new(""))
+        .join(STARTER_SCHEMA);
+    let schema = validate::schema::schema_text();
+    let mut stderr = format!("platc: wrote {}\n", config.display());
+    match fs::create_new_in_folders(&schema_path, &schema) {
+        Ok(()) => stderr.push_str(&format!(
+            "platc: wrote {}, the JSON Schema its `#:schema` line points at (editor completion)\n",
+            schema_path.display()
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let current = fs::read_text(&schema_path, "a JSON Schema").ok();
+            let differs = if current.as_deref() == Some(schema.as_str()) {
+                String::new()
             } else {
-                format!("cannot create {}: {e}", config.display())
+                format!(
+                    " (it is not this platc's schema; `platc schema > {}` updates it)",
+                    schema_path.display()
+                )
             };
-            let d = Diagnostic::error(codes::UNREADABLE, None, message);
-            out_problems(&[d], Colors::default())
+            stderr.push_str(&format!(
+                "platc: {} already exists; left as it is{differs}\n",
+                schema_path.display()
+            ));
         }
+        Err(e) => {
+            return error(format!(
+                "wrote {}, but cannot create {}: {e}; write it with `platc schema > {}`",
+                config.display(),
+                schema_path.display(),
+                schema_path.display()
+            ));
+        }
+    }
+    stderr.push_str(&format!(
+        "platc: run `platc build -c {}` to compile it\n",
+        config.display()
+    ));
+    Outcome {
+        stderr,
+        ..Outcome::default()
     }
 }
 
@@ -670,4 +843,15 @@ fn wrap(text: &str, width: usize) -> String {
 /// Whether any diagnostic is an error.
 pub fn has_errors(diags: &[Diagnostic]) -> bool {
     diags.iter().any(|d| d.severity == Severity::Error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_starter_points_at_the_schema_init_writes() {
+        let first = STARTER.lines().next().unwrap_or_default();
+        assert_eq!(first, format!("#:schema ./{STARTER_SCHEMA}"));
+    }
 }

@@ -248,6 +248,107 @@ fn build_refuses_an_unheaded_file_before_writing_anything() {
     assert!(stderr(&o).contains("notes.yaml"), "{}", stderr(&o));
 }
 
+fn git(dir: &Path, args: &[&str]) {
+    let o = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "git {args:?}: {o:?}");
+}
+
+/// `build` reverts a file edited by hand in `out/`, and names it: a file that differs from
+/// what the config compiles to, while what the config compiles to for it is what HEAD holds
+/// (so the config did not change it; a hand did).
+#[test]
+fn build_names_the_files_it_reverts_that_were_edited_by_hand() {
+    let dir = workdir();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    assert_eq!(code(&platc(dir.path(), &["build"])), 0);
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-qm", "built"]);
+    let out = dir.path().join("out");
+    let limits = out.join("default/production/limitrange-production-limits.yaml");
+    let text = fs::read_to_string(&limits).unwrap();
+    fs::write(&limits, text.replace("cpu: 250m", "cpu: 300m")).unwrap();
+    let o = platc(dir.path(), &["build", "--color", "never"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(
+            "platc: reverted 1 file edited by hand: out/default/production/limitrange-production-limits.yaml\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(fs::read_to_string(&limits).unwrap(), text);
+
+    // The same with --fail-on-change (exit 1), and staged: HEAD is what counts.
+    fs::write(&limits, text.replace("cpu: 250m", "cpu: 300m")).unwrap();
+    git(dir.path(), &["add", "-A"]);
+    let o = platc(
+        dir.path(),
+        &["build", "--fail-on-change", "--color", "never"],
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("reverted 1 file edited by hand: "),
+        "{}",
+        stderr(&o)
+    );
+
+    // Many: the first few, then how many more.
+    let mut edited = 0;
+    for entry in fs::read_dir(out.join("default/production")).unwrap() {
+        let path = entry.unwrap().path();
+        let mut text = fs::read_to_string(&path).unwrap();
+        text.push_str("# note\n");
+        fs::write(&path, text).unwrap();
+        edited += 1;
+    }
+    let o = platc(dir.path(), &["build", "--color", "never"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("reverted {edited} files edited by hand: out/default/production/configmap-commodity-prices-dashboard.yaml, ")),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains(&format!(" and {} more\n", edited - 5)),
+        "{}",
+        stderr(&o)
+    );
+
+    // A config change rewrites files too, but none of them was edited by hand.
+    let config = dir.path().join("platform.toml");
+    let text = fs::read_to_string(&config).unwrap();
+    fs::write(&config, text.replace("cpu = \"250m\"", "cpu = \"200m\"")).unwrap();
+    let o = platc(dir.path(), &["build", "--color", "never"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("1 written"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("by hand"), "{}", stderr(&o));
+    // Changed again before any commit: the file differs from HEAD and from the new output,
+    // but the config changed what it compiles to; still not a hand edit.
+    fs::write(&config, text.replace("cpu = \"250m\"", "cpu = \"150m\"")).unwrap();
+    let o = platc(dir.path(), &["build", "--color", "never"]);
+    assert!(stderr(&o).contains("1 written"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("by hand"), "{}", stderr(&o));
+
+    // Outside a git repository there is nothing to tell by: the file is counted, not named.
+    let plain = workdir();
+    assert_eq!(code(&platc(plain.path(), &["build"])), 0);
+    let limits = plain
+        .path()
+        .join("out/default/production/limitrange-production-limits.yaml");
+    let text = fs::read_to_string(&limits).unwrap();
+    fs::write(&limits, text.replace("cpu: 250m", "cpu: 300m")).unwrap();
+    let o = platc(plain.path(), &["build", "--color", "never"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("1 written"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("by hand"), "{}", stderr(&o));
+}
+
 #[cfg(unix)]
 #[test]
 fn build_refuses_a_symlink_leading_outside_out() {
@@ -360,7 +461,7 @@ fn diff_exits_0_1_2() {
     }
     assert!(!unified.contains('\x1b'));
     assert!(
-        stderr(&o).contains("2 file(s) in out drift"),
+        stderr(&o).contains("out drifts from platform.toml: 2 objects (0 added, 1 changed, 1 removed); run `platc build`"),
         "{}",
         stderr(&o)
     );
@@ -380,7 +481,7 @@ fn diff_exits_0_1_2() {
         "{stat}"
     );
     assert!(
-        stat.contains("2 files changed, 1 insertion(+), 3 deletions(-)"),
+        stat.contains("2 objects (0 added, 1 changed, 1 removed): 1 insertion(+), 3 deletions(-)"),
         "{stat}"
     );
 
@@ -394,6 +495,78 @@ fn diff_exits_0_1_2() {
 
     fs::write(dir.path().join("platform.toml"), INVALID).unwrap();
     assert_eq!(code(&platc(dir.path(), &["diff"])), 2);
+}
+
+/// Every format counts a drift the same way: Kubernetes objects added, changed and removed,
+/// and the `kustomization.yaml` folder listings apart.
+#[test]
+fn every_diff_format_counts_the_same() {
+    let dir = workdir();
+    assert_eq!(code(&platc(dir.path(), &["build"])), 0);
+    let config = dir.path().join("platform.toml");
+    let text = fs::read_to_string(&config).unwrap();
+    // One object added (and so its folder's kustomization.yaml), one changed, one removed.
+    let text = text.replace(
+        "[namespaces.production.service_accounts.production-etl]\n",
+        "[namespaces.production.service_accounts.production-etl]\n\n[namespaces.production.service_accounts.extra]\n",
+    );
+    let text = text.replace("pods = 200", "pods = 250");
+    fs::write(&config, text).unwrap();
+    fs::write(
+        dir.path()
+            .join("out/default/production/configmap-stale.yaml"),
+        format!("{HEADER}kind: ConfigMap\nmetadata:\n  name: stale\n"),
+    )
+    .unwrap();
+    let counted = "3 objects (1 added, 1 changed, 1 removed) and 1 kustomization.yaml";
+    for format in ["unified", "stat", "markdown", "json"] {
+        let o = platc(
+            dir.path(),
+            &["diff", "--format", format, "--color", "never"],
+        );
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!(
+                "platc: out drifts from platform.toml: {counted}; run"
+            )),
+            "{format}: {}",
+            stderr(&o)
+        );
+        let out = stdout(&o);
+        match format {
+            "stat" => assert!(
+                out.lines()
+                    .last()
+                    .unwrap()
+                    .starts_with(&format!(" {counted}: ")),
+                "{out}"
+            ),
+            "markdown" => {
+                assert!(
+                    out.contains("### platc: 1 added, 1 changed, 1 removed\n"),
+                    "{out}"
+                );
+                assert!(out.contains("Also 1 `kustomization.yaml` file"), "{out}");
+                assert_eq!(out.matches("\n| added |").count(), 1, "{out}");
+                assert_eq!(out.matches("\n| changed |").count(), 1, "{out}");
+                assert_eq!(out.matches("\n| removed |").count(), 1, "{out}");
+            }
+            "json" => {
+                let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+                assert_eq!(
+                    v["summary"],
+                    serde_json::json!({"added": 1, "changed": 1, "removed": 1, "kustomizations": 1}),
+                    "{out}"
+                );
+                assert_eq!(
+                    v["changes"].as_array().unwrap().len(),
+                    4,
+                    "one entry per file"
+                );
+            }
+            _ => {}
+        }
+    }
 }
 
 #[test]
@@ -439,6 +612,58 @@ fn init_writes_a_starter_that_builds_then_refuses_to_overwrite() {
     let o = platc(dir.path(), &["init", "-c", "other.toml"]);
     assert_eq!(code(&o), 0);
     assert!(dir.path().join("other.toml").exists());
+}
+
+/// The `#:schema` line of the starter points at `schemas/platform.schema.json` beside it, so
+/// init writes that file too (what `platc schema` prints), and editor completion works at once.
+#[test]
+fn init_writes_the_schema_the_starter_points_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = platc(dir.path(), &["schema"]);
+    let o = platc(dir.path(), &["init", "--color", "never"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let written = dir.path().join("schemas/platform.schema.json");
+    assert_eq!(
+        fs::read_to_string(&written).unwrap(),
+        stdout(&schema),
+        "init did not write the schema"
+    );
+    assert!(
+        stderr(&o).contains("schemas/platform.schema.json"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Beside the config, wherever -c puts it; an existing schema file is left alone and named.
+    fs::create_dir_all(dir.path().join("conf/schemas")).unwrap();
+    let mine = dir.path().join("conf/schemas/platform.schema.json");
+    fs::write(&mine, "{\"mine\": true}\n").unwrap();
+    let o = platc(
+        dir.path(),
+        &["init", "-c", "conf/p.toml", "--color", "never"],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(dir.path().join("conf/p.toml").exists());
+    assert_eq!(fs::read_to_string(&mine).unwrap(), "{\"mine\": true}\n");
+    assert!(
+        stderr(&o).contains("conf/schemas/platform.schema.json already exists"),
+        "{}",
+        stderr(&o)
+    );
+
+    // An existing config: exit 2 and nothing at all is written, not even schemas/.
+    let other = tempfile::tempdir().unwrap();
+    fs::write(other.path().join("platform.toml"), "# mine\n").unwrap();
+    let o = platc(other.path(), &["init", "--color", "never"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        !other.path().join("schemas").exists(),
+        "init wrote schemas/"
+    );
+    assert_eq!(
+        fs::read_to_string(other.path().join("platform.toml")).unwrap(),
+        "# mine\n"
+    );
 }
 
 #[test]

@@ -546,13 +546,12 @@ mod base {
         let (code, _, stderr) = platc(&config, &["--base", "--all"]);
         assert_eq!(code, 2, "{stderr}");
 
+        // The config at HEAD is broken, and so is the one being compared: an error.
         std::fs::write(&config, "[platform]\nname = \"BAD\"\n").unwrap();
         git(dir.path(), &["commit", "-qam", "broken"]);
-        std::fs::write(&config, V1).unwrap();
         let (code, _, stderr) = platc(&config, &["--base", "HEAD"]);
-        assert_eq!(code, 2);
-        assert!(stderr.contains("HEAD:"), "{stderr}");
-        assert!(stderr.contains("does not compile"), "{stderr}");
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("platform.toml:2:8"), "{stderr}");
 
         let outside = tempfile::tempdir().unwrap();
         let lone = outside.path().join("platform.toml");
@@ -560,5 +559,115 @@ mod base {
         let (code, _, stderr) = platc(&lone, &["--base", "HEAD"]);
         assert_eq!(code, 2);
         assert!(stderr.contains("not in a git repository"), "{stderr}");
+    }
+
+    /// `platc build -c CONFIG -o OUT`, from elsewhere.
+    fn build(config: &Path, out: &Path) {
+        let o = Command::cargo_bin("platc")
+            .unwrap()
+            .current_dir(std::env::temp_dir())
+            .arg("build")
+            .arg("-c")
+            .arg(config)
+            .arg("-o")
+            .arg(out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{o:?}");
+    }
+
+    const BROKEN: &str = "[platform]\nname = \"BAD\"\n[namespaces.team]\n";
+
+    /// A pull request that fixes a broken main still gets its diff: against the `out/`
+    /// committed at the base, with a note that the base did not compile.
+    #[test]
+    fn a_base_that_does_not_compile_is_compared_as_committed() {
+        let dir = repo();
+        let config = dir.path().join("platform.toml");
+        let out = dir.path().join("out");
+        build(&config, &out);
+        git(dir.path(), &["add", "out"]);
+        git(dir.path(), &["commit", "-qm", "built"]);
+        std::fs::write(&config, BROKEN).unwrap();
+        git(dir.path(), &["commit", "-qam", "broken main"]);
+        // The fix, and a change besides.
+        std::fs::write(&config, V1.replace("200", "250")).unwrap();
+        let out_arg = out.to_str().unwrap();
+
+        let (code, stdout, stderr) = platc(
+            &config,
+            &["-o", out_arg, "--base", "HEAD", "--format", "json"],
+        );
+        assert_eq!(code, 1, "{stderr}");
+        assert!(
+            stderr.contains("platc: the config at `HEAD` does not compile (1 error); compared with out/ as committed at `HEAD`\n"),
+            "{stderr}"
+        );
+        let v: Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(v["from"], "HEAD:out", "{stdout}");
+        assert!(
+            v["note"].as_str().unwrap().contains("does not compile"),
+            "{stdout}"
+        );
+        assert_eq!(
+            v["summary"],
+            serde_json::json!({"added": 0, "changed": 1, "removed": 0, "kustomizations": 0})
+        );
+        assert_eq!(
+            v["changes"][0]["fields"],
+            serde_json::json!([{"path": "spec.hard.pods", "old": "200", "new": "250"}])
+        );
+        let (code, stdout, _) = platc(
+            &config,
+            &["-o", out_arg, "--base", "HEAD", "--format", "markdown"],
+        );
+        assert_eq!(code, 1);
+        assert!(stdout.contains("does not compile"), "{stdout}");
+        assert!(
+            stdout.contains("| changed | default | team | ResourceQuota | team-quota |"),
+            "{stdout}"
+        );
+
+        // The fix alone: the same objects as committed, exit 0.
+        std::fs::write(&config, V1).unwrap();
+        let (code, _, stderr) = platc(&config, &["-o", out_arg, "--base", "HEAD"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stderr.contains("does not compile"), "{stderr}");
+        assert!(stderr.contains("no change"), "{stderr}");
+
+        // Read from git, not from the disk: a missing out/ changes nothing.
+        std::fs::remove_dir_all(&out).unwrap();
+        let (code, _, stderr) = platc(&config, &["-o", out_arg, "--base", "HEAD"]);
+        assert_eq!(code, 0, "{stderr}");
+    }
+
+    #[test]
+    fn a_base_that_does_not_compile_and_has_no_out_makes_everything_new() {
+        let dir = repo();
+        let config = dir.path().join("platform.toml");
+        std::fs::write(&config, BROKEN).unwrap();
+        git(dir.path(), &["commit", "-qam", "broken main"]);
+        std::fs::write(&config, V1).unwrap();
+        let out = dir.path().join("out");
+        let (code, stdout, stderr) = platc(
+            &config,
+            &[
+                "-o",
+                out.to_str().unwrap(),
+                "--base",
+                "HEAD",
+                "--format",
+                "stat",
+            ],
+        );
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains("does not compile"), "{stderr}");
+        assert!(stderr.contains("every object is new"), "{stderr}");
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.contains("/default/team/namespace-team.yaml ") && l.ends_with("(new)")),
+            "{stdout}"
+        );
     }
 }

@@ -5,22 +5,18 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::object::{Described, describe};
-use super::{Change, Status};
+use super::{Change, Counts, Status};
 
 #[derive(Serialize)]
 struct Report<'a> {
     /// What was compared with what (`out` / `platform.toml`, or a revision).
     from: &'a str,
     to: &'a str,
-    summary: Summary,
+    /// Why the old side is what it is, when that needs saying (the base did not compile).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+    summary: Counts,
     changes: Vec<Entry>,
-}
-
-#[derive(Serialize, Default)]
-struct Summary {
-    added: usize,
-    changed: usize,
-    removed: usize,
 }
 
 #[derive(Serialize)]
@@ -55,15 +51,22 @@ pub fn status_word(s: Status) -> &'static str {
 /// Pretty JSON of every change. `prefix` is the output folder as the user named it; `from` and
 /// `to` say what was compared (old side, new side).
 pub fn json(changes: &[Change<'_>], prefix: &str, from: &str, to: &str) -> String {
-    let mut summary = Summary::default();
+    noted(changes, prefix, from, to, None)
+}
+
+/// [`json`] with a `note` about the old side (the base's config did not compile, so `from` is
+/// the `out/` committed there).
+pub fn noted(
+    changes: &[Change<'_>],
+    prefix: &str,
+    from: &str,
+    to: &str,
+    note: Option<&str>,
+) -> String {
+    let summary = Counts::of(changes);
     let entries = changes
         .iter()
         .map(|c| {
-            match c.status {
-                Status::Added => summary.added += 1,
-                Status::Changed => summary.changed += 1,
-                Status::Removed => summary.removed += 1,
-            }
             let Described {
                 cluster,
                 namespace,
@@ -93,6 +96,7 @@ pub fn json(changes: &[Change<'_>], prefix: &str, from: &str, to: &str) -> Strin
     let report = Report {
         from,
         to,
+        note,
         summary,
         changes: entries,
     };
@@ -125,7 +129,7 @@ mod tests {
             serde_json::from_str(&json(&changes, "out", "out", "platform.toml")).unwrap();
         assert_eq!(
             v["summary"],
-            serde_json::json!({"added": 1, "changed": 1, "removed": 0})
+            serde_json::json!({"added": 1, "changed": 1, "removed": 0, "kustomizations": 0})
         );
         assert_eq!(
             v["changes"][0],

@@ -5,9 +5,9 @@
 
 use similar::TextDiff;
 
-use super::Change;
 use super::json::status_word;
 use super::object::{Described, Field, describe};
+use super::{Change, Counts};
 
 /// The most bytes the comment may take: GitHub's limit is 65,536 characters (a byte is at most
 /// one character); the rest leaves room for whatever a CI step wraps around it.
@@ -24,14 +24,29 @@ const RESERVE: usize = 600;
 /// The comment. `from` and `to` say what was compared (old side, new side), `prefix` is the
 /// output folder as the user named it.
 pub fn markdown(changes: &[Change<'_>], prefix: &str, from: &str, to: &str) -> String {
-    render(changes, prefix, from, to, COMMENT_LIMIT)
+    noted(changes, prefix, from, to, None)
 }
 
-fn count(changes: &[Described<'_, '_>], word: &str) -> usize {
-    changes
-        .iter()
-        .filter(|d| !d.is_kustomization() && status_word(d.change.status) == word)
-        .count()
+/// [`markdown`] with a `note` about the old side under the heading (the base's config did not
+/// compile, so `from` is the `out/` committed there).
+pub fn noted(
+    changes: &[Change<'_>],
+    prefix: &str,
+    from: &str,
+    to: &str,
+    note: Option<&str>,
+) -> String {
+    render(changes, prefix, from, to, note, COMMENT_LIMIT)
+}
+
+/// The note as a quoted paragraph.
+fn note_block(note: Option<&str>) -> String {
+    note.map_or_else(String::new, |n| {
+        format!(
+            "> **Note:** {}\n\n",
+            escape_html(&n.replace(['\n', '\r'], " "))
+        )
+    })
 }
 
 /// Escapes a table cell: `|` would end it, a line break would end the row.
@@ -118,25 +133,35 @@ fn code_span(text: &str) -> String {
     }
 }
 
-fn render(changes: &[Change<'_>], prefix: &str, from: &str, to: &str, limit: usize) -> String {
+fn render(
+    changes: &[Change<'_>],
+    prefix: &str,
+    from: &str,
+    to: &str,
+    note: Option<&str>,
+    limit: usize,
+) -> String {
     let described: Vec<Described<'_, '_>> = changes.iter().map(describe).collect();
     let mut out = format!("{MARKER}\n");
-    let (added, changed, removed) = (
-        count(&described, "added"),
-        count(&described, "changed"),
-        count(&described, "removed"),
-    );
+    let Counts {
+        added,
+        changed,
+        removed,
+        kustomizations,
+    } = Counts::of(changes);
     if changes.is_empty() {
         out.push_str(&format!(
-            "### platc: no changes\n\n`{}` and `{}` compile to the same manifests.\n",
+            "### platc: no changes\n\n{}`{}` and `{}` hold the same manifests.\n",
+            note_block(note),
             escape_html(from),
             escape_html(to)
         ));
         return out;
     }
     out.push_str(&format!(
-        "### platc: {added} added, {changed} changed, {removed} removed\n\n\
+        "### platc: {added} added, {changed} changed, {removed} removed\n\n{}\
          Kubernetes objects that change from `{}` to `{}`.\n\n",
+        note_block(note),
         escape_html(from),
         escape_html(to)
     ));
@@ -170,7 +195,6 @@ fn render(changes: &[Change<'_>], prefix: &str, from: &str, to: &str, limit: usi
         }
         out.push('\n');
     }
-    let kustomizations = described.len() - objects.len();
     if kustomizations > 0 {
         out.push_str(&format!(
             "Also {kustomizations} `kustomization.yaml` file{} (the folder listings).\n\n",

@@ -2,6 +2,7 @@
 //! file by file, rendered as a unified diff, a `git diff --stat`-style summary, a pull-request
 //! comment ([`markdown`]) or JSON for bots ([`json`]).
 
+pub mod hand_edits;
 pub mod json;
 pub mod markdown;
 pub mod object;
@@ -32,6 +33,71 @@ pub struct Change<'a> {
     pub old: &'a str,
     /// Compiled content (empty when removed).
     pub new: &'a str,
+}
+
+/// Whether a path under `out/` is a folder's `kustomization.yaml` (a listing Kustomize reads,
+/// not an object Argo CD applies).
+pub fn is_kustomization(path: &str) -> bool {
+    path.ends_with("/kustomization.yaml") || path == "kustomization.yaml"
+}
+
+/// The one count of a drift that every format shows (the summary line, `stat`, the markdown
+/// heading, the JSON summary): Kubernetes objects added, changed and removed, one a file, and
+/// apart from them the `kustomization.yaml` folder listings that change.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    /// Objects compiled, not in the old tree.
+    pub added: usize,
+    /// Objects in both, with other bytes.
+    pub changed: usize,
+    /// Objects in the old tree, no longer compiled.
+    pub removed: usize,
+    /// `kustomization.yaml` files added, changed or removed.
+    pub kustomizations: usize,
+}
+
+impl Counts {
+    /// Counts `changes`.
+    pub fn of(changes: &[Change<'_>]) -> Self {
+        let mut counts = Self::default();
+        for c in changes {
+            let n = match c.status {
+                _ if is_kustomization(c.path) => &mut counts.kustomizations,
+                Status::Added => &mut counts.added,
+                Status::Changed => &mut counts.changed,
+                Status::Removed => &mut counts.removed,
+            };
+            *n += 1;
+        }
+        counts
+    }
+
+    /// Objects added, changed or removed.
+    pub fn objects(&self) -> usize {
+        self.added + self.changed + self.removed
+    }
+
+    /// `3 objects (1 added, 1 changed, 1 removed) and 1 kustomization.yaml`; the listings are
+    /// left out when none changed, the objects when only listings did.
+    pub fn describe(&self) -> String {
+        let objects = format!(
+            "{} object{} ({} added, {} changed, {} removed)",
+            self.objects(),
+            if self.objects() == 1 { "" } else { "s" },
+            self.added,
+            self.changed,
+            self.removed
+        );
+        let listings = match self.kustomizations {
+            1 => "1 kustomization.yaml".to_string(),
+            n => format!("{n} kustomization.yaml files"),
+        };
+        match (self.objects(), self.kustomizations) {
+            (_, 0) => objects,
+            (0, _) => listings,
+            _ => format!("{objects} and {listings}"),
+        }
+    }
 }
 
 /// Every drifted file, sorted by path.
@@ -181,10 +247,9 @@ pub fn stat(changes: &[Change<'_>], prefix: &str, style: Style) -> String {
             a + r
         ));
     }
-    let files = rows.len();
     out.push_str(&format!(
-        " {files} file{} changed, {total_a} insertion{}(+), {total_r} deletion{}(-)\n",
-        if files == 1 { "" } else { "s" },
+        " {}: {total_a} insertion{}(+), {total_r} deletion{}(-)\n",
+        Counts::of(changes).describe(),
         if total_a == 1 { "" } else { "s" },
         if total_r == 1 { "" } else { "s" },
     ));
@@ -232,8 +297,44 @@ mod tests {
         assert!(u.contains("--- /dev/null\n+++ b/out/a.yaml"), "{u}");
         let s = stat(&c, "out", Style { color: false });
         assert!(
-            s.ends_with(" 3 files changed, 2 insertions(+), 2 deletions(-)\n"),
+            s.ends_with(
+                " 3 objects (1 added, 1 changed, 1 removed): 2 insertions(+), 2 deletions(-)\n"
+            ),
             "{s}"
+        );
+    }
+
+    #[test]
+    fn counts_objects_and_listings_apart() {
+        let change = |path, status| Change {
+            path,
+            status,
+            old: "",
+            new: "",
+        };
+        let changes = [
+            change("a/b/kustomization.yaml", Status::Changed),
+            change("a/b/namespace-b.yaml", Status::Added),
+            change("argocd/kustomization.yaml", Status::Added),
+        ];
+        let counts = Counts::of(&changes);
+        assert_eq!(
+            (
+                counts.added,
+                counts.changed,
+                counts.removed,
+                counts.kustomizations
+            ),
+            (1, 0, 0, 2)
+        );
+        assert_eq!(
+            counts.describe(),
+            "1 object (1 added, 0 changed, 0 removed) and 2 kustomization.yaml files"
+        );
+        assert_eq!(Counts::of(&changes[..1]).describe(), "1 kustomization.yaml");
+        assert_eq!(
+            Counts::of(&changes[1..2]).describe(),
+            "1 object (1 added, 0 changed, 0 removed)"
         );
     }
 }

@@ -58,8 +58,7 @@ pub struct Described<'c, 'a> {
 impl Described<'_, '_> {
     /// Whether this is a folder's kustomization.yaml rather than a cluster object.
     pub fn is_kustomization(&self) -> bool {
-        self.change.path.ends_with("/kustomization.yaml")
-            || self.change.path == "kustomization.yaml"
+        super::is_kustomization(self.change.path)
     }
 }
 

@@ -93,6 +93,16 @@ pub fn create_new(path: &Path, content: &str) -> io::Result<()> {
     f.write_all(content.as_bytes())
 }
 
+/// [`create_new`], creating the folders the file goes in first (`schemas/` for `platc init`).
+pub fn create_new_in_folders(path: &Path, content: &str) -> io::Result<()> {
+    if let Some(folder) = path.parent()
+        && !folder.as_os_str().is_empty()
+    {
+        fs::create_dir_all(folder)?;
+    }
+    create_new(path, content)
+}
+
 /// Reads the files a config names (`include`, `manifests`, `crd_schemas` patterns) from disk,
 /// relative to the main config's folder.
 pub struct DiskLoader {

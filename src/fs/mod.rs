@@ -13,8 +13,8 @@ mod write;
 mod tests;
 
 pub use input::{
-    DiskLoader, MAX_CONFIG_BYTES, create_new, read_config, read_text, read_yaml_inputs,
-    write_new_files,
+    DiskLoader, MAX_CONFIG_BYTES, create_new, create_new_in_folders, read_config, read_text,
+    read_yaml_inputs, write_new_files,
 };
 pub use lock::{OutLock, lock, lock_wait};
 pub use read_out::{check_root, read_out, read_out_against, read_out_for_write};

@@ -8,6 +8,9 @@ use serde::Serialize;
 use crate::compile::{Manifest, Object};
 
 mod emit;
+mod headerless;
+
+pub use headerless::lost_header;
 
 /// Relative path (with `/`) to file content.
 pub type Tree = BTreeMap<String, Vec<u8>>;
