@@ -164,6 +164,36 @@ def main():
         w(f"| {n} | {fmt_s(c['median'])} | {fmt_s(med(n, 'tpl-no-op'))} | {fmt_s(med(n, 'tpl-diff'))} | {peaks} |")
     w("")
 
+    w("## Manifests and patches (issue 15)\n")
+    w("`open-model/platform-full.toml`: platform-full with, per tenant, three manifests (a Deployment, a ")
+    w("Service and a PersistentVolumeClaim in a file of its own) and a patch on its CronJob. Target: ")
+    w("no-op build and clean diff within 1.5× of platform-full's, peak at most 1 GiB.\n")
+    w("| N | objects | files | cold | no-op | diff | no-op ÷ platform-full | diff ÷ platform-full | peak MiB cold / no-op |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for n in ns:
+        c, noop = get(n, "man-cold"), get(n, "man-no-op")
+        if not c:
+            continue
+        peaks = f"{c['peak']:.0f} / {noop['peak']:.0f}" if c["peak"] and noop and noop["peak"] else "—"
+        bn, bd = med(n, "no-op"), med(n, "diff")
+        mn, md = med(n, "man-no-op"), med(n, "man-diff")
+        rn = f"{mn / bn:.2f}×" if mn and bn else "—"
+        rd = f"{md / bd:.2f}×" if md and bd else "—"
+        w(f"| {n} | {c['objects']} | {c['files']} | {fmt_s(c['median'])} | {fmt_s(mn)} | {fmt_s(md)} | {rn} | {rd} | {peaks} |")
+    w("")
+
+    w("## Import (issue 17)\n")
+    w("`platc import` of platform-full's built tree into an empty folder (the config and nothing ")
+    w("kept: every object maps). Target: under 2× the cold build.\n")
+    w("| N | objects | import | cold build | import ÷ cold |")
+    w("|---|---|---|---|---|")
+    for n in ns:
+        i, c = get(n, "import"), get(n, "cold")
+        if not i or not c:
+            continue
+        w(f"| {n} | {i['objects']} | {fmt_s(i['median'])} | {fmt_s(c['median'])} | {i['median'] / c['median']:.2f}× |")
+    w("")
+
     w("## Side by side with the peers (7 objects per tenant)\n")
     w("`× slower` = the peer's median ÷ platc's cold-build median at the same N.\n")
     w("| N | tool | objects | files | median s | min–max s | runs | peak MiB | × slower than platc |")

@@ -34,6 +34,9 @@
 #     build-1   `platc build` of that change (out/ reset to the unchanged tree before every run)
 #     floor-cp  `cp -r` of the tree cold build produced, into an empty folder
 #     floor-cr  bench/floor.py: create+write+rename the same files (same paths and sizes)
+#     man-*     cold, no-op and diff of open-model/platform-full.toml: platform-full with three
+#               manifests (Deployment, Service, PVC) and a patch on its CronJob per tenant
+#     import    `platc import` of the cold build's tree into an empty folder
 #     tpl-*     cold, no-op and diff of templated/platform-full.toml, the same platform written
 #               with one template and included tenant files (checked to give the same tree)
 #     peak RSS  GNU time %M of one cold and one no-op build
@@ -192,6 +195,29 @@ EOF
   hf "$n" tdiff "$quick" --warmup 1 --prepare sync -- "$PLATC diff -c $T -o $OT"
   record "$n" tpl-diff "$RES/json/$n-tdiff.json" "$objects" "$files"
   "$HERE/aside.sh" "$OT"
+  # The same platform with three manifests and a patch per tenant (issue 15): cold, no-op and
+  # clean diff, compared with platform-full's in the report (target: within 1.5x).
+  M=$D/open-model/platform-full.toml OM=$W/out/platc-man-$n
+  man="$PLATC build -c $M -o $OM"
+  mcold_peak=$("$HERE/aside.sh" "$OM"; peak_kib $man)
+  mnoop_peak=$(peak_kib $man)
+  msummary=$("$PLATC" build -c "$M" -o "$OM" 2>&1 | tail -1)
+  mobjects=$(sed -E 's/^platc: ([0-9]+) objects in ([0-9]+) files.*/\1/' <<<"$msummary")
+  mfiles=$(sed -E 's/^platc: ([0-9]+) objects in ([0-9]+) files.*/\2/' <<<"$msummary")
+  hf "$n" mcold "$runs" --prepare "$HERE/aside.sh $OM" -- "$man"
+  record "$n" man-cold "$RES/json/$n-mcold.json" "$mobjects" "$mfiles" "$mcold_peak"
+  hf "$n" mnoop "$quick" --warmup 1 --prepare sync -- "$man"
+  record "$n" man-no-op "$RES/json/$n-mnoop.json" "$mobjects" "$mfiles" "$mnoop_peak"
+  hf "$n" mdiff "$quick" --warmup 1 --prepare sync -- "$PLATC diff -c $M -o $OM"
+  record "$n" man-diff "$RES/json/$n-mdiff.json" "$mobjects" "$mfiles"
+  "$HERE/aside.sh" "$OM"
+  # Import (issue 17): platform-full's tree back into a platform.toml, into an empty folder
+  # (target: under 2x the cold build).
+  IM=$W/out/platc-import-$n
+  hf "$n" import "$runs" --prepare "$HERE/aside.sh $IM" -- \
+    "sh -c 'mkdir -p $IM && cd $IM && $PLATC import $O >/dev/null'"
+  record "$n" import "$RES/json/$n-import.json" "$objects" "$files"
+  "$HERE/aside.sh" "$IM"
   # In-process stage profile: cold build, no-op build, clean diff.
   for kind in cold noop diff; do
     for _ in 1 2 3; do

@@ -134,19 +134,7 @@ pub fn compile_with(
     sources: SourceMap,
     loader: &dyn expand::Loader,
 ) -> Result<Compiled, Failed> {
-    let (doc, attached, sources) = expand_text(shown, text, sources, loader)?;
-    let outcome = validate::validate(&doc, &attached, source_name);
-    // The document (JSON and span tree) and the manifests' YAML trees are not needed past
-    // validation; free them before the object and file trees are built, which lowers the peak
-    // on large platforms.
-    drop(doc);
-    drop(attached);
-    let Some(platform) = outcome.platform else {
-        return Err(Failed {
-            diagnostics: outcome.diagnostics,
-            sources,
-        });
-    };
+    let (platform, diagnostics, sources) = validated(shown, source_name, text, sources, loader)?;
     let header = render::header(&platform.source_name);
     // Each namespace's objects are rendered as soon as they are compiled, on the same thread.
     // The stage is timed as one; the time spent rendering is added up over the threads.
@@ -160,21 +148,65 @@ pub fn compile_with(
     rendering.record("render-cpu");
     let (tree, objects) = match compiled {
         Ok(done) => done,
-        Err(mut errors) => {
-            errors.extend(outcome.diagnostics);
-            diag::sort(&mut errors);
-            return Err(Failed {
-                diagnostics: errors,
-                sources,
-            });
-        }
+        Err(errors) => return Err(compile_failed(errors, diagnostics, sources)),
     };
     Ok(Compiled {
         tree,
         objects,
-        diagnostics: outcome.diagnostics,
+        diagnostics,
         sources,
     })
+}
+
+/// [`compile_with`] without rendering: every object as the data it is written as (for
+/// `platc import`, which compares objects, not files).
+pub fn compile_data(
+    shown: &str,
+    source_name: &str,
+    text: String,
+    sources: SourceMap,
+    loader: &dyn expand::Loader,
+) -> Result<Vec<Object<serde_json::Value>>, Failed> {
+    let (platform, diagnostics, sources) = validated(shown, source_name, text, sources, loader)?;
+    compile::compile_map(&platform, |m| serde_json::to_value(&m).unwrap_or_default())
+        .map_err(|errors| compile_failed(errors, diagnostics, sources))
+}
+
+/// Expands and validates: the platform, with its warnings.
+fn validated(
+    shown: &str,
+    source_name: &str,
+    text: String,
+    sources: SourceMap,
+    loader: &dyn expand::Loader,
+) -> Result<(crate::model::Platform, Vec<Diagnostic>, SourceMap), Failed> {
+    let (doc, attached, sources) = expand_text(shown, text, sources, loader)?;
+    let outcome = validate::validate(&doc, &attached, source_name);
+    // The document (JSON and span tree) and the manifests' YAML trees are not needed past
+    // validation; free them before the object and file trees are built, which lowers the peak
+    // on large platforms.
+    drop(doc);
+    drop(attached);
+    match outcome.platform {
+        Some(platform) => Ok((platform, outcome.diagnostics, sources)),
+        None => Err(Failed {
+            diagnostics: outcome.diagnostics,
+            sources,
+        }),
+    }
+}
+
+fn compile_failed(
+    mut errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+    sources: SourceMap,
+) -> Failed {
+    errors.extend(warnings);
+    diag::sort(&mut errors);
+    Failed {
+        diagnostics: errors,
+        sources,
+    }
 }
 
 /// Runs one command. Meant to be the last thing a process does: `build` and `diff` leave their

@@ -16,7 +16,7 @@ mod write;
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::app::{Failed, compile_with};
+use crate::app::{Failed, compile_data};
 use crate::diag::{Diagnostic, FileId, SourceMap, codes};
 use crate::model::{PodSecurity, pod_security};
 use draft::{Draft, Id};
@@ -98,7 +98,7 @@ pub fn import(sources: SourceMap, inputs: &[FileId], opts: &Options) -> Result<I
                 .map(|(_, p, t)| (p.clone(), t.clone()))
                 .collect::<HashMap<_, _>>(),
         };
-        let built = compile_with(
+        let built = compile_data(
             &opts.config_name,
             &opts.config_name,
             config.clone(),
@@ -119,7 +119,7 @@ pub fn import(sources: SourceMap, inputs: &[FileId], opts: &Options) -> Result<I
                 continue;
             }
         };
-        let built = verify::built(&compiled);
+        let built = verify::built(compiled);
         let mut again = false;
         let mut changes: BTreeMap<Id, Vec<String>> = BTreeMap::new();
         for (id, o) in objects.iter().enumerate() {

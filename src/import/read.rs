@@ -70,35 +70,44 @@ const SERVER_FIELDS: [&str; 7] = [
     "ownerReferences",
 ];
 
-/// Reads every object of the files in `sources` (all of them are inputs).
+/// Reads every object of the files in `sources` (all of them are inputs), on all cores.
 pub fn objects(
     sources: &SourceMap,
     files: &[crate::diag::FileId],
 ) -> Result<Vec<Object>, Vec<Diagnostic>> {
-    let mut objects = Vec::new();
-    let mut errors = Vec::new();
-    for &file in files {
+    let read = crate::par::map(files, 64, |&file| {
         let f = sources.file(file);
         let name = f.name.rsplit('/').next().unwrap_or(&f.name);
         if name == "kustomization.yaml" || name == "kustomization.yml" {
-            continue;
+            return Ok(Vec::new());
         }
         let place = place_of(&f.name);
-        match yaml::parse(file, &f.text) {
-            Err(e) => errors.extend(e),
-            Ok(docs) => {
-                for doc in docs {
-                    for node in items(&doc.root) {
-                        match object(node) {
-                            Ok(mut o) => {
-                                o.cluster = cluster(&o, place.as_ref());
-                                objects.push(o);
-                            }
-                            Err(d) => errors.push(d),
-                        }
+        let docs = yaml::parse(file, &f.text)?;
+        let mut objects = Vec::new();
+        let mut errors = Vec::new();
+        for doc in &docs {
+            for node in items(&doc.root) {
+                match object(node) {
+                    Ok(mut o) => {
+                        o.cluster = cluster(&o, place.as_ref());
+                        objects.push(o);
                     }
+                    Err(d) => errors.push(d),
                 }
             }
+        }
+        if errors.is_empty() {
+            Ok(objects)
+        } else {
+            Err(errors)
+        }
+    });
+    let mut objects = Vec::new();
+    let mut errors = Vec::new();
+    for r in read {
+        match r {
+            Ok(o) => objects.extend(o),
+            Err(e) => errors.extend(e),
         }
     }
     if errors.is_empty() {

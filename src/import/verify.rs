@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::Value as Json;
 
 use super::toml::V;
-use crate::app::Compiled;
 use crate::expand::{Loaded, Loader};
 use crate::model::Quantity;
 
@@ -45,35 +44,24 @@ impl Loader for Files {
 pub type Key = (String, String, String, String, String);
 
 /// Every object the build wrote.
-pub fn built(compiled: &Compiled) -> BTreeMap<Key, Json> {
+pub fn built(objects: Vec<crate::compile::Object<Json>>) -> BTreeMap<Key, Json> {
     let mut out = BTreeMap::new();
-    for (path, bytes) in &compiled.tree {
-        if path.ends_with("/kustomization.yaml") {
-            continue;
-        }
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            continue;
-        };
-        let Ok(json) = serde_saphyr::from_str::<Json>(text) else {
-            continue;
-        };
-        let text = |p: &str| {
-            json.pointer(p)
-                .and_then(Json::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
-        let api = text("/apiVersion");
-        let group = api.rsplit_once('/').map_or("", |(g, _)| g).to_string();
-        let cluster = path.split('/').next().unwrap_or_default().to_string();
+    for o in objects {
+        let cluster = o.folder.split('/').next().unwrap_or_default().to_string();
+        let namespace = o
+            .manifest
+            .pointer("/metadata/namespace")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string();
         let key = (
             cluster,
-            group,
-            text("/kind"),
-            text("/metadata/namespace"),
-            text("/metadata/name"),
+            o.group.to_string(),
+            o.kind.to_string(),
+            namespace,
+            o.name.clone(),
         );
-        out.insert(key, json);
+        out.insert(key, o.manifest);
     }
     out
 }
