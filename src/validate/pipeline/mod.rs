@@ -1,17 +1,28 @@
-//! Semantic checks of one pipeline: name, schedule, time zone, image, resources, steps,
-//! references, and its topic and alerts.
+//! Semantic checks of one pipeline: name, schedule, time zone, image, service account and
+//! durations here; its steps and their resources, its environment, its pod's settings (files,
+//! placement, labels, scratch size), its topic and its alerts each in their own file.
 
-use std::collections::BTreeSet;
+mod alerts;
+mod files;
+mod pod;
+mod steps;
+mod topic;
+mod variables;
 
 use super::context::Ctx;
 use super::env::{Env, Here};
 use crate::diag::{Diagnostic, codes};
-use crate::model::{self, ConfigValue, duration, names, schedule};
+use crate::model::{self, duration, names, schedule};
 use crate::syntax::Path;
 use crate::syntax::config;
 
 /// The CronJob controller appends 11 characters to name Jobs, which are DNS labels (≤ 63).
 const MAX_PIPELINE_NAME: usize = 52;
+
+/// The shortest `starting_deadline`: below it a run the controller starts a little late (it
+/// wakes shortly after the scheduled time, later under load) counts as missed and is skipped.
+/// Kubernetes' own documentation long warned against values under 10 seconds.
+const MIN_STARTING_DEADLINE: u64 = 10;
 
 pub(crate) fn pipeline(
     ctx: &mut Ctx<'_>,
@@ -86,74 +97,22 @@ pub(crate) fn pipeline(
     }
 
     image(ctx, &p.key("image"), &pl.image);
+    let steps = steps::steps(ctx, &p, pl);
+    let variables = variables::env(ctx, &p, pl);
+    pod::names(ctx, &p.key("secrets"), &pl.secrets, "secret");
+    pod::names(ctx, &p.key("config_maps"), &pl.config_maps, "config map");
+    pod::names(
+        ctx,
+        &p.key("image_pull_secrets"),
+        &pl.image_pull_secrets,
+        "image pull secret",
+    );
+    let files = files::files(ctx, &p.key("files"), &pl.files);
+    let scratch = pod::scratch(ctx, here, &p, pl, &steps);
+    ctx.labels(&p.key("node_selector"), &pl.node_selector);
+    let tolerations = pod::tolerations(ctx, &p.key("tolerations"), &pl.tolerations);
+    pod::labels(ctx, &p, pl);
 
-    let (requests, limits) = match &pl.resources {
-        Some(r) => {
-            let rp = p.key("resources");
-            let requests = r
-                .requests
-                .as_ref()
-                .map(|x| ctx.resources(&rp.key("requests"), x))
-                .unwrap_or_default();
-            let limits = r
-                .limits
-                .as_ref()
-                .map(|x| ctx.resources(&rp.key("limits"), x))
-                .unwrap_or_default();
-            ctx.limit_at_least_request(&rp, "requests", "limits", &requests, &limits);
-            (requests, limits)
-        }
-        None => Default::default(),
-    };
-
-    for key in pl.env.keys() {
-        if !names::is_env_name(key) {
-            ctx.push(
-                Diagnostic::error(
-                    codes::INVALID_VALUE,
-                    ctx.key(&p.key("env").key(key.as_str())),
-                    format!("invalid environment variable name `{key}`"),
-                )
-                .with_label("not a variable name")
-                .with_help(
-                    "use letters, digits and `_`, not starting with a digit (e.g. `SOURCE_URL`)",
-                ),
-            );
-        }
-    }
-    for (key, list, what) in [
-        ("secrets", &pl.secrets, "secret"),
-        ("config_maps", &pl.config_maps, "config map"),
-    ] {
-        let mut seen = BTreeSet::new();
-        for (i, n) in list.iter().enumerate() {
-            let ip = p.key(key).index(i);
-            if !names::is_dns_subdomain(n) {
-                ctx.push(
-                    Diagnostic::error(
-                        codes::INVALID_NAME,
-                        ctx.val(&ip),
-                        format!("invalid {what} name `{n}`"),
-                    )
-                    .with_label("not a DNS-1123 subdomain")
-                    .with_help(format!(
-                        "{what} names are lower-case letters, digits, `-` and `.`"
-                    )),
-                );
-            } else if !seen.insert(n) {
-                ctx.push(
-                    Diagnostic::error(
-                        codes::INVALID_VALUE,
-                        ctx.val(&ip),
-                        format!("{what} `{n}` is listed twice"),
-                    )
-                    .with_label("duplicate"),
-                );
-            }
-        }
-    }
-
-    let steps = steps(ctx, &p, pl);
     let deadline = pl
         .deadline
         .as_ref()
@@ -162,11 +121,50 @@ pub(crate) fn pipeline(
         .starting_deadline
         .as_ref()
         .and_then(|d| seconds(ctx, &p.key("starting_deadline"), d));
+    if let Some(s) = starting_deadline
+        && s < MIN_STARTING_DEADLINE
+    {
+        ctx.push(
+            Diagnostic::error(
+                codes::OUT_OF_RANGE,
+                ctx.val(&p.key("starting_deadline")),
+                format!("`starting_deadline` of {s}s is shorter than {MIN_STARTING_DEADLINE}s"),
+            )
+            .with_label("runs would be skipped as missed")
+            .with_help(format!(
+                "the CronJob controller creates a run a little after its time, later when it \
+                 is busy or restarting, and skips a run it starts after the deadline with only \
+                 an event; use at least `{MIN_STARTING_DEADLINE}s` (e.g. `10m`)"
+            )),
+        );
+    }
+    let ttl_after_finished = pl
+        .ttl_after_finished
+        .as_ref()
+        .and_then(|d| seconds(ctx, &p.key("ttl_after_finished"), d))
+        .filter(|s| {
+            let fits = i32::try_from(*s).is_ok();
+            if !fits {
+                ctx.push(
+                    Diagnostic::error(
+                        codes::OUT_OF_RANGE,
+                        ctx.val(&p.key("ttl_after_finished")),
+                        format!("`ttl_after_finished` is {s} seconds; Kubernetes takes at most {}", i32::MAX),
+                    )
+                    .with_label("too long")
+                    .with_help("use at most `24855d` (68 years), or leave it out to keep finished Jobs until `history` removes them"),
+                );
+            }
+            fits
+        });
     let topic = pl
         .topic
         .as_ref()
-        .and_then(|t| topic(ctx, env, &p.key("topic"), name, t));
-    let alerts = pl.alerts.as_ref().map(|a| alerts(ctx, &p.key("alerts"), a));
+        .and_then(|t| topic::topic(ctx, env, &p.key("topic"), name, t));
+    let alerts = pl
+        .alerts
+        .as_ref()
+        .map(|a| alerts::alerts(ctx, &p.key("alerts"), a));
 
     model::Pipeline {
         name: name.to_string(),
@@ -178,75 +176,27 @@ pub(crate) fn pipeline(
         history_failed: pl.history.as_ref().and_then(|h| h.failed),
         retries: pl.retries,
         service_account: pl.service_account.clone(),
-        requests,
-        limits,
-        env: pl.env.clone(),
+        // Decided once every namespace's bindings are known (`super::tokens`).
+        mount_token: true,
+        image_pull_secrets: pl.image_pull_secrets.clone(),
+        scratch,
+        env: variables,
         secrets: pl.secrets.clone(),
         config_maps: pl.config_maps.clone(),
+        files,
         steps,
+        node_selector: pl.node_selector.clone(),
+        tolerations,
+        labels: pl.labels.clone(),
+        annotations: pl.annotations.clone(),
         deadline,
         starting_deadline,
+        ttl_after_finished,
         suspend: pl.suspend,
         topic,
         alerts,
         dashboard: pl.dashboard.unwrap_or(false),
     }
-}
-
-fn steps(ctx: &mut Ctx<'_>, p: &Path, pl: &config::Pipeline) -> Vec<model::Step> {
-    if pl.steps.is_empty() {
-        ctx.push(
-            Diagnostic::error(
-                codes::OUT_OF_RANGE,
-                ctx.val(&p.key("steps")),
-                "a pipeline needs at least one step",
-            )
-            .with_label("no steps")
-            .with_help("e.g. `steps = [{ name = \"run\", args = [\"run\"] }]`"),
-        );
-    }
-    let mut seen = BTreeSet::new();
-    pl.steps
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let sp = p.key("steps").index(i);
-            if ctx.dns_label(&sp.key("name"), &s.name, "step name", false)
-                && !seen.insert(s.name.as_str())
-            {
-                ctx.push(
-                    Diagnostic::error(
-                        codes::INVALID_VALUE,
-                        ctx.val(&sp.key("name")),
-                        format!("step name `{}` is used twice", s.name),
-                    )
-                    .with_label("duplicate step name")
-                    .with_help("each step is a container; container names are unique within a pod"),
-                );
-            }
-            if let Some(img) = &s.image {
-                image(ctx, &sp.key("image"), img);
-            }
-            if let Some(cmd) = &s.command
-                && cmd.is_empty()
-            {
-                ctx.push(
-                    Diagnostic::error(
-                        codes::OUT_OF_RANGE,
-                        ctx.val(&sp.key("command")),
-                        "`command` is empty",
-                    )
-                    .with_label("omit it to use the image's entrypoint"),
-                );
-            }
-            model::Step {
-                name: s.name.clone(),
-                image: s.image.clone().unwrap_or_else(|| pl.image.clone()),
-                command: s.command.clone(),
-                args: s.args.clone(),
-            }
-        })
-        .collect()
 }
 
 fn image(ctx: &mut Ctx<'_>, p: &Path, image: &str) {
@@ -294,152 +244,5 @@ fn seconds(ctx: &mut Ctx<'_>, p: &Path, text: &str) -> Option<u64> {
             );
             None
         }
-    }
-}
-
-fn topic(
-    ctx: &mut Ctx<'_>,
-    env: &Env<'_>,
-    p: &Path,
-    pipeline: &str,
-    t: &config::Topic,
-) -> Option<model::Topic> {
-    let name = t.name.clone().unwrap_or_else(|| pipeline.to_string());
-    if t.name.is_some() && !names::is_dns_subdomain(&name) {
-        ctx.push(
-            Diagnostic::error(
-                codes::INVALID_NAME,
-                ctx.val(&p.key("name")),
-                format!("invalid topic name `{name}`"),
-            )
-            .with_label("not a DNS-1123 subdomain")
-            .with_help("KafkaTopic names are lower-case letters, digits, `-` and `.`"),
-        );
-    }
-    for (key, n) in [("partitions", t.partitions), ("replicas", t.replicas)] {
-        if n == 0 {
-            ctx.push(
-                Diagnostic::error(
-                    codes::OUT_OF_RANGE,
-                    ctx.val(&p.key(key)),
-                    format!("`{key}` must be at least 1"),
-                )
-                .with_label("must be at least 1"),
-            );
-        }
-    }
-    let mut config = t.config.clone();
-    if let Some(r) = &t.retention
-        && let Some(s) = seconds(ctx, &p.key("retention"), r)
-    {
-        if config.contains_key("retention.ms") {
-            ctx.push(
-                Diagnostic::error(
-                    codes::CONFLICTING_KEYS,
-                    ctx.key(&p.key("config").key("retention.ms")),
-                    "`retention.ms` is set twice",
-                )
-                .with_label("also set by `retention`")
-                .with_related(Some(ctx.val(&p.key("retention"))), "`retention` set here"),
-            );
-        }
-        config.insert(
-            "retention.ms".into(),
-            ConfigValue::Integer(i64::try_from(s * 1000).unwrap_or(i64::MAX)),
-        );
-    }
-    let service_path = p.key("service");
-    let Some(service) = env.config.services.get(&t.service) else {
-        if !env.broken_services.contains(&t.service) {
-            ctx.unresolved(
-                &service_path,
-                "service",
-                &t.service,
-                "[services]",
-                env.config.services.keys().map(String::as_str),
-            );
-        }
-        return None;
-    };
-    let Some(cluster) = &service.strimzi_cluster else {
-        ctx.push(
-            Diagnostic::error(
-                codes::UNRESOLVED_REFERENCE,
-                ctx.val(&service_path),
-                format!("service `{}` has no `strimzi_cluster`", t.service),
-            )
-            .with_label("not a Strimzi Kafka service")
-            .with_related(
-                Some(ctx.key(&Path::root().key("services").key(t.service.as_str()))),
-                "defined here",
-            )
-            .with_help(format!(
-                "add `strimzi_cluster = \"NAME\"` to [services.{}]",
-                t.service
-            )),
-        );
-        return None;
-    };
-    Some(model::Topic {
-        name,
-        span: ctx.key(p),
-        namespace: service.namespace.clone(),
-        strimzi_cluster: cluster.clone(),
-        partitions: t.partitions,
-        replicas: t.replicas,
-        config,
-    })
-}
-
-fn alerts(ctx: &mut Ctx<'_>, p: &Path, a: &config::Alerts) -> model::Alerts {
-    if let Some(sev) = &a.on_failure
-        && (sev.is_empty() || names::label_value_problem(sev).is_some())
-    {
-        ctx.push(
-            Diagnostic::error(
-                codes::INVALID_VALUE,
-                ctx.val(&p.key("on_failure")),
-                format!("invalid severity `{sev}`"),
-            )
-            .with_label("not a label value")
-            .with_help(
-                "use a severity your Alertmanager routes, e.g. `critical`, `warning` or `info`",
-            ),
-        );
-    }
-    ctx.labels(&p.key("labels"), &a.labels);
-    if let (Some(sev), Some(label)) = (&a.on_failure, a.labels.get("severity"))
-        && sev != label
-    {
-        ctx.push(
-            Diagnostic::error(
-                codes::CONFLICTING_KEYS,
-                ctx.key(&p.key("labels").key("severity")),
-                format!("`severity` is set twice: `{sev}` by `on_failure`, `{label}` here"),
-            )
-            .with_label("conflicts with `on_failure`")
-            .with_related(Some(ctx.val(&p.key("on_failure"))), "`on_failure` sets `severity` here")
-            .with_help("drop one of them: `on_failure` already sets the severity of both alerts, so remove `severity` from `labels`"),
-        );
-    }
-    let missed_after = a
-        .missed_after
-        .as_ref()
-        .and_then(|m| seconds(ctx, &p.key("missed_after"), m).map(|s| (s, m.clone())));
-    if a.on_failure.is_none() && a.missed_after.is_none() {
-        ctx.push(
-            Diagnostic::error(
-                codes::MISSING_KEY,
-                ctx.key(p),
-                "`alerts` sets neither `on_failure` nor `missed_after`",
-            )
-            .with_label("no alert would fire")
-            .with_help("e.g. `alerts = { on_failure = \"critical\", missed_after = \"26h\" }`"),
-        );
-    }
-    model::Alerts {
-        on_failure: a.on_failure.clone(),
-        missed_after,
-        labels: a.labels.clone(),
     }
 }

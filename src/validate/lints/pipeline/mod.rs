@@ -1,20 +1,16 @@
-//! Pipeline lints: pods a namespace quota would reject (no resources and no LimitRange
-//! defaults: E0603; more than the quota allows when runs overlap: E0604), unpinned images
-//! (W0602), and no `starting_deadline` (N0605). A run must fit beside what the namespace's
-//! manifests run all the time ([`super::workloads`]).
+//! Pipeline lints: pods a namespace quota would reject ([`quota`]: E0603, E0604), unpinned
+//! images (W0602), no `starting_deadline` (N0605), and a `ttl_after_finished` that deletes a
+//! failed run before the failure alert could be resolved by the next one (W0606).
+
+mod quota;
 
 use super::super::context::Ctx;
 use crate::diag::{Diagnostic, codes};
-use crate::model::{self, Concurrency, Quantity, ResourceList};
+use crate::model;
 use crate::syntax::Path;
 use crate::syntax::config;
 
-/// Runs that may exist at once under `concurrency = "allow"`. Kubernetes sets no bound; a run
-/// that overruns into the next schedule is the realistic case, so the lint assumes two.
-pub const ALLOW_CONCURRENT_RUNS: u32 = 2;
-
-/// Resources a quota can count per container, in the order they are reported.
-const RESOURCES: [&str; 3] = ["cpu", "memory", "ephemeral-storage"];
+pub use quota::ALLOW_CONCURRENT_RUNS;
 
 pub(super) fn lint(ctx: &mut Ctx<'_>, _: &str, raw_ns: &config::Namespace, ns: &model::Namespace) {
     let ns_path = Path::root().key("namespaces").key(ns.name.as_str());
@@ -25,8 +21,9 @@ pub(super) fn lint(ctx: &mut Ctx<'_>, _: &str, raw_ns: &config::Namespace, ns: &
         };
         images(ctx, &p, raw);
         if let Some(hard) = &ns.quota {
-            quota(ctx, &ns_path, ns, hard, &p, pl, raw);
+            quota::quota(ctx, &ns_path, ns, hard, &p, pl, raw);
         }
+        ttl(ctx, &p, pl);
         if pl.starting_deadline.is_none() {
             ctx.push(
                 Diagnostic::note(
@@ -42,6 +39,52 @@ pub(super) fn lint(ctx: &mut Ctx<'_>, _: &str, raw_ns: &config::Namespace, ns: &
             );
         }
     }
+}
+
+/// W0606: the failure alert sees a failure only while its Job exists.
+fn ttl(ctx: &mut Ctx<'_>, p: &Path, pl: &model::Pipeline) {
+    let (Some(ttl), Some(alerts)) = (pl.ttl_after_finished, &pl.alerts) else {
+        return;
+    };
+    if alerts.on_failure.is_none() {
+        return;
+    }
+    let Some(gap) = model::schedule::gap_longer_than(&pl.schedule, ttl) else {
+        return;
+    };
+    let words = |s: u64| {
+        if s.is_multiple_of(86_400) {
+            format!("{}d", s / 86_400)
+        } else if s.is_multiple_of(3600) {
+            format!("{}h", s / 3600)
+        } else {
+            format!("{}m", s.div_ceil(60))
+        }
+    };
+    ctx.push(
+        Diagnostic::warning(
+            codes::TTL_HIDES_FAILURES,
+            ctx.val(&p.key("ttl_after_finished")),
+            format!(
+                "`ttl_after_finished` deletes a failed run's Job after {}, but schedule `{}` can \
+                 wait {} between runs",
+                words(ttl),
+                pl.schedule,
+                words(gap)
+            ),
+        )
+        .with_label("the failure alert would resolve before the next run")
+        .with_related(
+            Some(ctx.val(&p.key("alerts").key("on_failure"))),
+            "this alert fires only while the failed Job exists",
+        )
+        .with_help(format!(
+            "make it longer than {} plus a run (e.g. `{}`), or leave it out and let `history` \
+             bound the Jobs kept",
+            words(gap),
+            words(gap + 86_400)
+        )),
+    );
 }
 
 /// Why an image is not pinned: no tag and no digest, or the tag `latest`.
@@ -86,209 +129,6 @@ fn images(ctx: &mut Ctx<'_>, p: &Path, raw: &config::Pipeline) {
     }
 }
 
-/// What one container of the pipeline gets for one resource, and where that was written.
-struct Amount {
-    quantity: Quantity,
-    from: Path,
-    /// Written in the pipeline (else a LimitRange default).
-    own: bool,
-}
-
-fn first(candidates: Vec<(Option<&Quantity>, Path, bool)>) -> Option<Amount> {
-    candidates.into_iter().find_map(|(q, from, own)| {
-        q.map(|q| Amount {
-            quantity: q.clone(),
-            from,
-            own,
-        })
-    })
-}
-
-/// The request and the limit a container of `pl` ends up with for `res`, as the API server
-/// computes them: its own values (a limit alone also sets the request), else the LimitRange's
-/// defaults (with Kubernetes' own defaulting: `default` falls back to `max`, `default_request`
-/// to `default`, then `min`).
-fn effective(
-    ns_path: &Path,
-    ns: &model::Namespace,
-    p: &Path,
-    pl: &model::Pipeline,
-    res: &str,
-) -> (Option<Amount>, Option<Amount>) {
-    let own = p.key("resources");
-    let lr = ns_path.key("limits");
-    let empty = ResourceList::new();
-    let limits = ns.limits.as_ref();
-    let get = |f: fn(&model::Limits) -> &ResourceList| limits.map_or(&empty, f).get(res);
-    let default_limit = vec![
-        (get(|l| &l.default), lr.key("default").key(res), false),
-        (get(|l| &l.max), lr.key("max").key(res), false),
-    ];
-    let mut request = vec![
-        (pl.requests.get(res), own.key("requests").key(res), true),
-        (pl.limits.get(res), own.key("limits").key(res), true),
-        (
-            get(|l| &l.default_request),
-            lr.key("default_request").key(res),
-            false,
-        ),
-    ];
-    request.extend(default_limit.iter().cloned());
-    request.push((get(|l| &l.min), lr.key("min").key(res), false));
-    let mut limit = vec![(pl.limits.get(res), own.key("limits").key(res), true)];
-    limit.extend(default_limit);
-    (first(request), first(limit))
-}
-
-fn quota(
-    ctx: &mut Ctx<'_>,
-    ns_path: &Path,
-    ns: &model::Namespace,
-    hard: &ResourceList,
-    p: &Path,
-    pl: &model::Pipeline,
-    raw: &config::Pipeline,
-) {
-    let runs = match pl.concurrency {
-        Concurrency::Allow => ALLOW_CONCURRENT_RUNS,
-        Concurrency::Forbid | Concurrency::Replace => 1,
-    };
-    let running = super::workloads::running(ns);
-    let qp = ns_path.key("quota");
-    let at = if raw.resources.is_some() {
-        ctx.val(&p.key("resources"))
-    } else {
-        ctx.key(p)
-    };
-    let mut missing = Vec::new();
-    for res in RESOURCES {
-        let (request, limit) = effective(ns_path, ns, p, pl, res);
-        for (kind, amount) in [("requests", request), ("limits", limit)] {
-            let Some(max) = hard.get(&format!("{kind}.{res}")) else {
-                continue;
-            };
-            let quota_value = qp.key(kind).key(res);
-            let Some(amount) = amount else {
-                missing.push((format!("{kind}.{res}"), quota_value));
-                continue;
-            };
-            let key = format!("{kind}.{res}");
-            let base = running.totals.get(&key);
-            if base.is_some_and(|b| b > max) {
-                // The workloads alone do not fit: `workloads` reports that once.
-                continue;
-            }
-            let own = amount.quantity.times(runs);
-            let total = base.map_or_else(|| own.clone(), |b| b.plus(&own));
-            if total <= *max {
-                continue;
-            }
-            let what = if kind == "requests" {
-                "request"
-            } else {
-                "limit"
-            };
-            let per_run = format!("{res} {what} {}", amount.quantity);
-            let beside = match base {
-                Some(b) => format!(
-                    "; beside the {b} the namespace's workloads hold ({}) that is {total},",
-                    running.who.join(", ")
-                ),
-                None => ",".into(),
-            };
-            let message = if runs == 1 {
-                format!(
-                    "pipeline `{}` has a {per_run}{beside} above the quota's {kind}.{res} of {max}",
-                    pl.name
-                )
-            } else {
-                format!(
-                    "pipeline `{}` has a {per_run} per run; {runs} runs at once (concurrency \
-                     `allow`) need {own}{beside} above the quota's {kind}.{res} of {max}",
-                    pl.name
-                )
-            };
-            let (span, related) = if amount.own {
-                (ctx.val(&amount.from), None)
-            } else {
-                (at, Some(ctx.val(&amount.from)))
-            };
-            let help = if runs == 1 {
-                format!("lower the {what} or raise the quota")
-            } else {
-                format!(
-                    "lower the {what}, raise the quota, or set `concurrency = \"forbid\"`; \
-                     with `allow` platc assumes {ALLOW_CONCURRENT_RUNS} overlapping runs"
-                )
-            };
-            ctx.push(
-                Diagnostic::error(codes::QUOTA_EXCEEDED, span, message)
-                    .with_label("exceeds the namespace quota")
-                    .with_related(related, "the LimitRange default it gets")
-                    .with_related(Some(ctx.val(&quota_value)), "quota set here")
-                    .with_help(help),
-            );
-        }
-    }
-    if let Some(pods) = hard.get("pods")
-        && Quantity::parse(&(runs + running.pods).to_string()).is_ok_and(|r| r > *pods)
-    {
-        let span = if raw.concurrency.is_some() {
-            ctx.val(&p.key("concurrency"))
-        } else {
-            ctx.key(p)
-        };
-        ctx.push(
-            Diagnostic::error(
-                codes::QUOTA_EXCEEDED,
-                span,
-                if running.pods == 0 {
-                    format!(
-                        "pipeline `{}` can run {runs} pods at once, above the quota's pods of {pods}",
-                        pl.name
-                    )
-                } else {
-                    format!(
-                        "pipeline `{}` can run {runs} pods at once; beside the {} pods the namespace's workloads run, that is above the quota's pods of {pods}",
-                        pl.name, running.pods
-                    )
-                },
-            )
-            .with_label("exceeds the namespace quota")
-            .with_related(Some(ctx.val(&qp.key("pods"))), "quota set here")
-            .with_help(if runs > 1 {
-                "raise the quota's `pods` or set `concurrency = \"forbid\"`"
-            } else {
-                "raise the quota's `pods`, or run fewer replicas of the namespace's workloads"
-            }),
-        );
-    }
-    if let Some((_, first_quota)) = missing.first() {
-        let keys: Vec<&str> = missing.iter().map(|(k, _)| k.as_str()).collect();
-        ctx.push(
-            Diagnostic::error(
-                codes::MISSING_RESOURCES,
-                at,
-                format!(
-                    "pipeline `{}` sets no {}, and namespace `{}` has no LimitRange default for {}",
-                    pl.name,
-                    keys.join(", "),
-                    ns.name,
-                    if keys.len() == 1 { "it" } else { "them" },
-                ),
-            )
-            .with_label("pods would be rejected by the quota")
-            .with_related(Some(ctx.val(first_quota)), "the quota counts it")
-            .with_help(format!(
-                "add `resources = {{ requests = {{ cpu = \"500m\", memory = \"512Mi\" }}, \
-                 limits = {{ cpu = \"1\", memory = \"1Gi\" }} }}` to the pipeline, or \
-                 `default_request` and `default` to [namespaces.{}.limits]",
-                ns.name
-            )),
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,7 +136,7 @@ mod tests {
     use crate::diag::{Code, Severity, SourceMap};
 
     /// (code, `line:col`) of every diagnostic of `toml`, with errors or not.
-    fn found(toml: &str) -> Vec<(String, String)> {
+    pub(super) fn found(toml: &str) -> Vec<(String, String)> {
         let (diags, sources) =
             match compile_text("p.toml", "p.toml", toml.into(), SourceMap::default()) {
                 Ok(c) => (c.diagnostics, c.sources),
@@ -314,7 +154,8 @@ mod tests {
             .collect()
     }
 
-    fn with(toml: &str, code: Code) -> Vec<String> {
+    /// Where the diagnostics of `code` are.
+    pub(super) fn with(toml: &str, code: Code) -> Vec<String> {
         found(toml)
             .into_iter()
             .filter(|(c, _)| c == code.as_str())
@@ -322,7 +163,7 @@ mod tests {
             .collect()
     }
 
-    const HEAD: &str = "[platform]\nname = \"p\"\n";
+    pub(super) const HEAD: &str = "[platform]\nname = \"p\"\n";
 
     #[test]
     fn unpinned_images() {
@@ -373,6 +214,36 @@ steps = [{{ name = \"one\", image = \"app:1\" }}]
     }
 
     #[test]
+    fn a_ttl_shorter_than_the_wait_between_runs_warns_when_failures_alert() {
+        let pipeline = |schedule: &str, ttl: &str, alerts: &str| {
+            format!(
+                "{HEAD}[namespaces.a.pipelines.job]
+schedule = \"{schedule}\"
+starting_deadline = \"1h\"
+image = \"app:1\"
+steps = [{{ name = \"one\" }}]
+ttl_after_finished = \"{ttl}\"
+alerts = {alerts}
+"
+            )
+        };
+        let failure = "{ on_failure = \"critical\" }";
+        // Weekdays at 06:00: Friday's failed Job would be gone before Monday's run.
+        assert_eq!(
+            with(
+                &pipeline("0 6 * * 1-5", "1d", failure),
+                codes::TTL_HIDES_FAILURES
+            ),
+            ["8:22"]
+        );
+        assert!(found(&pipeline("0 6 * * 1-5", "4d", failure)).is_empty());
+        assert!(found(&pipeline("@hourly", "1d", failure)).is_empty());
+        // Without a failure alert nothing depends on the failed Job.
+        let missed = "{ missed_after = \"26h\" }";
+        assert!(found(&pipeline("@daily", "1h", missed)).is_empty());
+    }
+
+    #[test]
     fn no_starting_deadline_is_a_note_at_the_pipeline() {
         let toml = format!(
             "{HEAD}[namespaces.a.pipelines.job]
@@ -382,100 +253,5 @@ steps = [{{ name = \"one\" }}]
 "
         );
         assert_eq!(with(&toml, codes::NO_STARTING_DEADLINE), ["3:25"]);
-    }
-
-    const QUOTA: &str = "[namespaces.a.quota]
-requests = { cpu = \"1\", memory = \"1Gi\" }
-limits = { cpu = \"2\", memory = \"2Gi\" }
-pods = 1
-";
-
-    #[test]
-    fn a_quota_without_limit_range_defaults_needs_pipeline_resources() {
-        let toml = format!(
-            "{HEAD}{QUOTA}[namespaces.a.pipelines.job]
-schedule = \"@daily\"
-starting_deadline = \"1h\"
-image = \"app:1\"
-steps = [{{ name = \"one\" }}]
-"
-        );
-        assert_eq!(with(&toml, codes::MISSING_RESOURCES), ["7:25"]);
-        // Limits alone are enough: the API server copies them into the requests.
-        let toml = format!(
-            "{HEAD}{QUOTA}[namespaces.a.pipelines.job]
-schedule = \"@daily\"
-starting_deadline = \"1h\"
-image = \"app:1\"
-resources = {{ limits = {{ cpu = \"500m\" }} }}
-steps = [{{ name = \"one\" }}]
-"
-        );
-        assert_eq!(with(&toml, codes::MISSING_RESOURCES), ["11:13"]);
-        let d = compile_text("p.toml", "p.toml", toml, SourceMap::default())
-            .err()
-            .map(|f| f.diagnostics)
-            .unwrap_or_default();
-        let m = d.iter().find(|d| d.code == codes::MISSING_RESOURCES);
-        assert!(
-            m.is_some_and(|m| m.message.contains("requests.memory, limits.memory")
-                && !m.message.contains("cpu")),
-            "{m:?}"
-        );
-    }
-
-    #[test]
-    fn limit_range_defaults_satisfy_the_quota() {
-        let toml = format!(
-            "{HEAD}{QUOTA}[namespaces.a.limits]
-default = {{ cpu = \"500m\", memory = \"512Mi\" }}
-[namespaces.a.pipelines.job]
-schedule = \"@daily\"
-starting_deadline = \"1h\"
-image = \"app:1\"
-steps = [{{ name = \"one\" }}]
-"
-        );
-        assert!(found(&toml).is_empty(), "{:?}", found(&toml));
-    }
-
-    #[test]
-    fn requests_times_concurrent_runs_above_the_quota_are_errors() {
-        let pipeline = |concurrency: &str| {
-            format!(
-                "{HEAD}{QUOTA}[namespaces.a.pipelines.job]
-schedule = \"@daily\"
-starting_deadline = \"1h\"
-concurrency = \"{concurrency}\"
-image = \"app:1\"
-resources = {{ requests = {{ cpu = \"600m\", memory = \"1Gi\" }}, limits = {{ cpu = \"1\", memory = \"1Gi\" }} }}
-steps = [{{ name = \"one\" }}]
-"
-            )
-        };
-        assert!(found(&pipeline("forbid")).is_empty());
-        assert!(found(&pipeline("replace")).is_empty());
-        // allow: two runs, so 2 pods (at `concurrency`), 1200m cpu and 2Gi memory requested (at
-        // each request); the limits, 2 and 2Gi, fit exactly.
-        assert_eq!(
-            with(&pipeline("allow"), codes::QUOTA_EXCEEDED),
-            ["10:15", "12:34", "12:51"]
-        );
-    }
-
-    #[test]
-    fn a_limit_range_default_above_the_quota_points_at_the_pipeline() {
-        let toml = format!(
-            "{HEAD}{QUOTA}[namespaces.a.limits]
-default = {{ cpu = \"4\", memory = \"512Mi\" }}
-[namespaces.a.pipelines.job]
-schedule = \"@daily\"
-starting_deadline = \"1h\"
-image = \"app:1\"
-steps = [{{ name = \"one\" }}]
-"
-        );
-        // Both the defaulted request (4 > 1) and limit (4 > 2) exceed the cpu quota.
-        assert_eq!(with(&toml, codes::QUOTA_EXCEEDED), ["9:25", "9:25"]);
     }
 }
