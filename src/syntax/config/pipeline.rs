@@ -66,7 +66,9 @@ pub struct Step {
 }
 
 /// An environment variable's value: a string, or a key of a Secret or ConfigMap.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+// Read by hand rather than as a serde `untagged` enum: that buffers the value first, and from
+// the buffer an `Option` field reads a TOML `nan` as absent, which the schema refuses.
+#[derive(Debug, Clone, JsonSchema)]
 #[serde(untagged)]
 pub enum EnvValue {
     /// A literal value. `$(NAME)` is replaced by the value of the variable `NAME` (platc orders
@@ -75,6 +77,29 @@ pub enum EnvValue {
     Text(String),
     /// The value of one key of a Secret or a ConfigMap of the namespace (`valueFrom`).
     From(EnvSource),
+}
+
+impl<'de> Deserialize<'de> for EnvValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Shape;
+        impl<'de> serde::de::Visitor<'de> for Shape {
+            type Value = EnvValue;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or a table with `secret` or `config_map` and `key`")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<EnvValue, E> {
+                Ok(EnvValue::Text(text.to_string()))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<EnvValue, A::Error> {
+                EnvSource::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(EnvValue::From)
+            }
+        }
+        deserializer.deserialize_any(Shape)
+    }
 }
 
 /// Where an environment variable's value comes from: exactly one of `secret` and `config_map`,
