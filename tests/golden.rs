@@ -115,6 +115,14 @@ fn open_model() {
     check_case("open-model");
 }
 
+/// Every pipeline setting beyond the contract's example (docs/pipelines.md), and issue 18's
+/// traps closed: env in expansion order, the API token only where a role is bound (or the
+/// account asks for it), size-limited scratch volumes.
+#[test]
+fn pipeline_settings() {
+    check_case("pipeline-settings");
+}
+
 #[test]
 fn every_case_has_a_test() {
     let mut cases: Vec<String> = fs::read_dir(golden_dir())
@@ -129,6 +137,7 @@ fn every_case_has_a_test() {
             "multi-cluster",
             "network",
             "open-model",
+            "pipeline-settings",
             "quantities",
             "rbac",
             "seed",

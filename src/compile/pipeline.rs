@@ -1,135 +1,27 @@
-//! A pipeline: its CronJob, with steps as init containers and the last one as the main
-//! container, all sharing a scratch volume, hardened to the Pod Security "restricted" profile;
-//! and what comes with it: its Kafka topic, its alerts and its dashboard.
+//! A pipeline: its CronJob, whose Jobs and pods carry the pipeline's labels and annotations
+//! and whose pod is built in [`pod`]; and what comes with it: its Kafka topic, its alerts and
+//! its dashboard.
 
 mod alerts;
 mod dashboard;
+mod pod;
 mod topic;
 
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, JobSpec, JobTemplateSpec};
-use k8s_openapi::api::core::v1::{
-    Capabilities, ConfigMapEnvSource, Container, EmptyDirVolumeSource, EnvFromSource, EnvVar,
-    PodSecurityContext, PodSpec, PodTemplateSpec, ResourceRequirements, SeccompProfile,
-    SecretEnvSource, SecurityContext, Volume, VolumeMount,
-};
+use k8s_openapi::api::core::v1::PodTemplateSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::meta::{Wave, labels, meta};
-use super::resources::quantities;
 use super::{Manifest, Object};
-use crate::model::{self, Concurrency, Labels, Platform};
-
-/// Where every step finds the previous steps' output.
-pub const SCRATCH_MOUNT: &str = "/work";
-
-fn seccomp() -> SeccompProfile {
-    SeccompProfile {
-        type_: "RuntimeDefault".into(),
-        localhost_profile: None,
-    }
-}
-
-fn container(pl: &model::Pipeline, step: &model::Step) -> Container {
-    let env: Vec<EnvVar> = pl
-        .env
-        .iter()
-        .map(|(k, v)| EnvVar {
-            name: k.clone(),
-            value: Some(v.clone()),
-            value_from: None,
-        })
-        .collect();
-    let env_from: Vec<EnvFromSource> = pl
-        .config_maps
-        .iter()
-        .map(|c| EnvFromSource {
-            config_map_ref: Some(ConfigMapEnvSource {
-                name: c.clone(),
-                optional: None,
-            }),
-            ..Default::default()
-        })
-        .chain(pl.secrets.iter().map(|s| EnvFromSource {
-            secret_ref: Some(SecretEnvSource {
-                name: s.clone(),
-                optional: None,
-            }),
-            ..Default::default()
-        }))
-        .collect();
-    let resources =
-        (!pl.requests.is_empty() || !pl.limits.is_empty()).then(|| ResourceRequirements {
-            requests: quantities(&pl.requests),
-            limits: quantities(&pl.limits),
-            ..Default::default()
-        });
-    Container {
-        name: step.name.clone(),
-        image: Some(step.image.clone()),
-        command: step.command.clone(),
-        args: (!step.args.is_empty()).then(|| step.args.clone()),
-        env: (!env.is_empty()).then_some(env),
-        env_from: (!env_from.is_empty()).then_some(env_from),
-        resources,
-        security_context: Some(SecurityContext {
-            allow_privilege_escalation: Some(false),
-            capabilities: Some(Capabilities {
-                drop: Some(vec!["ALL".into()]),
-                add: None,
-            }),
-            read_only_root_filesystem: Some(true),
-            run_as_non_root: Some(true),
-            seccomp_profile: Some(seccomp()),
-            ..Default::default()
-        }),
-        volume_mounts: Some(vec![
-            VolumeMount {
-                name: "scratch".into(),
-                mount_path: SCRATCH_MOUNT.into(),
-                ..Default::default()
-            },
-            VolumeMount {
-                name: "tmp".into(),
-                mount_path: "/tmp".into(),
-                ..Default::default()
-            },
-        ]),
-        ..Default::default()
-    }
-}
+use crate::model::{self, Concurrency, Platform};
 
 fn cron_job(p: &Platform, ns: &model::Namespace, pl: &model::Pipeline) -> CronJob {
-    let pod_labels = labels(
-        p,
-        &Labels::from([("app.kubernetes.io/name".to_string(), pl.name.clone())]),
-    );
-    let (init, main) = match pl.steps.split_last() {
-        Some((last, init)) => (init, Some(last)),
-        None => (&[][..], None),
-    };
-    let pod = PodSpec {
-        service_account_name: pl.service_account.clone(),
-        restart_policy: Some("Never".into()),
-        security_context: Some(PodSecurityContext {
-            run_as_non_root: Some(true),
-            seccomp_profile: Some(seccomp()),
-            ..Default::default()
-        }),
-        init_containers: (!init.is_empty())
-            .then(|| init.iter().map(|s| container(pl, s)).collect()),
-        containers: main.map(|s| container(pl, s)).into_iter().collect(),
-        volumes: Some(vec![
-            Volume {
-                name: "scratch".into(),
-                empty_dir: Some(EmptyDirVolumeSource::default()),
-                ..Default::default()
-            },
-            Volume {
-                name: "tmp".into(),
-                empty_dir: Some(EmptyDirVolumeSource::default()),
-                ..Default::default()
-            },
-        ]),
+    let mut own = pl.labels.clone();
+    own.insert("app.kubernetes.io/name".into(), pl.name.clone());
+    let run_meta = ObjectMeta {
+        labels: Some(labels(p, &own)),
+        annotations: (!pl.annotations.is_empty())
+            .then(|| std::collections::BTreeMap::from(&pl.annotations)),
         ..Default::default()
     };
     let concurrency = match pl.concurrency {
@@ -138,34 +30,35 @@ fn cron_job(p: &Platform, ns: &model::Namespace, pl: &model::Pipeline) -> CronJo
         Concurrency::Replace => "Replace",
     };
     let seconds = |s: u64| i64::try_from(s).unwrap_or(i64::MAX);
+    let count = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
     CronJob {
-        metadata: meta(p, &pl.name, Some(&ns.name), Wave::Workload, &Labels::new()),
+        metadata: meta(
+            p,
+            &pl.name,
+            Some(&ns.name),
+            Wave::Workload,
+            &model::Labels::new(),
+        ),
         spec: Some(CronJobSpec {
             schedule: pl.schedule.clone(),
             time_zone: pl.time_zone.clone(),
             concurrency_policy: Some(concurrency.into()),
-            successful_jobs_history_limit: pl
-                .history_successful
-                .map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
-            failed_jobs_history_limit: pl
-                .history_failed
-                .map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
+            successful_jobs_history_limit: pl.history_successful.map(count),
+            failed_jobs_history_limit: pl.history_failed.map(count),
             starting_deadline_seconds: pl.starting_deadline.map(seconds),
             suspend: pl.suspend,
             job_template: JobTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(pod_labels.clone()),
-                    ..Default::default()
-                }),
+                metadata: Some(run_meta.clone()),
                 spec: Some(JobSpec {
-                    backoff_limit: pl.retries.map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
+                    backoff_limit: pl.retries.map(count),
                     active_deadline_seconds: pl.deadline.map(seconds),
+                    // Validation keeps it within i32.
+                    ttl_seconds_after_finished: pl
+                        .ttl_after_finished
+                        .map(|s| i32::try_from(s).unwrap_or(i32::MAX)),
                     template: PodTemplateSpec {
-                        metadata: Some(ObjectMeta {
-                            labels: Some(pod_labels),
-                            ..Default::default()
-                        }),
-                        spec: Some(pod),
+                        metadata: Some(run_meta),
+                        spec: Some(pod::pod_spec(pl)),
                     },
                     ..Default::default()
                 }),

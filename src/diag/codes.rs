@@ -53,9 +53,12 @@ codes! {
          values the help lists.";
     OUT_OF_RANGE = "E0006", "out-of-range",
         "A number or list outside its allowed range: port 0 or above 65535, an empty `steps` \
-         list, zero partitions, a quota or limit range that sets nothing. Why it matters: the \
-         object would be rejected by the API server or do nothing. Fix: use a value in the \
-         range the message gives, or remove the setting.";
+         list, zero partitions, a quota or limit range that sets nothing, a pipeline's \
+         `scratch` of 0 or above its pods' ephemeral-storage limit, a `starting_deadline` \
+         under 10 seconds (the controller would skip runs it starts a little late), a \
+         `ttl_after_finished` beyond what Kubernetes stores. Why it matters: the object would be rejected by the \
+         API server, do nothing, or (scratch) promise room the kubelet evicts the pod before \
+         it is used. Fix: use a value in the range the message gives, or remove the setting.";
     INVALID_NAME = "E0101", "invalid-name",
         "A namespace, cluster or object name that is not a DNS-1123 label: at most 63 \
          characters of lower-case letters, digits and `-`, starting and ending with a letter \
@@ -122,6 +125,16 @@ codes! {
          list entry, an environment variable name with illegal characters, a URL that is not \
          one. Why it matters: the generated object would be rejected or behave unexpectedly. \
          Fix: change the value as the message says.";
+    ENV_REFERENCE = "E0113", "env-reference",
+        "A pipeline's environment variable refers to `$(NAME)` where no variable `NAME` is \
+         defined (not in `env`, and the pipeline has no `secrets` or `config_maps` it could \
+         come from), or variables refer to each other in a cycle (`A = \"$(B)\"` and `B = \
+         \"$(A)\"`, or `A = \"$(A)\"` without an envFrom source). Why it matters: Kubernetes \
+         expands `$(NAME)` only from variables defined before it and leaves any other \
+         reference as it is, silently, so the program would read `https://$(HOST)/` instead \
+         of a URL. platc writes `env` so that every reference follows its definition; a \
+         cycle has no such order. Fix: define the variable, write one value of the cycle out, \
+         or write `$$(NAME)` for the literal text `$(NAME)`.";
     UNRESOLVED_REFERENCE = "E0201", "unresolved-reference",
         "A reference to something the config does not define: a role binding's role or \
          service account, a pipeline's service account, a `service:NAME` peer, a topic's \
@@ -348,11 +361,13 @@ codes! {
          run different code on two nodes or two days, and a rollback does not roll back. Fix: \
          pin a version tag or, better, a digest (`@sha256:...`).";
     MISSING_RESOURCES = "E0603", "missing-resources",
-        "The namespace has a quota on cpu or memory, so every pod must state requests and \
-         limits, and this pipeline sets none while the namespace has no LimitRange defaults. \
-         Why it matters: the API server would reject its pods and the CronJob would fail \
-         every run. Fix: set `resources` on the pipeline, or `[namespaces.NAME.limits]` \
-         defaults.";
+        "The namespace has a quota on `requests.X` or `limits.X` (cpu, memory or \
+         ephemeral-storage), so every container of every pod must state that request or \
+         limit, and a step of this pipeline (or a container of a manifest's workload) states \
+         none while the namespace has no LimitRange default for it. Why it matters: the API \
+         server would reject its pods and the CronJob would fail every run. Fix: set the \
+         resources the message names in the pipeline's (or the step's) `resources`, or give \
+         `[namespaces.NAME.limits]` a `default_request` and `default` for them.";
     QUOTA_EXCEEDED = "E0604", "quota-exceeded",
         "The pipeline's requests or limits, times the runs that can exist at once, exceed the \
          namespace quota. Why it matters: its pods would be rejected when they are needed. \
@@ -362,6 +377,14 @@ codes! {
          than 100 schedules (for example after a long controller outage) stops scheduling, \
          and a late run may start hours after it was due. Fix: set `starting_deadline`, e.g. \
          `10m`.";
+    TTL_HIDES_FAILURES = "W0606", "ttl-hides-failures",
+        "A pipeline with a failure alert (`alerts.on_failure`) has a `ttl_after_finished` shorter \
+         than the longest wait between two of its scheduled runs. Why it matters: the alert (and \
+         the dashboard's failed-runs panel) sees a failed run only while its Job exists; the TTL \
+         deletes the failed Job before the next run even starts, and the alert resolves though \
+         no run has succeeded since. Fix: make `ttl_after_finished` longer than the schedule's \
+         longest gap plus a run (e.g. `3d` for a weekday schedule), or leave it out and let \
+         `history` bound the Jobs kept.";
 }
 
 /// The explanation of a code (case-insensitive), as printed by `platc explain`.

@@ -2,7 +2,9 @@
 //! canonical. Only `validate` builds these, so `compile` never re-checks anything.
 
 pub mod duration;
+pub mod expansion;
 pub mod names;
+mod pipeline;
 pub mod pod_security;
 pub mod quantity;
 pub mod schedule;
@@ -10,8 +12,13 @@ pub mod schedule;
 use std::collections::BTreeMap;
 
 use crate::diag::Span;
-pub use crate::syntax::config::{Concurrency, ConfigValue, Direction, PodSecurity};
+pub use crate::syntax::config::{
+    Concurrency, ConfigValue, Direction, PodSecurity, TaintEffect, TolerationOperator,
+};
 use crate::vecmap::VecMap;
+pub use pipeline::{
+    Alerts, EnvValue, EnvVar, FileMount, FileSource, Pipeline, Step, Toleration, Topic,
+};
 pub use quantity::Quantity;
 
 /// A label or selector map.
@@ -306,94 +313,4 @@ pub struct Subject {
     pub name: String,
     /// Namespace (service accounts only).
     pub namespace: Option<String>,
-}
-
-/// One container of a pipeline.
-#[derive(Debug, Clone)]
-pub struct Step {
-    /// Container name.
-    pub name: String,
-    /// Image (the step's own or the pipeline's).
-    pub image: String,
-    /// command.
-    pub command: Option<Vec<String>>,
-    /// args.
-    pub args: Vec<String>,
-}
-
-/// A Strimzi KafkaTopic a pipeline produces to.
-#[derive(Debug, Clone)]
-pub struct Topic {
-    /// Topic name.
-    pub name: String,
-    /// Where it was declared.
-    pub span: Span,
-    /// The Kafka service's namespace (the topic's folder).
-    pub namespace: String,
-    /// `strimzi.io/cluster`.
-    pub strimzi_cluster: String,
-    /// Partitions.
-    pub partitions: u32,
-    /// Replicas.
-    pub replicas: u32,
-    /// Topic config, `retention.ms` included.
-    pub config: VecMap<String, ConfigValue>,
-}
-
-/// A pipeline's alerts.
-#[derive(Debug, Clone)]
-pub struct Alerts {
-    /// Severity of the failure alert (`None`: no failure alert).
-    pub on_failure: Option<String>,
-    /// Seconds without a success before the missed-run alert (`None`: no such alert).
-    pub missed_after: Option<(u64, String)>,
-    /// Extra labels.
-    pub labels: Labels,
-}
-
-/// A scheduled pipeline (CronJob).
-#[derive(Debug, Clone)]
-pub struct Pipeline {
-    /// Name.
-    pub name: String,
-    /// Where the name was written.
-    pub span: Span,
-    /// Cron schedule.
-    pub schedule: String,
-    /// IANA zone.
-    pub time_zone: Option<String>,
-    /// Concurrency policy.
-    pub concurrency: Concurrency,
-    /// successfulJobsHistoryLimit.
-    pub history_successful: Option<u32>,
-    /// failedJobsHistoryLimit.
-    pub history_failed: Option<u32>,
-    /// backoffLimit.
-    pub retries: Option<u32>,
-    /// serviceAccountName.
-    pub service_account: Option<String>,
-    /// requests of every step.
-    pub requests: ResourceList,
-    /// limits of every step.
-    pub limits: ResourceList,
-    /// Environment, sorted by name.
-    pub env: Labels,
-    /// envFrom secrets, in order.
-    pub secrets: Vec<String>,
-    /// envFrom config maps, in order.
-    pub config_maps: Vec<String>,
-    /// Steps in order.
-    pub steps: Vec<Step>,
-    /// activeDeadlineSeconds.
-    pub deadline: Option<u64>,
-    /// startingDeadlineSeconds.
-    pub starting_deadline: Option<u64>,
-    /// suspend.
-    pub suspend: Option<bool>,
-    /// Kafka topic.
-    pub topic: Option<Topic>,
-    /// Alerts.
-    pub alerts: Option<Alerts>,
-    /// Grafana dashboard.
-    pub dashboard: bool,
 }

@@ -102,6 +102,25 @@ pub fn is_env_name(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// Why `s` is not a key of a Secret or ConfigMap (`data` key, `secretKeyRef.key`): at most 253
+/// of `[-._a-zA-Z0-9]`, and not `.`, `..` or starting with `..`.
+pub fn config_key_problem(s: &str) -> Option<&'static str> {
+    if s.is_empty() {
+        Some("it is empty")
+    } else if s.len() > 253 {
+        Some("it is longer than 253 characters")
+    } else if !s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+    {
+        Some("keys are letters, digits, `-`, `_` and `.`")
+    } else if s == "." || s.starts_with("..") {
+        Some("keys may not be `.` or start with `..`")
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +150,15 @@ mod tests {
         assert!(label_value_problem("data-platform").is_none());
         assert!(label_value_problem("has space").is_some());
         assert!(label_value_problem(&"a".repeat(64)).is_some());
+    }
+
+    #[test]
+    fn config_keys() {
+        for good in ["API_KEY", "catalog.properties", "a-b_c.d", ".hidden"] {
+            assert_eq!(config_key_problem(good), None, "{good}");
+        }
+        for bad in ["", ".", "..", "..x", "a/b", "a b", &"a".repeat(254)] {
+            assert!(config_key_problem(bad).is_some(), "{bad}");
+        }
     }
 }

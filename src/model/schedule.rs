@@ -174,6 +174,105 @@ fn describe(croner: &str) -> String {
     format!("{}{}", text[..1].to_lowercase(), &text[1..])
 }
 
+/// How many runs [`gap_longer_than`] looks at: a year of an hourly schedule, two of a daily one.
+const RUNS_SCANNED: usize = 10_000;
+
+/// A wall-clock time for croner to step through (jiff's civil time; croner's own jiff support
+/// is for another jiff version).
+#[derive(Clone, Copy)]
+struct WallClock(jiff::civil::DateTime);
+
+impl croner::CronDateTime for WallClock {
+    fn to_civil(&self) -> croner::CivilDateTime {
+        let t = self.0;
+        let part = |n: i8| u32::try_from(n).unwrap_or(0);
+        croner::CivilDateTime::new(
+            croner::CivilDate::from_parts_unchecked(
+                i32::from(t.year()),
+                part(t.month()),
+                part(t.day()),
+            ),
+            croner::CivilTime::from_parts_unchecked(
+                part(t.hour()),
+                part(t.minute()),
+                part(t.second()),
+            ),
+        )
+    }
+
+    fn civil_weekday(&self) -> croner::Weekday {
+        let days = u32::try_from(self.0.weekday().to_sunday_zero_offset()).unwrap_or(0);
+        croner::Weekday::from_days_from_sunday(days)
+    }
+
+    fn resolve_civil(
+        &self,
+        civil: croner::CivilDateTime,
+    ) -> Result<croner::Resolution<Self>, croner::errors::CronError> {
+        let part = |n: u32| i8::try_from(n).map_err(|_| croner::errors::CronError::InvalidDate);
+        let year =
+            i16::try_from(civil.year()).map_err(|_| croner::errors::CronError::InvalidDate)?;
+        jiff::civil::DateTime::new(
+            year,
+            part(civil.month())?,
+            part(civil.day())?,
+            part(civil.hour())?,
+            part(civil.minute())?,
+            part(civil.second())?,
+            0,
+        )
+        .map(|t| croner::Resolution::Single(WallClock(t)))
+        .map_err(|_| croner::errors::CronError::InvalidDate)
+    }
+
+    fn checked_add_seconds(&self, seconds: i64) -> Option<Self> {
+        self.0
+            .checked_add(jiff::SignedDuration::from_secs(seconds))
+            .ok()
+            .map(WallClock)
+    }
+
+    fn cmp_instant(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.cmp(&other.0)
+    }
+}
+
+/// A wait between two consecutive runs of a valid `schedule` longer than `seconds`, if one of
+/// the runs after 2026-01-01 00:00 (at most [`RUNS_SCANNED`], over at most a year) has one.
+/// Counted on the wall clock of the schedule's zone: a daylight-saving shift is not seen. The
+/// same answer on every machine and day.
+pub fn gap_longer_than(schedule: &str, seconds: u64) -> Option<u64> {
+    let five = match schedule.trim() {
+        "@hourly" => "0 * * * *",
+        "@daily" | "@midnight" => "0 0 * * *",
+        "@weekly" => "0 0 * * 0",
+        "@monthly" => "0 0 1 * *",
+        "@yearly" | "@annually" => "0 0 1 1 *",
+        other => other,
+    };
+    let cron = CronParser::builder().build().parse(five).ok()?;
+    let start = jiff::civil::date(2026, 1, 1).at(0, 0, 0, 0);
+    let end = start
+        .checked_add(jiff::SignedDuration::from_hours(366 * 24))
+        .ok()?;
+    let mut previous: Option<jiff::civil::DateTime> = None;
+    for WallClock(at) in cron.iter_after(WallClock(start)).take(RUNS_SCANNED) {
+        if let Some(before) = previous {
+            let gap = before.duration_until(at).as_secs();
+            if let Ok(gap) = u64::try_from(gap)
+                && gap > seconds
+            {
+                return Some(gap);
+            }
+        }
+        if at > end {
+            break;
+        }
+        previous = Some(at);
+    }
+    None
+}
+
 /// Whether `zone` is in the IANA time zone database (bundled, the same on every machine).
 pub fn is_time_zone(zone: &str) -> bool {
     !zone.is_empty() && !zone.starts_with('/') && jiff::tz::TimeZone::get(zone).is_ok()
@@ -200,6 +299,19 @@ pub fn similar_time_zones(zone: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gaps_between_runs() {
+        let day = 86_400;
+        assert_eq!(gap_longer_than("@daily", day - 1), Some(day));
+        assert_eq!(gap_longer_than("@daily", day), None);
+        // Weekdays only: the weekend is the longest wait.
+        assert_eq!(gap_longer_than("0 6 * * 1-5", day), Some(3 * day));
+        assert_eq!(gap_longer_than("*/5 * * * *", 300), None);
+        assert_eq!(gap_longer_than("0 0 1 * *", 28 * day), Some(31 * day));
+        // Day-of-month and day-of-week both set: either matches, as in the controller.
+        assert_eq!(gap_longer_than("0 0 1 * 1", 7 * day), None);
+    }
 
     #[test]
     fn schedules() {

@@ -35,6 +35,8 @@ pub(crate) struct Here<'h> {
     pub raw: &'h crate::syntax::config::Namespace,
     /// The objects of its manifests.
     pub manifests: &'h [crate::model::UserManifest],
+    /// Its LimitRange, validated.
+    pub limits: Option<&'h crate::model::Limits>,
 }
 
 impl Here<'_> {

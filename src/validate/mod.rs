@@ -14,6 +14,7 @@ mod patches;
 mod pipeline;
 pub mod schema;
 mod secrets;
+mod tokens;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -256,9 +257,10 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, attached: &Attached, source_name: &
     };
     // Namespaces are checked independently, on all cores.
     let entries: Vec<(&String, &config::Namespace)> = config.namespaces.iter().collect();
-    let namespaces = ctx.each(&entries, |ctx, (name, ns)| {
+    let mut namespaces = ctx.each(&entries, |ctx, (name, ns)| {
         namespace::namespace(ctx, &env, name, ns)
     });
+    tokens::decide(&clusters, &mut namespaces);
 
     Platform {
         name: config.platform.name.clone(),

@@ -102,6 +102,7 @@ pub(crate) fn namespace(
         name,
         raw: ns,
         manifests: &read.objects,
+        limits: limits.as_ref(),
     };
 
     let role_bindings = ns

@@ -1,7 +1,7 @@
-//! The config types: a mirror of platform.toml v1, key for key. They derive the JSON Schema
-//! (`platc schema`) and are read straight from the document; the schema runs only to locate
-//! what they cannot read. Nothing here is checked beyond its TOML type; `validate` turns them
-//! into the model.
+//! The config types: a mirror of platform.toml v1, key for key (a pipeline's in `pipeline.rs`).
+//! They derive the JSON Schema (`platc schema`) and are read straight from the document; the
+//! schema runs only to locate what they cannot read. Nothing here is checked beyond its TOML
+//! type; `validate` turns them into the model.
 
 use std::collections::BTreeMap;
 
@@ -9,6 +9,13 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::vecmap::VecMap;
+
+mod pipeline;
+
+pub use pipeline::{
+    Alerts, Concurrency, ConfigValue, ContainerResources, EnvSource, EnvValue, History,
+    MountedFiles, Pipeline, Step, TaintEffect, Toleration, TolerationOperator, Topic,
+};
 
 /// A string-to-string map (labels, selectors, env).
 pub type StringMap = VecMap<String, String>;
@@ -451,162 +458,4 @@ pub struct RoleBinding {
     pub cluster_role: Option<String>,
     /// `serviceaccount:NAME`, `serviceaccount:NS/NAME`, `group:NAME`, `user:NAME`.
     pub subjects: Vec<String>,
-}
-
-/// What happens when a run is due while the previous one still runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Concurrency {
-    /// Skip the new run.
-    Forbid,
-    /// Run both.
-    Allow,
-    /// Stop the old run, start the new one.
-    Replace,
-}
-
-/// Jobs kept after they finish.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct History {
-    /// Successful jobs kept; default 3.
-    #[serde(default)]
-    pub successful: Option<u32>,
-    /// Failed jobs kept; default 1.
-    #[serde(default)]
-    pub failed: Option<u32>,
-}
-
-/// Container resources.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ContainerResources {
-    /// What the scheduler reserves.
-    #[serde(default)]
-    pub requests: Option<Resources>,
-    /// The most a container may use.
-    #[serde(default)]
-    pub limits: Option<Resources>,
-}
-
-/// One step of a pipeline: a container.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Step {
-    /// Container name (DNS label, unique within the pipeline).
-    pub name: String,
-    /// Arguments.
-    #[serde(default)]
-    pub args: Vec<String>,
-    /// Entrypoint override.
-    #[serde(default)]
-    pub command: Option<Vec<String>>,
-    /// Image override for this step.
-    #[serde(default)]
-    pub image: Option<String>,
-}
-
-/// A pipeline's Kafka topic (Strimzi KafkaTopic).
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Topic {
-    /// The Kafka service (`[services.NAME]` with `strimzi_cluster`).
-    pub service: String,
-    /// Topic name; default the pipeline's name.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Partitions.
-    pub partitions: u32,
-    /// Replicas.
-    pub replicas: u32,
-    /// How long records are kept (`7d`); becomes `retention.ms`.
-    #[serde(default)]
-    pub retention: Option<String>,
-    /// Further topic configuration (`cleanup.policy`, `min.insync.replicas`, ...).
-    #[serde(default)]
-    pub config: VecMap<String, ConfigValue>,
-}
-
-/// A Kafka topic config value.
-#[derive(Debug, Clone, Deserialize, JsonSchema, serde::Serialize, PartialEq)]
-#[serde(untagged)]
-pub enum ConfigValue {
-    /// A string.
-    String(String),
-    /// An integer.
-    Integer(i64),
-    /// A boolean.
-    Bool(bool),
-}
-
-/// A pipeline's alerts (PrometheusRule).
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Alerts {
-    /// Severity of the alert when a run fails.
-    #[serde(default)]
-    pub on_failure: Option<String>,
-    /// Alert when no run has succeeded for this long (`26h`).
-    #[serde(default)]
-    pub missed_after: Option<String>,
-    /// Extra labels on both alerts.
-    #[serde(default)]
-    pub labels: StringMap,
-}
-
-/// `[namespaces.NAME.pipelines.PIPELINE]`: a scheduled job.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Pipeline {
-    /// Cron schedule: 5 fields or @hourly/@daily/@weekly/@monthly/@yearly.
-    pub schedule: String,
-    /// IANA time zone of the schedule.
-    #[serde(default)]
-    pub time_zone: Option<String>,
-    /// forbid (default), allow or replace.
-    #[serde(default)]
-    pub concurrency: Option<Concurrency>,
-    /// Finished jobs kept.
-    #[serde(default)]
-    pub history: Option<History>,
-    /// Job retries (backoffLimit).
-    #[serde(default)]
-    pub retries: Option<u32>,
-    /// The service account its pods run as.
-    #[serde(default)]
-    pub service_account: Option<String>,
-    /// Container image of every step (a step may override it).
-    pub image: String,
-    /// Resources of every step.
-    #[serde(default)]
-    pub resources: Option<ContainerResources>,
-    /// Environment variables.
-    #[serde(default)]
-    pub env: StringMap,
-    /// Secrets whose keys become environment variables (envFrom); values never live here.
-    #[serde(default)]
-    pub secrets: Vec<String>,
-    /// ConfigMaps whose keys become environment variables (envFrom).
-    #[serde(default)]
-    pub config_maps: Vec<String>,
-    /// Steps, run in order; all but the last as init containers.
-    pub steps: Vec<Step>,
-    /// A run is stopped after this long (`activeDeadlineSeconds`), e.g. `2h`.
-    #[serde(default)]
-    pub deadline: Option<String>,
-    /// A run that could not start within this long is skipped (`startingDeadlineSeconds`).
-    #[serde(default)]
-    pub starting_deadline: Option<String>,
-    /// Pause scheduling.
-    #[serde(default)]
-    pub suspend: Option<bool>,
-    /// The Kafka topic it produces to.
-    #[serde(default)]
-    pub topic: Option<Topic>,
-    /// Alerts on failure and on missed runs.
-    #[serde(default)]
-    pub alerts: Option<Alerts>,
-    /// A Grafana dashboard ConfigMap.
-    #[serde(default)]
-    pub dashboard: Option<bool>,
 }
