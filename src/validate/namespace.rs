@@ -338,7 +338,7 @@ fn network_policy(
                     ctx,
                     env,
                     &p.key("ingress").index(i),
-                    "from",
+                    Direction::Ingress,
                     &r.from,
                     r.ports.as_deref(),
                 )
@@ -354,7 +354,7 @@ fn network_policy(
                     ctx,
                     env,
                     &p.key("egress").index(i),
-                    "to",
+                    Direction::Egress,
                     &r.to,
                     r.ports.as_deref(),
                 )
@@ -370,15 +370,21 @@ fn network_policy(
     }
 }
 
+/// One rule of a policy. A `service:` peer contributes its namespace and pods; its ports are
+/// where it listens, so they are the destination ports of an egress rule without `ports`, but
+/// never of an ingress rule, whose destination is our own pods.
 fn traffic_rule(
     ctx: &mut Ctx<'_>,
     env: &Env<'_>,
     p: &Path,
-    key: &str,
+    direction: Direction,
     peer: &str,
     ports: Option<&[u16]>,
 ) -> Option<TrafficRule> {
-    let pp = p.key(key);
+    let pp = p.key(match direction {
+        Direction::Ingress => "from",
+        Direction::Egress => "to",
+    });
     if let Some(ports) = ports {
         ctx.ports(&p.key("ports"), ports);
     }
@@ -403,10 +409,9 @@ fn traffic_rule(
             }
             return None;
         };
-        let ports = if explicit.is_empty() {
-            s.ports.clone()
-        } else {
-            explicit
+        let ports = match direction {
+            Direction::Egress if explicit.is_empty() => s.ports.clone(),
+            _ => explicit,
         };
         return Some(TrafficRule {
             peer: Peer::Pods {
