@@ -12,6 +12,7 @@ mod manifests;
 mod namespace;
 mod patches;
 mod pipeline;
+mod pod_security;
 pub mod schema;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -27,12 +27,7 @@ pub(crate) fn namespace(
     ctx.labels(&p.key("labels"), &ns.labels);
     let mut labels = ns.labels.clone();
     let pod_security = ns.pod_security.unwrap_or(PodSecurity::Restricted);
-    let level = match pod_security {
-        PodSecurity::Restricted => "restricted",
-        PodSecurity::Baseline => "baseline",
-        PodSecurity::Privileged => "privileged",
-    };
-    labels.get_or_insert_with("pod-security.kubernetes.io/enforce".into(), || level.into());
+    super::pod_security::labels(ctx, &p, pod_security, &mut labels);
 
     let mut default_deny: Vec<Direction> = ns
         .default_deny
