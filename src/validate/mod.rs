@@ -11,6 +11,7 @@ mod lints;
 mod manifests;
 mod namespace;
 mod patches;
+mod peer;
 mod pipeline;
 mod pod_security;
 pub mod schema;

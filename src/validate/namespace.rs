@@ -3,11 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use ipnet::IpNet;
-
 use super::context::Ctx;
 use super::env::{Env, Here};
-use super::pipeline;
+use super::{peer, pipeline};
 use crate::diag::{Diagnostic, codes};
 use crate::model::{self, Direction, Peer, PodSecurity, TrafficRule};
 use crate::syntax::Path;
@@ -384,106 +382,45 @@ fn traffic_rule(
         ctx.ports(&p.key("ports"), ports);
     }
     let explicit: Vec<u16> = ports.map(<[u16]>::to_vec).unwrap_or_default();
-    let peer = if peer == "self" {
-        Peer::OwnNamespace
-    } else if let Some(ns) = peer.strip_prefix("namespace:") {
-        if !ctx.dns_label(&pp, ns, "namespace", false) {
-            return None;
-        }
-        Peer::Namespace(ns.to_string())
-    } else if let Some(svc) = peer.strip_prefix("service:") {
-        let Some(s) = env.config.services.get(svc) else {
-            if !env.broken_services.contains(svc) {
-                ctx.unresolved(
-                    &pp,
-                    "service",
-                    svc,
-                    "[services]",
-                    env.config.services.keys().map(String::as_str),
-                );
+    let peer = match peer::form(ctx, env, &pp, peer)? {
+        peer::Form::Own => Peer::OwnNamespace,
+        peer::Form::Namespace(ns) => {
+            if !ctx.dns_label(&pp, ns, "namespace", false) {
+                return None;
             }
-            return None;
-        };
-        let ports = match direction {
-            Direction::Egress if explicit.is_empty() => s.ports.clone(),
-            _ => explicit,
-        };
-        return Some(TrafficRule {
-            peer: Peer::Pods {
-                namespace: s.namespace.clone(),
-                selector: s.selector.clone(),
-            },
-            ports,
-        });
-    } else if peer.contains('/') || peer.parse::<std::net::IpAddr>().is_ok() {
-        return cidr(ctx, &pp, peer).map(|c| TrafficRule {
-            peer: Peer::Cidr(c),
-            ports: explicit,
-        });
-    } else {
-        let hint = crate::diag::did_you_mean(peer, ["self"])
-            .or_else(|| {
-                env.config
-                    .services
-                    .contains_key(peer)
-                    .then(|| format!("did you mean `service:{peer}`?"))
-            })
-            .unwrap_or_else(|| {
-                "write `self`, `namespace:NAME`, `service:NAME` or a CIDR such as `10.0.0.0/8`"
-                    .into()
+            Peer::Namespace(ns.to_string())
+        }
+        peer::Form::Service(svc) => {
+            let Some(s) = env.config.services.get(svc) else {
+                if !env.broken_services.contains(svc) {
+                    ctx.unresolved(
+                        &pp,
+                        "service",
+                        svc,
+                        "[services]",
+                        env.config.services.keys().map(String::as_str),
+                    );
+                }
+                return None;
+            };
+            let ports = match direction {
+                Direction::Egress if explicit.is_empty() => s.ports.clone(),
+                _ => explicit,
+            };
+            return Some(TrafficRule {
+                peer: Peer::Pods {
+                    namespace: s.namespace.clone(),
+                    selector: s.selector.clone(),
+                },
+                ports,
             });
-        ctx.push(
-            Diagnostic::error(
-                codes::INVALID_PEER,
-                ctx.val(&pp),
-                format!("invalid network peer `{peer}`"),
-            )
-            .with_label("not a peer")
-            .with_help(hint),
-        );
-        return None;
+        }
+        peer::Form::Cidr(text) => Peer::Cidr(peer::cidr(ctx, &pp, text)?),
     };
     Some(TrafficRule {
         peer,
         ports: explicit,
     })
-}
-
-fn cidr(ctx: &mut Ctx<'_>, p: &Path, text: &str) -> Option<String> {
-    match text.parse::<IpNet>() {
-        Ok(net) if net.trunc() == net => Some(net.to_string()),
-        Ok(net) => {
-            ctx.push(
-                Diagnostic::error(
-                    codes::INVALID_CIDR,
-                    ctx.val(p),
-                    format!("CIDR `{text}` has host bits set"),
-                )
-                .with_label("host bits set")
-                .with_help(format!("did you mean `{}`?", net.trunc())),
-            );
-            None
-        }
-        Err(_) => {
-            let help = match text.parse::<std::net::IpAddr>() {
-                Ok(ip) => format!(
-                    "a single address needs a prefix length: `{ip}/{}`",
-                    if ip.is_ipv4() { 32 } else { 128 }
-                ),
-                Err(_) => "write an IPv4 or IPv6 CIDR such as `10.0.0.0/8` or `0.0.0.0/0`".into(),
-            };
-            ctx.push(
-                Diagnostic::error(
-                    codes::INVALID_CIDR,
-                    ctx.val(p),
-                    format!("invalid CIDR `{text}`"),
-                )
-                .with_label("not a CIDR")
-                .with_help(help),
-            );
-            None
-        }
-    }
 }
 
 fn role(ctx: &mut Ctx<'_>, p: &Path, name: &str, r: &config::Role) -> model::Role {
