@@ -167,9 +167,7 @@ impl<'a> Ctx<'a> {
                         format!("invalid quantity `{text}`: {problem}"),
                     )
                     .with_label("not a Kubernetes quantity")
-                    .with_help(
-                        "write a number with an optional suffix, e.g. `500m`, `2`, `512Mi`, `4Gi`",
-                    ),
+                    .with_help(crate::model::quantity::help(text)),
                 );
                 None
             }

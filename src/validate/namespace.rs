@@ -280,11 +280,15 @@ fn limits(ctx: &mut Ctx<'_>, p: &Path, l: &config::Limits) -> model::Limits {
         min: get("min", &l.min),
         max: get("max", &l.max),
     };
-    if out.default_request.is_empty()
-        && out.default.is_empty()
-        && out.min.is_empty()
-        && out.max.is_empty()
-    {
+    // Only when nothing was written: invalid amounts already have their own errors.
+    let written = [&l.default_request, &l.default, &l.min, &l.max]
+        .iter()
+        .any(|r| {
+            r.as_ref().is_some_and(|r| {
+                r.cpu.is_some() || r.memory.is_some() || r.ephemeral_storage.is_some()
+            })
+        });
+    if !written {
         ctx.push(
             Diagnostic::error(
                 codes::OUT_OF_RANGE,
