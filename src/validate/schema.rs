@@ -252,18 +252,67 @@ fn violations(
     at: &Path,
     schema_pointer: &str,
 ) -> Vec<Violation> {
+    let errors: Vec<(Path, jsonschema::ValidationError<'_>)> = validator
+        .iter_errors(json)
+        .map(|error| {
+            let mut path = at.clone();
+            path.0.extend(error.instance_path().iter().map(|s| match s {
+                LocationSegment::Property(p) => Seg::Key(p.to_string().into()),
+                LocationSegment::Index(i) => Seg::Index(i),
+            }));
+            (path, error)
+        })
+        .collect();
+    let mut missing = Missing::default();
+    for (path, error) in &errors {
+        if let ValidationErrorKind::Required { property } = error.kind() {
+            let key = property.as_str().unwrap_or_default().to_string();
+            missing.entry(path.clone()).or_default().push(key);
+        }
+    }
+    let near_misses = near_misses(&errors, &missing);
     let mut out = Vec::new();
-    for error in validator.iter_errors(json) {
-        let mut path = at.clone();
-        path.0.extend(error.instance_path().iter().map(|s| match s {
-            LocationSegment::Property(p) => Seg::Key(p.to_string().into()),
-            LocationSegment::Index(i) => Seg::Index(i),
-        }));
+    for (path, error) in &errors {
         let schema_here = schema_at(&format!("{schema_pointer}{}", error.schema_path().as_str()));
-        for (path, diagnostic) in
-            describe(doc, &path, error.kind(), schema_here, &error.to_string())
-        {
+        for (path, diagnostic) in describe(
+            doc,
+            path,
+            error.kind(),
+            schema_here,
+            &error.to_string(),
+            &near_misses,
+        ) {
             out.push(Violation { diagnostic, path });
+        }
+    }
+    out
+}
+
+/// The required keys missing from each table.
+type Missing = std::collections::BTreeMap<Path, Vec<String>>;
+
+/// Unknown keys that are near misses of a required key missing beside them (`shedule` where
+/// `schedule` is missing), each with the key it stands for: one mistake, reported once, at the
+/// unknown key.
+type NearMisses = std::collections::BTreeMap<(Path, String), String>;
+
+fn near_misses(
+    errors: &[(Path, jsonschema::ValidationError<'_>)],
+    missing: &Missing,
+) -> NearMisses {
+    let mut out = NearMisses::new();
+    for (path, error) in errors {
+        let (ValidationErrorKind::AdditionalProperties { unexpected }, Some(wanted)) =
+            (error.kind(), missing.get(path))
+        else {
+            continue;
+        };
+        for key in unexpected {
+            let taken = |k: &&String| out.iter().any(|((p, _), m)| p == path && m == *k);
+            let free: Vec<&String> = wanted.iter().filter(|k| !taken(k)).collect();
+            if let Some(meant) = crate::diag::closest(key, free.iter().map(|k| k.as_str())) {
+                out.insert((path.clone(), key.clone()), meant.to_string());
+            }
         }
     }
     out
@@ -281,6 +330,7 @@ fn describe(
     kind: &ValidationErrorKind,
     schema_here: Option<&Value>,
     fallback: &str,
+    near_misses: &NearMisses,
 ) -> Vec<(Path, Diagnostic)> {
     let segs = path.segs();
     let what = if segs.is_empty() {
@@ -299,15 +349,25 @@ fn describe(
                 .iter()
                 .map(|key| {
                     let key_path = path.key(key.as_str());
-                    let help = did_you_mean(key, known.iter().copied())
-                        .unwrap_or_else(|| format!("valid keys here: {}", known.join(", ")));
+                    let meant = near_misses.get(&(path.clone(), key.clone()));
+                    let help = match meant {
+                        Some(m) => format!("did you mean `{m}`? (`{m}` is required here)"),
+                        None => did_you_mean(key, known.iter().copied())
+                            .unwrap_or_else(|| format!("valid keys here: {}", known.join(", "))),
+                    };
                     let inside = if segs.is_empty() {
                         "at the top level".into()
                     } else {
                         format!("in {what}")
                     };
+                    // A near miss stands for the missing key: it is the table's violation, so
+                    // the table is left out of the semantic checks, as a missing key has it.
                     (
-                        key_path.clone(),
+                        if meant.is_some() {
+                            path.clone()
+                        } else {
+                            key_path.clone()
+                        },
                         Diagnostic::error(
                             codes::UNKNOWN_KEY,
                             doc.key_span(key_path.segs()),
@@ -345,6 +405,12 @@ fn describe(
         }
         ValidationErrorKind::Required { property } => {
             let key = property.as_str().unwrap_or_default();
+            if near_misses
+                .iter()
+                .any(|((p, _), meant)| p == path && meant == key)
+            {
+                return Vec::new();
+            }
             let (loc, _) = doc.locate(segs);
             let span = loc.key.unwrap_or(loc.value);
             let inside = if segs.is_empty() {
