@@ -135,7 +135,8 @@ pub fn compile_with(
     loader: &dyn expand::Loader,
 ) -> Result<Compiled, Failed> {
     let (doc, attached, sources) = expand_text(shown, text, sources, loader)?;
-    let outcome = validate::validate(&doc, &attached, source_name);
+    let mut outcome = validate::validate(&doc, &attached, source_name);
+    outcome.diagnostics = attributed(outcome.diagnostics, &sources);
     // The document (JSON and span tree) and the manifests' YAML trees are not needed past
     // validation; free them before the object and file trees are built, which lowers the peak
     // on large platforms.
@@ -162,9 +163,8 @@ pub fn compile_with(
         Ok(done) => done,
         Err(mut errors) => {
             errors.extend(outcome.diagnostics);
-            diag::sort(&mut errors);
             return Err(Failed {
-                diagnostics: errors,
+                diagnostics: attributed(errors, &sources),
                 sources,
             });
         }
@@ -175,6 +175,14 @@ pub fn compile_with(
         diagnostics: outcome.diagnostics,
         sources,
     })
+}
+
+/// Diagnostics pointed at their cause (a value inherited from a template or rendered from a
+/// variable), each cause once, sorted by position.
+fn attributed(diags: Vec<Diagnostic>, sources: &SourceMap) -> Vec<Diagnostic> {
+    let mut diags = diag::attribute(diags, sources);
+    diag::sort(&mut diags);
+    diags
 }
 
 /// Runs one command. Meant to be the last thing a process does: `build` and `diff` leave their

@@ -3,16 +3,18 @@
 //! Every stage that finds a problem returns [`Diagnostic`]s; nothing prints. `main` renders them
 //! with [`render`] (rustc-style, with carets) once every problem of a run has been collected.
 
+mod attribute;
 pub mod codes;
 mod render;
 mod source;
 
+pub use attribute::attribute;
 pub use codes::{CODES, Code, explain};
 pub use render::{render, render_all};
-pub use source::{FileId, SourceMap, Span};
+pub use source::{FileId, Origin, SourceMap, Span, VarUse};
 
 /// How serious a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     /// The config cannot be compiled.
     Error,
@@ -23,7 +25,7 @@ pub enum Severity {
 }
 
 /// One problem found in a config, located at a span of one of its files.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     /// Error, warning or note.
     pub severity: Severity,
@@ -39,6 +41,13 @@ pub struct Diagnostic {
     pub related: Vec<(Span, String)>,
     /// What would be valid: "did you mean `labels`?", "valid values: forbid, allow, replace".
     pub help: Option<String>,
+    /// Further context, each shown as a `note:` line.
+    pub notes: Vec<String>,
+    /// The offending part of the string value at `span`, as a byte range of the value (after
+    /// `{{ ... }}` is rendered), when narrower than the whole: `monitoring` in
+    /// `namespace:monitoring`. Lets a diagnostic about a rendered value point at the variable
+    /// that part came from.
+    pub part: Option<(u32, u32)>,
 }
 
 impl Diagnostic {
@@ -71,6 +80,8 @@ impl Diagnostic {
             label: None,
             related: Vec::new(),
             help: None,
+            notes: Vec::new(),
+            part: None,
         }
     }
 
@@ -83,6 +94,20 @@ impl Diagnostic {
     /// Sets the hint saying what would be valid.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a `note:` line.
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// Narrows the problem to bytes `range` of the string value at the span (see
+    /// [`Diagnostic::part`]).
+    pub fn with_part(mut self, range: std::ops::Range<usize>) -> Self {
+        let offset = |o: usize| u32::try_from(o).unwrap_or(u32::MAX);
+        self.part = Some((offset(range.start), offset(range.end)));
         self
     }
 

@@ -389,7 +389,7 @@ fn traffic_rule(
     let peer = match peer::form(ctx, env, &pp, peer)? {
         peer::Form::Own => Peer::OwnNamespace,
         peer::Form::Namespace(ns) => {
-            if !ctx.dns_label(&pp, ns, "namespace", false) {
+            if !ctx.dns_label_in(&pp, "namespace:".len(), ns, "namespace") {
                 return None;
             }
             Peer::Namespace(ns.to_string())
@@ -397,8 +397,9 @@ fn traffic_rule(
         peer::Form::Service(svc) => {
             let Some(s) = env.config.services.get(svc) else {
                 if !env.broken_services.contains(svc) {
-                    ctx.unresolved(
+                    ctx.unresolved_in(
                         &pp,
+                        Some("service:".len()),
                         "service",
                         svc,
                         "[services]",
@@ -594,12 +595,22 @@ fn subject(
     }
     match kind {
         "serviceaccount" => {
-            let (ns, sa) = rest.split_once('/').unwrap_or((ns_name, rest));
+            // Where the names start in the value: `serviceaccount:NS/NAME` or
+            // `serviceaccount:NAME`.
+            let ns_at = "serviceaccount:".len();
+            let (ns, sa, sa_at) = match rest.split_once('/') {
+                Some((ns, sa)) => (ns, sa, ns_at + ns.len() + 1),
+                None => (ns_name, rest, ns_at),
+            };
             if model::names::dns_label_problem(ns).is_some()
                 || model::names::dns_label_problem(sa).is_some()
             {
-                ctx.dns_label(p, sa, "service account name", false);
-                ctx.dns_label(p, ns, "namespace", false);
+                ctx.dns_label_in(p, sa_at, sa, "service account name");
+                if rest.contains('/') {
+                    ctx.dns_label_in(p, ns_at, ns, "namespace");
+                } else {
+                    ctx.dns_label(p, ns, "namespace", false);
+                }
                 return None;
             }
             if let Some(target) = env.config.namespaces.get(ns) {
@@ -609,8 +620,9 @@ fn subject(
                     .key("service_accounts")
                     .key(sa);
                 if !target.service_accounts.contains_key(sa) && !ctx.is_pruned(&sa_path) {
-                    ctx.unresolved(
+                    ctx.unresolved_in(
                         p,
+                        Some(sa_at),
                         "service account",
                         sa,
                         &format!("namespace `{ns}`"),
@@ -618,8 +630,9 @@ fn subject(
                     );
                 }
             } else if ns == ns_name && !env.broken_namespaces.contains(ns) {
-                ctx.unresolved(
+                ctx.unresolved_in(
                     p,
+                    Some(sa_at),
                     "service account",
                     sa,
                     &format!("namespace `{ns}`"),
