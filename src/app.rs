@@ -187,10 +187,11 @@ fn validated(
     // on large platforms.
     drop(doc);
     drop(attached);
+    let diagnostics = attributed(outcome.diagnostics, &sources);
     match outcome.platform {
-        Some(platform) => Ok((platform, outcome.diagnostics, sources)),
+        Some(platform) => Ok((platform, diagnostics, sources)),
         None => Err(Failed {
-            diagnostics: outcome.diagnostics,
+            diagnostics,
             sources,
         }),
     }
@@ -202,11 +203,18 @@ fn compile_failed(
     sources: SourceMap,
 ) -> Failed {
     errors.extend(warnings);
-    diag::sort(&mut errors);
     Failed {
-        diagnostics: errors,
+        diagnostics: attributed(errors, &sources),
         sources,
     }
+}
+
+/// Diagnostics pointed at their cause (a value inherited from a template or rendered from a
+/// variable), each cause once, sorted by position.
+fn attributed(diags: Vec<Diagnostic>, sources: &SourceMap) -> Vec<Diagnostic> {
+    let mut diags = diag::attribute(diags, sources);
+    diag::sort(&mut diags);
+    diags
 }
 
 /// Runs one command. Meant to be the last thing a process does: `build` and `diff` leave their

@@ -164,3 +164,36 @@ pub(super) fn compile(p: &Platform, ns: &model::Namespace, folder: &str, out: &m
         push(&np.name, np.span, policy(p, &ns.name, &np.name, spec));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::app::compile_text;
+    use crate::diag::SourceMap;
+
+    /// A service's ports are where it listens: the destination ports of egress to it, never of
+    /// ingress from it (issue 18: they were written as the ports of our own pods).
+    #[test]
+    fn a_service_peer_gives_its_ports_to_egress_only() {
+        let toml = "[platform]
+name = \"p\"
+[services.prometheus]
+namespace = \"monitoring\"
+ports = [9090]
+[namespaces.a.network_policies.scrape]
+ingress = [{ from = \"service:prometheus\" }, { from = \"service:prometheus\", ports = [8080] }]
+egress = [{ to = \"service:prometheus\" }]
+";
+        let compiled = compile_text("p.toml", "p.toml", toml.into(), SourceMap::default())
+            .unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+        let text = String::from_utf8_lossy(&compiled.tree["default/a/networkpolicy-scrape.yaml"]);
+        let (egress, ingress) = text.split_once("  ingress:").unwrap();
+        let ports = |s: &str| -> Vec<String> {
+            s.lines()
+                .filter_map(|l| l.trim().strip_prefix("- port: "))
+                .map(str::to_string)
+                .collect()
+        };
+        assert_eq!(ports(egress), ["9090"], "{text}");
+        assert_eq!(ports(ingress), ["8080"], "{text}");
+    }
+}

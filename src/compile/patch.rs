@@ -115,6 +115,7 @@ fn patched(
                     }
                     ProblemKind::Quantity { text, why } => {
                         result(format!("has an invalid quantity `{text}`: {why}"))
+                            .with_help(crate::model::quantity::help(&text))
                     }
                 })
                 .collect());

@@ -72,8 +72,10 @@ codes! {
     INVALID_LABEL = "E0103", "invalid-label",
         "A label key or value Kubernetes does not accept. Keys are an optional DNS subdomain \
          prefix and `/`, then at most 63 characters of `[A-Za-z0-9._-]` starting and ending \
-         alphanumeric; values are empty or at most 63 such characters. Why it matters: the \
-         API server rejects the whole object. Fix: rename the key or value; the help suggests \
+         alphanumeric; values are empty or at most 63 such characters. A \
+         `pod-security.kubernetes.io/` label must be one the admission controller reads \
+         (`warn`, `audit`, their `-version`s) with a valid level or version. Why it matters: the \
+         API server rejects the whole object, or ignores the misspelt label. Fix: rename the key or value; the help suggests \
          one.";
     INVALID_QUANTITY = "E0104", "invalid-quantity",
         "A resource amount that is not a Kubernetes quantity. Quantities are a number with an \
@@ -151,8 +153,9 @@ codes! {
          wrong cluster. Fix: add `cluster = \"NAME\"` or `clusters = [...]` to the namespace.";
     CONFLICTING_KEYS = "E0204", "conflicting-keys",
         "Two keys that exclude each other are both set (`role` and `cluster_role`, `cluster` \
-         and `clusters`, an alert's `on_failure` and a different `severity` in its `labels`), \
-         or neither of a required pair is. Why it matters: the meaning would \
+         and `clusters`, an alert's `on_failure` and a different `severity` in its `labels`, \
+         a namespace's `pod_security` and a different `pod-security.kubernetes.io/enforce` or \
+         `enforce-version` label), or neither of a required pair is. Why it matters: the meaning would \
          be ambiguous. Fix: keep exactly one of them.";
     DUPLICATE_DEFINITION = "E0205", "duplicate-definition",
         "The same namespace, service, cluster or template is defined in two files of one \

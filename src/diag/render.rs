@@ -47,6 +47,9 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
     if let Some(note) = diag.span.and_then(|s| s.via).and_then(|v| sources.note(v)) {
         title = title.element(Level::NOTE.message(note));
     }
+    for note in &diag.notes {
+        title = title.element(Level::NOTE.message(note.as_str()));
+    }
     if let Some(help) = &diag.help {
         title = title.element(Level::HELP.message(help.as_str()));
     }

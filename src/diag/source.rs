@@ -18,7 +18,8 @@ pub struct Span {
     /// One past the last byte.
     pub end: u32,
     /// How the value got where it is used, when not written there: an index into
-    /// [`SourceMap`]'s notes ("inherited by namespace `x` from template `t`").
+    /// [`SourceMap`]'s [`Origin`]s (inherited by namespace `x` from template `t`, rendered from
+    /// `{{ vars.NAME }}`).
     pub via: Option<u32>,
 }
 
@@ -76,11 +77,50 @@ impl SourceFile {
     }
 }
 
+/// How a value of a namespace got there when it was not written there: inherited from a
+/// template, rendered from variables, or both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The namespace that uses the value.
+    pub namespace: String,
+    /// The template it inherited the value from (`None`: its own value).
+    pub template: Option<String>,
+    /// For a string rendered with `{{ vars.NAME }}`: each use of a variable in it.
+    pub vars: Vec<VarUse>,
+    /// For a rendered string: its length in bytes once rendered.
+    pub rendered_len: u32,
+}
+
+impl Origin {
+    /// The note a diagnostic at such a value shows ("inherited by namespace `x` from template
+    /// `t`"); `None` for a namespace's own value.
+    pub fn note(&self) -> Option<String> {
+        self.template.as_ref().map(|t| {
+            format!(
+                "inherited by namespace `{}` from template `{t}`",
+                self.namespace
+            )
+        })
+    }
+}
+
+/// One use of a variable in a rendered string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VarUse {
+    /// The variable (`NAME` of `vars.NAME`).
+    pub name: String,
+    /// Where it is set: its value in `[vars]` or in the namespace's `vars`.
+    pub set_at: Span,
+    /// The bytes of the rendered string this use produced, when they are known and came from
+    /// this variable alone (`{{ vars.a }}`, `{{ vars.a | upper }}`; not `{{ vars.a ~ vars.b }}`).
+    pub produced: Option<(u32, u32)>,
+}
+
 /// Every file read in a run, in the order read.
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
-    notes: Vec<String>,
+    origins: Vec<Origin>,
 }
 
 impl SourceMap {
@@ -94,15 +134,20 @@ impl SourceMap {
         FileId(u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX))
     }
 
-    /// Registers a note for [`Span::via`] and returns its index.
-    pub fn add_note(&mut self, note: String) -> u32 {
-        self.notes.push(note);
-        u32::try_from(self.notes.len() - 1).unwrap_or(u32::MAX)
+    /// Registers an origin for [`Span::via`] and returns its index.
+    pub fn add_origin(&mut self, origin: Origin) -> u32 {
+        self.origins.push(origin);
+        u32::try_from(self.origins.len() - 1).unwrap_or(u32::MAX)
     }
 
-    /// The note behind a [`Span::via`] index.
-    pub fn note(&self, id: u32) -> Option<&str> {
-        self.notes.get(id as usize).map(String::as_str)
+    /// The origin behind a [`Span::via`] index.
+    pub fn origin(&self, id: u32) -> Option<&Origin> {
+        self.origins.get(id as usize)
+    }
+
+    /// The note of the origin behind a [`Span::via`] index, when it has one.
+    pub fn note(&self, id: u32) -> Option<String> {
+        self.origin(id).and_then(Origin::note)
     }
 
     /// The file behind `id`.

@@ -54,7 +54,7 @@ pub fn expand(
     attached.config_file(main, "");
     include::merge_includes(&mut root, sources, loader, &mut attached, &mut diags);
     template::apply_templates(&mut root, sources, &mut diags);
-    vars::render_vars(&mut root, &mut diags);
+    vars::render_vars(&mut root, sources, &mut diags);
     if diags
         .iter()
         .any(|d| d.severity == crate::diag::Severity::Error)

@@ -37,10 +37,12 @@ fn to_toml(node: &Node) -> toml::Value {
 
 fn origin(sources: &SourceMap, span: Span) -> String {
     let mut out = sources.location(span);
-    if let Some(note) = span.via.and_then(|v| sources.note(v))
-        && let Some((_, template)) = note.rsplit_once("from template ")
+    if let Some(template) = span
+        .via
+        .and_then(|v| sources.origin(v))
+        .and_then(|o| o.template.as_ref())
     {
-        out.push_str(&format!(" (template {template})"));
+        out.push_str(&format!(" (template `{template}`)"));
     }
     out
 }

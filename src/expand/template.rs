@@ -44,9 +44,12 @@ pub(super) fn apply_templates(
         };
         match resolved.get(t.as_str()) {
             Some(Some(base)) => {
-                let note = sources.add_note(format!(
-                    "inherited by namespace `{ns_name}` from template `{t}`"
-                ));
+                let note = sources.add_origin(crate::diag::Origin {
+                    namespace: ns_name.clone(),
+                    template: Some(t.clone()),
+                    vars: Vec::new(),
+                    rendered_len: 0,
+                });
                 let mut inherited = base.clone();
                 tag(&mut inherited, note);
                 let own = std::mem::replace(ns, inherited);

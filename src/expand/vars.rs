@@ -6,8 +6,11 @@ use std::collections::BTreeMap;
 
 use minijinja::{Environment, UndefinedBehavior};
 
-use crate::diag::{Diagnostic, codes};
+use crate::diag::{Diagnostic, Origin, SourceMap, Span, VarUse, codes};
 use crate::syntax::{Node, NodeValue, Seg};
+
+/// Variables by name: their value and where it is set.
+type Vars = BTreeMap<String, (String, Span)>;
 
 fn string_at<'a>(root: &'a Node, path: &[&str]) -> Option<&'a str> {
     let segs: Vec<Seg> = path.iter().map(|s| Seg::Key((*s).into())).collect();
@@ -17,12 +20,12 @@ fn string_at<'a>(root: &'a Node, path: &[&str]) -> Option<&'a str> {
     }
 }
 
-fn string_table(node: Option<&Node>) -> BTreeMap<String, String> {
+fn string_table(node: Option<&Node>) -> Vars {
     node.and_then(Node::table)
         .map(|t| {
             t.iter()
                 .filter_map(|(k, v)| match &v.value {
-                    NodeValue::String(s) => Some((k.clone(), s.clone())),
+                    NodeValue::String(s) => Some((k.clone(), (s.clone(), v.span))),
                     _ => None,
                 })
                 .collect()
@@ -30,7 +33,17 @@ fn string_table(node: Option<&Node>) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-pub(super) fn render_vars(root: &mut Node, diags: &mut Vec<Diagnostic>) {
+/// What rendering one namespace's strings needs.
+struct Scope<'a> {
+    env: &'a Environment<'a>,
+    ctx: minijinja::Value,
+    ns: &'a str,
+    cluster: Option<String>,
+    platform: &'a str,
+    vars: Vars,
+}
+
+pub(super) fn render_vars(root: &mut Node, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) {
     let platform = string_at(root, &["platform", "name"])
         .unwrap_or_default()
         .to_string();
@@ -75,21 +88,24 @@ pub(super) fn render_vars(root: &mut Node, diags: &mut Vec<Diagnostic>) {
         ctx.insert("platform", minijinja::Value::from(platform.as_str()));
         ctx.insert(
             "vars",
-            minijinja::Value::from_pairs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            minijinja::Value::from_pairs(
+                vars.iter()
+                    .map(|(k, (v, _))| (k.as_str(), v.as_str()))
+                    .collect::<Vec<_>>(),
+            ),
         );
         if let Some(c) = &cluster {
             ctx.insert("cluster", minijinja::Value::from(c.as_str()));
         }
-        let ctx = minijinja::Value::from_pairs(ctx);
-        let known = || {
-            let mut k = vec!["namespace".to_string(), "platform".to_string()];
-            if cluster.is_some() {
-                k.push("cluster".into());
-            }
-            k.extend(vars.keys().map(|v| format!("vars.{v}")));
-            k.join(", ")
+        let scope = Scope {
+            env: &env,
+            ctx: minijinja::Value::from_pairs(ctx),
+            ns: name,
+            cluster,
+            platform: &platform,
+            vars,
         };
-        render_node(ns, &env, &ctx, name, cluster.is_some(), &known, diags);
+        render_node(ns, &scope, sources, diags);
     }
 }
 
@@ -102,19 +118,37 @@ fn has_template(s: &str) -> bool {
 
 fn render_node(
     node: &mut Node,
-    env: &Environment<'_>,
-    ctx: &minijinja::Value,
-    ns: &str,
-    has_cluster: bool,
-    known: &dyn Fn() -> String,
+    scope: &Scope<'_>,
+    sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
 ) {
     match &mut node.value {
-        NodeValue::String(s) if has_template(s) => match env.render_str(s, ctx) {
-            Ok(out) => *s = out,
+        NodeValue::String(s) if has_template(s) => match scope.env.render_str(s, &scope.ctx) {
+            Ok(out) => {
+                let vars = uses(s, &out, scope);
+                if !vars.is_empty() {
+                    let template = node
+                        .span
+                        .via
+                        .and_then(|v| sources.origin(v))
+                        .and_then(|o| o.template.clone());
+                    node.span.via = Some(sources.add_origin(Origin {
+                        namespace: scope.ns.to_string(),
+                        template,
+                        vars,
+                        rendered_len: u32::try_from(out.len()).unwrap_or(u32::MAX),
+                    }));
+                }
+                *s = out;
+            }
             Err(e) => {
-                let mut help = format!("available here: {}", known());
-                if !has_cluster && s.contains("cluster") {
+                let mut known = vec!["namespace".to_string(), "platform".to_string()];
+                if scope.cluster.is_some() {
+                    known.push("cluster".into());
+                }
+                known.extend(scope.vars.keys().map(|v| format!("vars.{v}")));
+                let mut help = format!("available here: {}", known.join(", "));
+                if scope.cluster.is_none() && s.contains("cluster") {
                     help.push_str(
                         "; `cluster` is only defined for a namespace on exactly one cluster",
                     );
@@ -125,7 +159,8 @@ fn render_node(
                         codes::TEMPLATE_ERROR,
                         node.span,
                         format!(
-                            "cannot render `{s}` for namespace `{ns}`: {}{detail}",
+                            "cannot render `{s}` for namespace `{}`: {}{detail}",
+                            scope.ns,
                             e.kind()
                         ),
                     )
@@ -136,17 +171,206 @@ fn render_node(
         },
         NodeValue::Table(t) => t
             .values_mut()
-            .for_each(|n| render_node(n, env, ctx, ns, has_cluster, known, diags)),
+            .for_each(|n| render_node(n, scope, sources, diags)),
         NodeValue::Array(a) => a
             .iter_mut()
-            .for_each(|n| render_node(n, env, ctx, ns, has_cluster, known, diags)),
+            .for_each(|n| render_node(n, scope, sources, diags)),
         _ => {}
+    }
+}
+
+/// A piece of a template string: literal text, or one `{{ ... }}` (whole, and what is inside).
+enum Piece<'a> {
+    Text(&'a str),
+    Expr(&'a str, &'a str),
+}
+
+/// The pieces of `s`, when it holds only text and plain `{{ ... }}` (no `{% %}`, `{# #}` or
+/// whitespace control, whose output is not the pieces' output side by side).
+fn pieces(s: &str) -> Option<Vec<Piece<'_>>> {
+    if s.contains("{%") || s.contains("{#") {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(start) = rest.find("{{") {
+        if start > 0 {
+            out.push(Piece::Text(&rest[..start]));
+        }
+        let after = &rest[start + 2..];
+        let end = after.find("}}")?;
+        let inner = &after[..end];
+        if inner.starts_with(['-', '+']) || inner.ends_with(['-', '+']) {
+            return None;
+        }
+        out.push(Piece::Expr(&rest[start..start + 2 + end + 2], inner));
+        rest = &after[end + 2..];
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Text(rest));
+    }
+    Some(out)
+}
+
+/// The variables an expression (or a whole string) names: `vars.NAME`, `vars["NAME"]`,
+/// `vars['NAME']`, in order, each once, only those defined.
+fn named<'v>(expr: &str, vars: &'v Vars) -> Vec<&'v str> {
+    let mut out: Vec<&str> = Vec::new();
+    for (i, _) in expr.match_indices("vars") {
+        let before = expr[..i].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+            continue;
+        }
+        let rest = &expr[i + 4..];
+        let name = if let Some(r) = rest.strip_prefix('.') {
+            let end = r
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(r.len());
+            &r[..end]
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let r = r.trim_start();
+            let quote = r.chars().next().filter(|q| matches!(q, '"' | '\''));
+            match quote {
+                Some(q) => r[1..].split(q).next().unwrap_or(""),
+                None => "",
+            }
+        } else {
+            ""
+        };
+        if let Some((k, _)) = vars.get_key_value(name)
+            && !out.contains(&k.as_str())
+        {
+            out.push(k);
+        }
+    }
+    out
+}
+
+/// Each use of a variable in `s` (which rendered to `out`): what part of `out` it produced,
+/// when the string is text and plain `{{ ... }}` whose outputs side by side are `out`; where in
+/// it is not known otherwise.
+fn uses(s: &str, out: &str, scope: &Scope<'_>) -> Vec<VarUse> {
+    let use_of = |name: &str, produced| VarUse {
+        name: name.to_string(),
+        set_at: scope.vars[name].1,
+        produced,
+    };
+    let offset = |o: usize| u32::try_from(o).unwrap_or(u32::MAX);
+    if let Some(pieces) = pieces(s) {
+        let mut rebuilt = String::with_capacity(out.len());
+        let mut found = Vec::new();
+        let mut whole = true;
+        for piece in pieces {
+            match piece {
+                Piece::Text(t) => rebuilt.push_str(t),
+                Piece::Expr(whole_expr, inner) => {
+                    let names = named(inner, &scope.vars);
+                    let Some(text) = expression_output(whole_expr, inner, scope) else {
+                        whole = false;
+                        break;
+                    };
+                    let range = (offset(rebuilt.len()), offset(rebuilt.len() + text.len()));
+                    let alone = names.len() == 1;
+                    found.extend(names.iter().map(|n| use_of(n, alone.then_some(range))));
+                    rebuilt.push_str(&text);
+                }
+            }
+        }
+        if whole && rebuilt == out {
+            return found;
+        }
+    }
+    named(s, &scope.vars)
+        .into_iter()
+        .map(|n| use_of(n, None))
+        .collect()
+}
+
+/// What one `{{ ... }}` renders to: looked up for a plain name (the common case), rendered
+/// alone otherwise.
+fn expression_output(whole: &str, inner: &str, scope: &Scope<'_>) -> Option<String> {
+    let expr = inner.trim();
+    if let Some(name) = expr.strip_prefix("vars.")
+        && let Some((value, _)) = scope.vars.get(name)
+    {
+        return Some(value.clone());
+    }
+    match expr {
+        "namespace" => Some(scope.ns.to_string()),
+        "platform" => Some(scope.platform.to_string()),
+        "cluster" => scope.cluster.clone(),
+        _ => scope.env.render_str(whole, &scope.ctx).ok(),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::has_template;
+    use super::{Scope, Vars, has_template, uses};
+    use crate::diag::{FileId, Span};
+    use minijinja::{Environment, UndefinedBehavior};
+
+    /// What part of the rendered string each variable of `template` produced, as
+    /// `(name, Some(text))`, or `(name, None)` where it is not known.
+    fn produced(template: &str) -> Vec<(String, Option<String>)> {
+        let mut vars = Vars::new();
+        for (i, (k, v)) in [("registry", "r.example.com"), ("tag", "1.2"), ("a", "x")]
+            .into_iter()
+            .enumerate()
+        {
+            vars.insert(k.into(), (v.into(), Span::new(FileId(0), i..i + 1)));
+        }
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        let ctx = minijinja::context! {
+            namespace => "risk",
+            platform => "p",
+            vars => vars.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect::<std::collections::BTreeMap<_, _>>(),
+        };
+        let scope = Scope {
+            env: &env,
+            ctx,
+            ns: "risk",
+            cluster: None,
+            platform: "p",
+            vars,
+        };
+        let out = env.render_str(template, &scope.ctx).unwrap();
+        uses(template, &out, &scope)
+            .into_iter()
+            .map(|u| {
+                let text = u
+                    .produced
+                    .map(|(from, to)| out[from as usize..to as usize].to_string());
+                (u.name, text)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_variable_is_traced_to_what_it_produced() {
+        let some = |n: &str, t: &str| (n.to_string(), Some(t.to_string()));
+        let none = |n: &str| (n.to_string(), None);
+        assert_eq!(
+            produced("{{ vars.registry }}/etl:{{ vars.tag }}"),
+            [some("registry", "r.example.com"), some("tag", "1.2")]
+        );
+        assert_eq!(produced("{{vars.a}}"), [some("a", "x")]);
+        assert_eq!(
+            produced("{{ vars['a'] | upper }}-{{ namespace }}"),
+            [some("a", "X")]
+        );
+        assert_eq!(
+            produced("{{ vars.a ~ vars.tag }}"),
+            [none("a"), none("tag")]
+        );
+        // Whitespace control and statements: which part is whose is not known.
+        assert_eq!(produced("a {{- vars.a }}"), [none("a")]);
+        assert_eq!(
+            produced("{% if vars.a %}{{ vars.tag }}{% endif %}"),
+            [none("a"), none("tag")]
+        );
+        assert!(produced("{{ namespace }}-db").is_empty());
+    }
 
     #[test]
     fn template_syntax_is_found_anywhere() {

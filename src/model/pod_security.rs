@@ -8,6 +8,20 @@ use k8s_openapi::api::core::v1::{Container, PodSpec, SecurityContext};
 use super::PodSecurity;
 use crate::yaml::Step;
 
+/// The Kubernetes minor these rules are those of (k8s-openapi's `v1_33` feature): a Namespace
+/// pins its `pod-security.kubernetes.io/*-version` labels to it, so the cluster judges pods by
+/// the same rules platc checked them with, whatever version it runs.
+pub const STANDARD_VERSION: &str = "v1.33";
+
+/// The level's name in a Pod Security label (`restricted`, `baseline`, `privileged`).
+pub fn level_name(level: PodSecurity) -> &'static str {
+    match level {
+        PodSecurity::Restricted => "restricted",
+        PodSecurity::Baseline => "baseline",
+        PodSecurity::Privileged => "privileged",
+    }
+}
+
 /// One thing the level refuses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
@@ -435,5 +449,23 @@ containers:
         let y = HARDENED.replace("containers:", "volumes: [{name: g, gitRepo: {repository: x}}, {name: c, configMap: {name: c}}]\ncontainers:");
         assert_eq!(whats(PodSecurity::Restricted, &y), ["gitRepo volume `g`"]);
         assert!(whats(PodSecurity::Baseline, &y).is_empty());
+    }
+
+    /// The pinned version is the one the crate's typed Kubernetes objects are built for.
+    #[test]
+    fn the_standard_version_is_the_k8s_openapi_feature() {
+        let cargo = include_str!("../../Cargo.toml");
+        let feature = format!(
+            "features = [\"v{}\"]",
+            super::STANDARD_VERSION
+                .trim_start_matches('v')
+                .replace('.', "_")
+        );
+        assert!(
+            cargo
+                .lines()
+                .any(|l| l.starts_with("k8s-openapi") && l.contains(&feature)),
+            "Cargo.toml's k8s-openapi does not have {feature}"
+        );
     }
 }

@@ -186,6 +186,70 @@ impl Quantity {
     }
 }
 
+/// What `text`, which is not a quantity, most likely meant: the quantities that keep its
+/// number and read its suffix as a person would (`16GB` → `16G`, `16Gi`; `1.5 Gi` → `1.5Gi`;
+/// `512mb` → `512M`, `512Mi`; `2gi` → `2Gi`; `1,5G` → `1.5G`). Empty when there is no such
+/// reading (`-1`, `abc`, `500mm`).
+pub fn suggestions(text: &str) -> Vec<String> {
+    let mut s: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if !s.contains('.') && s.matches(',').count() == 1 {
+        s = s.replace(',', ".");
+    }
+    let num_end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (number, suffix) = s.split_at(num_end);
+    let unit = suffix.to_ascii_lowercase();
+    let unit = unit.strip_suffix('b').unwrap_or(&unit);
+    let binary = unit.len() == 2 && unit.ends_with('i');
+    let prefix = unit.chars().next();
+    let decimal = match prefix {
+        Some('k') => "k",
+        Some('m') => "M",
+        Some('g') => "G",
+        Some('t') => "T",
+        Some('p') => "P",
+        Some('e') if suffix.len() > 1 => "E",
+        _ => "",
+    };
+    let mut out: Vec<String> = Vec::new();
+    if Quantity::parse(&s).is_ok() {
+        out.push(s.clone());
+    } else if !decimal.is_empty() && (unit.len() == 1 || binary) && !number.is_empty() {
+        let binary_suffix = format!("{}i", decimal.to_ascii_uppercase());
+        // `Gi`, `gib`: binary as written; `GB`, `g`: either.
+        if !binary {
+            out.push(format!("{number}{decimal}"));
+        }
+        out.push(format!("{number}{binary_suffix}"));
+    }
+    out.retain(|q| q != text && Quantity::parse(q).is_ok());
+    out
+}
+
+/// The help for a quantity that does not parse: the likely meaning when there is one, else
+/// what a quantity looks like.
+pub fn help(text: &str) -> String {
+    match suggestions(text).as_slice() {
+        [one] => format!("did you mean `{one}`?"),
+        [decimal, binary] => {
+            let (d, b) = (
+                decimal.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.'),
+                binary.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.'),
+            );
+            let power = BINARY
+                .iter()
+                .find(|(s, _)| *s == b)
+                .map_or(1, |(_, k)| k * 10);
+            let exp = DECIMAL.iter().find(|(s, _)| *s == d).map_or(0, |(_, e)| *e);
+            format!(
+                "did you mean `{decimal}` or `{binary}`? Kubernetes writes bytes without `B`: `{d}` is 10^{exp}, `{b}` is 2^{power}"
+            )
+        }
+        _ => "write a number with an optional suffix, e.g. `500m`, `2`, `512Mi`, `4Gi`".into(),
+    }
+}
+
 impl PartialOrd for Quantity {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.nanos.cmp(&other.nanos))
@@ -254,6 +318,42 @@ mod tests {
             Quantity::parse("1.5 Gi").unwrap_err(),
             "must not contain spaces"
         );
+    }
+
+    #[test]
+    fn suggests_what_a_person_meant() {
+        for (bad, want) in [
+            ("16GB", &["16G", "16Gi"][..]),
+            ("16gb", &["16G", "16Gi"]),
+            ("512MB", &["512M", "512Mi"]),
+            ("512mb", &["512M", "512Mi"]),
+            ("4KB", &["4k", "4Ki"]),
+            ("4kb", &["4k", "4Ki"]),
+            ("4K", &["4k", "4Ki"]),
+            ("1TB", &["1T", "1Ti"]),
+            ("2EB", &["2E", "2Ei"]),
+            ("16g", &["16G", "16Gi"]),
+            ("2gi", &["2Gi"]),
+            ("2GI", &["2Gi"]),
+            ("2GiB", &["2Gi"]),
+            ("2kib", &["2Ki"]),
+            ("1.5 Gi", &["1.5Gi"]),
+            ("1.5 GB", &["1.5G", "1.5Gi"]),
+            ("500 m", &["500m"]),
+            ("1,5Gi", &["1.5Gi"]),
+        ] {
+            assert_eq!(super::suggestions(bad), want, "{bad}");
+        }
+        for hopeless in [
+            "-1", "abc", "500mm", "Mi", "1e", "1.2.3Gi", "", "16XB", "1e99",
+        ] {
+            assert!(super::suggestions(hopeless).is_empty(), "{hopeless}");
+        }
+        assert_eq!(
+            super::help("16GB"),
+            "did you mean `16G` or `16Gi`? Kubernetes writes bytes without `B`: `G` is 10^9, `Gi` is 2^30"
+        );
+        assert_eq!(super::help("1.5 Gi"), "did you mean `1.5Gi`?");
     }
 
     #[test]

@@ -48,19 +48,8 @@ fn check(schedule: &str) -> Option<String> {
             fields.len()
         ));
     }
-    // The controller (robfig/cron) has no `L`, `W` or `#`; croner would accept them.
     for (field, name) in fields.iter().zip(FIELD_NAMES) {
-        let upper = field.to_ascii_uppercase();
-        let stripped = [
-            "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
-            "SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT",
-        ]
-        .iter()
-        .fold(upper, |acc, n| acc.replace(n, ""));
-        if let Some(c) = stripped
-            .chars()
-            .find(|c| !(c.is_ascii_digit() || "*/,-?".contains(*c)))
-        {
+        if let Some(c) = unsupported_char(field) {
             return Some(format!(
                 "the {name} field `{field}` contains `{c}`, which CronJob does not support"
             ));
@@ -76,6 +65,42 @@ fn check(schedule: &str) -> Option<String> {
         }
     }
     croner_problem(trimmed)
+}
+
+/// The bytes of `schedule` holding the field its problem is about (`61` in `61 2 * * *`),
+/// when the problem is one field's.
+pub fn faulty_field(schedule: &str) -> Option<std::ops::Range<usize>> {
+    let trimmed = schedule.trim();
+    if trimmed.starts_with('@') || trimmed.contains("TZ=") {
+        return None;
+    }
+    let fields: Vec<(usize, &str)> = schedule
+        .split_whitespace()
+        .map(|f| (f.as_ptr() as usize - schedule.as_ptr() as usize, f))
+        .collect();
+    if fields.len() != 5 {
+        return None;
+    }
+    fields
+        .iter()
+        .zip(BOUNDS)
+        .find(|((_, field), (min, max, names))| {
+            unsupported_char(field).is_some() || check_field(field, *min, *max, *names).is_err()
+        })
+        .map(|((at, field), _)| *at..*at + field.len())
+}
+
+/// The first character of `field` the controller (robfig/cron) does not support, if any: it
+/// has no `L`, `W` or `#`, which croner would accept.
+fn unsupported_char(field: &str) -> Option<char> {
+    let upper = field.to_ascii_uppercase();
+    let stripped = MONTHS
+        .iter()
+        .chain(DAYS.iter())
+        .fold(upper, |acc, n| acc.replace(n, ""));
+    stripped
+        .chars()
+        .find(|c| !(c.is_ascii_digit() || "*/,-?".contains(*c)))
 }
 
 /// What croner says of a five-field schedule.
@@ -429,5 +454,21 @@ mod tests {
         assert!(!is_time_zone("Mars/Olympus"));
         assert!(!is_time_zone("/etc/localtime"));
         assert!(similar_time_zones("Europe/Londn").contains(&"Europe/London".to_string()));
+    }
+
+    #[test]
+    fn the_faulty_field_is_located() {
+        for (schedule, field) in [
+            ("61 2 * * *", Some("61")),
+            (" 0 25 * * *", Some("25")),
+            ("0 2 * * 7", Some("7")),
+            ("0 2 L * *", Some("L")),
+            ("0 2 * JAN-FOO *", Some("JAN-FOO")),
+            ("@daly", None),
+            ("0 2 * *", None),
+        ] {
+            let got = super::faulty_field(schedule).map(|r| &schedule[r]);
+            assert_eq!(got, field, "{schedule}");
+        }
     }
 }

@@ -97,13 +97,30 @@ impl<'a> Ctx<'a> {
 
     /// Checks a DNS-1123 label. `is_key`: the name is the table key at `path` (else its value).
     pub fn dns_label(&mut self, path: &Path, name: &str, what: &str, is_key: bool) -> bool {
-        let Some(problem) = dns_label_problem(name) else {
-            return true;
-        };
         let span = if is_key {
             self.key(path)
         } else {
             self.val(path)
+        };
+        self.dns_label_at(span, None, name, what)
+    }
+
+    /// Checks a DNS-1123 label written in the value at `path` from byte `offset` on
+    /// (`monitoring` in `namespace:monitoring`).
+    pub fn dns_label_in(&mut self, path: &Path, offset: usize, name: &str, what: &str) -> bool {
+        let part = offset..offset + name.len();
+        self.dns_label_at(self.val(path), Some(part), name, what)
+    }
+
+    fn dns_label_at(
+        &mut self,
+        span: Span,
+        part: Option<std::ops::Range<usize>>,
+        name: &str,
+        what: &str,
+    ) -> bool {
+        let Some(problem) = dns_label_problem(name) else {
+            return true;
         };
         let suggestion = suggest_dns_label(name);
         let help = if !suggestion.is_empty()
@@ -114,15 +131,17 @@ impl<'a> Ctx<'a> {
         } else {
             "use a DNS-1123 label: at most 63 of `a-z`, `0-9` and `-`, starting and ending with a letter or digit".into()
         };
-        self.push(
-            Diagnostic::error(
-                codes::INVALID_NAME,
-                span,
-                format!("invalid {what} `{name}`: {problem}"),
-            )
-            .with_label("not a DNS-1123 label")
-            .with_help(help),
-        );
+        let d = Diagnostic::error(
+            codes::INVALID_NAME,
+            span,
+            format!("invalid {what} `{name}`: {problem}"),
+        )
+        .with_label("not a DNS-1123 label")
+        .with_help(help);
+        self.push(match part {
+            Some(part) => d.with_part(part),
+            None => d,
+        });
         false
     }
 
@@ -167,9 +186,7 @@ impl<'a> Ctx<'a> {
                         format!("invalid quantity `{text}`: {problem}"),
                     )
                     .with_label("not a Kubernetes quantity")
-                    .with_help(
-                        "write a number with an optional suffix, e.g. `500m`, `2`, `512Mi`, `4Gi`",
-                    ),
+                    .with_help(crate::model::quantity::help(text)),
                 );
                 None
             }
@@ -275,6 +292,20 @@ impl<'a> Ctx<'a> {
         scope: &str,
         known: impl IntoIterator<Item = &'n str> + Clone,
     ) {
+        self.unresolved_in(path, None, what, name, scope, known);
+    }
+
+    /// [`unresolved`](Self::unresolved) for a name written in the value at `path` from byte
+    /// `offset` on (`kafka` in `service:kafka`), when not the whole value.
+    pub fn unresolved_in<'n>(
+        &mut self,
+        path: &Path,
+        offset: Option<usize>,
+        what: &str,
+        name: &str,
+        scope: &str,
+        known: impl IntoIterator<Item = &'n str> + Clone,
+    ) {
         let list: Vec<&str> = known.clone().into_iter().collect();
         let help = did_you_mean(name, known).unwrap_or_else(|| {
             if list.is_empty() {
@@ -283,22 +314,24 @@ impl<'a> Ctx<'a> {
                 format!("defined {what}s: {}", list.join(", "))
             }
         });
-        self.push(
-            Diagnostic::error(
-                codes::UNRESOLVED_REFERENCE,
-                self.val(path),
-                format!(
-                    "unknown {what} `{name}`{}",
-                    if scope.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" in {scope}")
-                    }
-                ),
-            )
-            .with_label(format!("no such {what}"))
-            .with_help(help),
-        );
+        let d = Diagnostic::error(
+            codes::UNRESOLVED_REFERENCE,
+            self.val(path),
+            format!(
+                "unknown {what} `{name}`{}",
+                if scope.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {scope}")
+                }
+            ),
+        )
+        .with_label(format!("no such {what}"))
+        .with_help(help);
+        self.push(match offset {
+            Some(o) => d.with_part(o..o + name.len()),
+            None => d,
+        });
     }
 }
 

@@ -3,11 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use ipnet::IpNet;
-
 use super::context::Ctx;
 use super::env::{Env, Here};
-use super::pipeline;
+use super::{peer, pipeline};
 use crate::diag::{Diagnostic, codes};
 use crate::model::{self, Direction, Peer, PodSecurity, TrafficRule};
 use crate::syntax::Path;
@@ -27,12 +25,7 @@ pub(crate) fn namespace(
     ctx.labels(&p.key("labels"), &ns.labels);
     let mut labels = ns.labels.clone();
     let pod_security = ns.pod_security.unwrap_or(PodSecurity::Restricted);
-    let level = match pod_security {
-        PodSecurity::Restricted => "restricted",
-        PodSecurity::Baseline => "baseline",
-        PodSecurity::Privileged => "privileged",
-    };
-    labels.get_or_insert_with("pod-security.kubernetes.io/enforce".into(), || level.into());
+    super::pod_security::labels(ctx, &p, pod_security, &mut labels);
 
     let mut default_deny: Vec<Direction> = ns
         .default_deny
@@ -290,11 +283,15 @@ fn limits(ctx: &mut Ctx<'_>, p: &Path, l: &config::Limits) -> model::Limits {
         min: get("min", &l.min),
         max: get("max", &l.max),
     };
-    if out.default_request.is_empty()
-        && out.default.is_empty()
-        && out.min.is_empty()
-        && out.max.is_empty()
-    {
+    // Only when nothing was written: invalid amounts already have their own errors.
+    let written = [&l.default_request, &l.default, &l.min, &l.max]
+        .iter()
+        .any(|r| {
+            r.as_ref().is_some_and(|r| {
+                r.cpu.is_some() || r.memory.is_some() || r.ephemeral_storage.is_some()
+            })
+        });
+    if !written {
         ctx.push(
             Diagnostic::error(
                 codes::OUT_OF_RANGE,
@@ -341,7 +338,7 @@ fn network_policy(
                     ctx,
                     env,
                     &p.key("ingress").index(i),
-                    "from",
+                    Direction::Ingress,
                     &r.from,
                     r.ports.as_deref(),
                 )
@@ -357,7 +354,7 @@ fn network_policy(
                     ctx,
                     env,
                     &p.key("egress").index(i),
-                    "to",
+                    Direction::Egress,
                     &r.to,
                     r.ports.as_deref(),
                 )
@@ -373,120 +370,65 @@ fn network_policy(
     }
 }
 
+/// One rule of a policy. A `service:` peer contributes its namespace and pods; its ports are
+/// where it listens, so they are the destination ports of an egress rule without `ports`, but
+/// never of an ingress rule, whose destination is our own pods.
 fn traffic_rule(
     ctx: &mut Ctx<'_>,
     env: &Env<'_>,
     p: &Path,
-    key: &str,
+    direction: Direction,
     peer: &str,
     ports: Option<&[u16]>,
 ) -> Option<TrafficRule> {
-    let pp = p.key(key);
+    let pp = p.key(match direction {
+        Direction::Ingress => "from",
+        Direction::Egress => "to",
+    });
     if let Some(ports) = ports {
         ctx.ports(&p.key("ports"), ports);
     }
     let explicit: Vec<u16> = ports.map(<[u16]>::to_vec).unwrap_or_default();
-    let peer = if peer == "self" {
-        Peer::OwnNamespace
-    } else if let Some(ns) = peer.strip_prefix("namespace:") {
-        if !ctx.dns_label(&pp, ns, "namespace", false) {
-            return None;
-        }
-        Peer::Namespace(ns.to_string())
-    } else if let Some(svc) = peer.strip_prefix("service:") {
-        let Some(s) = env.config.services.get(svc) else {
-            if !env.broken_services.contains(svc) {
-                ctx.unresolved(
-                    &pp,
-                    "service",
-                    svc,
-                    "[services]",
-                    env.config.services.keys().map(String::as_str),
-                );
+    let peer = match peer::form(ctx, env, &pp, peer)? {
+        peer::Form::Own => Peer::OwnNamespace,
+        peer::Form::Namespace(ns) => {
+            if !ctx.dns_label_in(&pp, "namespace:".len(), ns, "namespace") {
+                return None;
             }
-            return None;
-        };
-        let ports = if explicit.is_empty() {
-            s.ports.clone()
-        } else {
-            explicit
-        };
-        return Some(TrafficRule {
-            peer: Peer::Pods {
-                namespace: s.namespace.clone(),
-                selector: s.selector.clone(),
-            },
-            ports,
-        });
-    } else if peer.contains('/') || peer.parse::<std::net::IpAddr>().is_ok() {
-        return cidr(ctx, &pp, peer).map(|c| TrafficRule {
-            peer: Peer::Cidr(c),
-            ports: explicit,
-        });
-    } else {
-        let hint = crate::diag::did_you_mean(peer, ["self"])
-            .or_else(|| {
-                env.config
-                    .services
-                    .contains_key(peer)
-                    .then(|| format!("did you mean `service:{peer}`?"))
-            })
-            .unwrap_or_else(|| {
-                "write `self`, `namespace:NAME`, `service:NAME` or a CIDR such as `10.0.0.0/8`"
-                    .into()
+            Peer::Namespace(ns.to_string())
+        }
+        peer::Form::Service(svc) => {
+            let Some(s) = env.config.services.get(svc) else {
+                if !env.broken_services.contains(svc) {
+                    ctx.unresolved_in(
+                        &pp,
+                        Some("service:".len()),
+                        "service",
+                        svc,
+                        "[services]",
+                        env.config.services.keys().map(String::as_str),
+                    );
+                }
+                return None;
+            };
+            let ports = match direction {
+                Direction::Egress if explicit.is_empty() => s.ports.clone(),
+                _ => explicit,
+            };
+            return Some(TrafficRule {
+                peer: Peer::Pods {
+                    namespace: s.namespace.clone(),
+                    selector: s.selector.clone(),
+                },
+                ports,
             });
-        ctx.push(
-            Diagnostic::error(
-                codes::INVALID_PEER,
-                ctx.val(&pp),
-                format!("invalid network peer `{peer}`"),
-            )
-            .with_label("not a peer")
-            .with_help(hint),
-        );
-        return None;
+        }
+        peer::Form::Cidr(text) => Peer::Cidr(peer::cidr(ctx, &pp, text)?),
     };
     Some(TrafficRule {
         peer,
         ports: explicit,
     })
-}
-
-fn cidr(ctx: &mut Ctx<'_>, p: &Path, text: &str) -> Option<String> {
-    match text.parse::<IpNet>() {
-        Ok(net) if net.trunc() == net => Some(net.to_string()),
-        Ok(net) => {
-            ctx.push(
-                Diagnostic::error(
-                    codes::INVALID_CIDR,
-                    ctx.val(p),
-                    format!("CIDR `{text}` has host bits set"),
-                )
-                .with_label("host bits set")
-                .with_help(format!("did you mean `{}`?", net.trunc())),
-            );
-            None
-        }
-        Err(_) => {
-            let help = match text.parse::<std::net::IpAddr>() {
-                Ok(ip) => format!(
-                    "a single address needs a prefix length: `{ip}/{}`",
-                    if ip.is_ipv4() { 32 } else { 128 }
-                ),
-                Err(_) => "write an IPv4 or IPv6 CIDR such as `10.0.0.0/8` or `0.0.0.0/0`".into(),
-            };
-            ctx.push(
-                Diagnostic::error(
-                    codes::INVALID_CIDR,
-                    ctx.val(p),
-                    format!("invalid CIDR `{text}`"),
-                )
-                .with_label("not a CIDR")
-                .with_help(help),
-            );
-            None
-        }
-    }
 }
 
 fn role(ctx: &mut Ctx<'_>, p: &Path, name: &str, r: &config::Role) -> model::Role {
@@ -656,12 +598,22 @@ fn subject(
     }
     match kind {
         "serviceaccount" => {
-            let (ns, sa) = rest.split_once('/').unwrap_or((ns_name, rest));
+            // Where the names start in the value: `serviceaccount:NS/NAME` or
+            // `serviceaccount:NAME`.
+            let ns_at = "serviceaccount:".len();
+            let (ns, sa, sa_at) = match rest.split_once('/') {
+                Some((ns, sa)) => (ns, sa, ns_at + ns.len() + 1),
+                None => (ns_name, rest, ns_at),
+            };
             if model::names::dns_label_problem(ns).is_some()
                 || model::names::dns_label_problem(sa).is_some()
             {
-                ctx.dns_label(p, sa, "service account name", false);
-                ctx.dns_label(p, ns, "namespace", false);
+                ctx.dns_label_in(p, sa_at, sa, "service account name");
+                if rest.contains('/') {
+                    ctx.dns_label_in(p, ns_at, ns, "namespace");
+                } else {
+                    ctx.dns_label(p, ns, "namespace", false);
+                }
                 return None;
             }
             if let Some(target) = env.config.namespaces.get(ns) {
@@ -671,8 +623,9 @@ fn subject(
                     .key("service_accounts")
                     .key(sa);
                 if !target.service_accounts.contains_key(sa) && !ctx.is_pruned(&sa_path) {
-                    ctx.unresolved(
+                    ctx.unresolved_in(
                         p,
+                        Some(sa_at),
                         "service account",
                         sa,
                         &format!("namespace `{ns}`"),
@@ -680,8 +633,9 @@ fn subject(
                     );
                 }
             } else if ns == ns_name && !env.broken_namespaces.contains(ns) {
-                ctx.unresolved(
+                ctx.unresolved_in(
                     p,
+                    Some(sa_at),
                     "service account",
                     sa,
                     &format!("namespace `{ns}`"),

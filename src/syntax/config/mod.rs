@@ -55,10 +55,38 @@ pub struct Config {
     /// Namespace templates: any namespace fields, plus `template` to build on another.
     /// Checked where a namespace uses them.
     #[serde(default)]
-    pub templates: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
+    #[schemars(with = "BTreeMap<String, serde_json::Map<String, serde_json::Value>>")]
+    pub templates: BTreeMap<String, TemplateBody>,
     /// Variables for `{{ vars.NAME }}` in namespace and template strings.
     #[serde(default)]
     pub vars: StringMap,
+}
+
+/// The body of a `[templates.NAME]`: any namespace fields, checked where a namespace uses it.
+/// Only a table: a `serde_json::Map` alone would also read a NaN (which the document reads as
+/// nothing) as an empty table, which the schema refuses.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+#[serde(transparent)]
+pub struct TemplateBody(pub serde_json::Map<String, serde_json::Value>);
+
+impl<'de> Deserialize<'de> for TemplateBody {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Table;
+        impl<'de> serde::de::Visitor<'de> for Table {
+            type Value = TemplateBody;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a table")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<TemplateBody, A::Error> {
+                serde_json::Map::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(TemplateBody)
+            }
+        }
+        deserializer.deserialize_map(Table)
+    }
 }
 
 /// `[platform]`.

@@ -287,7 +287,7 @@ fn report(ctx: &mut Ctx<'_>, kind: &str, problems: Vec<Problem>) {
                 format!("invalid quantity `{text}`: {why}"),
             )
             .with_label("not a Kubernetes quantity")
-            .with_help("write a number with an optional suffix, e.g. `500m`, `2`, `512Mi`, `4Gi`"),
+            .with_help(crate::model::quantity::help(&text)),
         };
         ctx.push(d);
     }

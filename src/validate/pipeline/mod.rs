@@ -50,11 +50,13 @@ pub(crate) fn pipeline(
     }
 
     if let Some(problem) = schedule::schedule_problem(&pl.schedule) {
-        ctx.push(
-            Diagnostic::error(codes::INVALID_SCHEDULE, ctx.val(&p.key("schedule")), format!("invalid schedule `{}`: {problem}", pl.schedule))
-                .with_label("not a CronJob schedule")
-                .with_help("five fields `minute hour day-of-month month day-of-week` (e.g. `0 2 * * *`), or @hourly, @daily, @weekly, @monthly, @yearly"),
-        );
+        let d = Diagnostic::error(codes::INVALID_SCHEDULE, ctx.val(&p.key("schedule")), format!("invalid schedule `{}`: {problem}", pl.schedule))
+            .with_label("not a CronJob schedule")
+            .with_help("five fields `minute hour day-of-month month day-of-week` (e.g. `0 2 * * *`), or @hourly, @daily, @weekly, @monthly, @yearly");
+        ctx.push(match schedule::faulty_field(&pl.schedule) {
+            Some(field) => d.with_part(field),
+            None => d,
+        });
     }
     if let Some(tz) = &pl.time_zone
         && !schedule::is_time_zone(tz)
@@ -200,23 +202,30 @@ pub(crate) fn pipeline(
 }
 
 fn image(ctx: &mut Ctx<'_>, p: &Path, image: &str) {
+    // The problem, and the bytes of the value it is about.
     let problem = if image.is_empty() {
-        Some("is empty")
+        Some(("is empty", 0..0))
     } else if image.contains(char::is_whitespace) {
-        Some("contains whitespace")
+        Some(("contains whitespace", 0..image.len()))
     } else {
         let without_digest = image.split('@').next().unwrap_or(image);
         let repo = match without_digest.rsplit_once(':') {
             Some((r, tag)) if !tag.contains('/') => r,
             _ => without_digest,
         };
-        if repo.is_empty() || repo.chars().any(|c| c.is_ascii_uppercase()) {
-            Some("has upper-case letters in its repository")
+        let upper = repo.find(|c: char| c.is_ascii_uppercase());
+        if repo.is_empty() {
+            Some(("has no repository", 0..image.len()))
         } else {
-            None
+            upper.map(|first| {
+                let last = repo
+                    .rfind(|c: char| c.is_ascii_uppercase())
+                    .unwrap_or(first);
+                ("has upper-case letters in its repository", first..last + 1)
+            })
         }
     };
-    if let Some(problem) = problem {
+    if let Some((problem, part)) = problem {
         ctx.push(
             Diagnostic::error(
                 codes::INVALID_IMAGE,
@@ -224,7 +233,8 @@ fn image(ctx: &mut Ctx<'_>, p: &Path, image: &str) {
                 format!("invalid image `{image}`: {problem}"),
             )
             .with_label("not an image reference")
-            .with_help("e.g. `registry.example.com/team/app:1.4.2`"),
+            .with_help("e.g. `registry.example.com/team/app:1.4.2`")
+            .with_part(part),
         );
     }
 }

@@ -19,13 +19,10 @@ pub(super) fn violation(
     error: &jsonschema::ValidationError<'_>,
     at: &Path,
     schema_pointer: &str,
+    near_misses: &NearMisses,
     out: &mut Vec<Violation>,
 ) {
-    let mut path = at.clone();
-    path.0.extend(error.instance_path().iter().map(|s| match s {
-        LocationSegment::Property(p) => Seg::Key(p.to_string().into()),
-        LocationSegment::Index(i) => Seg::Index(i),
-    }));
+    let path = instance_path(at, error);
     if let ValidationErrorKind::AnyOf { context } = error.kind() {
         let is_type_error = |e: &jsonschema::ValidationError<'_>| {
             matches!(e.kind(), ValidationErrorKind::Type { .. })
@@ -36,7 +33,7 @@ pub(super) fn violation(
             .find(|branch| !branch.iter().all(is_type_error))
         {
             for e in branch {
-                violation(doc, e, at, schema_pointer, out);
+                violation(doc, e, at, schema_pointer, near_misses, out);
             }
             return;
         }
@@ -71,9 +68,64 @@ pub(super) fn violation(
         }
     }
     let schema_here = schema_at(&format!("{schema_pointer}{}", error.schema_path().as_str()));
-    for (path, diagnostic) in describe(doc, &path, error.kind(), schema_here, &error.to_string()) {
+    for (path, diagnostic) in describe(
+        doc,
+        &path,
+        error.kind(),
+        schema_here,
+        &error.to_string(),
+        near_misses,
+    ) {
         out.push(Violation { diagnostic, path });
     }
+}
+
+/// The document path of the value an error is about.
+fn instance_path(at: &Path, error: &jsonschema::ValidationError<'_>) -> Path {
+    let mut path = at.clone();
+    path.0.extend(error.instance_path().iter().map(|s| match s {
+        LocationSegment::Property(p) => Seg::Key(p.to_string().into()),
+        LocationSegment::Index(i) => Seg::Index(i),
+    }));
+    path
+}
+
+/// Unknown keys that are near misses of a required key missing beside them (`shedule` where
+/// `schedule` is missing), each with the key it stands for: one mistake, reported once, at the
+/// unknown key.
+pub(super) type NearMisses = std::collections::BTreeMap<(Path, String), String>;
+
+/// The near misses among the errors of one validation of the value at `at`.
+pub(super) fn near_misses(errors: &[jsonschema::ValidationError<'_>], at: &Path) -> NearMisses {
+    // The required keys missing from each table.
+    let mut missing: std::collections::BTreeMap<Path, Vec<String>> = Default::default();
+    for error in errors {
+        if let ValidationErrorKind::Required { property } = error.kind() {
+            let key = property.as_str().unwrap_or_default().to_string();
+            missing
+                .entry(instance_path(at, error))
+                .or_default()
+                .push(key);
+        }
+    }
+    let mut out = NearMisses::new();
+    for error in errors {
+        let ValidationErrorKind::AdditionalProperties { unexpected } = error.kind() else {
+            continue;
+        };
+        let path = instance_path(at, error);
+        let Some(wanted) = missing.get(&path) else {
+            continue;
+        };
+        for key in unexpected {
+            let taken = |k: &&String| out.iter().any(|((p, _), m)| *p == path && m == *k);
+            let free: Vec<&String> = wanted.iter().filter(|k| !taken(k)).collect();
+            if let Some(meant) = crate::diag::closest(key, free.iter().map(|k| k.as_str())) {
+                out.insert((path.clone(), key.clone()), meant.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// The schema object that holds the failing keyword (the path minus its last segment).
@@ -88,6 +140,7 @@ fn describe(
     kind: &ValidationErrorKind,
     schema_here: Option<&Value>,
     fallback: &str,
+    near_misses: &NearMisses,
 ) -> Vec<(Path, Diagnostic)> {
     let segs = path.segs();
     let what = if segs.is_empty() {
@@ -109,15 +162,25 @@ fn describe(
                     if is_secret_table(segs) {
                         return (key_path.clone(), secret_value(doc, &key_path, key));
                     }
-                    let help = did_you_mean(key, known.iter().copied())
-                        .unwrap_or_else(|| format!("valid keys here: {}", known.join(", ")));
+                    let meant = near_misses.get(&(path.clone(), key.clone()));
+                    let help = match meant {
+                        Some(m) => format!("did you mean `{m}`? (`{m}` is required here)"),
+                        None => did_you_mean(key, known.iter().copied())
+                            .unwrap_or_else(|| format!("valid keys here: {}", known.join(", "))),
+                    };
                     let inside = if segs.is_empty() {
                         "at the top level".into()
                     } else {
                         format!("in {what}")
                     };
+                    // A near miss stands for the missing key: it is the table's violation, so
+                    // the table is left out of the semantic checks, as a missing key has it.
                     (
-                        key_path.clone(),
+                        if meant.is_some() {
+                            path.clone()
+                        } else {
+                            key_path.clone()
+                        },
                         Diagnostic::error(
                             codes::UNKNOWN_KEY,
                             doc.key_span(key_path.segs()),
@@ -155,6 +218,12 @@ fn describe(
         }
         ValidationErrorKind::Required { property } => {
             let key = property.as_str().unwrap_or_default();
+            if near_misses
+                .iter()
+                .any(|((p, _), meant)| p == path && meant == key)
+            {
+                return Vec::new();
+            }
             let (loc, _) = doc.locate(segs);
             let span = loc.key.unwrap_or(loc.value);
             let inside = if segs.is_empty() {

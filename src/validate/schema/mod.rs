@@ -257,9 +257,11 @@ fn violations(
     at: &Path,
     schema_pointer: &str,
 ) -> Vec<Violation> {
+    let errors: Vec<jsonschema::ValidationError<'_>> = validator.iter_errors(json).collect();
+    let near_misses = describe::near_misses(&errors, at);
     let mut out = Vec::new();
-    for error in validator.iter_errors(json) {
-        describe::violation(doc, &error, at, schema_pointer, &mut out);
+    for error in &errors {
+        describe::violation(doc, error, at, schema_pointer, &near_misses, &mut out);
     }
     out
 }
