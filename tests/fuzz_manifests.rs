@@ -175,6 +175,29 @@ fn manifest_corpus_replays_cleanly() {
     }
 }
 
+#[test]
+fn kinds_and_names_that_make_unsafe_paths_are_located_errors() {
+    // Regressions: each object of these corpus files once compiled to a file whose path left
+    // out/ or held a NUL or `\`; each is now an E0703 at its kind or name.
+    for (file, wanted) in [
+        ("kind-is-a-path.yaml", ["\"\\0\"", "../../../evil"]),
+        ("role-name-is-a-path.yaml", ["\"\\0\"", "'a\\b'"]),
+    ] {
+        let text = std::fs::read_to_string(corpus_dir().join(file)).unwrap();
+        let failed = compile(&manifests_loader(&[&text]))
+            .err()
+            .unwrap_or_else(|| panic!("{file} compiled"));
+        let at: Vec<&str> = failed
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.as_str() == "E0703")
+            .filter_map(|d| d.span)
+            .map(|s| &failed.sources.file(s.file).text[s.range()])
+            .collect();
+        assert_eq!(at, wanted, "{file}");
+    }
+}
+
 // --- unstructured input ---------------------------------------------------------------------
 
 const TOKENS: &[&str] = &[
