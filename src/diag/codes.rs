@@ -220,8 +220,9 @@ codes! {
          from the platform. Fix: correct the pattern; it is relative to the file that names \
          it (the main config, an included file or a template's file).";
     MANIFEST_IDENTITY = "E0703", "manifest-identity",
-        "A manifest without `apiVersion`, `kind` or `metadata.name`, a name that is not a \
-         valid name for its kind, or a `metadata.namespace` other than the namespace that \
+        "A manifest without `apiVersion`, `kind` or `metadata.name`, a kind that is not a \
+         kind name (`Widget`), a name that is not a valid name for its kind (it also names the \
+         file the object is written to), or a `metadata.namespace` other than the namespace that \
          lists the file. Why it matters: the API server rejects such an object, and an \
          object for another namespace would be deployed by the wrong Argo CD Application. \
          Fix: set the three fields; leave out `metadata.namespace` (platc sets it) or make it \

@@ -1,5 +1,5 @@
-//! What every manifest must say about itself: `apiVersion`, `kind`, `metadata.name` (a name
-//! its kind accepts), and no namespace but the one that lists it.
+//! What every manifest must say about itself: `apiVersion`, `kind` (a kind name),
+//! `metadata.name` (a name its kind accepts), and no namespace but the one that lists it.
 
 use super::Place;
 use crate::diag::{Diagnostic, Span, codes};
@@ -75,8 +75,13 @@ const SEGMENT_NAMED: [&str; 4] = ["Role", "ClusterRole", "RoleBinding", "Cluster
 /// Why `name` is not a name `kind` accepts.
 fn name_problem(kind: &str, name: &str) -> Option<String> {
     if SEGMENT_NAMED.contains(&kind) {
-        return (name == "." || name == ".." || name.contains(['/', '%']))
-            .then(|| "must not be `.` or `..` or hold `/` or `%`".into());
+        // The API server refuses `.`, `..`, `/` and `%`; platc also refuses what cannot be
+        // in the name of the file the object is written to (`role-NAME.yaml`).
+        return (name == "."
+            || name == ".."
+            || name.contains(['/', '%', '\\'])
+            || name.contains(char::is_control))
+        .then(|| "must not be `.` or `..` or hold `/`, `%`, `\\` or a control character".into());
     }
     if LABEL_NAMED.contains(&kind) {
         if let Some(p) = names::dns_label_problem(name) {
@@ -90,6 +95,17 @@ fn name_problem(kind: &str, name: &str) -> Option<String> {
     (!names::is_dns_subdomain(name)).then(|| {
         "must be a DNS-1123 subdomain: lower-case letters, digits, `-` and `.`, at most 253 characters, starting and ending with a letter or digit".into()
     })
+}
+
+/// Why `kind` is not a kind name: the API server takes a custom resource's kind only when,
+/// lower-cased, it is a DNS-1035 label (`Widget`, `KafkaTopic`). It also names the file the
+/// object is written to (`widget-NAME.yaml`).
+fn kind_problem(kind: &str) -> Option<&'static str> {
+    let valid = kind.starts_with(|c: char| c.is_ascii_alphabetic())
+        && names::dns_label_problem(&kind.to_ascii_lowercase()).is_none();
+    (!valid).then_some(
+        "a kind starts with a letter and holds only letters, digits and `-`, at most 63 of them",
+    )
 }
 
 /// Checks who `node` is; `None` when it cannot be placed at all (the problems are reported).
@@ -131,6 +147,18 @@ pub(super) fn check(ctx: &mut Ctx<'_>, node: &Node, place: Place<'_>) -> Option<
     let name = meta.and_then(|m| string(ctx, m, "name", "metadata.name"));
     let (api_version, kind, (name, name_span)) = (api_version?, kind?, name?);
     let (kind, kind_span) = kind;
+    if let Some(problem) = kind_problem(kind) {
+        ctx.push(
+            Diagnostic::error(
+                codes::MANIFEST_IDENTITY,
+                kind_span,
+                format!("invalid kind `{kind}`: {problem}"),
+            )
+            .with_label("not a kind name")
+            .with_help("a kind is a name in CamelCase, e.g. `Deployment` or `KafkaTopic`"),
+        );
+        return None;
+    }
     if let Some(problem) = name_problem(kind, name) {
         ctx.push(
             Diagnostic::error(
