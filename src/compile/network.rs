@@ -167,7 +167,7 @@ pub(super) fn compile(p: &Platform, ns: &model::Namespace, folder: &str, out: &m
 
 #[cfg(test)]
 mod tests {
-    use crate::app::compile_text;
+    use crate::stages::compile_text;
     use crate::diag::SourceMap;
 
     /// A service's ports are where it listens: the destination ports of egress to it, never of

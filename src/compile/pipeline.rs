@@ -117,7 +117,7 @@ pub(super) fn compile(
 
 #[cfg(test)]
 mod tests {
-    use crate::app::compile_text;
+    use crate::stages::compile_text;
     use crate::diag::{SourceMap, codes};
 
     const KAFKA: &str = "[platform]

@@ -277,7 +277,7 @@ fn list(names: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::list;
-    use crate::app::compile_text;
+    use crate::stages::compile_text;
     use crate::diag::{SourceMap, codes};
 
     /// A `[vars]` value that twelve tenants render through a template is one error, at the

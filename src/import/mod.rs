@@ -16,9 +16,9 @@ mod write;
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::app::{Failed, compile_data};
 use crate::diag::{Diagnostic, FileId, SourceMap, codes};
 use crate::model::{PodSecurity, pod_security};
+use crate::stages::{Failed, compile_data};
 use draft::{Draft, Id};
 use map::Outcome;
 use read::Object;

@@ -171,7 +171,7 @@ mod tests {
     fn seed() -> (Vec<Object>, Tree) {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("platform.toml");
         let text = include_str!("../../platform.toml");
-        let compiled = crate::app::compile_file(&path)
+        let compiled = crate::stages::compile_file(&path)
             .unwrap_or_else(|_| panic!("the seed platform.toml compiles"));
         (crate::compile::objects_of(&path, text), compiled.tree)
     }

@@ -14,6 +14,7 @@ mod patches;
 mod peer;
 mod pipeline;
 mod pod_security;
+mod rbac;
 pub mod schema;
 mod secrets;
 mod tokens;

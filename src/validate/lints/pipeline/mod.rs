@@ -132,7 +132,7 @@ fn images(ctx: &mut Ctx<'_>, p: &Path, raw: &config::Pipeline) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::compile_text;
+    use crate::stages::compile_text;
     use crate::diag::{Code, Severity, SourceMap};
 
     /// (code, `line:col`) of every diagnostic of `toml`, with errors or not.

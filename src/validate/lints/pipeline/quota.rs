@@ -403,7 +403,7 @@ fn missing_resources(
 #[cfg(test)]
 mod tests {
     use super::super::tests::{HEAD, found, with};
-    use crate::app::compile_text;
+    use crate::stages::compile_text;
     use crate::diag::{SourceMap, codes};
 
     const QUOTA: &str = "[namespaces.a.quota]

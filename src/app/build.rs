@@ -1,0 +1,151 @@
+//! `platc build` and `platc check`: compile, then write `out/` (or only report).
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::outcome::*;
+use crate::diag::{Diagnostic, codes};
+use crate::render::{self, Tree};
+use crate::timings::measure;
+use crate::{diff, fs};
+
+pub(super) fn build(
+    config: &Path,
+    out: &Path,
+    deny_warnings: bool,
+    fail_on_change: bool,
+    colors: Colors,
+) -> Outcome {
+    let (compiled, mut stderr) = match compile_checked(config, deny_warnings, colors) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
+    // Refuse a symlinked or non-folder out/ before creating or locking anything. What is inside
+    // is read once, under the lock, and checked before anything is written.
+    if let Err(problems) = measure("pre-check", || fs::check_root(out)) {
+        return out_problems(&problems, colors);
+    }
+    let lock = match fs::lock(out, fs::lock_wait()) {
+        Ok(l) => l,
+        Err(d) => return out_problems(&[d], colors),
+    };
+    if lock.waited >= Duration::from_millis(100) {
+        stderr.push_str(&format!(
+            "platc: waited {:.1}s for another platc run to finish with {}\n",
+            lock.waited.as_secs_f64(),
+            out.display()
+        ));
+    }
+    let current = match measure("read-out", || fs::read_out_for_write(out, &compiled.tree)) {
+        Ok(t) => t,
+        Err(problems) => return out_problems(&problems, colors),
+    };
+    let by_hand = measure("hand-edits", || hand_edits(out, &compiled.tree, &current));
+    let written = measure("write", || fs::write(out, &compiled.tree, &current));
+    let (objects, files) = (compiled.objects.len(), compiled.tree.len());
+    leave_to_exit((compiled, current));
+    match written {
+        Ok(stats) => {
+            stderr.push_str(&reverted(&by_hand, out, config));
+            stderr.push_str(&format!(
+                "platc: {} objects in {} files: {} written, {} unchanged, {} removed ({})\n",
+                objects,
+                files,
+                stats.written,
+                stats.unchanged,
+                stats.removed,
+                out.display()
+            ));
+            let changed = stats.written + stats.removed > 0;
+            if fail_on_change && changed {
+                stderr.push_str(&format!(
+                    "platc: {} changed; review and stage it (--fail-on-change)\n",
+                    out.display()
+                ));
+            }
+            Outcome {
+                stderr,
+                code: if fail_on_change && changed {
+                    EXIT_DRIFT
+                } else {
+                    0
+                },
+                ..Outcome::default()
+            }
+        }
+        Err(e) => {
+            let d = Diagnostic::error(
+                codes::WRITE_FAILED,
+                None,
+                format!("writing {} failed: {e}", out.display()),
+            );
+            out_problems(&[d], colors)
+        }
+    }
+}
+
+/// The files of `out/` this build rewrites that were edited by hand (see
+/// [`diff::hand_edits`]), by path under `out/`. Without git to ask (not a repository, no
+/// commit yet), none.
+fn hand_edits(out: &Path, compiled: &Tree, current: &render::DiskTree) -> Vec<String> {
+    let rewritten = diff::hand_edits::rewritten(compiled, current);
+    if rewritten.is_empty() {
+        return Vec::new();
+    }
+    match crate::git::at_head(out, &rewritten) {
+        Ok(committed) => diff::hand_edits::edited_by_hand(compiled, &rewritten, &committed)
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Files named in a line before the rest are counted.
+const NAMED_FILES: usize = 5;
+
+/// The line naming the hand-edited files a build reverted, if any.
+fn reverted(by_hand: &[String], out: &Path, config: &Path) -> String {
+    if by_hand.is_empty() {
+        return String::new();
+    }
+    let prefix = out.display().to_string();
+    let prefix = prefix.trim_end_matches('/');
+    let named: Vec<String> = by_hand
+        .iter()
+        .take(NAMED_FILES)
+        .map(|p| format!("{prefix}/{p}"))
+        .collect();
+    let more = match by_hand.len().saturating_sub(NAMED_FILES) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    // The evidence, said plainly: a build of a config change since undone looks the same.
+    format!(
+        "platc: reverted {} edited by hand: {}{more}\n\
+         platc: {} differed from HEAD although {config} compiles to what HEAD holds; \
+         make a change that lasts in {config} (a value, or a patch)\n",
+        plural(by_hand.len(), "file"),
+        named.join(", "),
+        if by_hand.len() == 1 { "it" } else { "they" },
+        config = config.display(),
+    )
+}
+
+pub(super) fn check(config: &Path, deny_warnings: bool, colors: Colors) -> Outcome {
+    match compile_checked(config, deny_warnings, colors) {
+        Ok((compiled, mut stderr)) => {
+            stderr.push_str(&format!(
+                "platc: {} is valid: {} objects in {} files\n",
+                config.display(),
+                compiled.objects.len(),
+                compiled.tree.len()
+            ));
+            Outcome {
+                stderr,
+                ..Outcome::default()
+            }
+        }
+        Err(o) => o,
+    }
+}

@@ -1,0 +1,257 @@
+//! The commands around the build: `init`, `show`, `import`, `explain`.
+
+use std::path::Path;
+
+use super::outcome::*;
+use crate::diag::{self, Diagnostic, SourceMap, codes};
+use crate::stages::{expand_text, read};
+use crate::{expand, fs, validate};
+
+/// The starter config `platc init` writes: small, commented, and it builds.
+pub const STARTER: &str = include_str!("../starter.toml");
+
+/// Where the starter's `#:schema` line points, relative to the config: `platc init` writes the
+/// schema there, so an editor completes keys from the first minute.
+pub const STARTER_SCHEMA: &str = "schemas/platform.schema.json";
+
+/// Writes the starter config, then the schema its first line names. An existing config is an
+/// error and nothing at all is written; an existing schema file is left as it is, and said so.
+pub(super) fn init(config: &Path) -> Outcome {
+    let error = |message: String| {
+        let d = Diagnostic::error(codes::UNREADABLE, None, message);
+        out_problems(&[d], Colors::default())
+    };
+    if let Err(e) = fs::create_new(config, STARTER) {
+        return error(if e.kind() == std::io::ErrorKind::AlreadyExists {
+            format!(
+                "{} already exists; platc init never overwrites a file",
+                config.display()
+            )
+        } else {
+            format!("cannot create {}: {e}", config.display())
+        });
+    }
+    let schema_path = config
+        .parent()
+        .unwrap_or_else(|| Path::new(""))
+        .join(STARTER_SCHEMA);
+    let schema = validate::schema::schema_text();
+    let mut stderr = format!("platc: wrote {}\n", config.display());
+    match fs::create_new_in_folders(&schema_path, &schema) {
+        Ok(()) => stderr.push_str(&format!(
+            "platc: wrote {}, the JSON Schema its `#:schema` line points at (editor completion)\n",
+            schema_path.display()
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let current = fs::read_text(&schema_path, "a JSON Schema").ok();
+            let differs = if current.as_deref() == Some(schema.as_str()) {
+                String::new()
+            } else {
+                format!(
+                    " (it is not this platc's schema; `platc schema > {}` updates it)",
+                    schema_path.display()
+                )
+            };
+            stderr.push_str(&format!(
+                "platc: {} already exists; left as it is{differs}\n",
+                schema_path.display()
+            ));
+        }
+        Err(e) => {
+            return error(format!(
+                "wrote {}, but cannot create {}: {e}; write it with `platc schema > {}`",
+                config.display(),
+                schema_path.display(),
+                schema_path.display()
+            ));
+        }
+    }
+    stderr.push_str(&format!(
+        "platc: run `platc build -c {}` to compile it\n",
+        config.display()
+    ));
+    Outcome {
+        stderr,
+        ..Outcome::default()
+    }
+}
+
+pub(super) fn show(config: &Path, namespace: &str, colors: Colors) -> Outcome {
+    let loader = fs::DiskLoader::for_config(config);
+    let expanded = read(config).and_then(|text| {
+        expand_text(
+            &config.display().to_string(),
+            text,
+            SourceMap::default(),
+            &loader,
+        )
+    });
+    let (doc, attached, sources) = match expanded {
+        Ok(x) => x,
+        Err(f) => return failed(&f, colors),
+    };
+    let namespaces = doc
+        .root
+        .table()
+        .and_then(|t| t.get("namespaces"))
+        .and_then(|n| n.table());
+    match namespaces.and_then(|n| n.get(namespace)) {
+        Some(ns) => Outcome {
+            stdout: expand::show::show(namespace, ns, &sources, &attached),
+            ..Outcome::default()
+        },
+        None => {
+            let known: Vec<&str> = namespaces
+                .map(|n| n.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            let help = diag::did_you_mean(namespace, known.iter().copied())
+                .unwrap_or_else(|| format!("namespaces: {}", known.join(", ")));
+            Outcome {
+                stderr: format!(
+                    "platc: no namespace `{namespace}` in {}; {help}\n",
+                    config.display()
+                ),
+                code: EXIT_ERROR,
+                ..Outcome::default()
+            }
+        }
+    }
+}
+
+pub(super) fn import(
+    config: &Path,
+    paths: &[std::path::PathBuf],
+    manifests: &Path,
+    colors: Colors,
+) -> Outcome {
+    let inputs = match fs::read_yaml_inputs(paths) {
+        Ok(i) => i,
+        Err(message) => {
+            return out_problems(
+                &[Diagnostic::error(codes::UNREADABLE, None, message)],
+                colors,
+            );
+        }
+    };
+    let mut sources = SourceMap::default();
+    let files: Vec<_> = inputs
+        .into_iter()
+        .map(|(shown, text)| sources.add(shown, text))
+        .collect();
+    let config_name = config.file_name().map_or_else(
+        || "platform.toml".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let folder = config
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| std::path::PathBuf::from("."), Path::to_path_buf);
+    let fallback = std::fs::canonicalize(&folder)
+        .ok()
+        .and_then(|p| {
+            p.file_name()
+                .map(|n| crate::model::names::suggest_dns_label(&n.to_string_lossy()))
+        })
+        .filter(|n| crate::model::names::dns_label_problem(n).is_none())
+        .unwrap_or_else(|| "platform".into());
+    let opts = crate::import::Options {
+        config_name,
+        manifests_dir: manifests
+            .to_string_lossy()
+            .trim_end_matches('/')
+            .to_string(),
+        fallback_name: fallback,
+    };
+    let imported = match crate::import::import(sources, &files, &opts) {
+        Ok(i) => i,
+        Err(f) => return failed(&f, colors),
+    };
+    let mut writes = vec![(config.to_path_buf(), imported.config)];
+    writes.extend(
+        imported
+            .files
+            .iter()
+            .map(|(rel, text)| (folder.join(rel), text.clone())),
+    );
+    if let Err(message) = fs::write_new_files(&writes) {
+        return Outcome {
+            stdout: imported.report,
+            stderr: format!("platc: {message}; nothing written\n"),
+            code: EXIT_ERROR,
+        };
+    }
+    let (mapped, kept, skipped) = imported.counts;
+    Outcome {
+        stdout: imported.report,
+        stderr: format!(
+            "platc: {} objects: {mapped} mapped, {kept} kept as manifests, {skipped} not copied; wrote {} and {} manifest file(s); `platc build -c {}` writes them back\n",
+            mapped + kept + skipped,
+            config.display(),
+            imported.files.len(),
+            config.display()
+        ),
+        code: 0,
+    }
+}
+
+pub(super) fn explain(code: Option<&str>) -> Outcome {
+    match code {
+        None => {
+            let mut stdout = String::new();
+            for (c, name, _) in diag::CODES {
+                stdout.push_str(&format!("{c}  {name}\n"));
+            }
+            Outcome {
+                stdout,
+                ..Outcome::default()
+            }
+        }
+        Some(code) => match diag::explain(code) {
+            Some((c, name, text)) => {
+                let severity = match &c.as_str()[..1] {
+                    "E" => "error",
+                    "W" => "warning",
+                    _ => "note",
+                };
+                Outcome {
+                    stdout: format!("{c} ({name}, {severity})\n\n{}\n", wrap(text, 80)),
+                    ..Outcome::default()
+                }
+            }
+            None => Outcome {
+                stderr: format!("platc: unknown code `{code}`; `platc explain` lists them all\n"),
+                code: EXIT_ERROR,
+                ..Outcome::default()
+            },
+        },
+    }
+}
+
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_starter_points_at_the_schema_init_writes() {
+        let first = STARTER.lines().next().unwrap_or_default();
+        assert_eq!(first, format!("#:schema ./{STARTER_SCHEMA}"));
+    }
+}

@@ -1,0 +1,59 @@
+//! The commands: each sequences the stages (`crate::stages`) and then writes, diffs or reports.
+//! Returns what to print and the exit code; never prints.
+
+mod build;
+mod commands;
+mod diff;
+mod outcome;
+
+use crate::cli::{Cli, Command};
+use crate::{timings, validate};
+
+pub use crate::stages::{
+    Compiled, Failed, compile_data, compile_file, compile_text, compile_with, has_errors,
+};
+use build::{build, check};
+pub use commands::{STARTER, STARTER_SCHEMA};
+use commands::{explain, import, init, show};
+use diff::diff_cmd;
+pub use outcome::{Colors, EXIT_DRIFT, EXIT_ERROR, Outcome};
+
+/// Runs one command. Meant to be the last thing a process does: `build` and `diff` leave their
+/// large values to the process's exit rather than free them.
+pub fn run(cli: &Cli, colors: Colors) -> Outcome {
+    let mut outcome = run_command(cli, colors);
+    outcome.stderr.push_str(&timings::take_report());
+    outcome
+}
+
+fn run_command(cli: &Cli, colors: Colors) -> Outcome {
+    let common = &cli.common;
+    match &cli.command {
+        Command::Build {
+            deny_warnings,
+            fail_on_change,
+        } => build(
+            &common.config,
+            &common.out,
+            *deny_warnings,
+            *fail_on_change,
+            colors,
+        ),
+        Command::Check { deny_warnings } => check(&common.config, *deny_warnings, colors),
+        Command::Diff { format, base } => diff_cmd(
+            &common.config,
+            &common.out,
+            *format,
+            base.as_deref(),
+            colors,
+        ),
+        Command::Schema => Outcome {
+            stdout: validate::schema::schema_text(),
+            ..Outcome::default()
+        },
+        Command::Init => init(&common.config),
+        Command::Explain { code } => explain(code.as_deref()),
+        Command::Import { paths, manifests } => import(&common.config, paths, manifests, colors),
+        Command::Show { namespace } => show(&common.config, namespace, colors),
+    }
+}

@@ -1,0 +1,197 @@
+//! The stages in sequence, from config text to what a command uses: read → expand → validate →
+//! compile → render. `app` runs the commands on top of it; `import` builds what it writes with
+//! it. Never prints.
+
+use std::path::Path;
+
+use crate::compile::{self, Object};
+use crate::diag::{self, Diagnostic, Severity, SourceMap, codes};
+use crate::expand::{self, Attached};
+use crate::render::{self, Tree};
+use crate::syntax::Document;
+use crate::timings::measure;
+use crate::{fs, timings, validate};
+
+/// A compiled platform: the rendered tree and whatever warnings validation found.
+pub struct Compiled {
+    /// Files by path under `out/`.
+    pub tree: Tree,
+    /// The objects (where each went; the bodies are in `tree`), sorted by path.
+    pub objects: Vec<Object<()>>,
+    /// Warnings and notes (no errors).
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files read, for rendering diagnostics.
+    pub sources: SourceMap,
+}
+
+/// Why compiling failed: rendered diagnostics.
+pub struct Failed {
+    /// Every diagnostic (at least one error).
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files read.
+    pub sources: SourceMap,
+}
+
+/// Reads, validates, compiles and renders the config at `path`.
+pub fn compile_file(path: &Path) -> Result<Compiled, Failed> {
+    let text = read(path)?;
+    let source_name = path.file_name().map_or_else(
+        || "platform.toml".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let loader = fs::DiskLoader::for_config(path);
+    compile_with(
+        &path.display().to_string(),
+        &source_name,
+        text,
+        SourceMap::default(),
+        &loader,
+    )
+}
+
+/// Reads a config file; the error is one located-nowhere E0301 diagnostic.
+pub(crate) fn read(path: &Path) -> Result<String, Failed> {
+    measure("read", || fs::read_config(path)).map_err(|message| Failed {
+        diagnostics: vec![Diagnostic::error(codes::UNREADABLE, None, message)],
+        sources: SourceMap::default(),
+    })
+}
+
+/// Registers config text and expands it (includes, templates, variables) into the document
+/// that validation checks, with the files it names (manifests, CRD schemas).
+pub(crate) fn expand_text(
+    shown: &str,
+    text: String,
+    mut sources: SourceMap,
+    loader: &dyn expand::Loader,
+) -> Result<(Document, Attached, SourceMap), Failed> {
+    crate::memory::fit_to_text(text.len());
+    let file = sources.add(shown, text);
+    match measure("parse", || expand::expand(file, &mut sources, loader)) {
+        Ok((doc, attached)) => {
+            crate::memory::fit_to_namespaces(doc.namespace_count());
+            Ok((doc, attached, sources))
+        }
+        Err(diagnostics) => Err(Failed {
+            diagnostics,
+            sources,
+        }),
+    }
+}
+
+/// A loader for configs that are not files: `include`, `manifests` and `crd_schemas` are
+/// errors.
+struct NoFiles;
+
+impl expand::Loader for NoFiles {
+    fn load(&self, _pattern: &str) -> Result<Vec<expand::Loaded>, String> {
+        Err("patterns need a config file on disk".into())
+    }
+}
+
+/// Validates, compiles and renders config text. `shown` names the file in diagnostics,
+/// `source_name` in the generated-file header.
+pub fn compile_text(
+    shown: &str,
+    source_name: &str,
+    text: String,
+    sources: SourceMap,
+) -> Result<Compiled, Failed> {
+    compile_with(shown, source_name, text, sources, &NoFiles)
+}
+
+/// Expands (includes, templates, variables), validates, compiles and renders config text.
+pub fn compile_with(
+    shown: &str,
+    source_name: &str,
+    text: String,
+    sources: SourceMap,
+    loader: &dyn expand::Loader,
+) -> Result<Compiled, Failed> {
+    let (platform, diagnostics, sources) = validated(shown, source_name, text, sources, loader)?;
+    let header = render::header(&platform.source_name);
+    // Each namespace's objects are rendered as soon as they are compiled, on the same thread.
+    // The stage is timed as one; the time spent rendering is added up over the threads.
+    let rendering = timings::ThreadTime::default();
+    let compiled = measure("compile+render", || {
+        compile::compile_map(&platform, |m| {
+            rendering.measure(|| render::object_file(&header, &m))
+        })
+        .map(|objects| render::assemble(objects, &header))
+    });
+    rendering.record("render-cpu");
+    let (tree, objects) = match compiled {
+        Ok(done) => done,
+        Err(errors) => return Err(compile_failed(errors, diagnostics, sources)),
+    };
+    Ok(Compiled {
+        tree,
+        objects,
+        diagnostics,
+        sources,
+    })
+}
+
+/// [`compile_with`] without rendering: every object as the data it is written as (for
+/// `platc import`, which compares objects, not files).
+pub fn compile_data(
+    shown: &str,
+    source_name: &str,
+    text: String,
+    sources: SourceMap,
+    loader: &dyn expand::Loader,
+) -> Result<Vec<Object<serde_json::Value>>, Failed> {
+    let (platform, diagnostics, sources) = validated(shown, source_name, text, sources, loader)?;
+    compile::compile_map(&platform, |m| serde_json::to_value(&m).unwrap_or_default())
+        .map_err(|errors| compile_failed(errors, diagnostics, sources))
+}
+
+/// Expands and validates: the platform, with its warnings.
+fn validated(
+    shown: &str,
+    source_name: &str,
+    text: String,
+    sources: SourceMap,
+    loader: &dyn expand::Loader,
+) -> Result<(crate::model::Platform, Vec<Diagnostic>, SourceMap), Failed> {
+    let (doc, attached, sources) = expand_text(shown, text, sources, loader)?;
+    let outcome = validate::validate(&doc, &attached, source_name);
+    // The document (JSON and span tree) and the manifests' YAML trees are not needed past
+    // validation; free them before the object and file trees are built, which lowers the peak
+    // on large platforms.
+    drop(doc);
+    drop(attached);
+    let diagnostics = attributed(outcome.diagnostics, &sources);
+    match outcome.platform {
+        Some(platform) => Ok((platform, diagnostics, sources)),
+        None => Err(Failed {
+            diagnostics,
+            sources,
+        }),
+    }
+}
+
+fn compile_failed(
+    mut errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+    sources: SourceMap,
+) -> Failed {
+    errors.extend(warnings);
+    Failed {
+        diagnostics: attributed(errors, &sources),
+        sources,
+    }
+}
+
+/// Diagnostics pointed at their cause (a value inherited from a template or rendered from a
+/// variable), each cause once, sorted by position.
+fn attributed(diags: Vec<Diagnostic>, sources: &SourceMap) -> Vec<Diagnostic> {
+    let mut diags = diag::attribute(diags, sources);
+    diag::sort(&mut diags);
+    diags
+}
+
+/// Whether any diagnostic is an error.
+pub fn has_errors(diags: &[Diagnostic]) -> bool {
+    diags.iter().any(|d| d.severity == Severity::Error)
+}
