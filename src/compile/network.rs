@@ -167,8 +167,8 @@ pub(super) fn compile(p: &Platform, ns: &model::Namespace, folder: &str, out: &m
 
 #[cfg(test)]
 mod tests {
-    use crate::stages::compile_text;
     use crate::diag::SourceMap;
+    use crate::stages::compile_text;
 
     /// A service's ports are where it listens: the destination ports of egress to it, never of
     /// ingress from it (issue 18: they were written as the ports of our own pods).

@@ -117,8 +117,8 @@ pub(super) fn compile(
 
 #[cfg(test)]
 mod tests {
-    use crate::stages::compile_text;
     use crate::diag::{SourceMap, codes};
+    use crate::stages::compile_text;
 
     const KAFKA: &str = "[platform]
 name = \"p\"

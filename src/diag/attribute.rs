@@ -277,8 +277,8 @@ fn list(names: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::list;
-    use crate::stages::compile_text;
     use crate::diag::{SourceMap, codes};
+    use crate::stages::compile_text;
 
     /// A `[vars]` value that twelve tenants render through a template is one error, at the
     /// variable, showing the template's line and counting the tenants.

@@ -132,8 +132,8 @@ fn images(ctx: &mut Ctx<'_>, p: &Path, raw: &config::Pipeline) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stages::compile_text;
     use crate::diag::{Code, Severity, SourceMap};
+    use crate::stages::compile_text;
 
     /// (code, `line:col`) of every diagnostic of `toml`, with errors or not.
     pub(super) fn found(toml: &str) -> Vec<(String, String)> {

@@ -403,8 +403,8 @@ fn missing_resources(
 #[cfg(test)]
 mod tests {
     use super::super::tests::{HEAD, found, with};
-    use crate::stages::compile_text;
     use crate::diag::{SourceMap, codes};
+    use crate::stages::compile_text;
 
     const QUOTA: &str = "[namespaces.a.quota]
 requests = { cpu = \"1\", memory = \"1Gi\" }
