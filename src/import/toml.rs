@@ -79,6 +79,11 @@ fn inline(v: &V) -> String {
 /// Lines longer than this are broken: an array one item a line.
 const WIDTH: usize = 100;
 
+/// Whether `k = v` fits on one line; a longer table is better written under its own header.
+pub fn fits(k: &str, v: &V) -> bool {
+    key(k).len() + 3 + inline(v).len() <= WIDTH
+}
+
 fn entry(out: &mut String, k: &str, v: &V) {
     let one = format!("{} = {}", key(k), inline(v));
     match v {

@@ -198,6 +198,8 @@ pub fn why(path: &str) -> &'static str {
         "the namespace's Pod Security level, restricted unless `pod_security` says"
     } else if path.contains("sync-options") {
         "Prune=false: deleting it from a cluster stays a human decision"
+    } else if path.starts_with("/spec/jobTemplate/metadata") {
+        "a pipeline's Jobs carry the labels and annotations of its pods"
     } else if path.contains("/annotations") {
         "the Argo CD sync wave of its kind"
     } else if path.contains("/metadata/labels") && !path.contains("template") {
@@ -206,8 +208,12 @@ pub fn why(path: &str) -> &'static str {
         "platc labels a pipeline's Jobs and pods"
     } else if path.contains("securityContext") {
         "platc runs every pipeline pod under the restricted Pod Security profile"
+    } else if path.ends_with("/readOnly") {
+        "platc mounts `files` read-only"
     } else if path.contains("volume") {
         "platc gives every step writable scratch space at /work and /tmp"
+    } else if path.ends_with("/automountServiceAccountToken") {
+        "the API token is mounted only where a role is bound to the pods' account"
     } else if path.ends_with("/concurrencyPolicy") {
         "written out (Kubernetes' default, Allow)"
     } else if path.ends_with("/restartPolicy") {
