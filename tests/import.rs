@@ -159,7 +159,11 @@ fn missing(input: &Value, built: &Value, path: &str) -> Option<String> {
 
 #[test]
 fn hand_written_input_keeps_every_field() {
-    for case in ["seed-rbac", "kustomize-base"] {
+    for (case, objects_at_least) in [
+        ("seed-rbac", 6),
+        ("kustomize-base", 6),
+        ("cronjob-settings", 2),
+    ] {
         let input = root().join("tests/import").join(case);
         let dir = import_and_build(&input);
         let built = objects(&dir.path().join("out"));
@@ -187,7 +191,10 @@ fn hand_written_input_keeps_every_field() {
                 checked += 1;
             }
         }
-        assert!(checked >= 6, "{case}: only {checked} objects");
+        assert!(
+            checked >= objects_at_least,
+            "{case}: only {checked} objects"
+        );
     }
 }
 
@@ -344,5 +351,163 @@ items:
         !text(&o.stdout).contains("Kustomization"),
         "{}",
         text(&o.stdout)
+    );
+}
+
+/// Imports `input` into a fresh folder: the report and the config, parsed.
+fn import_report_and_config(input: &Path) -> (String, toml::Table) {
+    let dir = tempfile::tempdir().unwrap();
+    let o = platc(dir.path(), &["import", input.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let config = fs::read_to_string(dir.path().join("platform.toml")).unwrap();
+    let table: toml::Table = config.parse().unwrap_or_else(|e| panic!("{e}\n{config}"));
+    (text(&o.stdout), table)
+}
+
+/// `[namespaces.NS.pipelines.NAME]` of an imported config.
+fn pipeline<'a>(config: &'a toml::Table, ns: &str, name: &str) -> &'a toml::Table {
+    config["namespaces"][ns]["pipelines"][name]
+        .as_table()
+        .unwrap_or_else(|| panic!("no pipeline {ns}/{name}: {config:#?}"))
+}
+
+fn parse(value: &str) -> toml::Value {
+    format!("v = {value}").parse::<toml::Table>().unwrap()["v"].clone()
+}
+
+#[test]
+fn the_pipeline_settings_golden_imports_into_settings_not_patches() {
+    let (report, config) =
+        import_report_and_config(&root().join("tests/golden/pipeline-settings/out"));
+    for name in ["iceberg-load", "report", "vault-sync"] {
+        assert!(
+            report.contains(&format!("CronJob analytics/{name}: mapped\n")),
+            "{name} is mapped with nothing changed or patched:\n{report}"
+        );
+    }
+    assert!(!report.contains("patched"), "{report}");
+    assert!(
+        config["namespaces"]["analytics"].get("patches").is_none(),
+        "{config:#?}"
+    );
+    let pl = pipeline(&config, "analytics", "iceberg-load");
+    for (key, want) in [
+        ("image_pull_secrets", r#"["regcred"]"#),
+        ("scratch", r#""4Gi""#),
+        ("ttl_after_finished", r#""1d""#),
+        ("node_selector", r#"{ node-pool = "batch" }"#),
+        (
+            "tolerations",
+            r#"[{ key = "dedicated", operator = "Equal", value = "batch", effect = "NoSchedule" },
+                { key = "spot", operator = "Exists", effect = "NoExecute", toleration_seconds = 300 }]"#,
+        ),
+        (
+            "labels",
+            r#"{ cost-center = "analytics", team = "ingest" }"#,
+        ),
+        (
+            "annotations",
+            r#"{ "example.com/runbook" = "https://runbooks.example.com/iceberg-load" }"#,
+        ),
+        (
+            "files",
+            r#"[{ secret = "iceberg-catalog", path = "/etc/iceberg" },
+                { config_map = "loader-settings", path = "/etc/loader" }]"#,
+        ),
+        (
+            "resources",
+            r#"{ requests = { cpu = "500m", memory = "1Gi", ephemeral-storage = "2Gi" },
+                 limits = { cpu = "1", memory = "2Gi", ephemeral-storage = "8Gi" } }"#,
+        ),
+    ] {
+        assert_eq!(pl.get(key), Some(&parse(want)), "iceberg-load.{key}");
+    }
+    let env = pl["env"].as_table().unwrap();
+    assert_eq!(
+        env["API_KEY"],
+        parse(r#"{ secret = "commodity-api", key = "API_KEY" }"#)
+    );
+    assert_eq!(
+        env["REGION"],
+        parse(r#"{ config_map = "cluster-info", key = "region" }"#)
+    );
+    // The step that differs has its own resources; the others take the pipeline's.
+    let steps = pl["steps"].as_array().unwrap();
+    assert_eq!(
+        steps[1],
+        parse(
+            r#"{ name = "transform", args = ["transform"], resources = { requests = { cpu = "2", memory = "4Gi" }, limits = { cpu = "4", memory = "8Gi" } } }"#
+        )
+    );
+    assert!(steps[0].get("resources").is_none() && steps[2].get("resources").is_none());
+    // Defaults are not spelled out: scratch as large as the ephemeral-storage limit, or 1Gi.
+    for name in ["report", "vault-sync"] {
+        let pl = pipeline(&config, "analytics", name);
+        for key in [
+            "scratch",
+            "labels",
+            "annotations",
+            "ttl_after_finished",
+            "files",
+        ] {
+            assert!(pl.get(key).is_none(), "{name}.{key}: {pl:#?}");
+        }
+    }
+}
+
+#[test]
+fn a_hand_written_cronjob_with_every_pod_setting_is_mapped_without_patches() {
+    let (report, config) = import_report_and_config(&root().join("tests/import/cronjob-settings"));
+    assert!(
+        report.contains("CronJob lakehouse/iceberg-compaction: mapped, changed: "),
+        "{report}"
+    );
+    assert!(
+        !report.contains("patched") && !report.contains("kept"),
+        "{report}"
+    );
+    let pl = pipeline(&config, "lakehouse", "iceberg-compaction");
+    for (key, want) in [
+        ("image_pull_secrets", r#"["regcred"]"#),
+        ("ttl_after_finished", r#""2d""#),
+        (
+            "node_selector",
+            r#"{ node-pool = "batch", "kubernetes.io/arch" = "amd64" }"#,
+        ),
+        ("labels", r#"{ cost-center = "lakehouse-maintenance" }"#),
+        (
+            "files",
+            r#"[{ secret = "iceberg-catalog", path = "/etc/iceberg" }]"#,
+        ),
+        (
+            "resources",
+            r#"{ requests = { cpu = "250m", memory = "512Mi" }, limits = { cpu = "500m", memory = "1Gi" } }"#,
+        ),
+    ] {
+        assert_eq!(pl.get(key), Some(&parse(want)), "{key}");
+    }
+    assert!(
+        pl.get("scratch").is_none(),
+        "no scratch volumes in the input"
+    );
+    assert_eq!(
+        pl["env"]["CATALOG_TOKEN"],
+        parse(r#"{ secret = "iceberg-catalog", key = "token" }"#)
+    );
+    let own: Vec<Option<&toml::Value>> = pl["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.get("resources"))
+        .collect();
+    assert_eq!(
+        own,
+        [
+            None,
+            Some(&parse(
+                r#"{ requests = { cpu = "2", memory = "6Gi" }, limits = { cpu = "4", memory = "8Gi" } }"#
+            )),
+            None
+        ]
     );
 }
