@@ -5,6 +5,7 @@ use std::path::Path;
 use super::outcome::*;
 use crate::diag::{self, Diagnostic, SourceMap, codes};
 use crate::stages::{expand_text, read};
+use crate::timings::measure;
 use crate::{expand, fs, validate};
 
 /// The starter config `platc init` writes: small, commented, and it builds.
@@ -124,7 +125,7 @@ pub(super) fn import(
     manifests: &Path,
     colors: Colors,
 ) -> Outcome {
-    let inputs = match fs::read_yaml_inputs(paths) {
+    let inputs = match measure("import-inputs", || fs::read_yaml_inputs(paths)) {
         Ok(i) => i,
         Err(message) => {
             return out_problems(

@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::diag::{Diagnostic, FileId, SourceMap, codes};
 use crate::model::{PodSecurity, pod_security};
 use crate::stages::{Failed, compile_data};
+use crate::timings::measure;
 use draft::{Draft, Id};
 use map::Outcome;
 use read::Object;
@@ -54,7 +55,7 @@ const MAX_OPS: usize = 8;
 
 /// Imports the YAML files `inputs` (registered in `sources`).
 pub fn import(sources: SourceMap, inputs: &[FileId], opts: &Options) -> Result<Imported, Failed> {
-    let objects = match read::objects(&sources, inputs) {
+    let objects = match measure("import-read", || read::objects(&sources, inputs)) {
         Ok(o) => o,
         Err(diagnostics) => {
             return Err(Failed {
@@ -78,10 +79,14 @@ pub fn import(sources: SourceMap, inputs: &[FileId], opts: &Options) -> Result<I
     let mut patches: BTreeMap<Id, Vec<(&'static str, String, serde_json::Value)>> = BTreeMap::new();
     let mut last_failure = None;
     for _ in 0..ROUNDS {
-        let mapping = map::map(&objects, &demoted, &opts.fallback_name);
+        let mapping = measure("import-map", || {
+            map::map(&objects, &demoted, &opts.fallback_name)
+        });
         let mut draft = mapping.draft;
         let outcomes = mapping.outcomes;
-        let notes = fit_pod_security(&mut draft, &objects, &outcomes);
+        let notes = measure("import-fit", || {
+            fit_pod_security(&mut draft, &objects, &outcomes)
+        });
         add_patches(&mut draft, &objects, &outcomes, &patches);
         let kept: Vec<Id> = (0..objects.len())
             .filter(|&i| matches!(outcomes[i], Outcome::Kept(_)))
@@ -90,7 +95,9 @@ pub fn import(sources: SourceMap, inputs: &[FileId], opts: &Options) -> Result<I
             "# Written by `platc import` from {} objects; `platc build` writes them back.",
             objects.len()
         );
-        let config = write::config(&draft, &objects, &opts.manifests_dir, &header);
+        let config = measure("import-write", || {
+            write::config(&draft, &objects, &opts.manifests_dir, &header)
+        });
         let placed = write::manifests(&draft, &objects, &opts.manifests_dir, &kept);
         let loader = verify::Files {
             files: placed
@@ -98,13 +105,15 @@ pub fn import(sources: SourceMap, inputs: &[FileId], opts: &Options) -> Result<I
                 .map(|(_, p, t)| (p.clone(), t.clone()))
                 .collect::<HashMap<_, _>>(),
         };
-        let built = compile_data(
-            &opts.config_name,
-            &opts.config_name,
-            config.clone(),
-            SourceMap::default(),
-            &loader,
-        );
+        let built = measure("import-build", || {
+            compile_data(
+                &opts.config_name,
+                &opts.config_name,
+                config.clone(),
+                SourceMap::default(),
+                &loader,
+            )
+        });
         let compiled = match built {
             Ok(c) => c,
             Err(failed) => {
@@ -119,9 +128,10 @@ pub fn import(sources: SourceMap, inputs: &[FileId], opts: &Options) -> Result<I
                 continue;
             }
         };
-        let built = verify::built(compiled);
+        let built = measure("import-index", || verify::built(compiled));
         let mut again = false;
         let mut changes: BTreeMap<Id, Vec<String>> = BTreeMap::new();
+        let owners = owner_namespaces(&draft);
         for (id, o) in objects.iter().enumerate() {
             if outcomes[id] != Outcome::Mapped {
                 continue;
@@ -144,10 +154,7 @@ pub fn import(sources: SourceMap, inputs: &[FileId], opts: &Options) -> Result<I
                 continue;
             }
             let first = c.restore[0].1.clone();
-            if patches.contains_key(&id)
-                || c.restore.len() > MAX_OPS
-                || owner_namespace(&draft, id).is_none()
-            {
+            if patches.contains_key(&id) || c.restore.len() > MAX_OPS || !owners.contains_key(&id) {
                 demoted.insert(
                     id,
                     format!(
@@ -165,9 +172,11 @@ pub fn import(sources: SourceMap, inputs: &[FileId], opts: &Options) -> Result<I
         }
         let kept_at: BTreeMap<Id, String> =
             placed.iter().map(|(id, p, _)| (*id, p.clone())).collect();
-        let report = report(
-            &sources, &objects, &outcomes, &changes, &patches, &notes, &kept_at,
-        );
+        let report = measure("import-report", || {
+            report(
+                &sources, &objects, &outcomes, &changes, &patches, &notes, &kept_at,
+            )
+        });
         let files = placed.into_iter().map(|(_, p, t)| (p, t)).collect();
         let counts = (
             outcomes.iter().filter(|o| **o == Outcome::Mapped).count(),
@@ -197,13 +206,16 @@ pub fn import(sources: SourceMap, inputs: &[FileId], opts: &Options) -> Result<I
     }))
 }
 
-/// The namespace whose config holds `id`'s entries (where a patch on it goes).
-fn owner_namespace(draft: &Draft, id: Id) -> Option<String> {
-    draft
-        .namespaces
-        .iter()
-        .find(|(_, ns)| ns.entries.iter().any(|e| e.owners.contains(&id)))
-        .map(|(name, _)| name.clone())
+/// The namespace whose config holds each object's entries (where a patch on it goes): the
+/// first in name order.
+fn owner_namespaces(draft: &Draft) -> HashMap<Id, String> {
+    let mut out = HashMap::new();
+    for (name, ns) in &draft.namespaces {
+        for &id in ns.entries.iter().flat_map(|e| &e.owners) {
+            out.entry(id).or_insert_with(|| name.clone());
+        }
+    }
+    out
 }
 
 fn add_patches(
@@ -212,12 +224,13 @@ fn add_patches(
     outcomes: &[Outcome],
     patches: &BTreeMap<Id, Vec<(&'static str, String, serde_json::Value)>>,
 ) {
+    let owners = owner_namespaces(draft);
     for (&id, ops) in patches {
         if outcomes[id] != Outcome::Mapped {
             continue;
         }
-        if let Some(ns) = owner_namespace(draft, id)
-            && let Some(d) = draft.namespaces.get_mut(&ns)
+        if let Some(ns) = owners.get(&id)
+            && let Some(d) = draft.namespaces.get_mut(ns)
         {
             d.patches.push(draft::Patch {
                 target: objects[id].id(),
@@ -300,17 +313,24 @@ fn level_rank(l: PodSecurity) -> u8 {
 
 /// The mapped objects of the namespaces where the build of the generated config failed.
 fn blame(draft: &Draft, config: &str, failed: &Failed, outcomes: &[Outcome]) -> Vec<Id> {
+    const HEADER: &str = "\n[namespaces.";
+    // Where each namespace's tables start, in order, so a position finds its namespace by a
+    // binary search instead of a search back through the text.
+    let headers: Vec<usize> = config.match_indices(HEADER).map(|(i, _)| i).collect();
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for d in &failed.diagnostics {
         let Some(span) = d.span else { continue };
         if span.file != FileId(0) {
             continue;
         }
-        let before = &config[..(span.start as usize).min(config.len())];
-        let Some(at) = before.rfind("\n[namespaces.") else {
+        let start = (span.start as usize).min(config.len());
+        // The last header that starts before `start`, as a search back from it finds.
+        let n = headers.partition_point(|&h| h + HEADER.len() <= start);
+        let Some(&at) = n.checked_sub(1).and_then(|i| headers.get(i)) else {
             continue;
         };
-        let header = &before[at + "\n[namespaces.".len()..];
+        let header = &config[at + HEADER.len()..start];
         let ns = header
             .split([']', '.'])
             .next()
@@ -319,7 +339,7 @@ fn blame(draft: &Draft, config: &str, failed: &Failed, outcomes: &[Outcome]) -> 
         if let Some(n) = draft.namespaces.get(ns) {
             for e in &n.entries {
                 for &id in &e.owners {
-                    if outcomes[id] == Outcome::Mapped && !out.contains(&id) {
+                    if outcomes[id] == Outcome::Mapped && seen.insert(id) {
                         out.push(id);
                     }
                 }

@@ -39,13 +39,16 @@ impl Loader for Files {
     }
 }
 
-/// Where an object is: (cluster, group, kind, namespace, name); the cluster is the first
-/// folder of its path (`argocd` for Argo CD's objects).
-pub type Key = (String, String, String, String, String);
+/// Which object: (group, kind, namespace, name).
+pub type Key = (String, String, String, String);
+
+/// Every object the build wrote, by what it is, with the cluster it went to (the first folder
+/// of its path; `argocd` for Argo CD's objects).
+pub type Built = HashMap<Key, Vec<(String, Json)>>;
 
 /// Every object the build wrote.
-pub fn built(objects: Vec<crate::compile::Object<Json>>) -> BTreeMap<Key, Json> {
-    let mut out = BTreeMap::new();
+pub fn built(objects: Vec<crate::compile::Object<Json>>) -> Built {
+    let mut out = Built::new();
     for o in objects {
         let cluster = o.folder.split('/').next().unwrap_or_default().to_string();
         let namespace = o
@@ -55,13 +58,16 @@ pub fn built(objects: Vec<crate::compile::Object<Json>>) -> BTreeMap<Key, Json> 
             .unwrap_or_default()
             .to_string();
         let key = (
-            cluster,
             o.group.to_string(),
             o.kind.to_string(),
             namespace,
             o.name.clone(),
         );
-        out.insert(key, o.manifest);
+        out.entry(key).or_default().push((cluster, o.manifest));
+    }
+    // The first cluster in name order answers for an input that does not say which.
+    for placed in out.values_mut() {
+        placed.sort_by(|a, b| a.0.cmp(&b.0));
     }
     out
 }
@@ -69,16 +75,15 @@ pub fn built(objects: Vec<crate::compile::Object<Json>>) -> BTreeMap<Key, Json> 
 /// The built object for (`cluster`, group, kind, namespace, name); any cluster's when the input
 /// does not say which.
 pub fn find<'b>(
-    built: &'b BTreeMap<Key, Json>,
+    built: &'b Built,
     cluster: Option<&str>,
-    rest: (&str, &str, &str, &str),
+    (group, kind, namespace, name): (&str, &str, &str, &str),
 ) -> Option<&'b Json> {
+    let key = (group.into(), kind.into(), namespace.into(), name.into());
     built
+        .get(&key)?
         .iter()
-        .find(|((c, g, k, ns, n), _)| {
-            (g.as_str(), k.as_str(), ns.as_str(), n.as_str()) == rest
-                && cluster.is_none_or(|want| want == c || c == "argocd")
-        })
+        .find(|(c, _)| cluster.is_none_or(|want| want == c || c == "argocd"))
         .map(|(_, v)| v)
 }
 

@@ -91,8 +91,9 @@ pub fn map(objects: &[Object], demoted: &BTreeMap<Id, String>, fallback_name: &s
             namespace::namespace(&mut cx, ns, &rest);
         }
     }
+    let mut producers = pipeline::Producers::new(cx.draft);
     for id in topics {
-        pipeline::topic(&mut cx, id);
+        pipeline::topic(&mut cx, &mut producers, id);
     }
     let names: Vec<String> = cx.draft.namespaces.keys().cloned().collect();
     for ns in &names {

@@ -16,7 +16,7 @@ pub(super) fn namespace(cx: &mut Cx<'_>, ns: &str, ids: &[Id]) {
     // Pipelines first: alerts, dashboards and topics attach to them.
     for &id in ids.iter().filter(|&&id| cx.objects[id].kind == "CronJob") {
         if cx.may_map(id) {
-            super::pipeline::cron_job(cx, &mut draft, id);
+            super::pipeline::cron_job(cx, &mut draft, id, ids);
         }
     }
     for &id in ids {

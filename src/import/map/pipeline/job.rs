@@ -45,8 +45,8 @@ fn labels(meta: Option<&Json>, defaults: &BTreeMap<String, String>) -> Option<V>
 
 /// The ephemeral-storage `default` and `max` of the namespace's LimitRange as platc models it
 /// (`NAMESPACE-limits`, one Container item), for the scratch size the build derives from it.
-fn storage_defaults(cx: &Cx<'_>, ns: &str) -> StorageDefaults {
-    let range = cx.objects.iter().enumerate().find(|(id, o)| {
+fn storage_defaults(cx: &Cx<'_>, ns: &str, ids: &[Id]) -> StorageDefaults {
+    let range = ids.iter().map(|&id| (id, &cx.objects[id])).find(|(id, o)| {
         o.kind == "LimitRange"
             && o.group().is_empty()
             && o.namespace.as_deref().unwrap_or("default") == ns
@@ -65,10 +65,11 @@ fn storage_defaults(cx: &Cx<'_>, ns: &str) -> StorageDefaults {
     (amount("default"), amount("max"))
 }
 
-pub(in crate::import::map) fn cron_job(cx: &mut Cx<'_>, draft: &mut Namespace, id: Id) {
+/// `ids`: the objects of the CronJob's namespace.
+pub(in crate::import::map) fn cron_job(cx: &mut Cx<'_>, draft: &mut Namespace, id: Id, ids: &[Id]) {
     let o = &cx.objects[id];
     let ns = o.namespace.clone().unwrap_or_else(|| "default".into());
-    let storage = storage_defaults(cx, &ns);
+    let storage = storage_defaults(cx, &ns, ids);
     match pipeline(&o.json, &cx.draft.defaults, &storage) {
         Ok(table) => {
             let name = cx.objects[id].name.clone();

@@ -6,9 +6,11 @@ mod job;
 mod pod;
 mod steps;
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::Value as Json;
 
-use super::super::draft::{Entry, Id, Namespace, Service};
+use super::super::draft::{Draft, Entry, Id, Namespace, Service};
 use super::super::toml::V;
 use super::Cx;
 pub(super) use job::{cron_job, duration};
@@ -116,10 +118,10 @@ pub(super) fn dashboard(cx: &mut Cx<'_>, draft: &mut Namespace, id: Id) -> Resul
 
 /// A KafkaTopic: the `topic` of the pipeline that produces to it (named like it, or naming
 /// it in its arguments), else kept as a manifest of its namespace.
-pub(super) fn topic(cx: &mut Cx<'_>, id: Id) {
+pub(super) fn topic(cx: &mut Cx<'_>, producers: &mut Producers, id: Id) {
     let o = cx.objects[id].clone();
     let ns = o.namespace.clone().unwrap_or_else(|| "default".into());
-    let found = cx.may_map(id).then(|| producer(cx, &o.name)).flatten();
+    let found = cx.may_map(id).then(|| producers.take(&o.name)).flatten();
     let Some((owner_ns, pl)) = found else {
         if cx.outcomes[id] == super::Outcome::Mapped {
             cx.keep(id, "no pipeline produces to it");
@@ -188,37 +190,86 @@ pub(super) fn topic(cx: &mut Cx<'_>, id: Id) {
     }
 }
 
-/// Whether one of `steps`' arguments is `name`.
-fn steps_name(steps: &V, name: &str) -> bool {
-    let V::Arr(steps) = steps else { return false };
-    steps.iter().any(|s| match s {
-        V::Inline(fields) => fields
-            .iter()
-            .any(|(k, v)| k == "args" && matches!(v, V::Arr(args) if args.contains(&V::s(name)))),
-        _ => false,
-    })
+/// The pipelines that may take a topic, found by the topic's name: the pipelines named like it,
+/// then those naming it in their arguments, each in namespace order. A pipeline that takes a
+/// topic is taken for the rest. Built once, so placing every topic stays linear.
+#[derive(Default)]
+pub(super) struct Producers {
+    by_name: HashMap<String, Vec<(String, String)>>,
+    by_arg: HashMap<String, Vec<(String, String)>>,
+    taken: HashSet<(String, String)>,
 }
 
-/// The namespace and pipeline that produce to topic `name`.
-fn producer(cx: &Cx<'_>, name: &str) -> Option<(String, String)> {
-    let mut by_args = None;
-    for (ns, d) in &cx.draft.namespaces {
-        for e in &d.entries {
-            let [p, pl] = e.path.as_slice() else { continue };
-            if p != "pipelines" || d.has(&["pipelines", pl, "topic"]) {
-                continue;
-            }
-            if pl == name {
-                return Some((ns.clone(), pl.clone()));
-            }
-            let names_it = match &e.value {
-                V::Table(t) => t.iter().any(|(k, v)| k == "steps" && steps_name(v, name)),
-                _ => false,
-            };
-            if names_it && by_args.is_none() {
-                by_args = Some((ns.clone(), pl.clone()));
+impl Producers {
+    /// The pipelines of `draft` without a topic.
+    pub(super) fn new(draft: &Draft) -> Self {
+        let mut out = Self::default();
+        for (ns, d) in &draft.namespaces {
+            let with_topic: HashSet<&str> = d
+                .entries
+                .iter()
+                .filter_map(|e| match e.path.as_slice() {
+                    [p, pl, t] if p == "pipelines" && t == "topic" => Some(pl.as_str()),
+                    _ => None,
+                })
+                .collect();
+            for e in &d.entries {
+                let [p, pl] = e.path.as_slice() else { continue };
+                if p != "pipelines" || with_topic.contains(pl.as_str()) {
+                    continue;
+                }
+                let at = (ns.clone(), pl.clone());
+                out.by_name.entry(pl.clone()).or_default().push(at.clone());
+                let V::Table(t) = &e.value else { continue };
+                for (k, v) in t {
+                    if k == "steps" {
+                        for arg in step_args(v) {
+                            let list = out.by_arg.entry(arg.to_string()).or_default();
+                            if !list.contains(&at) {
+                                list.push(at.clone());
+                            }
+                        }
+                    }
+                }
             }
         }
+        out
     }
-    by_args
+
+    /// The namespace and pipeline that produce to topic `name`, taken.
+    fn take(&mut self, name: &str) -> Option<(String, String)> {
+        let free = |list: Option<&Vec<(String, String)>>| {
+            list.into_iter()
+                .flatten()
+                .find(|at| !self.taken.contains(*at))
+                .cloned()
+        };
+        let found = free(self.by_name.get(name)).or_else(|| free(self.by_arg.get(name)))?;
+        self.taken.insert(found.clone());
+        Some(found)
+    }
+}
+
+/// Every argument of every step of `steps`.
+fn step_args(steps: &V) -> impl Iterator<Item = &str> {
+    let steps = match steps {
+        V::Arr(steps) => steps.as_slice(),
+        _ => &[],
+    };
+    steps
+        .iter()
+        .flat_map(|s| {
+            let fields = match s {
+                V::Inline(fields) => fields.as_slice(),
+                _ => &[],
+            };
+            fields.iter().flat_map(|(k, v)| match v {
+                V::Arr(args) if k == "args" => args.as_slice(),
+                _ => &[],
+            })
+        })
+        .filter_map(|a| match a {
+            V::Str(s) => Some(s.as_str()),
+            _ => None,
+        })
 }
