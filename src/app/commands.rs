@@ -163,7 +163,7 @@ pub(super) fn import(
             .to_string(),
         fallback_name: fallback,
     };
-    let imported = match crate::import::import(sources, &files, &opts) {
+    let imported = match measure("import", || crate::import::import(sources, &files, &opts)) {
         Ok(i) => i,
         Err(f) => return failed(&f, colors),
     };
@@ -174,7 +174,7 @@ pub(super) fn import(
             .iter()
             .map(|(rel, text)| (folder.join(rel), text.clone())),
     );
-    if let Err(message) = fs::write_new_files(&writes) {
+    if let Err(message) = measure("import-files", || fs::write_new_files(&writes)) {
         return Outcome {
             stdout: imported.report,
             stderr: format!("platc: {message}; nothing written\n"),

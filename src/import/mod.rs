@@ -132,23 +132,33 @@ pub fn import(sources: SourceMap, inputs: &[FileId], opts: &Options) -> Result<I
         let mut again = false;
         let mut changes: BTreeMap<Id, Vec<String>> = BTreeMap::new();
         let owners = owner_namespaces(&draft);
-        for (id, o) in objects.iter().enumerate() {
-            if outcomes[id] != Outcome::Mapped {
-                continue;
-            }
-            let ns = if o.kind == "Namespace" {
-                String::new()
-            } else {
-                o.namespace.clone().unwrap_or_else(|| "default".into())
-            };
-            let rest = (o.group(), o.kind.as_str(), ns.as_str(), o.name.as_str());
-            let Some(b) = verify::find(&built, o.cluster.as_deref(), rest) else {
+        // Each mapped object against what the build wrote for it, on every core: `None` where
+        // the build wrote nothing for it.
+        let ids: Vec<Id> = (0..objects.len())
+            .filter(|&id| outcomes[id] == Outcome::Mapped)
+            .collect();
+        let compared = measure("import-verify", || {
+            crate::par::map(&ids, 256, |&id| {
+                let o = &objects[id];
+                let ns = if o.kind == "Namespace" {
+                    String::new()
+                } else {
+                    o.namespace.clone().unwrap_or_else(|| "default".into())
+                };
+                let rest = (o.group(), o.kind.as_str(), ns.as_str(), o.name.as_str());
+                verify::find(&built, o.cluster.as_deref(), rest).map(|b| {
+                    let mut c = verify::Changes::default();
+                    verify::diff(&o.json, b, "", &mut c);
+                    c
+                })
+            })
+        });
+        for (&id, c) in ids.iter().zip(compared) {
+            let Some(c) = c else {
                 demoted.insert(id, "platc would not write it back".into());
                 again = true;
                 continue;
             };
-            let mut c = verify::Changes::default();
-            verify::diff(&o.json, b, "", &mut c);
             changes.insert(id, c.added);
             if c.restore.is_empty() {
                 continue;

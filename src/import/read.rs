@@ -37,6 +37,16 @@ impl Object {
         string_map(self.json.pointer("/metadata/labels"))
     }
 
+    /// Its labels with string values, borrowed.
+    pub fn label_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.json
+            .pointer("/metadata/labels")
+            .and_then(Json::as_object)
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
+    }
+
     /// Its annotations.
     pub fn annotations(&self) -> Vec<(String, String)> {
         string_map(self.json.pointer("/metadata/annotations"))

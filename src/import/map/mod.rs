@@ -8,10 +8,11 @@ mod network;
 mod pipeline;
 mod platform;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::draft::{Draft, Id};
 use super::read::Object;
+use crate::timings::{ThreadTime, measure};
 use crate::yaml::kinds;
 
 /// What became of an input object.
@@ -44,8 +45,9 @@ pub struct Mapping {
 /// Maps `objects`; the ones in `demoted` are kept as manifests with the reason given.
 pub fn map(objects: &[Object], demoted: &BTreeMap<Id, String>, fallback_name: &str) -> Mapping {
     let mut draft = Draft {
-        name: platform_name(objects).unwrap_or_else(|| fallback_name.to_string()),
-        defaults: common_labels(objects),
+        name: measure("map-name", || platform_name(objects))
+            .unwrap_or_else(|| fallback_name.to_string()),
+        defaults: measure("map-labels", || common_labels(objects)),
         ..Draft::default()
     };
     let mut outcomes = vec![Outcome::Mapped; objects.len()];
@@ -55,8 +57,10 @@ pub fn map(objects: &[Object], demoted: &BTreeMap<Id, String>, fallback_name: &s
         draft: &mut draft,
         outcomes: &mut outcomes,
     };
-    platform::argocd(&mut cx);
-    platform::secrets(&mut cx);
+    measure("map-platform", || {
+        platform::argocd(&mut cx);
+        platform::secrets(&mut cx);
+    });
     // Namespaced objects by namespace (`default` when they name none, as kubectl applies them).
     let mut by_ns: BTreeMap<String, Vec<Id>> = BTreeMap::new();
     for (id, o) in objects.iter().enumerate() {
@@ -82,19 +86,23 @@ pub fn map(objects: &[Object], demoted: &BTreeMap<Id, String>, fallback_name: &s
     // Topics live beside their Kafka cluster, but belong to the pipeline that produces to
     // them: they are placed after every namespace's pipelines are known.
     let mut topics = Vec::new();
+    let per_ns = ThreadTime::default();
     for (ns, ids) in &by_ns {
         let (t, rest): (Vec<Id>, Vec<Id>) = ids.iter().partition(|&&id| {
             objects[id].kind == "KafkaTopic" && objects[id].group() == "kafka.strimzi.io"
         });
         topics.extend(t);
         if !rest.is_empty() {
-            namespace::namespace(&mut cx, ns, &rest);
+            per_ns.measure(|| namespace::namespace(&mut cx, ns, &rest));
         }
     }
-    let mut producers = pipeline::Producers::new(cx.draft);
-    for id in topics {
-        pipeline::topic(&mut cx, &mut producers, id);
-    }
+    per_ns.record("map-namespaces");
+    measure("map-topics", || {
+        let mut producers = pipeline::Producers::new(cx.draft);
+        for id in topics {
+            pipeline::topic(&mut cx, &mut producers, id);
+        }
+    });
     let names: Vec<String> = cx.draft.namespaces.keys().cloned().collect();
     for ns in &names {
         let Some(mut draft_ns) = cx.draft.namespaces.remove(ns) else {
@@ -176,36 +184,42 @@ impl Cx<'_> {
 
 /// The platform's name: the `app.kubernetes.io/part-of` label most objects carry.
 fn platform_name(objects: &[Object]) -> Option<String> {
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for o in objects {
-        for (k, v) in o.labels() {
-            if k == "app.kubernetes.io/part-of" {
-                *counts.entry(v).or_default() += 1;
-            }
+        if let Some(v) = o
+            .label_pairs()
+            .find(|(k, _)| *k == "app.kubernetes.io/part-of")
+            .map(|(_, v)| v)
+        {
+            *counts.entry(v).or_default() += 1;
         }
     }
     counts
         .into_iter()
         .max_by_key(|(_, n)| *n)
-        .map(|(name, _)| name)
+        .map(|(name, _)| name.to_string())
 }
 
 /// Labels every object carries with the same value (platc's own left out): `[defaults]`.
 fn common_labels(objects: &[Object]) -> BTreeMap<String, String> {
-    if objects.len() < 2 {
+    let Some((first, rest)) = objects.split_first() else {
+        return BTreeMap::new();
+    };
+    if rest.is_empty() {
         return BTreeMap::new();
     }
-    let mut common: Option<BTreeSet<(String, String)>> = None;
-    for o in objects {
-        let labels: BTreeSet<(String, String)> = o
-            .labels()
-            .into_iter()
-            .filter(|(k, _)| !OWN_LABELS.contains(&k.as_str()))
-            .collect();
-        common = Some(match common {
-            None => labels,
-            Some(c) => c.intersection(&labels).cloned().collect(),
-        });
+    let mut common: BTreeMap<&str, &str> = first
+        .label_pairs()
+        .filter(|(k, _)| !OWN_LABELS.contains(k))
+        .collect();
+    for o in rest {
+        if common.is_empty() {
+            break;
+        }
+        common.retain(|k, v| o.label_pairs().any(|(k2, v2)| k2 == *k && v2 == *v));
     }
-    common.unwrap_or_default().into_iter().collect()
+    common
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }

@@ -6,7 +6,7 @@ mod job;
 mod pod;
 mod steps;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::Value as Json;
 
@@ -221,15 +221,17 @@ impl Producers {
                 let at = (ns.clone(), pl.clone());
                 out.by_name.entry(pl.clone()).or_default().push(at.clone());
                 let V::Table(t) = &e.value else { continue };
-                for (k, v) in t {
-                    if k == "steps" {
-                        for arg in step_args(v) {
-                            let list = out.by_arg.entry(arg.to_string()).or_default();
-                            if !list.contains(&at) {
-                                list.push(at.clone());
-                            }
-                        }
-                    }
+                // Each argument once per pipeline, however many steps name it.
+                let args: BTreeSet<&str> = t
+                    .iter()
+                    .filter(|(k, _)| k == "steps")
+                    .flat_map(|(_, v)| step_args(v))
+                    .collect();
+                for arg in args {
+                    out.by_arg
+                        .entry(arg.to_string())
+                        .or_default()
+                        .push(at.clone());
                 }
             }
         }
