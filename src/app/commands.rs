@@ -182,6 +182,7 @@ pub(super) fn import(
         };
     }
     let (mapped, kept, skipped) = imported.counts;
+    leave_to_exit(imported.scratch);
     Outcome {
         stdout: imported.report,
         stderr: format!(

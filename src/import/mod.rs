@@ -45,6 +45,10 @@ pub struct Imported {
     pub report: String,
     /// How many objects were mapped, kept and not copied.
     pub counts: (usize, usize, usize),
+    /// The large values the import worked with (the objects read, the inputs' text, what the
+    /// build wrote), handed over so that a process about to exit can leave them to the exit
+    /// instead of freeing them one allocation at a time (~0.7 s at 10,000 tenants).
+    pub scratch: Box<dyn std::any::Any + Send>,
 }
 
 /// Rounds of map, build and verify before giving up on what still does not come back.
@@ -204,6 +208,7 @@ pub fn import(sources: SourceMap, inputs: &[FileId], opts: &Options) -> Result<I
             files,
             report,
             counts,
+            scratch: Box::new((objects, built, sources, draft)),
         });
     }
     Err(last_failure.unwrap_or_else(|| Failed {
@@ -368,8 +373,10 @@ fn report(
     notes: &[String],
     kept_at: &BTreeMap<Id, String>,
 ) -> String {
-    let mut out = String::new();
-    for (id, o) in objects.iter().enumerate() {
+    // A line per object, made on every core, joined in input order.
+    let ids: Vec<Id> = (0..objects.len()).collect();
+    let lines = crate::par::map(&ids, 1024, |&id| {
+        let o = &objects[id];
         let at = sources.location(o.origin);
         let what = match (&o.namespace, o.kind.as_str()) {
             (Some(ns), _) => format!("{} {ns}/{}", o.kind, o.name),
@@ -396,8 +403,9 @@ fn report(
             },
             Outcome::NotCopied(why) => format!("not copied: {why}"),
         };
-        out.push_str(&format!("{at}  {what}: {outcome}\n"));
-    }
+        format!("{at}  {what}: {outcome}\n")
+    });
+    let mut out = lines.concat();
     for n in notes {
         out.push_str(&format!("note: {n}\n"));
     }
