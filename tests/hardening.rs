@@ -92,6 +92,97 @@ fn expect(text: &str, want: &[(&str, usize, &str)]) {
 
 const HEAD: &str = "[platform]\nname = \"p\"\n\n"; // 3 lines
 
+/// The secrets config of the lints of issue 16: a store, two declared secrets, a role bound
+/// to the pipeline's account, and a pipeline mounting a misspelt one and one made elsewhere.
+const SECRETS: &str = r#"[platform]
+name = "p"
+
+[secret_stores.vault]
+name = "vault-backend"
+
+[namespaces.team.secrets.commodity-api]
+store = "vault"
+data = { API_KEY = "commodities/api#key" }
+
+[namespaces.team.secrets.unused-one]
+store = "vault"
+data_from = "x/y"
+
+[namespaces.team.service_accounts.etl]
+
+[namespaces.team.roles.r]
+rules = [
+  { resources = ["secrets"], verbs = ["get"] },
+  { resources = ["secrets"], verbs = ["get"], resource_names = ["commodity-api", "other"] },
+]
+
+[namespaces.team.role_bindings.b]
+role = "r"
+subjects = ["serviceaccount:etl"]
+
+[namespaces.team.pipelines.etl]
+schedule = "0 2 * * *"
+starting_deadline = "1h"
+image = "registry.example.com/etl:1.0.0"
+service_account = "etl"
+secrets = ["commodity-apu", "made-elsewhere"]
+steps = [{ name = "run" }]
+"#;
+
+#[test]
+fn lint_secrets_declared_mounted_and_granted() {
+    // W0406 at the rule that reads every secret and at each named secret no pipeline of the
+    // account mounts; W0407 at each mounted secret the namespace does not declare.
+    expect(
+        SECRETS,
+        &[
+            ("W0406", 19, "\"secrets\""),
+            ("W0406", 20, "\"commodity-api\""),
+            ("W0406", 20, "\"other\""),
+            ("W0407", 32, "\"commodity-apu\""),
+            ("W0407", 32, "\"made-elsewhere\""),
+        ],
+    );
+    let compiled = compile_text("t.toml", "t.toml", SECRETS.into(), SourceMap::default())
+        .unwrap_or_else(|f| panic!("does not compile: {:#?}", f.diagnostics));
+    let helps: Vec<&str> = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.to_string() == "W0407")
+        .filter_map(|d| d.help.as_deref())
+        .collect();
+    assert_eq!(helps[0], "did you mean `commodity-api`?");
+    assert!(helps[1].starts_with("declare it as `[namespaces.team.secrets.made-elsewhere]`"));
+    // N0408, a note, for each declared secret nothing mounts.
+    let notes: Vec<String> = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Note && d.code.to_string() == "N0408")
+        .map(|d| SECRETS[d.span.expect("located").range()].to_string())
+        .collect();
+    assert_eq!(notes, ["commodity-api", "unused-one"]);
+    // Mounting what is declared, and granting exactly that, is clean.
+    let clean = SECRETS
+        .replace(
+            "[\"commodity-apu\", \"made-elsewhere\"]",
+            "[\"commodity-api\", \"unused-one\"]",
+        )
+        .replace("  { resources = [\"secrets\"], verbs = [\"get\"] },\n", "")
+        .replace(
+            "[\"commodity-api\", \"other\"]",
+            "[\"commodity-api\", \"unused-one\"]",
+        );
+    expect(&clean, &[]);
+    let compiled = compile_text("t.toml", "t.toml", clean, SourceMap::default())
+        .unwrap_or_else(|f| panic!("does not compile: {:#?}", f.diagnostics));
+    assert!(
+        !compiled
+            .diagnostics
+            .iter()
+            .any(|d| d.code.to_string() == "N0408")
+    );
+}
+
 #[test]
 fn lint_rbac_secrets_read() {
     expect(
