@@ -168,9 +168,6 @@ impl crate::expand::Loader for DiskLoader {
     }
 }
 
-/// Files a thread reads at least: fewer are not worth a thread.
-const FILES_PER_THREAD: usize = 64;
-
 /// The YAML inputs of `platc import`: files, folders (every `*.yaml`/`*.yml` below them, in
 /// sorted order, hidden folders skipped) and `-` (standard input), as (shown name, text).
 pub fn read_yaml_inputs(paths: &[PathBuf]) -> Result<Vec<(String, String)>, String> {
@@ -192,7 +189,9 @@ pub fn read_yaml_inputs(paths: &[PathBuf]) -> Result<Vec<(String, String)>, Stri
                 return Err(format!("{}: holds no .yaml or .yml files", path.display()));
             }
             // Read on every core: a rendered tree is tens of thousands of small files.
-            let texts = crate::par::map(&files, FILES_PER_THREAD, |f| read_text(f, "a YAML file"));
+            let texts = crate::par::map(&files, super::read_out::FILES_PER_THREAD, |f| {
+                read_text(f, "a YAML file")
+            });
             for (f, text) in files.iter().zip(texts) {
                 out.push((f.to_string_lossy().replace('\\', "/"), text?));
             }

@@ -37,14 +37,9 @@ impl Object {
         string_map(self.json.pointer("/metadata/labels"))
     }
 
-    /// Its labels with string values, borrowed.
+    /// Its labels, borrowed.
     pub fn label_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.json
-            .pointer("/metadata/labels")
-            .and_then(Json::as_object)
-            .into_iter()
-            .flatten()
-            .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
+        string_pairs(self.json.pointer("/metadata/labels"))
     }
 
     /// Its annotations.
@@ -60,13 +55,17 @@ impl Object {
 
 /// A string-to-string map of a JSON object (other values skipped).
 pub fn string_map(v: Option<&Json>) -> Vec<(String, String)> {
+    string_pairs(v)
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The entries of a JSON object whose values are strings, borrowed.
+fn string_pairs(v: Option<&Json>) -> impl Iterator<Item = (&str, &str)> {
     v.and_then(Json::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
 }
 
 /// Fields the API server sets, never part of what a repository declares.

@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 
 use super::draft::{Draft, Id};
 use super::read::Object;
-use crate::timings::{ThreadTime, measure};
 use crate::yaml::kinds;
 
 /// What became of an input object.
@@ -45,9 +44,8 @@ pub struct Mapping {
 /// Maps `objects`; the ones in `demoted` are kept as manifests with the reason given.
 pub fn map(objects: &[Object], demoted: &BTreeMap<Id, String>, fallback_name: &str) -> Mapping {
     let mut draft = Draft {
-        name: measure("map-name", || platform_name(objects))
-            .unwrap_or_else(|| fallback_name.to_string()),
-        defaults: measure("map-labels", || common_labels(objects)),
+        name: platform_name(objects).unwrap_or_else(|| fallback_name.to_string()),
+        defaults: common_labels(objects),
         ..Draft::default()
     };
     let mut outcomes = vec![Outcome::Mapped; objects.len()];
@@ -57,10 +55,8 @@ pub fn map(objects: &[Object], demoted: &BTreeMap<Id, String>, fallback_name: &s
         draft: &mut draft,
         outcomes: &mut outcomes,
     };
-    measure("map-platform", || {
-        platform::argocd(&mut cx);
-        platform::secrets(&mut cx);
-    });
+    platform::argocd(&mut cx);
+    platform::secrets(&mut cx);
     // Namespaced objects by namespace (`default` when they name none, as kubectl applies them).
     let mut by_ns: BTreeMap<String, Vec<Id>> = BTreeMap::new();
     for (id, o) in objects.iter().enumerate() {
@@ -86,23 +82,19 @@ pub fn map(objects: &[Object], demoted: &BTreeMap<Id, String>, fallback_name: &s
     // Topics live beside their Kafka cluster, but belong to the pipeline that produces to
     // them: they are placed after every namespace's pipelines are known.
     let mut topics = Vec::new();
-    let per_ns = ThreadTime::default();
     for (ns, ids) in &by_ns {
         let (t, rest): (Vec<Id>, Vec<Id>) = ids.iter().partition(|&&id| {
             objects[id].kind == "KafkaTopic" && objects[id].group() == "kafka.strimzi.io"
         });
         topics.extend(t);
         if !rest.is_empty() {
-            per_ns.measure(|| namespace::namespace(&mut cx, ns, &rest));
+            namespace::namespace(&mut cx, ns, &rest);
         }
     }
-    per_ns.record("map-namespaces");
-    measure("map-topics", || {
-        let mut producers = pipeline::Producers::new(cx.draft);
-        for id in topics {
-            pipeline::topic(&mut cx, &mut producers, id);
-        }
-    });
+    let mut producers = pipeline::Producers::new(cx.draft);
+    for id in topics {
+        pipeline::topic(&mut cx, &mut producers, id);
+    }
     let names: Vec<String> = cx.draft.namespaces.keys().cloned().collect();
     for ns in &names {
         let Some(mut draft_ns) = cx.draft.namespaces.remove(ns) else {
