@@ -7,6 +7,8 @@ use platc::app::{Compiled, Failed, compile_text};
 use platc::diag::SourceMap;
 use serde_json::{Value, json};
 
+mod common;
+
 fn compile(text: &str) -> Result<Compiled, Failed> {
     compile_text(
         "platform.toml",
@@ -451,18 +453,9 @@ mod base {
     use assert_cmd::cargo::CommandCargoExt;
     use serde_json::Value;
 
-    const V1: &str = "[platform]\nname = \"p\"\n[namespaces.team]\nquota = { pods = 200 }\n";
+    use crate::common::git;
 
-    fn git(dir: &Path, args: &[&str]) {
-        let ok = Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(ok.status.success(), "git {args:?}: {ok:?}");
-    }
+    const V1: &str = "[platform]\nname = \"p\"\n[namespaces.team]\nquota = { pods = 200 }\n";
 
     fn repo() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();

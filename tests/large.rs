@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use platc::app::{Failed, compile_file};
 use platc::diag::render_all;
 
+mod common;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
@@ -201,17 +203,7 @@ fn show_annotates_every_value_with_its_origin() {
 #[test]
 fn diff_base_reads_included_files_at_that_revision() {
     let dir = tempfile::tempdir().unwrap();
-    let git = |args: &[&str]| {
-        let ok = std::process::Command::new("git")
-            .current_dir(dir.path())
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(args)
-            .output()
-            .unwrap()
-            .status
-            .success();
-        assert!(ok, "git {args:?}");
-    };
+    let git = |args: &[&str]| common::git(dir.path(), args);
     std::fs::create_dir_all(dir.path().join("tenants")).unwrap();
     std::fs::write(dir.path().join("platform.toml"), MAIN).unwrap();
     std::fs::write(

@@ -51,3 +51,15 @@ pub fn copy_config(config: &Path, dir: &Path) {
         copy_dir(&manifests, &dir.join("manifests"));
     }
 }
+
+/// Runs `git -C dir ARGS` with a fixed author, and asserts it succeeded.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+}
