@@ -151,14 +151,7 @@ fn pods(
     doc: &Json,
     at: Span,
 ) -> Result<(), Vec<Diagnostic>> {
-    let Some(path) = pod_security::pod_spec_path(&object.kind) else {
-        return Ok(());
-    };
-    let pointer: String = path.iter().map(|p| format!("/{p}")).collect();
-    let Some(spec) = doc
-        .pointer(&pointer)
-        .and_then(|s| serde::Deserialize::deserialize(s).ok())
-    else {
+    let Some((path, spec)) = pod_security::pod_spec_of(&object.kind, doc) else {
         return Ok(());
     };
     let violations = pod_security::check(ns.pod_security, &spec);

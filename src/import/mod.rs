@@ -267,15 +267,7 @@ fn fit_pod_security(draft: &mut Draft, objects: &[Object], outcomes: &[Outcome])
             .filter(|&&id| matches!(outcomes[id], Outcome::Kept(_)))
         {
             let o = &objects[id];
-            let Some(path) = pod_security::pod_spec_path(&o.kind) else {
-                continue;
-            };
-            let pointer: String = path.iter().map(|p| format!("/{p}")).collect();
-            let Some(spec) = o
-                .json
-                .pointer(&pointer)
-                .and_then(|s| serde::Deserialize::deserialize(s).ok())
-            else {
+            let Some((_, spec)) = pod_security::pod_spec_of(&o.kind, &o.json) else {
                 continue;
             };
             for level in [
@@ -303,11 +295,7 @@ fn fit_pod_security(draft: &mut Draft, objects: &[Object], outcomes: &[Outcome])
             _ => PodSecurity::Restricted,
         };
         if level_rank(need) > level_rank(level) {
-            let word = if need == PodSecurity::Baseline {
-                "baseline"
-            } else {
-                "privileged"
-            };
+            let word = pod_security::level_name(need);
             ns.entries.retain(|e| e.path != ["pod_security"]);
             ns.set(&["pod_security"], V::s(word), &[]);
             notes.push(format!(

@@ -102,6 +102,18 @@ pub fn pod_spec_path(kind: &str) -> Option<&'static [&'static str]> {
     })
 }
 
+/// The pod spec of an object of `kind` written as `object`, with its path there: `None` for a
+/// kind without pods, or a pod spec that does not read as one.
+pub fn pod_spec_of(
+    kind: &str,
+    object: &serde_json::Value,
+) -> Option<(&'static [&'static str], PodSpec)> {
+    let path = pod_spec_path(kind)?;
+    let pointer: String = path.iter().map(|p| format!("/{p}")).collect();
+    let spec = serde::Deserialize::deserialize(object.pointer(&pointer)?).ok()?;
+    Some((path, spec))
+}
+
 fn key(k: &str) -> Step {
     Step::Key(k.to_string())
 }

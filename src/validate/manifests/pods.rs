@@ -3,8 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{Container, PodSpec};
-use serde::Deserialize;
+use k8s_openapi::api::core::v1::Container;
 use serde_json::Value as Json;
 
 use super::identity::Identity;
@@ -47,9 +46,7 @@ pub(super) fn check(
     level: PodSecurity,
 ) -> Option<Workload> {
     crate::yaml::kinds::find(&id.api_version, &id.kind)?;
-    let path = pod_security::pod_spec_path(&id.kind)?;
-    let pointer: String = path.iter().map(|p| format!("/{p}")).collect();
-    let spec = PodSpec::deserialize(body.pointer(&pointer)?).ok()?;
+    let (path, spec) = pod_security::pod_spec_of(&id.kind, body)?;
     let prefix: Vec<Step> = path.iter().map(|p| Step::Key((*p).to_string())).collect();
     // One diagnostic per place, listing everything wrong there.
     let mut by_place: BTreeMap<String, (Vec<Step>, Vec<String>, &'static str)> = BTreeMap::new();
@@ -61,11 +58,7 @@ pub(super) fn check(
             .or_insert_with(|| (at, Vec::new(), v.help));
         entry.1.push(v.what);
     }
-    let level_name = match level {
-        PodSecurity::Restricted => "restricted",
-        PodSecurity::Baseline => "baseline",
-        PodSecurity::Privileged => "privileged",
-    };
+    let level_name = pod_security::level_name(level);
     for (shown, (at, whats, help)) in by_place {
         ctx.push(
             Diagnostic::error(
