@@ -56,8 +56,9 @@ pub enum Manifest {
     Application(Box<crd::argocd::Application>),
     /// argoproj.io/v1alpha1 AppProject.
     AppProject(Box<crd::argocd::AppProject>),
-    /// An object of the user's `manifests`, or any object after a patch: checked data, in the
-    /// form it is written out.
+    /// An object of the user's `manifests`, with the metadata platc gives it.
+    User(Box<manifests::UserObject>),
+    /// Any object after a patch: checked data, in the form it is written out.
     Json(Box<serde_json::Value>),
 }
 
@@ -78,6 +79,7 @@ impl serde::Serialize for Manifest {
             Manifest::ExternalSecret(x) => x.serialize(s),
             Manifest::Application(x) => x.serialize(s),
             Manifest::AppProject(x) => x.serialize(s),
+            Manifest::User(x) => x.serialize(s),
             Manifest::Json(x) => x.serialize(s),
         }
     }

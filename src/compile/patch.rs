@@ -57,6 +57,14 @@ fn unknown_target(patch: &model::Patch, objects: &[Object]) -> Diagnostic {
     .with_help(help)
 }
 
+/// The fields that say which object an object is.
+const IDENTITY: [&str; 4] = [
+    "/apiVersion",
+    "/kind",
+    "/metadata/name",
+    "/metadata/namespace",
+];
+
 /// The object with the patch applied and checked.
 fn patched(
     ns: &model::Namespace,
@@ -64,8 +72,9 @@ fn patched(
     patch: &model::Patch,
     schema: Option<&yaml::schema::Schema>,
 ) -> Result<Json, Vec<Diagnostic>> {
-    let before = serde_json::to_value(&object.manifest).unwrap_or_default();
-    let mut doc = before.clone();
+    let mut doc = serde_json::to_value(&object.manifest).unwrap_or_default();
+    // What says which object it is, which a patch must leave as it is.
+    let identity = IDENTITY.map(|pointer| doc.pointer(pointer).cloned());
     for (op, span) in &patch.operations {
         if let Err(e) = json_patch::patch(&mut doc, std::slice::from_ref(op)) {
             return Err(vec![failed(&doc, op, &e.kind, *span, object)]);
@@ -81,13 +90,8 @@ fn patched(
         )
         .with_label("this patch")
     };
-    for pointer in [
-        "/apiVersion",
-        "/kind",
-        "/metadata/name",
-        "/metadata/namespace",
-    ] {
-        if doc.pointer(pointer) != before.pointer(pointer) {
+    for (pointer, before) in IDENTITY.iter().zip(&identity) {
+        if doc.pointer(pointer) != before.as_ref() {
             return Err(vec![result(format!("has another `{}`", &pointer[1..].replace('/', ".")))
                 .with_help("a patch changes an object, never which object it is; write a manifest for another one")]);
         }
@@ -97,7 +101,7 @@ fn patched(
         .and_then(Json::as_str)
         .unwrap_or_default();
     let checked = if let Some(kind) = kinds::find(api_version, &object.kind) {
-        let node = yaml::Node::from_json(&doc, at);
+        let node = yaml::Node::from_json(doc, at);
         let (json, problems) = (kind.read)(&node);
         if !problems.is_empty() {
             return Err(problems
@@ -120,11 +124,11 @@ fn patched(
                 })
                 .collect());
         }
-        json.unwrap_or(doc)
+        json.unwrap_or_else(|| node.to_json())
     } else {
         let schema = schema.or_else(|| super::crd::schema(&object.kind));
         if let Some(schema) = schema {
-            let violations = schema.check(&yaml::Node::from_json(&doc, at), &doc);
+            let violations = schema.check(&yaml::Node::from_json(doc.clone(), at), &doc);
             if !violations.is_empty() {
                 return Err(violations
                     .into_iter()

@@ -70,7 +70,8 @@ pub struct UserManifest {
     pub span: Span,
     /// The object as it is written out: `metadata.namespace` set, quantities canonical, keys
     /// in the type's order (built-in kinds) or sorted (custom resources).
-    pub body: serde_json::Value,
+    /// Shared with the compiled object, which writes it with platc's metadata, not copied.
+    pub body: std::sync::Arc<serde_json::Value>,
     /// The schema of a custom resource's kind from `[platform] crd_schemas`, which a patch's
     /// result is checked against too.
     pub schema: Option<std::sync::Arc<crate::yaml::schema::Schema>>,

@@ -93,6 +93,7 @@ macro_rules! with_object {
             Manifest::ExternalSecret($x) => $then,
             Manifest::Application($x) => $then,
             Manifest::AppProject($x) => $then,
+            Manifest::User($x) => $then,
             Manifest::Json($x) => $then,
         }
     };

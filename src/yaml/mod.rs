@@ -161,25 +161,28 @@ impl Node {
     }
 
     /// A tree of `json` in which every node points at `span` (a patch's result: the values
-    /// came from the patch, or from the object it was applied to).
-    pub fn from_json(json: &Json, span: Span) -> Self {
+    /// came from the patch, or from the object it was applied to). It takes the strings over.
+    pub fn from_json(json: Json, span: Span) -> Self {
         let value = match json {
             Json::Null => Value::Null,
-            Json::Bool(b) => Value::Bool(*b),
+            Json::Bool(b) => Value::Bool(b),
             Json::Number(n) => match n.as_i64() {
                 Some(i) => Value::Int(i),
                 None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
             },
-            Json::String(s) => Value::String(s.clone()),
-            Json::Array(items) => {
-                Value::Seq(items.iter().map(|i| Node::from_json(i, span)).collect())
-            }
+            Json::String(s) => Value::String(s),
+            Json::Array(items) => Value::Seq(
+                items
+                    .into_iter()
+                    .map(|i| Node::from_json(i, span))
+                    .collect(),
+            ),
             Json::Object(map) => Value::Map(
-                map.iter()
+                map.into_iter()
                     .map(|(k, v)| {
                         let mut node = Node::from_json(v, span);
                         node.key = Some(span);
-                        (k.clone(), node)
+                        (k, node)
                     })
                     .collect(),
             ),

@@ -197,7 +197,7 @@ fn object(
             kind: id.kind,
             name: id.name,
             span: id.name_span,
-            body,
+            body: std::sync::Arc::new(body),
             schema,
         },
         workload,
