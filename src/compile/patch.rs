@@ -144,8 +144,26 @@ fn patched(
         }
         doc
     };
-    pods(ns, object, &checked, at)?;
+    // An object's pods met the namespace's level before (platc's own are checked when
+    // validated, a manifest's when read); only a patch that changes what the check reads can
+    // make them break it.
+    if patch
+        .operations
+        .iter()
+        .any(|(op, _)| touched(op).any(|p| pod_security::may_change_level(&object.kind, p)))
+    {
+        pods(ns, object, &checked, at)?;
+    }
     Ok(checked)
+}
+
+/// The JSON Pointers an operation changes: its `path`, and the `from` a `move` takes away.
+fn touched(op: &json_patch::PatchOperation) -> impl Iterator<Item = &str> {
+    let from = match op {
+        json_patch::PatchOperation::Move(m) => Some(m.from.as_str()),
+        _ => None,
+    };
+    std::iter::once(op.path().as_str()).chain(from)
 }
 
 /// The patched object's pods against the namespace's Pod Security level.

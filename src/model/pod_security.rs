@@ -87,6 +87,38 @@ const RESTRICTED_VOLUMES: [&str; 8] = [
 
 const HELP_CONTAINER: &str = "give the container `securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: [ALL] }, seccompProfile: { type: RuntimeDefault } }`, or set `pod_security = \"baseline\"` on the namespace";
 
+/// The fields of a pod spec that [`check`] reads: a change anywhere else (`nodeSelector`,
+/// `tolerations`, `affinity`, ...) cannot make a pod break its level.
+const FIELDS_CHECKED: [&str; 7] = [
+    "containers",
+    "hostIPC",
+    "hostNetwork",
+    "hostPID",
+    "initContainers",
+    "securityContext",
+    "volumes",
+];
+
+/// Whether changing what is at JSON Pointer `pointer` of an object of `kind` may change what
+/// [`check`] finds in its pods: the pod spec, one of its parents, or a field of it that
+/// [`check`] reads.
+pub fn may_change_level(kind: &str, pointer: &str) -> bool {
+    let Some(path) = pod_spec_path(kind) else {
+        return false;
+    };
+    let mut segments = pointer.split('/').skip(1);
+    for key in path {
+        match segments.next() {
+            None => return true,
+            Some(s) if s == *key => {}
+            Some(_) => return false,
+        }
+    }
+    segments
+        .next()
+        .is_none_or(|field| FIELDS_CHECKED.contains(&field))
+}
+
 /// Where a kind keeps its pod spec, as keys from the object's root (`None`: it has none).
 pub fn pod_spec_path(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
@@ -408,6 +440,63 @@ containers:
     image: a:1
     securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
 ";
+
+    #[test]
+    fn only_changes_to_what_the_check_reads_may_change_the_level() {
+        let spec = "/spec/jobTemplate/spec/template/spec";
+        for pointer in [
+            "",
+            "/spec",
+            "/spec/jobTemplate/spec/template",
+            spec,
+            "/spec/jobTemplate/spec/template/spec/hostNetwork",
+            "/spec/jobTemplate/spec/template/spec/containers/0/securityContext",
+            "/spec/jobTemplate/spec/template/spec/volumes/-",
+        ] {
+            assert!(may_change_level("CronJob", pointer), "{pointer:?}");
+        }
+        for pointer in [
+            "/metadata/labels/tier",
+            "/spec/schedule",
+            "/spec/jobTemplate/metadata",
+            "/spec/jobTemplate/spec/template/metadata/labels",
+            "/spec/jobTemplate/spec/template/spec/nodeSelector",
+            "/spec/jobTemplate/spec/template/spec/tolerations/0",
+        ] {
+            assert!(!may_change_level("CronJob", pointer), "{pointer:?}");
+        }
+        assert!(may_change_level(
+            "Deployment",
+            "/spec/template/spec/hostPID"
+        ));
+        assert!(!may_change_level("ConfigMap", "/data"));
+    }
+
+    #[test]
+    fn every_field_said_to_be_checked_is_read_by_the_check() {
+        let container = "  - name: a\n    image: a:1\n";
+        let hardened_container =
+            "    securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}\n";
+        let pod_sc =
+            "securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n";
+        let good = format!("{pod_sc}containers:\n{container}{hardened_container}");
+        assert!(whats(PodSecurity::Restricted, &good).is_empty());
+        for field in FIELDS_CHECKED {
+            let bad = match field {
+                "containers" => format!("{pod_sc}containers:\n{container}"),
+                "initContainers" => format!("{good}initContainers:\n{container}"),
+                "securityContext" => format!(
+                    "securityContext: {{seccompProfile: {{type: RuntimeDefault}}}}\ncontainers:\n{container}{hardened_container}"
+                ),
+                "volumes" => format!("{good}volumes: [{{name: h, hostPath: {{path: /}}}}]\n"),
+                host => format!("{good}{host}: true\n"),
+            };
+            assert!(
+                !whats(PodSecurity::Restricted, &bad).is_empty(),
+                "{field}: {bad}"
+            );
+        }
+    }
 
     #[test]
     fn a_hardened_pod_passes_both_levels() {
