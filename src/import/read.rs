@@ -34,22 +34,49 @@ impl Object {
 
     /// Its labels.
     pub fn labels(&self) -> Vec<(String, String)> {
-        string_map(self.json.pointer("/metadata/labels"))
+        string_map(self.json.at("/metadata/labels"))
     }
 
     /// Its labels, borrowed.
     pub fn label_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        string_pairs(self.json.pointer("/metadata/labels"))
+        string_pairs(self.json.at("/metadata/labels"))
     }
 
     /// Its annotations.
     pub fn annotations(&self) -> Vec<(String, String)> {
-        string_map(self.json.pointer("/metadata/annotations"))
+        string_map(self.json.at("/metadata/annotations"))
     }
 
     /// `kind/name` as the report and patches name it.
     pub fn id(&self) -> String {
         format!("{}/{}", self.kind.to_ascii_lowercase(), self.name)
+    }
+}
+
+/// [`Json::pointer`] without its allocations (it copies every token to unescape it), for the
+/// lookups made for every object: the value at a JSON pointer (`/spec/groups`, `/a/0`).
+pub trait Pointer {
+    /// The value at `pointer`, as [`Json::pointer`] finds it.
+    fn at(&self, pointer: &str) -> Option<&Json>;
+}
+
+impl Pointer for Json {
+    fn at(&self, pointer: &str) -> Option<&Json> {
+        if pointer.is_empty() || pointer.contains('~') {
+            return self.pointer(pointer);
+        }
+        pointer
+            .strip_prefix('/')?
+            .split('/')
+            .try_fold(self, |v, token| match v {
+                Json::Object(m) => m.get(token),
+                // An index as `Json::pointer` takes it: no sign, no leading zeros.
+                Json::Array(a) if !token.starts_with('+') && !token.starts_with("0") => {
+                    token.parse().ok().and_then(|i: usize| a.get(i))
+                }
+                Json::Array(a) if token == "0" => a.first(),
+                _ => None,
+            })
     }
 }
 
@@ -220,4 +247,38 @@ fn object(node: &Node) -> Result<Object, Diagnostic> {
         origin: name_node.map_or(node.span, |n| n.span),
         cluster: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_finds_what_pointer_finds() {
+        let v: Json = serde_json::json!({
+            "a": {"b": [10, {"c": "x"}], "": 1, "d/e": 2, "f~g": 3},
+            "0": {"01": 4}
+        });
+        for p in [
+            "",
+            "/",
+            "/a",
+            "/a/b",
+            "/a/b/0",
+            "/a/b/1/c",
+            "/a/b/01",
+            "/a/b/+1",
+            "/a/b/2",
+            "/a/b/-",
+            "/a/",
+            "/a/d~1e",
+            "/a/f~0g",
+            "/0/01",
+            "a",
+            "/x/y",
+            "/a/b/1/c/d",
+        ] {
+            assert_eq!(v.at(p), v.pointer(p), "{p}");
+        }
+    }
 }
