@@ -121,8 +121,8 @@ pub fn objects(
         let docs = yaml::parse(file, &f.text)?;
         let mut objects = Vec::new();
         let mut errors = Vec::new();
-        for doc in &docs {
-            for node in items(&doc.root) {
+        for doc in docs {
+            for node in items(doc.root) {
                 match object(node) {
                     Ok(mut o) => {
                         o.cluster = cluster(&o, place.as_ref());
@@ -179,19 +179,51 @@ fn cluster(o: &Object, place: Option<&(String, String)>) -> Option<String> {
     (folder == expected).then(|| cluster.clone())
 }
 
-fn items(root: &Node) -> Vec<&Node> {
+/// The objects of a document: the items of a `kind: List`, else the document.
+fn items(root: Node) -> Vec<Node> {
     let is_list = root
         .get("kind")
         .and_then(Node::as_str)
         .is_some_and(|k| k == "List" || k.ends_with("List"))
-        && root.get("items").is_some();
-    match root.get("items").map(|i| &i.value) {
-        Some(yaml::Value::Seq(items)) if is_list => items.iter().collect(),
-        _ => vec![root],
+        && matches!(
+            root.get("items").map(|i| &i.value),
+            Some(yaml::Value::Seq(_))
+        );
+    if !is_list {
+        return vec![root];
+    }
+    let yaml::Value::Map(entries) = root.value else {
+        return Vec::new();
+    };
+    entries
+        .into_iter()
+        .find_map(|(k, v)| match v.value {
+            yaml::Value::Seq(items) if k == "items" => Some(items),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// A YAML tree as JSON, as [`Node::to_json`] makes it, taking its strings instead of copying
+/// them (the tree is not needed afterwards).
+fn into_json(node: Node) -> Json {
+    match node.value {
+        yaml::Value::Null => Json::Null,
+        yaml::Value::Bool(b) => Json::Bool(b),
+        yaml::Value::Int(i) => Json::from(i),
+        yaml::Value::Float(f) => serde_json::Number::from_f64(f).map_or(Json::Null, Json::Number),
+        yaml::Value::String(s) => Json::String(s),
+        yaml::Value::Seq(items) => Json::Array(items.into_iter().map(into_json).collect()),
+        yaml::Value::Map(entries) => Json::Object(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k, into_json(v)))
+                .collect::<serde_json::Map<String, Json>>(),
+        ),
     }
 }
 
-fn object(node: &Node) -> Result<Object, Diagnostic> {
+fn object(node: Node) -> Result<Object, Diagnostic> {
     let missing = |what: &str, at: Span| {
         Diagnostic::error(
             codes::MANIFEST_IDENTITY,
@@ -223,7 +255,10 @@ fn object(node: &Node) -> Result<Object, Diagnostic> {
             meta.map_or(node.anchor(), |m| m.key.unwrap_or(m.span)),
         )
     })?;
-    let mut json = node.to_json();
+    let (api_version, kind, name) = (api_version.to_string(), kind.to_string(), name.to_string());
+    let namespace = text(meta.and_then(|m| m.get("namespace"))).map(str::to_string);
+    let origin = name_node.map_or(node.span, |n| n.span);
+    let mut json = into_json(node);
     if let Some(m) = json.as_object_mut() {
         m.remove("status");
     }
@@ -239,12 +274,12 @@ fn object(node: &Node) -> Result<Object, Diagnostic> {
         }
     }
     Ok(Object {
-        api_version: api_version.to_string(),
-        kind: kind.to_string(),
-        name: name.to_string(),
-        namespace: text(meta.and_then(|m| m.get("namespace"))).map(str::to_string),
+        api_version,
+        kind,
+        name,
+        namespace,
         json,
-        origin: name_node.map_or(node.span, |n| n.span),
+        origin,
         cluster: None,
     })
 }
@@ -279,6 +314,16 @@ mod tests {
             "/a/b/1/c/d",
         ] {
             assert_eq!(v.at(p), v.pointer(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn into_json_is_to_json() {
+        let text = "a: 1\nb: [x, 2.5, true, ~, 1e400]\nc: {d: 'e', f: {}}\n---\n- 1\n- [2]\n";
+        let docs = yaml::parse(crate::diag::FileId(0), text).unwrap();
+        assert_eq!(docs.len(), 2);
+        for doc in docs {
+            assert_eq!(doc.root.to_json(), into_json(doc.root.clone()));
         }
     }
 }
