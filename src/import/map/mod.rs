@@ -202,8 +202,9 @@ impl Cx<'_> {
     /// Whether `id` was already mapped by a platform-wide step (Argo CD, secrets).
     fn is_handled(&self, id: Id) -> bool {
         let o = &self.objects[id];
-        (o.group() == "argoproj.io" && matches!(o.kind.as_str(), "Application" | "AppProject"))
-            || (o.group() == "external-secrets.io" && o.kind == "ExternalSecret")
+        // The kind first: it rules out most objects without looking for the group.
+        (matches!(o.kind.as_str(), "Application" | "AppProject") && o.group() == "argoproj.io")
+            || (o.kind == "ExternalSecret" && o.group() == "external-secrets.io")
     }
 
     /// Whether `id` may be mapped (not demoted by a failed round trip); a demoted one is kept.

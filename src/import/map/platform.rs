@@ -15,7 +15,7 @@ pub(super) fn argocd(cx: &mut Cx<'_>) {
     let ids: Vec<Id> = (0..cx.objects.len())
         .filter(|&id| {
             let o = &cx.objects[id];
-            o.group() == "argoproj.io" && matches!(o.kind.as_str(), "Application" | "AppProject")
+            matches!(o.kind.as_str(), "Application" | "AppProject") && o.group() == "argoproj.io"
         })
         .collect();
     let apps: Vec<Id> = ids
@@ -111,7 +111,7 @@ fn go_seconds(text: &str) -> Option<u64> {
 pub(super) fn secrets(cx: &mut Cx<'_>) {
     for id in 0..cx.objects.len() {
         let o = &cx.objects[id];
-        if o.group().is_empty() && o.kind == "Secret" {
+        if o.kind == "Secret" && o.group().is_empty() {
             let keys: Vec<String> = ["data", "stringData"]
                 .iter()
                 .filter_map(|f| o.json.get(*f).and_then(Json::as_object))
@@ -133,7 +133,7 @@ pub(super) fn secrets(cx: &mut Cx<'_>) {
             }
             continue;
         }
-        if !(o.group() == "external-secrets.io" && o.kind == "ExternalSecret") {
+        if !(o.kind == "ExternalSecret" && o.group() == "external-secrets.io") {
             continue;
         }
         if !cx.may_map(id) {
