@@ -169,15 +169,22 @@ pub fn diff(input: &Json, built: &Json, path: &str, out: &mut Changes) {
 fn diff_at(input: &Json, built: &Json, path: &At<'_>, out: &mut Changes) {
     match (input, built) {
         (Json::Object(i), Json::Object(b)) => {
+            let mut found = 0;
             for (k, v) in i {
                 let p = At::Key(path, k);
                 match b.get(k) {
-                    Some(bv) => diff_at(v, bv, &p, out),
+                    Some(bv) => {
+                        found += 1;
+                        diff_at(v, bv, &p, out);
+                    }
                     None => out.restore.push(("add", p.text(), v.clone())),
                 }
             }
-            for k in b.keys().filter(|k| !i.contains_key(*k)) {
-                out.added.push(At::Key(path, k).text());
+            // When every key of `built` is one of the input's, it added none: no second look.
+            if found < b.len() {
+                for k in b.keys().filter(|k| !i.contains_key(*k)) {
+                    out.added.push(At::Key(path, k).text());
+                }
             }
         }
         (Json::Array(i), Json::Array(b)) => {
