@@ -223,11 +223,11 @@ pub fn import(sources: SourceMap, inputs: &[FileId], opts: &Options) -> Result<I
 
 /// The namespace whose config holds each object's entries (where a patch on it goes): the
 /// first in name order.
-fn owner_namespaces(draft: &Draft) -> HashMap<Id, String> {
+fn owner_namespaces(draft: &Draft) -> HashMap<Id, &str> {
     let mut out = HashMap::new();
     for (name, ns) in &draft.namespaces {
         for &id in ns.entries.iter().flat_map(|e| &e.owners) {
-            out.entry(id).or_insert_with(|| name.clone());
+            out.entry(id).or_insert(name.as_str());
         }
     }
     out
@@ -240,17 +240,21 @@ fn add_patches(
     patches: &BTreeMap<Id, Vec<(&'static str, String, serde_json::Value)>>,
 ) {
     let owners = owner_namespaces(draft);
-    for (&id, ops) in patches {
-        if outcomes[id] != Outcome::Mapped {
-            continue;
-        }
-        if let Some(ns) = owners.get(&id)
-            && let Some(d) = draft.namespaces.get_mut(ns)
-        {
-            d.patches.push(draft::Patch {
+    let placed: Vec<(String, draft::Patch)> = patches
+        .iter()
+        .filter(|&(&id, _)| outcomes[id] == Outcome::Mapped)
+        .filter_map(|(&id, ops)| {
+            let ns = owners.get(&id)?;
+            let patch = draft::Patch {
                 target: objects[id].id(),
                 ops: verify::ops(ops),
-            });
+            };
+            Some((ns.to_string(), patch))
+        })
+        .collect();
+    for (ns, patch) in placed {
+        if let Some(d) = draft.namespaces.get_mut(&ns) {
+            d.patches.push(patch);
         }
     }
 }

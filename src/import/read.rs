@@ -34,22 +34,49 @@ impl Object {
 
     /// Its labels.
     pub fn labels(&self) -> Vec<(String, String)> {
-        string_map(self.json.pointer("/metadata/labels"))
+        string_map(self.json.at("/metadata/labels"))
     }
 
     /// Its labels, borrowed.
     pub fn label_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        string_pairs(self.json.pointer("/metadata/labels"))
+        string_pairs(self.json.at("/metadata/labels"))
     }
 
     /// Its annotations.
     pub fn annotations(&self) -> Vec<(String, String)> {
-        string_map(self.json.pointer("/metadata/annotations"))
+        string_map(self.json.at("/metadata/annotations"))
     }
 
     /// `kind/name` as the report and patches name it.
     pub fn id(&self) -> String {
         format!("{}/{}", self.kind.to_ascii_lowercase(), self.name)
+    }
+}
+
+/// [`Json::pointer`] without its allocations (it copies every token to unescape it), for the
+/// lookups made for every object: the value at a JSON pointer (`/spec/groups`, `/a/0`).
+pub trait Pointer {
+    /// The value at `pointer`, as [`Json::pointer`] finds it.
+    fn at(&self, pointer: &str) -> Option<&Json>;
+}
+
+impl Pointer for Json {
+    fn at(&self, pointer: &str) -> Option<&Json> {
+        if pointer.is_empty() || pointer.contains('~') {
+            return self.pointer(pointer);
+        }
+        pointer
+            .strip_prefix('/')?
+            .split('/')
+            .try_fold(self, |v, token| match v {
+                Json::Object(m) => m.get(token),
+                // An index as `Json::pointer` takes it: no sign, no leading zeros.
+                Json::Array(a) if !token.starts_with('+') && !token.starts_with("0") => {
+                    token.parse().ok().and_then(|i: usize| a.get(i))
+                }
+                Json::Array(a) if token == "0" => a.first(),
+                _ => None,
+            })
     }
 }
 
@@ -94,8 +121,8 @@ pub fn objects(
         let docs = yaml::parse(file, &f.text)?;
         let mut objects = Vec::new();
         let mut errors = Vec::new();
-        for doc in &docs {
-            for node in items(&doc.root) {
+        for doc in docs {
+            for node in items(doc.root) {
                 match object(node) {
                     Ok(mut o) => {
                         o.cluster = cluster(&o, place.as_ref());
@@ -152,19 +179,51 @@ fn cluster(o: &Object, place: Option<&(String, String)>) -> Option<String> {
     (folder == expected).then(|| cluster.clone())
 }
 
-fn items(root: &Node) -> Vec<&Node> {
+/// The objects of a document: the items of a `kind: List`, else the document.
+fn items(root: Node) -> Vec<Node> {
     let is_list = root
         .get("kind")
         .and_then(Node::as_str)
         .is_some_and(|k| k == "List" || k.ends_with("List"))
-        && root.get("items").is_some();
-    match root.get("items").map(|i| &i.value) {
-        Some(yaml::Value::Seq(items)) if is_list => items.iter().collect(),
-        _ => vec![root],
+        && matches!(
+            root.get("items").map(|i| &i.value),
+            Some(yaml::Value::Seq(_))
+        );
+    if !is_list {
+        return vec![root];
+    }
+    let yaml::Value::Map(entries) = root.value else {
+        return Vec::new();
+    };
+    entries
+        .into_iter()
+        .find_map(|(k, v)| match v.value {
+            yaml::Value::Seq(items) if k == "items" => Some(items),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// A YAML tree as JSON, as [`Node::to_json`] makes it, taking its strings instead of copying
+/// them (the tree is not needed afterwards).
+fn into_json(node: Node) -> Json {
+    match node.value {
+        yaml::Value::Null => Json::Null,
+        yaml::Value::Bool(b) => Json::Bool(b),
+        yaml::Value::Int(i) => Json::from(i),
+        yaml::Value::Float(f) => serde_json::Number::from_f64(f).map_or(Json::Null, Json::Number),
+        yaml::Value::String(s) => Json::String(s),
+        yaml::Value::Seq(items) => Json::Array(items.into_iter().map(into_json).collect()),
+        yaml::Value::Map(entries) => Json::Object(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k, into_json(v)))
+                .collect::<serde_json::Map<String, Json>>(),
+        ),
     }
 }
 
-fn object(node: &Node) -> Result<Object, Diagnostic> {
+fn object(node: Node) -> Result<Object, Diagnostic> {
     let missing = |what: &str, at: Span| {
         Diagnostic::error(
             codes::MANIFEST_IDENTITY,
@@ -196,7 +255,10 @@ fn object(node: &Node) -> Result<Object, Diagnostic> {
             meta.map_or(node.anchor(), |m| m.key.unwrap_or(m.span)),
         )
     })?;
-    let mut json = node.to_json();
+    let (api_version, kind, name) = (api_version.to_string(), kind.to_string(), name.to_string());
+    let namespace = text(meta.and_then(|m| m.get("namespace"))).map(str::to_string);
+    let origin = name_node.map_or(node.span, |n| n.span);
+    let mut json = into_json(node);
     if let Some(m) = json.as_object_mut() {
         m.remove("status");
     }
@@ -212,12 +274,56 @@ fn object(node: &Node) -> Result<Object, Diagnostic> {
         }
     }
     Ok(Object {
-        api_version: api_version.to_string(),
-        kind: kind.to_string(),
-        name: name.to_string(),
-        namespace: text(meta.and_then(|m| m.get("namespace"))).map(str::to_string),
+        api_version,
+        kind,
+        name,
+        namespace,
         json,
-        origin: name_node.map_or(node.span, |n| n.span),
+        origin,
         cluster: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_finds_what_pointer_finds() {
+        let v: Json = serde_json::json!({
+            "a": {"b": [10, {"c": "x"}], "": 1, "d/e": 2, "f~g": 3},
+            "0": {"01": 4}
+        });
+        for p in [
+            "",
+            "/",
+            "/a",
+            "/a/b",
+            "/a/b/0",
+            "/a/b/1/c",
+            "/a/b/01",
+            "/a/b/+1",
+            "/a/b/2",
+            "/a/b/-",
+            "/a/",
+            "/a/d~1e",
+            "/a/f~0g",
+            "/0/01",
+            "a",
+            "/x/y",
+            "/a/b/1/c/d",
+        ] {
+            assert_eq!(v.at(p), v.pointer(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn into_json_is_to_json() {
+        let text = "a: 1\nb: [x, 2.5, true, ~, 1e400]\nc: {d: 'e', f: {}}\n---\n- 1\n- [2]\n";
+        let docs = yaml::parse(crate::diag::FileId(0), text).unwrap();
+        assert_eq!(docs.len(), 2);
+        for doc in docs {
+            assert_eq!(doc.root.to_json(), into_json(doc.root.clone()));
+        }
+    }
 }

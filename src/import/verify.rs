@@ -10,6 +10,7 @@ use serde_json::Value as Json;
 
 use super::toml::V;
 use crate::expand::{Loaded, Loader};
+use crate::import::read::Pointer;
 use crate::model::Quantity;
 
 /// The files of an import, served to the in-process build.
@@ -48,12 +49,13 @@ pub type Built = HashMap<Key, Vec<(String, Json)>>;
 
 /// Every object the build wrote.
 pub fn built(objects: Vec<crate::compile::Object<Json>>) -> Built {
-    let mut out = Built::new();
-    for o in objects {
+    // Each object's cluster and key, on every core: reading the namespace of each manifest,
+    // fresh from the build and in no cache, was most of the index's time.
+    let keys = crate::par::map(&objects, 4096, |o| {
         let cluster = o.folder.split('/').next().unwrap_or_default().to_string();
         let namespace = o
             .manifest
-            .pointer("/metadata/namespace")
+            .at("/metadata/namespace")
             .and_then(Json::as_str)
             .unwrap_or_default()
             .to_string();
@@ -63,6 +65,10 @@ pub fn built(objects: Vec<crate::compile::Object<Json>>) -> Built {
             namespace,
             o.name.clone(),
         );
+        (cluster, key)
+    });
+    let mut out = Built::with_capacity(objects.len());
+    for (o, (cluster, key)) in objects.into_iter().zip(keys) {
         out.entry(key).or_default().push((cluster, o.manifest));
     }
     // The first cluster in name order answers for an input that does not say which.
@@ -118,19 +124,67 @@ fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
+/// Where in an object a value is: its JSON pointer, made into text only for a difference (most
+/// fields have none, and the text of every field's pointer was most of the comparison's time).
+#[derive(Clone, Copy)]
+enum At<'p> {
+    /// The pointer the comparison starts at.
+    Root(&'p str),
+    /// A field of an object.
+    Key(&'p At<'p>, &'p str),
+    /// An item of a list.
+    Index(&'p At<'p>, usize),
+}
+
+impl At<'_> {
+    /// The pointer as text.
+    fn text(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out);
+        out
+    }
+
+    fn write(&self, out: &mut String) {
+        match self {
+            At::Root(p) => out.push_str(p),
+            At::Key(up, k) => {
+                up.write(out);
+                out.push('/');
+                out.push_str(&escape(k));
+            }
+            At::Index(up, j) => {
+                up.write(out);
+                out.push('/');
+                out.push_str(&j.to_string());
+            }
+        }
+    }
+}
+
 /// The differences between `input` and `built` below `path`.
 pub fn diff(input: &Json, built: &Json, path: &str, out: &mut Changes) {
+    diff_at(input, built, &At::Root(path), out);
+}
+
+fn diff_at(input: &Json, built: &Json, path: &At<'_>, out: &mut Changes) {
     match (input, built) {
         (Json::Object(i), Json::Object(b)) => {
+            let mut found = 0;
             for (k, v) in i {
-                let p = format!("{path}/{}", escape(k));
+                let p = At::Key(path, k);
                 match b.get(k) {
-                    Some(bv) => diff(v, bv, &p, out),
-                    None => out.restore.push(("add", p, v.clone())),
+                    Some(bv) => {
+                        found += 1;
+                        diff_at(v, bv, &p, out);
+                    }
+                    None => out.restore.push(("add", p.text(), v.clone())),
                 }
             }
-            for k in b.keys().filter(|k| !i.contains_key(*k)) {
-                out.added.push(format!("{path}/{}", escape(k)));
+            // When every key of `built` is one of the input's, it added none: no second look.
+            if found < b.len() {
+                for k in b.keys().filter(|k| !i.contains_key(*k)) {
+                    out.added.push(At::Key(path, k).text());
+                }
             }
         }
         (Json::Array(i), Json::Array(b)) => {
@@ -143,8 +197,10 @@ pub fn diff(input: &Json, built: &Json, path: &str, out: &mut Changes) {
                 for v in i {
                     let name = v.get("name");
                     match b.iter().position(|x| x.get("name") == name) {
-                        Some(j) => diff(v, &b[j], &format!("{path}/{j}"), out),
-                        None => out.restore.push(("add", format!("{path}/-"), v.clone())),
+                        Some(j) => diff_at(v, &b[j], &At::Index(path, j), out),
+                        None => out
+                            .restore
+                            .push(("add", format!("{}/-", path.text()), v.clone())),
                     }
                 }
                 for x in b
@@ -152,23 +208,20 @@ pub fn diff(input: &Json, built: &Json, path: &str, out: &mut Changes) {
                     .filter(|x| !i.iter().any(|v| v.get("name") == x.get("name")))
                 {
                     let name = x.get("name").and_then(Json::as_str).unwrap_or_default();
-                    out.added.push(format!("{path}[{name}]"));
+                    out.added.push(format!("{}[{name}]", path.text()));
                 }
             } else if i.len() == b.len() {
                 for (j, (v, bv)) in i.iter().zip(b).enumerate() {
-                    diff(v, bv, &format!("{path}/{j}"), out);
+                    diff_at(v, bv, &At::Index(path, j), out);
                 }
             } else if i.len() < b.len() && i.iter().zip(b).all(|(x, y)| same(x, y)) {
-                out.added.push(format!("{path}/{}", i.len()));
+                out.added.push(At::Index(path, i.len()).text());
             } else {
-                out.restore
-                    .push(("replace", path.to_string(), input.clone()));
+                out.restore.push(("replace", path.text(), input.clone()));
             }
         }
         _ if same(input, built) => {}
-        _ => out
-            .restore
-            .push(("replace", path.to_string(), input.clone())),
+        _ => out.restore.push(("replace", path.text(), input.clone())),
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use super::draft::{Draft, Id};
+use super::draft::{Draft, Id, Namespace};
 use super::read::Object;
 use super::toml::{self, V};
 
@@ -154,57 +154,68 @@ pub fn config(draft: &Draft, objects: &[Object], dir: &str, header: &str) -> Str
             .collect();
         root.push(("services".into(), V::Table(services)));
     }
-    let mut namespaces = Vec::new();
-    for (name, ns) in &draft.namespaces {
-        let mut t: Vec<(String, V)> = Vec::new();
-        match ns.clusters.len() {
-            _ if !several => {}
-            0 => {}
-            1 => t.push((
-                "cluster".into(),
-                V::s(ns.clusters.iter().next().cloned().unwrap_or_default()),
-            )),
-            _ => t.push(("clusters".into(), V::strings(&ns.clusters))),
-        }
-        for e in &ns.entries {
-            insert(&mut t, &e.path, e.value.clone());
-        }
-        if !ns.kept.is_empty() {
-            t.push((
-                "manifests".into(),
-                V::Arr(vec![V::s(format!("{}/*.yaml", manifest_dir(dir, name)))]),
-            ));
-        }
-        if !ns.patches.is_empty() {
-            let patches = ns
-                .patches
-                .iter()
-                .map(|p| {
-                    V::Table(vec![
-                        ("target".into(), V::s(p.target.clone())),
-                        ("patch".into(), V::Arr(p.ops.clone())),
-                    ])
-                })
-                .collect();
-            t.push(("patches".into(), V::Arr(patches)));
-        }
-        t.sort_by_key(|(k, _)| rank(k));
-        for (_, v) in t.iter_mut() {
-            if let V::Table(named) = v
-                && named.iter().all(|(_, x)| matches!(x, V::Table(_)))
-            {
-                named.sort_by(|a, b| a.0.cmp(&b.0));
-            }
-        }
-        namespaces.push((name.clone(), V::Table(t)));
-    }
-    if !namespaces.is_empty() {
-        root.push(("namespaces".into(), V::Table(namespaces)));
-    }
     let mut out = format!("#:schema ./schemas/platform.schema.json\n{header}\n");
     toml::table(&mut out, &[], &root);
+    // `[namespaces.NAME]` last, each made and written on its own, on every core. The text of
+    // each starts with a line of its own (`"\n"` stands in for what is written before it: the
+    // header of a table is set off by a blank line after anything but one).
+    let names: Vec<(&String, &Namespace)> = draft.namespaces.iter().collect();
+    let texts = crate::par::map(&names, 64, |&(name, ns)| {
+        let t = namespace(name, ns, dir, several);
+        let mut text = String::from("\n");
+        toml::table(&mut text, &["namespaces".into(), name.clone()], &t);
+        text
+    });
+    for text in &texts {
+        out.push_str(text.strip_prefix('\n').unwrap_or(text));
+    }
     let _ = objects;
     out
+}
+
+/// The entries of `[namespaces.NAME]`, in the README's order.
+fn namespace(name: &str, ns: &Namespace, dir: &str, several: bool) -> Vec<(String, V)> {
+    let mut t: Vec<(String, V)> = Vec::new();
+    match ns.clusters.len() {
+        _ if !several => {}
+        0 => {}
+        1 => t.push((
+            "cluster".into(),
+            V::s(ns.clusters.iter().next().cloned().unwrap_or_default()),
+        )),
+        _ => t.push(("clusters".into(), V::strings(&ns.clusters))),
+    }
+    for e in &ns.entries {
+        insert(&mut t, &e.path, e.value.clone());
+    }
+    if !ns.kept.is_empty() {
+        t.push((
+            "manifests".into(),
+            V::Arr(vec![V::s(format!("{}/*.yaml", manifest_dir(dir, name)))]),
+        ));
+    }
+    if !ns.patches.is_empty() {
+        let patches = ns
+            .patches
+            .iter()
+            .map(|p| {
+                V::Table(vec![
+                    ("target".into(), V::s(p.target.clone())),
+                    ("patch".into(), V::Arr(p.ops.clone())),
+                ])
+            })
+            .collect();
+        t.push(("patches".into(), V::Arr(patches)));
+    }
+    t.sort_by_key(|(k, _)| rank(k));
+    for (_, v) in t.iter_mut() {
+        if let V::Table(named) = v
+            && named.iter().all(|(_, x)| matches!(x, V::Table(_)))
+        {
+            named.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+    }
+    t
 }
 
 /// The manifest files kept: (object, path relative to the config's folder, text).

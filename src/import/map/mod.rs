@@ -8,10 +8,13 @@ mod network;
 mod pipeline;
 mod platform;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::draft::{Draft, Id};
+use serde_json::Value as Json;
+
+use super::draft::{Draft, Id, Service};
 use super::read::Object;
+use crate::import::read::Pointer;
 use crate::yaml::kinds;
 
 /// What became of an input object.
@@ -48,25 +51,28 @@ pub fn map(objects: &[Object], demoted: &BTreeMap<Id, String>, fallback_name: &s
         defaults: common_labels(objects),
         ..Draft::default()
     };
-    let mut outcomes = vec![Outcome::Mapped; objects.len()];
+    let mut outcomes = BTreeMap::new();
     let mut cx = Cx {
         objects,
         demoted,
         draft: &mut draft,
         outcomes: &mut outcomes,
+        services: Vec::new(),
     };
     platform::argocd(&mut cx);
     platform::secrets(&mut cx);
     // Namespaced objects by namespace (`default` when they name none, as kubectl applies them).
-    let mut by_ns: BTreeMap<String, Vec<Id>> = BTreeMap::new();
-    for (id, o) in objects.iter().enumerate() {
-        if cx.outcomes[id] != Outcome::Mapped || cx.is_handled(id) {
+    let mut by_ns: BTreeMap<&str, Vec<Id>> = BTreeMap::new();
+    let scopes = crate::par::map(objects, CHUNK, |o| {
+        kinds::find(&o.api_version, &o.kind).map(|k| k.cluster_scoped)
+    });
+    for ((id, o), scope) in objects.iter().enumerate().zip(scopes) {
+        if *cx.outcome(id) != Outcome::Mapped || cx.is_handled(id) {
             continue;
         }
-        let scope = kinds::find(&o.api_version, &o.kind).map(|k| k.cluster_scoped);
         match (o.kind.as_str(), scope) {
             ("Namespace", Some(true)) => {
-                by_ns.entry(o.name.clone()).or_default().push(id);
+                by_ns.entry(o.name.as_str()).or_default().push(id);
             }
             (_, Some(true)) => {
                 let cluster = o.cluster.clone().unwrap_or_else(|| "default".into());
@@ -74,7 +80,7 @@ pub fn map(objects: &[Object], demoted: &BTreeMap<Id, String>, fallback_name: &s
                 cx.draft.cluster_kept.entry(cluster).or_default().push(id);
             }
             _ => {
-                let ns = o.namespace.clone().unwrap_or_else(|| "default".into());
+                let ns = o.namespace.as_deref().unwrap_or("default");
                 by_ns.entry(ns).or_default().push(id);
             }
         }
@@ -82,63 +88,123 @@ pub fn map(objects: &[Object], demoted: &BTreeMap<Id, String>, fallback_name: &s
     // Topics live beside their Kafka cluster, but belong to the pipeline that produces to
     // them: they are placed after every namespace's pipelines are known.
     let mut topics = Vec::new();
-    for (ns, ids) in &by_ns {
+    let mut work: Vec<(&str, Vec<Id>)> = Vec::new();
+    for (ns, ids) in by_ns {
         let (t, rest): (Vec<Id>, Vec<Id>) = ids.iter().partition(|&&id| {
             objects[id].kind == "KafkaTopic" && objects[id].group() == "kafka.strimzi.io"
         });
         topics.extend(t);
         if !rest.is_empty() {
-            namespace::namespace(&mut cx, ns, &rest);
+            work.push((ns, rest));
         }
+    }
+    // Each namespace on its own, on every core; joined in namespace order, as one thread
+    // mapping them in turn would.
+    let base = &*cx.draft;
+    let mapped = crate::par::map(&work, 64, |(ns, ids)| {
+        let mut draft = Draft {
+            defaults: base.defaults.clone(),
+            ..Draft::default()
+        };
+        if let Some(had) = base.namespaces.get(*ns) {
+            draft.namespaces.insert(ns.to_string(), had.clone());
+        }
+        let mut outcomes = BTreeMap::new();
+        let mut cx = Cx {
+            objects,
+            demoted,
+            draft: &mut draft,
+            outcomes: &mut outcomes,
+            services: Vec::new(),
+        };
+        namespace::namespace(&mut cx, ns, ids);
+        let services = std::mem::take(&mut cx.services);
+        (draft, outcomes, services)
+    });
+    for ((ns, _), (mut local, outcomes, services)) in work.iter().zip(mapped) {
+        cx.outcomes.extend(outcomes);
+        if cx.draft.rule_labels.is_empty() {
+            cx.draft.rule_labels = local.rule_labels;
+        }
+        let Some(mut draft_ns) = local.namespaces.remove(*ns) else {
+            continue;
+        };
+        // The services its policies name, declared in the order one thread would.
+        for (service, placeholder, at) in services {
+            let name = format!("service:{}", network::declare(cx.draft, service));
+            if let Some(e) = draft_ns.entries.get_mut(at) {
+                network::name_service(&mut e.value, &placeholder, &name);
+            }
+        }
+        cx.draft.namespaces.insert(ns.to_string(), draft_ns);
     }
     let mut producers = pipeline::Producers::new(cx.draft);
     for id in topics {
         pipeline::topic(&mut cx, &mut producers, id);
     }
-    let names: Vec<String> = cx.draft.namespaces.keys().cloned().collect();
-    for ns in &names {
-        let Some(mut draft_ns) = cx.draft.namespaces.remove(ns) else {
-            continue;
-        };
-        // Clusters: what the paths say, for the namespace's own objects.
-        for e in draft_ns.entries.iter().flat_map(|e| e.owners.iter()) {
-            if let Some(c) = objects[*e].cluster.clone()
-                && objects[*e]
-                    .namespace
-                    .as_deref()
-                    .unwrap_or(&objects[*e].name)
-                    == ns
+    // Clusters: what the paths say, for each namespace's own objects.
+    let names: Vec<&String> = cx.draft.namespaces.keys().collect();
+    let clusters = crate::par::map(&names, 256, |ns| {
+        let mut clusters = BTreeSet::new();
+        for &id in cx.draft.namespaces[*ns]
+            .entries
+            .iter()
+            .flat_map(|e| e.owners.iter())
+        {
+            let o = &objects[id];
+            if let Some(c) = &o.cluster
+                && o.namespace.as_deref().unwrap_or(&o.name) == ns.as_str()
             {
-                draft_ns.clusters.insert(c);
+                clusters.insert(c.clone());
             }
         }
+        clusters
+    });
+    for (draft_ns, found) in draft.namespaces.values_mut().zip(clusters) {
+        draft_ns.clusters.extend(found);
         for c in &draft_ns.clusters {
-            cx.draft.clusters.entry(c.clone()).or_insert(None);
+            draft.clusters.entry(c.clone()).or_insert(None);
         }
-        cx.draft.namespaces.insert(ns.clone(), draft_ns);
     }
-    Mapping { draft, outcomes }
+    let mut all = vec![Outcome::Mapped; objects.len()];
+    for (id, outcome) in outcomes {
+        all[id] = outcome;
+    }
+    Mapping {
+        draft,
+        outcomes: all,
+    }
 }
 
-/// The mapping's state.
+/// The mapping's state: of the whole platform, or of one namespace mapped on its own.
 pub struct Cx<'a> {
     pub objects: &'a [Object],
     pub demoted: &'a BTreeMap<Id, String>,
     pub draft: &'a mut Draft,
-    pub outcomes: &'a mut Vec<Outcome>,
+    /// The objects not mapped, and why; every other one is mapped.
+    pub outcomes: &'a mut BTreeMap<Id, Outcome>,
+    /// The services the namespace's network policies need, declared when the namespaces are
+    /// joined: (the service, the placeholder its policy names it by, the policy's entry).
+    pub services: Vec<(Service, String, usize)>,
 }
 
 impl Cx<'_> {
+    /// What became of `id` so far.
+    pub fn outcome(&self, id: Id) -> &Outcome {
+        self.outcomes.get(&id).unwrap_or(&Outcome::Mapped)
+    }
+
     /// Keeps `id` as a manifest.
     pub fn keep(&mut self, id: Id, why: impl Into<String>) {
-        self.outcomes[id] = Outcome::Kept(why.into());
+        self.outcomes.insert(id, Outcome::Kept(why.into()));
     }
 
     /// Whether `id` was already mapped by a platform-wide step (Argo CD, secrets).
     fn is_handled(&self, id: Id) -> bool {
         let o = &self.objects[id];
-        (o.group() == "argoproj.io" && matches!(o.kind.as_str(), "Application" | "AppProject"))
-            || (o.group() == "external-secrets.io" && o.kind == "ExternalSecret")
+        // The kind first: it rules out most objects without looking for the group.
+        (matches!(o.kind.as_str(), "Application" | "AppProject") && o.group() == "argoproj.io")
+            || (o.kind == "ExternalSecret" && o.group() == "external-secrets.io")
     }
 
     /// Whether `id` may be mapped (not demoted by a failed round trip); a demoted one is kept.
@@ -174,16 +240,30 @@ impl Cx<'_> {
     }
 }
 
+/// Objects a thread takes at a time in the passes over all of them.
+const CHUNK: usize = 4096;
+
 /// The platform's name: the `app.kubernetes.io/part-of` label most objects carry.
 fn platform_name(objects: &[Object]) -> Option<String> {
+    // Counted a chunk of objects at a time on every core, then added up.
+    let chunks: Vec<&[Object]> = objects.chunks(CHUNK).collect();
+    let parts = crate::par::map(&chunks, 1, |chunk| {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for o in *chunk {
+            if let Some(v) = o
+                .label_pairs()
+                .find(|(k, _)| *k == "app.kubernetes.io/part-of")
+                .map(|(_, v)| v)
+            {
+                *counts.entry(v).or_default() += 1;
+            }
+        }
+        counts
+    });
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for o in objects {
-        if let Some(v) = o
-            .label_pairs()
-            .find(|(k, _)| *k == "app.kubernetes.io/part-of")
-            .map(|(_, v)| v)
-        {
-            *counts.entry(v).or_default() += 1;
+    for part in parts {
+        for (name, n) in part {
+            *counts.entry(name).or_default() += n;
         }
     }
     counts
@@ -200,15 +280,27 @@ fn common_labels(objects: &[Object]) -> BTreeMap<String, String> {
     if rest.is_empty() {
         return BTreeMap::new();
     }
-    let mut common: BTreeMap<&str, &str> = first
+    let first: BTreeMap<&str, &str> = first
         .label_pairs()
         .filter(|(k, _)| !OWN_LABELS.contains(k))
         .collect();
-    for o in rest {
-        if common.is_empty() {
-            break;
+    // The first object's labels that every object of a chunk has, a chunk on each core; then
+    // those every chunk kept.
+    let chunks: Vec<&[Object]> = rest.chunks(CHUNK).collect();
+    let kept = crate::par::map(&chunks, 1, |chunk| {
+        let mut common = first.clone();
+        for o in *chunk {
+            if common.is_empty() {
+                break;
+            }
+            let labels = o.json.at("/metadata/labels").and_then(Json::as_object);
+            common.retain(|k, v| labels.and_then(|l| l.get(*k)).and_then(Json::as_str) == Some(*v));
         }
-        common.retain(|k, v| o.label_pairs().any(|(k2, v2)| k2 == *k && v2 == *v));
+        common
+    });
+    let mut common = first;
+    for part in kept {
+        common.retain(|k, _| part.contains_key(k));
     }
     common
         .into_iter()

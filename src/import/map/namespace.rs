@@ -8,6 +8,7 @@ use serde_json::Value as Json;
 use super::super::draft::{Id, Namespace};
 use super::super::toml::V;
 use super::Cx;
+use crate::import::read::Pointer;
 
 const POD_SECURITY: &str = "pod-security.kubernetes.io/";
 
@@ -55,7 +56,7 @@ pub(super) fn namespace(cx: &mut Cx<'_>, ns: &str, ids: &[Id]) {
     let has = |name: &str| {
         ids.iter().any(|&id| {
             let o = &cx.objects[id];
-            o.kind == "NetworkPolicy" && o.name == name && cx.outcomes[id] == super::Outcome::Mapped
+            o.kind == "NetworkPolicy" && o.name == name && *cx.outcome(id) == super::Outcome::Mapped
         })
     };
     let (deny, dns) = (has("default-deny"), has("allow-dns"));
@@ -264,7 +265,7 @@ fn role(draft: &mut Namespace, id: Id, json: &Json) -> Result<(), String> {
         return Err("a role without rules".into());
     }
     let name = json
-        .pointer("/metadata/name")
+        .at("/metadata/name")
         .and_then(Json::as_str)
         .unwrap_or_default();
     draft.set(
@@ -311,7 +312,7 @@ fn binding(draft: &mut Namespace, id: Id, json: &Json, ns: &str) -> Result<(), S
     }
     t.push(("subjects".to_string(), V::Arr(subjects)));
     let name = json
-        .pointer("/metadata/name")
+        .at("/metadata/name")
         .and_then(Json::as_str)
         .unwrap_or_default();
     draft.set(&["role_bindings", name], V::Table(t), &[id]);

@@ -7,16 +7,17 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value as Json, json};
 
-use super::super::draft::{Id, Namespace, Service};
+use super::super::draft::{Draft, Id, Namespace, Service};
 use super::super::read::string_map;
 use super::super::toml::V;
 use super::Cx;
+use crate::import::read::Pointer;
 
 const NAMESPACE_LABEL: &str = "kubernetes.io/metadata.name";
 
 pub(super) fn policy(cx: &mut Cx<'_>, draft: &mut Namespace, id: Id) -> Result<(), String> {
     let o = &cx.objects[id];
-    let spec = o.json.get("spec").cloned().unwrap_or_default();
+    let spec = o.json.get("spec").unwrap_or(&Json::Null);
     let types: Vec<String> = spec
         .get("policyTypes")
         .and_then(Json::as_array)
@@ -46,13 +47,13 @@ pub(super) fn policy(cx: &mut Cx<'_>, draft: &mut Namespace, id: Id) -> Result<(
         }
         return Ok(());
     }
-    if o.name == "allow-dns" && all_pods && spec == dns_spec() {
+    if o.name == "allow-dns" && all_pods && *spec == dns_spec() {
         draft.set(&[], V::Table(Vec::new()), &[id]);
         return Ok(());
     }
     let mut table = Vec::new();
-    let pods = string_map(spec.pointer("/podSelector/matchLabels"));
-    if spec.pointer("/podSelector/matchExpressions").is_some() {
+    let pods = string_map(spec.at("/podSelector/matchLabels"));
+    if spec.at("/podSelector/matchExpressions").is_some() {
         return Err("a pod selector with expressions".into());
     }
     if !pods.is_empty() {
@@ -105,26 +106,35 @@ pub(super) fn policy(cx: &mut Cx<'_>, draft: &mut Namespace, id: Id) -> Result<(
     if table.iter().all(|(k, _)| k == "pods") {
         return Err("a policy that is neither ingress nor egress".into());
     }
-    // The services its peers name, declared only now that the policy maps.
+    let name = o.name.clone();
+    draft.set(&["network_policies", &name], V::Table(table), &[id]);
+    // The services its peers name, declared only now that the policy maps, when the
+    // namespaces are joined (`super::map`).
+    let at = draft.entries.len() - 1;
     for (service, placeholder) in services {
-        let name = format!("service:{}", declare(cx, service));
-        for (_, v) in table.iter_mut() {
-            if let V::Arr(rules) = v {
-                for rule in rules.iter_mut() {
-                    if let V::Inline(fields) = rule {
-                        for (_, peer) in fields.iter_mut() {
-                            if *peer == V::s(placeholder.clone()) {
-                                *peer = V::s(name.clone());
-                            }
+        cx.services.push((service, placeholder, at));
+    }
+    Ok(())
+}
+
+/// Names the service a policy's peers name by `placeholder` `name` in the policy's table.
+pub(super) fn name_service(policy: &mut V, placeholder: &str, name: &str) {
+    let V::Table(table) = policy else {
+        return;
+    };
+    for (_, v) in table.iter_mut() {
+        if let V::Arr(rules) = v {
+            for rule in rules.iter_mut() {
+                if let V::Inline(fields) = rule {
+                    for (_, peer) in fields.iter_mut() {
+                        if matches!(peer, V::Str(p) if p == placeholder) {
+                            *peer = V::s(name);
                         }
                     }
                 }
             }
         }
     }
-    let name = o.name.clone();
-    draft.set(&["network_policies", &name], V::Table(table), &[id]);
-    Ok(())
 }
 
 /// The spec of platc's `allow-dns`.
@@ -188,8 +198,8 @@ fn peer_text(peer: &Json) -> Result<(String, Option<Service>), String> {
 
 /// The name of the service `s` (an existing one with its namespace and selector, or a new
 /// one named after its namespace).
-pub(super) fn declare(cx: &mut Cx<'_>, s: Service) -> String {
-    let services = &mut cx.draft.services;
+pub(super) fn declare(draft: &mut Draft, s: Service) -> String {
+    let services = &mut draft.services;
     if let Some((name, existing)) = services.iter_mut().find(|(_, e)| {
         e.namespace == s.namespace
             && (e.selector == s.selector || e.selector.is_none() || s.selector.is_none())

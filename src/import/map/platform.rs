@@ -7,6 +7,7 @@ use serde_json::Value as Json;
 use super::super::draft::Id;
 use super::super::toml::V;
 use super::{Cx, Outcome};
+use crate::import::read::Pointer;
 
 const IN_CLUSTER: &str = "https://kubernetes.default.svc";
 
@@ -14,7 +15,7 @@ pub(super) fn argocd(cx: &mut Cx<'_>) {
     let ids: Vec<Id> = (0..cx.objects.len())
         .filter(|&id| {
             let o = &cx.objects[id];
-            o.group() == "argoproj.io" && matches!(o.kind.as_str(), "Application" | "AppProject")
+            matches!(o.kind.as_str(), "Application" | "AppProject") && o.group() == "argoproj.io"
         })
         .collect();
     let apps: Vec<Id> = ids
@@ -37,7 +38,7 @@ pub(super) fn argocd(cx: &mut Cx<'_>) {
     let o = &cx.objects[first];
     let text = |p: &str| {
         o.json
-            .pointer(p)
+            .at(p)
             .and_then(Json::as_str)
             .unwrap_or_default()
             .to_string()
@@ -68,14 +69,14 @@ pub(super) fn argocd(cx: &mut Cx<'_>) {
         let a = &cx.objects[id];
         let path = a
             .json
-            .pointer("/spec/source/path")
+            .at("/spec/source/path")
             .and_then(Json::as_str)
             .unwrap_or_default();
         let mut segs = path.rsplit('/');
         let (_, cluster) = (segs.next(), segs.next().unwrap_or("default"));
         let server = a
             .json
-            .pointer("/spec/destination/server")
+            .at("/spec/destination/server")
             .and_then(Json::as_str)
             .unwrap_or(IN_CLUSTER);
         cx.draft.clusters.insert(
@@ -110,7 +111,7 @@ fn go_seconds(text: &str) -> Option<u64> {
 pub(super) fn secrets(cx: &mut Cx<'_>) {
     for id in 0..cx.objects.len() {
         let o = &cx.objects[id];
-        if o.group().is_empty() && o.kind == "Secret" {
+        if o.kind == "Secret" && o.group().is_empty() {
             let keys: Vec<String> = ["data", "stringData"]
                 .iter()
                 .filter_map(|f| o.json.get(*f).and_then(Json::as_object))
@@ -122,16 +123,17 @@ pub(super) fn secrets(cx: &mut Cx<'_>) {
                     .iter()
                     .map(|k| format!("{k} = \"PATH/IN/STORE#PROPERTY\""))
                     .collect();
-                cx.outcomes[id] = Outcome::NotCopied(format!(
+                let why = format!(
                     "a Secret with values is never copied; put its values into a store and declare \
                      `[namespaces.{ns}.secrets.{}]` with `store = \"STORE\"` and `data = {{ {} }}`",
                     o.name,
                     data.join(", ")
-                ));
+                );
+                cx.outcomes.insert(id, Outcome::NotCopied(why));
             }
             continue;
         }
-        if !(o.group() == "external-secrets.io" && o.kind == "ExternalSecret") {
+        if !(o.kind == "ExternalSecret" && o.group() == "external-secrets.io") {
             continue;
         }
         if !cx.may_map(id) {
@@ -163,7 +165,7 @@ fn external_secret(
     name: &str,
 ) -> Result<((String, String), Vec<(String, V)>), String> {
     let spec = json.get("spec").ok_or("no spec")?;
-    let text = |p: &str| spec.pointer(p).and_then(Json::as_str);
+    let text = |p: &str| spec.at(p).and_then(Json::as_str);
     let store_kind = text("/secretStoreRef/kind").unwrap_or("SecretStore");
     let store_name = text("/secretStoreRef/name").ok_or("no store")?;
     if text("/target/name").is_some_and(|t| t != name) {
@@ -191,10 +193,10 @@ fn external_secret(
             .and_then(Json::as_str)
             .ok_or("data without a secretKey")?;
         let remote = d
-            .pointer("/remoteRef/key")
+            .at("/remoteRef/key")
             .and_then(Json::as_str)
             .ok_or("data without a remote key")?;
-        let remote = match d.pointer("/remoteRef/property").and_then(Json::as_str) {
+        let remote = match d.at("/remoteRef/property").and_then(Json::as_str) {
             Some(p) => format!("{remote}#{p}"),
             None => remote.to_string(),
         };
@@ -208,7 +210,7 @@ fn external_secret(
         .and_then(Json::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|d| d.pointer("/extract/key").and_then(Json::as_str))
+        .filter_map(|d| d.at("/extract/key").and_then(Json::as_str))
         .collect();
     match from.as_slice() {
         [] => {}

@@ -10,6 +10,7 @@ use serde_json::Value as Json;
 use super::super::Cx;
 use super::pod::StorageDefaults;
 use crate::import::draft::{Id, Namespace};
+use crate::import::read::Pointer;
 use crate::import::toml::V;
 use crate::model::Quantity;
 
@@ -58,7 +59,7 @@ fn storage_defaults(cx: &Cx<'_>, ns: &str, ids: &[Id]) -> StorageDefaults {
     };
     let amount = |key: &str| {
         o.json
-            .pointer(&format!("/spec/limits/0/{key}/ephemeral-storage"))
+            .at(&format!("/spec/limits/0/{key}/ephemeral-storage"))
             .and_then(super::super::namespace::quantity)
             .and_then(|q| Quantity::parse(&q).ok())
     };
@@ -88,7 +89,7 @@ fn pipeline(
     storage: &StorageDefaults,
 ) -> Result<Vec<(String, V)>, String> {
     let spec = json.get("spec").ok_or("no spec")?;
-    let job = spec.pointer("/jobTemplate/spec").ok_or("no job template")?;
+    let job = spec.at("/jobTemplate/spec").ok_or("no job template")?;
     let template = job.get("template").ok_or("no pod template")?;
     let pod = template.get("spec").ok_or("no pod template")?;
     let mut t = Vec::new();
@@ -107,7 +108,7 @@ fn pipeline(
         Some("Allow") | None => t.push(("concurrency".to_string(), V::s("allow"))),
         Some(other) => return Err(format!("concurrencyPolicy `{other}`")),
     }
-    let int = |v: &Json, p: &str| v.pointer(p).and_then(Json::as_i64);
+    let int = |v: &Json, p: &str| v.at(p).and_then(Json::as_i64);
     let mut history = Vec::new();
     for (key, p) in [
         ("successful", "/successfulJobsHistoryLimit"),
@@ -144,14 +145,12 @@ fn pipeline(
     let init = pod
         .get("initContainers")
         .and_then(Json::as_array)
-        .cloned()
-        .unwrap_or_default();
+        .map_or(&[][..], Vec::as_slice);
     let main = pod
         .get("containers")
         .and_then(Json::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let [main_c] = main.as_slice() else {
+        .map_or(&[][..], Vec::as_slice);
+    let [main_c] = main else {
         return Err("a pod of other than one main container".into());
     };
     let containers: Vec<&Json> = init.iter().chain([main_c]).collect();
@@ -185,7 +184,7 @@ fn pipeline(
         (
             "annotations",
             template
-                .pointer("/metadata/annotations")
+                .at("/metadata/annotations")
                 .map(|a| crate::import::read::string_map(Some(a)))
                 .filter(|a| !a.is_empty())
                 .map(|a| V::map(a.iter().map(|(k, v)| (k, v)))),

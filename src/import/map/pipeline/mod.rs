@@ -13,6 +13,7 @@ use serde_json::Value as Json;
 use super::super::draft::{Draft, Entry, Id, Namespace, Service};
 use super::super::toml::V;
 use super::Cx;
+use crate::import::read::Pointer;
 pub(super) use job::{cron_job, duration};
 
 /// Whether `draft` has pipeline `name`.
@@ -30,7 +31,7 @@ pub(super) fn alerts(cx: &mut Cx<'_>, draft: &mut Namespace, id: Id) -> Result<(
         .ok_or("not the alerts of a pipeline")?;
     let groups = o
         .json
-        .pointer("/spec/groups")
+        .at("/spec/groups")
         .and_then(Json::as_array)
         .ok_or("no groups")?;
     let [group] = groups.as_slice() else {
@@ -65,7 +66,7 @@ pub(super) fn alerts(cx: &mut Cx<'_>, draft: &mut Namespace, id: Id) -> Result<(
             }
             Some("PipelineRunMissed") => {
                 let summary = rule
-                    .pointer("/annotations/summary")
+                    .at("/annotations/summary")
                     .and_then(Json::as_str)
                     .unwrap_or_default();
                 let after = summary
@@ -119,11 +120,12 @@ pub(super) fn dashboard(cx: &mut Cx<'_>, draft: &mut Namespace, id: Id) -> Resul
 /// A KafkaTopic: the `topic` of the pipeline that produces to it (named like it, or naming
 /// it in its arguments), else kept as a manifest of its namespace.
 pub(super) fn topic(cx: &mut Cx<'_>, producers: &mut Producers, id: Id) {
-    let o = cx.objects[id].clone();
+    let objects = cx.objects;
+    let o = &objects[id];
     let ns = o.namespace.clone().unwrap_or_else(|| "default".into());
     let found = cx.may_map(id).then(|| producers.take(&o.name)).flatten();
     let Some((owner_ns, pl)) = found else {
-        if cx.outcomes[id] == super::Outcome::Mapped {
+        if *cx.outcome(id) == super::Outcome::Mapped {
             cx.keep(id, "no pipeline produces to it");
         }
         cx.draft.namespaces.entry(ns).or_default().kept.push(id);
@@ -135,14 +137,14 @@ pub(super) fn topic(cx: &mut Cx<'_>, producers: &mut Producers, id: Id) {
         .find(|(k, _)| k == "strimzi.io/cluster")
         .map(|(_, v)| v);
     let service = super::network::declare(
-        cx,
+        cx.draft,
         Service {
             namespace: ns,
             selector: None,
             strimzi_cluster: cluster,
         },
     );
-    let spec = o.json.get("spec").cloned().unwrap_or_default();
+    let spec = o.json.get("spec").unwrap_or(&Json::Null);
     let mut t = vec![("service".to_string(), V::s(service))];
     if o.name != pl {
         t.push(("name".to_string(), V::s(o.name.clone())));

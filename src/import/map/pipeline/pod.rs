@@ -6,6 +6,7 @@
 
 use serde_json::Value as Json;
 
+use crate::import::read::Pointer;
 use crate::import::toml::V;
 use crate::model::Quantity;
 
@@ -142,8 +143,8 @@ pub(super) fn files(pod: &Json, containers: &[&Json]) -> Option<V> {
     for (i, volume) in found {
         let name = format!("files-{i}");
         let source = match (
-            volume.pointer("/secret/secretName").and_then(Json::as_str),
-            volume.pointer("/configMap/name").and_then(Json::as_str),
+            volume.at("/secret/secretName").and_then(Json::as_str),
+            volume.at("/configMap/name").and_then(Json::as_str),
         ) {
             (Some(s), None) => ("secret", s),
             (None, Some(c)) => ("config_map", c),
@@ -190,7 +191,7 @@ fn pod_storage_limit(containers: &[&Json], range: &StorageDefaults) -> Option<Qu
     containers
         .iter()
         .filter_map(|c| {
-            c.pointer("/resources/limits/ephemeral-storage")
+            c.at("/resources/limits/ephemeral-storage")
                 .and_then(super::super::namespace::quantity)
                 .and_then(|q| Quantity::parse(&q).ok())
                 .or_else(|| range.0.clone())
@@ -209,7 +210,7 @@ pub(super) fn scratch(pod: &Json, containers: &[&Json], range: &StorageDefaults)
         .iter()
         .find(|v| v.get("name").and_then(Json::as_str) == Some("scratch"))?;
     let text = volume
-        .pointer("/emptyDir/sizeLimit")
+        .at("/emptyDir/sizeLimit")
         .and_then(super::super::namespace::quantity)?;
     let size = Quantity::parse(&text).ok()?;
     let limit = pod_storage_limit(containers, range);

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
+use crate::import::read::Pointer;
 use crate::import::toml::V;
 use crate::model::Quantity;
 
@@ -230,10 +231,7 @@ pub(super) fn steps(containers: &[&Json], image: &str) -> Result<Vec<(String, V)
         .into_iter()
         .flatten()
     {
-        match (
-            e.pointer("/secretRef/name"),
-            e.pointer("/configMapRef/name"),
-        ) {
+        match (e.at("/secretRef/name"), e.at("/configMapRef/name")) {
             (Some(Json::String(s)), None) => secrets.push(V::s(s.clone())),
             (None, Some(Json::String(c))) => config_maps.push(V::s(c.clone())),
             _ => return Err("an envFrom platc does not model".into()),
