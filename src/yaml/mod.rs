@@ -160,6 +160,24 @@ impl Node {
         }
     }
 
+    /// [`Node::to_json`], taking the tree's strings instead of copying them.
+    pub fn into_json(self) -> Json {
+        match self.value {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(b),
+            Value::Int(i) => Json::from(i),
+            Value::Float(f) => serde_json::Number::from_f64(f).map_or(Json::Null, Json::Number),
+            Value::String(s) => Json::String(s),
+            Value::Seq(items) => Json::Array(items.into_iter().map(Node::into_json).collect()),
+            Value::Map(entries) => Json::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_json()))
+                    .collect::<Map<String, Json>>(),
+            ),
+        }
+    }
+
     /// A tree of `json` in which every node points at `span` (a patch's result: the values
     /// came from the patch, or from the object it was applied to). It takes the strings over.
     pub fn from_json(json: Json, span: Span) -> Self {
@@ -202,3 +220,16 @@ pub struct Document {
 
 /// What a YAML file holds: its non-empty documents, in order.
 pub type Documents = Result<Vec<Document>, Vec<Diagnostic>>;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn into_json_is_to_json() {
+        let text = "a: 1\nb: [x, 2.5, true, ~, 1e400]\nc: {d: 'e', f: {}}\n---\n- 1\n- [2]\n";
+        let docs = super::parse(crate::diag::FileId(0), text).unwrap();
+        assert_eq!(docs.len(), 2);
+        for doc in docs {
+            assert_eq!(doc.root.to_json(), doc.root.clone().into_json());
+        }
+    }
+}
