@@ -64,21 +64,6 @@ pub fn map_on<T: Sync, R: Send>(
     out
 }
 
-/// Drops `value` on a thread of its own, for a large tree (millions of allocations) that the
-/// stage after it no longer needs: the frees then overlap that stage's single-threaded parts
-/// instead of delaying it. A process that exits first simply never frees it.
-pub fn drop_aside<T: Send + 'static>(value: T) {
-    if threads() <= 1 {
-        drop(value);
-        return;
-    }
-    let spawned = std::thread::Builder::new()
-        .name("drop".into())
-        .spawn(move || drop(value));
-    // Without a thread (the system refused one), the value was dropped with the closure.
-    drop(spawned);
-}
-
 /// How many blocks a stage's items are cut into for each thread.
 const BLOCKS_PER_THREAD: usize = 8;
 

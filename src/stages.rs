@@ -120,7 +120,6 @@ pub fn compile_with(
         .map(|objects| render::assemble(objects, &header))
     });
     rendering.record("render-cpu");
-    crate::par::drop_aside(platform);
     let (tree, objects) = match compiled {
         Ok(done) => done,
         Err(errors) => return Err(compile_failed(errors, diagnostics, sources)),
@@ -158,9 +157,10 @@ fn validated(
     let (doc, attached, sources) = expand_text(shown, text, sources, loader)?;
     let outcome = validate::validate(&doc, &attached, source_name);
     // The document (JSON and span tree) and the manifests' YAML trees are not needed past
-    // validation; they are freed (aside, beside compiling) before the object and file trees
-    // are built, which lowers the peak on large platforms.
-    crate::par::drop_aside((doc, attached));
+    // validation; free them before the object and file trees are built, which lowers the peak
+    // on large platforms.
+    drop(doc);
+    drop(attached);
     let diagnostics = attributed(outcome.diagnostics, &sources);
     match outcome.platform {
         Some(platform) => Ok((platform, diagnostics, sources)),
