@@ -52,13 +52,7 @@ pub fn map(objects: &[Object], demoted: &BTreeMap<Id, String>, fallback_name: &s
         ..Draft::default()
     };
     let mut outcomes = BTreeMap::new();
-    let mut cx = Cx {
-        objects,
-        demoted,
-        draft: &mut draft,
-        outcomes: &mut outcomes,
-        services: Vec::new(),
-    };
+    let mut cx = Cx::new(objects, demoted, &mut draft, &mut outcomes);
     platform::argocd(&mut cx);
     platform::secrets(&mut cx);
     // Namespaced objects by namespace (`default` when they name none, as kubectl applies them).
@@ -110,13 +104,7 @@ pub fn map(objects: &[Object], demoted: &BTreeMap<Id, String>, fallback_name: &s
             draft.namespaces.insert(ns.to_string(), had.clone());
         }
         let mut outcomes = BTreeMap::new();
-        let mut cx = Cx {
-            objects,
-            demoted,
-            draft: &mut draft,
-            outcomes: &mut outcomes,
-            services: Vec::new(),
-        };
+        let mut cx = Cx::new(objects, demoted, &mut draft, &mut outcomes);
         namespace::namespace(&mut cx, ns, ids);
         let services = std::mem::take(&mut cx.services);
         (draft, outcomes, services)
@@ -188,7 +176,23 @@ pub struct Cx<'a> {
     pub services: Vec<(Service, String, usize)>,
 }
 
-impl Cx<'_> {
+impl<'a> Cx<'a> {
+    /// A mapping of `objects` into `draft`, with no services needed yet.
+    fn new(
+        objects: &'a [Object],
+        demoted: &'a BTreeMap<Id, String>,
+        draft: &'a mut Draft,
+        outcomes: &'a mut BTreeMap<Id, Outcome>,
+    ) -> Self {
+        Cx {
+            objects,
+            demoted,
+            draft,
+            outcomes,
+            services: Vec::new(),
+        }
+    }
+
     /// What became of `id` so far.
     pub fn outcome(&self, id: Id) -> &Outcome {
         self.outcomes.get(&id).unwrap_or(&Outcome::Mapped)
