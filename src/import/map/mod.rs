@@ -206,9 +206,7 @@ impl<'a> Cx<'a> {
     /// Whether `id` was already mapped by a platform-wide step (Argo CD, secrets).
     fn is_handled(&self, id: Id) -> bool {
         let o = &self.objects[id];
-        // The kind first: it rules out most objects without looking for the group.
-        (matches!(o.kind.as_str(), "Application" | "AppProject") && o.group() == "argoproj.io")
-            || (o.kind == "ExternalSecret" && o.group() == "external-secrets.io")
+        platform::is_argo_cd(o) || platform::is_external_secret(o)
     }
 
     /// Whether `id` may be mapped (not demoted by a failed round trip); a demoted one is kept.

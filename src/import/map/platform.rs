@@ -5,18 +5,27 @@
 use serde_json::Value as Json;
 
 use super::super::draft::Id;
+use super::super::read::Object;
 use super::super::toml::V;
 use super::{Cx, Outcome};
 use crate::import::read::Pointer;
 
 const IN_CLUSTER: &str = "https://kubernetes.default.svc";
 
+/// Whether `o` is an Argo CD Application or AppProject, which `[argocd]` maps. The kind is
+/// tested first: it rules out most objects without looking for the group.
+pub(super) fn is_argo_cd(o: &Object) -> bool {
+    matches!(o.kind.as_str(), "Application" | "AppProject") && o.group() == "argoproj.io"
+}
+
+/// Whether `o` is an ExternalSecret, which `[namespaces.NAME.secrets]` maps.
+pub(super) fn is_external_secret(o: &Object) -> bool {
+    o.kind == "ExternalSecret" && o.group() == "external-secrets.io"
+}
+
 pub(super) fn argocd(cx: &mut Cx<'_>) {
     let ids: Vec<Id> = (0..cx.objects.len())
-        .filter(|&id| {
-            let o = &cx.objects[id];
-            matches!(o.kind.as_str(), "Application" | "AppProject") && o.group() == "argoproj.io"
-        })
+        .filter(|&id| is_argo_cd(&cx.objects[id]))
         .collect();
     let apps: Vec<Id> = ids
         .iter()
@@ -133,7 +142,7 @@ pub(super) fn secrets(cx: &mut Cx<'_>) {
             }
             continue;
         }
-        if !(o.kind == "ExternalSecret" && o.group() == "external-secrets.io") {
+        if !is_external_secret(o) {
             continue;
         }
         if !cx.may_map(id) {
