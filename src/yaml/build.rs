@@ -23,6 +23,12 @@ const MAX_DEPTH: usize = 200;
 /// Parses every document of `text` (file `file`). Empty documents (only comments, `---` with
 /// nothing after it, or `null`) are skipped, as kubectl skips them.
 pub fn parse(file: FileId, text: &str) -> Documents {
+    parse_with(file, text, true)
+}
+
+/// [`parse`], through the fast reader when it takes `text` (`fast`) or always through
+/// granit-parser. Both give the same documents; tests compare them.
+pub(crate) fn parse_with(file: FileId, text: &str, fast: bool) -> Documents {
     let mut builder = Builder {
         file,
         text,
@@ -32,19 +38,28 @@ pub fn parse(file: FileId, text: &str) -> Documents {
         documents: Vec::new(),
         errors: Vec::new(),
     };
-    let mut parser = Parser::new_from_str(text);
-    loop {
-        match parser.next_event() {
-            None => break,
-            Some(Ok((event, span))) => {
-                let span = builder.span(span.start.byte_offset(), span.end.byte_offset());
-                if builder.event(event, span).is_err() {
+    if let Some(events) = fast.then(|| super::fast::events(text)).flatten() {
+        for (event, start, end) in events {
+            let span = builder.span(Some(start), Some(end));
+            if builder.event(event, span).is_err() {
+                break;
+            }
+        }
+    } else {
+        let mut parser = Parser::new_from_str(text);
+        loop {
+            match parser.next_event() {
+                None => break,
+                Some(Ok((event, span))) => {
+                    let span = builder.span(span.start.byte_offset(), span.end.byte_offset());
+                    if builder.event(event, span).is_err() {
+                        break;
+                    }
+                }
+                Some(Err(e)) => {
+                    builder.scan_error(&e);
                     break;
                 }
-            }
-            Some(Err(e)) => {
-                builder.scan_error(&e);
-                break;
             }
         }
     }
@@ -247,14 +262,14 @@ impl Builder<'_> {
             Some(Open::Map {
                 key: key @ None, ..
             }) => {
-                let text = match &node.value {
-                    Value::String(s) => s.clone(),
+                let span = node.span;
+                let text = match node.value {
+                    Value::String(s) => s,
                     Value::Null => "null".into(),
                     Value::Bool(b) => b.to_string(),
                     Value::Int(i) => i.to_string(),
-                    Value::Float(_) => self.text[node.span.range()].to_string(),
+                    Value::Float(_) => self.text[span.range()].to_string(),
                     Value::Seq(_) | Value::Map(_) => {
-                        let span = node.span;
                         return self.fail(
                             Diagnostic::error(
                                 codes::YAML_SYNTAX,
@@ -265,8 +280,8 @@ impl Builder<'_> {
                         );
                     }
                 };
-                let merge = text == "<<" && self.text.get(node.span.range()) == Some("<<");
-                *key = Some((text, node.span, merge));
+                let merge = text == "<<" && self.text.get(span.range()) == Some("<<");
+                *key = Some((text, span, merge));
                 Ok(())
             }
             Some(Open::Map {
