@@ -16,6 +16,10 @@ use serde_json::Value as Json;
 use super::de::{self, Problem, ProblemKind};
 use super::{Node, Step, Value};
 
+/// What reading a tree as a kind gives: its stored form (`None` when there are problems),
+/// and the problems.
+pub type Read = (Option<Json>, Vec<Problem>);
+
 /// A built-in kind.
 #[derive(Clone, Copy)]
 pub struct Kind {
@@ -29,7 +33,11 @@ pub struct Kind {
     pub cluster_scoped: bool,
     /// Reads a tree strictly into the kind's type and writes it back as the API server
     /// stores it.
-    pub read: fn(&Node) -> (Option<Json>, Vec<Problem>),
+    pub read: fn(&Node) -> Read,
+    /// [`Kind::read`] of a tree that holds only some parts of an object (each a path of
+    /// keys from the top) and the keys on the way to them: required fields are looked for
+    /// only within those parts.
+    pub read_parts: fn(&Node, &[&[String]]) -> Read,
 }
 
 /// Whether a k8s-openapi scope is cluster-wide.
@@ -45,16 +53,55 @@ impl Scope for NamespaceResourceScope {
     const CLUSTER: bool = false;
 }
 
-fn read<T>(node: &Node) -> (Option<Json>, Vec<Problem>)
+fn read<T>(node: &Node) -> Read
+where
+    T: DeserializeOwned + Serialize,
+{
+    read_parts::<T>(node, &[&[]])
+}
+
+fn read_parts<T>(node: &Node, parts: &[&[String]]) -> Read
 where
     T: DeserializeOwned + Serialize,
 {
     let (typed, mut problems) = de::read::<T>(node);
     let json = typed.and_then(|t| serde_json::to_value(t).ok());
     if let Some(json) = &json {
-        missing(node, json, &mut problems);
+        within(node, json, &mut Vec::new(), parts, &mut problems);
     }
     (json.filter(|_| problems.is_empty()), problems)
+}
+
+/// [`missing`] within `parts` (paths of keys below `path`) only: the keys on the way to
+/// them are not the whole objects they stand for.
+fn within(
+    node: &Node,
+    json: &Json,
+    path: &mut Vec<Step>,
+    parts: &[&[String]],
+    problems: &mut Vec<Problem>,
+) {
+    if parts.iter().any(|p| p.is_empty()) {
+        return walk(node, json, path, problems);
+    }
+    let (Value::Map(entries), Json::Object(fields)) = (&node.value, json) else {
+        return;
+    };
+    for (key, value) in fields {
+        let below: Vec<&[String]> = parts
+            .iter()
+            .filter(|p| p[0] == *key)
+            .map(|p| &p[1..])
+            .collect();
+        if below.is_empty() {
+            continue;
+        }
+        if let Some((_, child)) = entries.iter().find(|(k, _)| k == key) {
+            path.push(Step::Key(key.clone()));
+            within(child, value, path, &below, problems);
+            path.pop();
+        }
+    }
 }
 
 /// Required fields the manifest leaves out. k8s-openapi gives a missing required field its
@@ -62,10 +109,6 @@ where
 /// every required field back; so a key the typed object writes that the manifest lacks is a
 /// required field it is missing. (`apiVersion` and `kind` are written for embedded objects such
 /// as a StatefulSet's claim templates, where the API server needs neither.)
-fn missing(node: &Node, json: &Json, problems: &mut Vec<Problem>) {
-    walk(node, json, &mut Vec::new(), problems);
-}
-
 fn walk(node: &Node, json: &Json, path: &mut Vec<Step>, problems: &mut Vec<Problem>) {
     match (&node.value, json) {
         (Value::Map(entries), Json::Object(fields)) => {
@@ -114,6 +157,7 @@ macro_rules! kinds {
             group: <$ty as Resource>::GROUP,
             cluster_scoped: <<$ty as Resource>::Scope as Scope>::CLUSTER,
             read: read::<$ty>,
+            read_parts: read_parts::<$ty>,
         }),*];
     };
 }
