@@ -10,7 +10,7 @@
 
 mod build;
 pub mod de;
-mod fast;
+pub mod fast;
 pub mod kinds;
 mod scalar;
 pub mod schema;
