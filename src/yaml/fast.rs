@@ -8,7 +8,7 @@
 //! every error) makes it decline before any event is used, and the file is read by
 //! granit-parser as before. Why it exists: granit-parser (like yaml-rust2, libyaml-safer and
 //! unsafe-libyaml, measured in docs/benchmarks.md) spends about 300 instructions a byte; this
-//! reader spends a tenth of that, and reading YAML is most of what `platc import` and the
+//! reader spends a sixth of that, and reading YAML is most of what `platc import` and the
 //! manifests of a large platform cost. A unit test and the fuzz tests hold the two readers
 //! to the same trees, spans included.
 
