@@ -24,6 +24,8 @@ pub mod par;
 pub mod render;
 pub mod stages;
 pub mod syntax;
+#[cfg(test)]
+mod testing;
 pub mod timings;
 pub mod validate;
 pub mod vecmap;

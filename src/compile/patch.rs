@@ -563,13 +563,7 @@ mod tests {
     fn reading_the_changed_parts_is_reading_the_whole() {
         let objects = objects();
         assert!(objects.len() > 50, "{} objects", objects.len());
-        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n.max(1) as u64) as usize
-        };
+        let mut next = crate::testing::numbers(0x2545_F491_4F6C_DD1D);
         let values = [
             json!("x"),
             json!(3),

@@ -113,6 +113,22 @@ impl<'t> Reader<'t> {
         self.emit(Event::Scalar(value, style, 0, None), start, end);
     }
 
+    /// A plain scalar from `p` to `stop`, without its trailing spaces: emits it, gives its
+    /// end.
+    fn plain(&mut self, p: usize, stop: usize) -> usize {
+        let mut end = stop;
+        while end > p && self.b[end - 1] == b' ' {
+            end -= 1;
+        }
+        self.scalar(
+            Cow::Borrowed(&self.text[p..end]),
+            ScalarStyle::Plain,
+            p,
+            end,
+        );
+        end
+    }
+
     /// The end of the line `p` is on (its `\n`, or the end of the text).
     fn eol(&self, p: usize) -> usize {
         self.b[p.min(self.b.len())..]
@@ -299,19 +315,13 @@ impl<'t> Reader<'t> {
             c if indicator(c) => return Err(Decline),
             _ => {
                 let colon = self.plain_key_colon(p).ok_or(Decline)?;
-                let mut end = colon;
-                while end > p && self.b[end - 1] == b' ' {
-                    end -= 1;
-                }
-                let key = &self.text[p..end];
-                if key
-                    .bytes()
+                if self.b[p..colon]
+                    .iter()
                     .any(|c| matches!(c, b'[' | b']' | b'{' | b'}' | b','))
                 {
                     return Err(Decline);
                 }
-                self.scalar(Cow::Borrowed(key), ScalarStyle::Plain, p, end);
-                end
+                self.plain(p, colon)
             }
         };
         let colon = self.skip_spaces(end);
@@ -362,17 +372,7 @@ impl<'t> Reader<'t> {
                         _ => q += 1,
                     }
                 }
-                let mut end = q;
-                while self.b[end - 1] == b' ' {
-                    end -= 1;
-                }
-                self.scalar(
-                    Cow::Borrowed(&self.text[p..end]),
-                    ScalarStyle::Plain,
-                    p,
-                    end,
-                );
-                end
+                self.plain(p, q)
             }
         };
         self.end_line(end)
@@ -607,17 +607,7 @@ impl<'t> Reader<'t> {
                         _ => q += 1,
                     }
                 }
-                let mut end = q;
-                while self.b[end - 1] == b' ' {
-                    end -= 1;
-                }
-                self.scalar(
-                    Cow::Borrowed(&self.text[p..end]),
-                    ScalarStyle::Plain,
-                    p,
-                    end,
-                );
-                Ok(end)
+                Ok(self.plain(p, q))
             }
         }
     }
@@ -637,17 +627,7 @@ impl<'t> Reader<'t> {
                         _ => q += 1,
                     }
                 }
-                let mut end = q;
-                while self.b[end - 1] == b' ' {
-                    end -= 1;
-                }
-                self.scalar(
-                    Cow::Borrowed(&self.text[p..end]),
-                    ScalarStyle::Plain,
-                    p,
-                    end,
-                );
-                Ok(end)
+                Ok(self.plain(p, q))
             }
         }
     }
@@ -771,13 +751,7 @@ mod tests {
     #[test]
     fn edited_files_read_the_same() {
         let corpus = corpus();
-        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n.max(1) as u64) as usize
-        };
+        let mut next = crate::testing::numbers(0x9E37_79B9_7F4A_7C15);
         const BYTES: &[u8] = b" :-#\n'\"{}[],|>~!&*?0a.";
         // More edits with `PLATC_YAML_EDITS=N` (edits a file; 40 by default).
         let edits = std::env::var("PLATC_YAML_EDITS")
