@@ -214,22 +214,19 @@ fn changed_parts(
             if parent {
                 tokens.pop();
             }
-            // Cut at the first list: its items have no key to be a part by.
-            let mut at = doc;
-            let mut keep = 0;
-            for token in &tokens {
-                keep += 1;
-                match at {
-                    Json::Object(map) => match map.get(token) {
-                        Some(next) => at = next,
-                        None => break,
-                    },
-                    _ => {
-                        keep -= 1;
-                        break;
+            // Cut at the first list: its items have no key to be a part by. (A key that is
+            // not there ends the part.)
+            let mut at = Some(doc);
+            let keep = tokens
+                .iter()
+                .take_while(|token| match at.and_then(Json::as_object) {
+                    Some(map) => {
+                        at = map.get(token.as_str());
+                        true
                     }
-                }
-            }
+                    None => false,
+                })
+                .count();
             tokens.truncate(keep);
             if tokens.is_empty() {
                 return None;
@@ -262,7 +259,9 @@ fn reread_parts(
         return reread_whole(kind, doc, at);
     };
     for part in parts {
-        let (last, up) = part.split_last().unwrap_or((&part[0], &[]));
+        let Some((last, up)) = part.split_last() else {
+            continue;
+        };
         let Some(Json::Object(parent)) = lookup_mut(&mut doc, up) else {
             continue;
         };
@@ -327,11 +326,7 @@ fn pruned(doc: &Json, parts: &[&[String]]) -> Json {
     };
     let mut out = serde_json::Map::new();
     for (key, value) in map {
-        let below: Vec<&[String]> = parts
-            .iter()
-            .filter(|p| p.first() == Some(key))
-            .map(|p| &p[1..])
-            .collect();
+        let below = kinds::parts_below(parts, key);
         if below.iter().any(|p| p.is_empty()) {
             out.insert(key.clone(), value.clone());
         } else if !below.is_empty() {
@@ -497,27 +492,10 @@ mod tests {
     /// Every object of a built-in kind in the golden outputs and manifests, in its stored
     /// form (as a patch finds it).
     fn objects() -> Vec<(&'static kinds::Kind, Json)> {
-        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                return;
-            };
-            for path in entries.filter_map(Result::ok).map(|e| e.path()) {
-                if path.is_dir() {
-                    walk(&path, out);
-                } else if path.extension().is_some_and(|e| e == "yaml") {
-                    out.push(path);
-                }
-            }
-        }
-        let mut files = Vec::new();
-        walk(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden"),
-            &mut files,
-        );
-        files.sort();
+        let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+        let files = crate::fs::read_yaml_inputs(&[golden]).unwrap_or_else(|e| panic!("{e}"));
         let mut out = Vec::new();
-        for file in files {
-            let text = std::fs::read_to_string(&file).unwrap_or_default();
+        for (_, text) in files {
             for doc in yaml::parse(FileId(0), &text).unwrap_or_default() {
                 let json = doc.root.to_json();
                 let (Some(v), Some(k)) = (json["apiVersion"].as_str(), json["kind"].as_str())

@@ -337,10 +337,8 @@ impl<'t> Reader<'t> {
         let p = colon + 1;
         let q = self.skip_spaces(p);
         match self.at(q) {
+            // `key()` saw a space or the line's end after the `:`, so a `#` here is a comment.
             b'\n' | b'#' => {
-                if self.at(q) == b'#' && q == p {
-                    return Err(Decline);
-                }
                 self.pos = self.next_line(q);
                 match self.peek() {
                     Some((r, c)) if c > column => self.block(r, c),
@@ -434,7 +432,7 @@ impl<'t> Reader<'t> {
         let first = self.pos;
         let start = self.skip_spaces(first);
         let indent = start - first;
-        if indent <= column || matches!(self.at(start), b'\n') || start >= self.b.len() {
+        if indent <= column || self.at(start) == b'\n' {
             return Err(Decline);
         }
         let mut value = String::new();
@@ -442,9 +440,11 @@ impl<'t> Reader<'t> {
         // Whether the last content line ends with a line break (not at the text's end).
         let mut last_break = true;
         let mut line = first;
-        let end = loop {
+        // Where the block ends (the next line's content, or the text's end), and the line
+        // reading goes on at.
+        let (end, next) = loop {
             if line >= self.b.len() {
-                break self.b.len();
+                break (self.b.len(), self.b.len());
             }
             let q = self.skip_spaces(line);
             let eol = self.eol(line);
@@ -455,7 +455,7 @@ impl<'t> Reader<'t> {
                 }
                 blank += 1;
             } else if q - line < indent {
-                break q;
+                break (q, line);
             } else {
                 for _ in 0..blank {
                     value.push('\n');
@@ -466,7 +466,7 @@ impl<'t> Reader<'t> {
                 last_break = eol < self.b.len();
             }
             if eol >= self.b.len() {
-                break self.b.len();
+                break (self.b.len(), self.b.len());
             }
             line = eol + 1;
         };
@@ -475,37 +475,26 @@ impl<'t> Reader<'t> {
             value.pop();
         }
         self.scalar(Cow::Owned(value), ScalarStyle::Literal, start, end);
-        self.pos = if end >= self.b.len() {
-            end
-        } else {
-            self.line_start(end)
-        };
+        self.pos = next;
         Ok(())
-    }
-
-    /// The start of the line `p` is on.
-    fn line_start(&self, p: usize) -> usize {
-        self.b[..p]
-            .iter()
-            .rposition(|&c| c == b'\n')
-            .map_or(0, |i| i + 1)
     }
 
     /// A block sequence at `column`, its first `-` at `first`; `indentless` when it is a
     /// key's value at the key's own column.
     fn sequence(&mut self, first: usize, column: usize, indentless: bool) -> Read<()> {
         self.deeper()?;
+        // granit-parser places an indentless sequence at its first item's content.
+        let at = if indentless {
+            self.skip_spaces(first + 1)
+        } else {
+            first
+        };
+        self.emit(Event::SequenceStart(StructureStyle::Block, 0, None), at, at);
         let mut p = first;
-        let mut started = false;
         loop {
             let q = self.skip_spaces(p + 1);
             if matches!(self.at(q), b'\n' | b'#') {
                 return Err(Decline);
-            }
-            if !started {
-                let at = if indentless { q } else { first };
-                self.emit(Event::SequenceStart(StructureStyle::Block, 0, None), at, at);
-                started = true;
             }
             let item_column = column + (q - p);
             if self.dash(q) {
@@ -528,11 +517,11 @@ impl<'t> Reader<'t> {
                 {
                     p = r;
                 }
-                Some((r, c)) if c < column || (c == column && indentless) => {
-                    self.emit(Event::SequenceEnd, r, r);
-                    break;
-                }
-                Some((r, c)) if c == column && self.document_marker(r, c).is_some() => {
+                Some((r, c))
+                    if c < column
+                        || (c == column
+                            && (indentless || self.document_marker(r, c).is_some())) =>
+                {
                     self.emit(Event::SequenceEnd, r, r);
                     break;
                 }
@@ -699,32 +688,15 @@ mod tests {
         }
     }
 
-    /// Every YAML file of the repository: the fast reader takes all of platc's own output,
-    /// and gives granit's tree for everything it takes.
-    fn corpus() -> Vec<(std::path::PathBuf, String)> {
-        fn walk(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, String)>) {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                return;
-            };
-            let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-            entries.sort();
-            for path in entries {
-                let name = path.file_name().unwrap_or_default().to_string_lossy();
-                if path.is_dir() && !name.starts_with('.') && name != "target" {
-                    walk(&path, out);
-                } else if (name.ends_with(".yaml") || name.ends_with(".yml"))
-                    && let Ok(text) = std::fs::read_to_string(&path)
-                {
-                    out.push((path, text));
-                }
-            }
-        }
+    /// Every YAML file of the repository, as (name, text): the fast reader must take all of
+    /// platc's own output, and give granit's tree for everything it takes.
+    fn corpus() -> Vec<(String, String)> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut out = Vec::new();
-        for dir in ["out", "tests", "docs", "examples", "fuzz/corpus"] {
-            walk(&root.join(dir), &mut out);
-        }
-        out
+        let dirs: Vec<_> = ["out", "tests", "docs"]
+            .iter()
+            .map(|d| root.join(d))
+            .collect();
+        crate::fs::read_yaml_inputs(&dirs).unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]
@@ -736,12 +708,15 @@ mod tests {
             match agrees(text) {
                 Ok(true) => {}
                 Ok(false) => declined.push(path),
-                Err(e) => panic!("the readers differ on {}:\n{e}", path.display()),
+                Err(e) => panic!("the readers differ on {path}:\n{e}"),
             }
         }
         let own: Vec<_> = declined
             .iter()
-            .filter(|p| p.starts_with(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("out")))
+            .filter(|p| {
+                std::path::Path::new(p)
+                    .starts_with(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("out"))
+            })
             .collect();
         assert!(own.is_empty(), "platc's own output declined: {own:?}");
     }
@@ -808,10 +783,7 @@ mod tests {
                 match agrees(&edited) {
                     Ok(true) => taken += 1,
                     Ok(false) => {}
-                    Err(e) => panic!(
-                        "the readers differ on an edit of {}:\n{edited}\n{e}",
-                        path.display()
-                    ),
+                    Err(e) => panic!("the readers differ on an edit of {path}:\n{edited}\n{e}"),
                 }
             }
         }

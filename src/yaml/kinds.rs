@@ -72,8 +72,8 @@ where
     (json.filter(|_| problems.is_empty()), problems)
 }
 
-/// [`missing`] within `parts` (paths of keys below `path`) only: the keys on the way to
-/// them are not the whole objects they stand for.
+/// [`walk`] within `parts` (paths of keys below `path`) only: the keys on the way to them
+/// are not the whole objects they stand for.
 fn within(
     node: &Node,
     json: &Json,
@@ -88,11 +88,7 @@ fn within(
         return;
     };
     for (key, value) in fields {
-        let below: Vec<&[String]> = parts
-            .iter()
-            .filter(|p| p[0] == *key)
-            .map(|p| &p[1..])
-            .collect();
+        let below = parts_below(parts, key);
         if below.is_empty() {
             continue;
         }
@@ -102,6 +98,17 @@ fn within(
             path.pop();
         }
     }
+}
+
+/// The parts (paths of keys) that go through `key`, each without it; an empty one is `key`
+/// itself.
+pub fn parts_below<'p>(parts: &[&'p [String]], key: &str) -> Vec<&'p [String]> {
+    parts
+        .iter()
+        .filter_map(|p| p.split_first())
+        .filter(|(first, _)| *first == key)
+        .map(|(_, rest)| rest)
+        .collect()
 }
 
 /// Required fields the manifest leaves out. k8s-openapi gives a missing required field its
