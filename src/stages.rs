@@ -73,7 +73,7 @@ pub(crate) fn expand_text(
             Ok((doc, attached, sources))
         }
         Err(diagnostics) => Err(Failed {
-            diagnostics,
+            diagnostics: attributed(diagnostics, &sources),
             sources,
         }),
     }

@@ -94,7 +94,10 @@ pub(super) fn compile<M>(
         let Some((cluster, namespace)) = folder.split_once('/') else {
             continue;
         };
-        let Some(server) = p.clusters.get(cluster).map(|c| c.server.clone()) else {
+        let Some((server, revision)) = p.clusters.get(cluster).map(|c| {
+            let revision = c.revision.as_ref().unwrap_or(&argocd.revision).clone();
+            (c.server.clone(), revision)
+        }) else {
             continue;
         };
         let Some(origin) = existing
@@ -127,7 +130,7 @@ pub(super) fn compile<M>(
                 project: p.name.clone(),
                 source: ApplicationSource {
                     repo_url: argocd.repo_url.clone(),
-                    target_revision: argocd.revision.clone(),
+                    target_revision: revision,
                     path,
                 },
                 destination,

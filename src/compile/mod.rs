@@ -3,6 +3,7 @@
 
 mod argocd;
 pub mod crd;
+mod images;
 pub mod manifests;
 mod meta;
 mod namespace;
@@ -183,6 +184,9 @@ pub fn compile_map<M: Send>(
             let start = out.len();
             namespace::compile(platform, ns, cluster, &mut out);
             patch::apply(ns, &mut out[start..], &mut failed);
+            if let Some(c) = platform.clusters.get(cluster) {
+                images::apply(&c.images, &mut out[start..]);
+            }
         }
         let out: Vec<Object<M>> = out.into_iter().map(|o| o.with(&finish)).collect();
         (out, failed)
@@ -195,6 +199,7 @@ pub fn compile_map<M: Send>(
         let mut out = Vec::new();
         let folder = format!("{name}/{}", argocd::CLUSTER_FOLDER);
         manifests::compile(platform, &cluster.manifests, &folder, &mut out);
+        images::apply(&cluster.images, &mut out);
         objects.extend(out.into_iter().map(|o| o.with(&finish)));
     }
     if let Some(a) = &platform.argocd {

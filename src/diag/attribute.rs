@@ -14,20 +14,29 @@
 //! - the same problem found in several namespaces (the same message at the same place) is one
 //!   diagnostic whose note names them.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{Diagnostic, Origin, SourceMap, Span, VarUse};
 
 /// At most this many namespaces are named in a note; the rest are counted.
 const NAMED: usize = 5;
 
+/// A namespace a problem was found in: its name, the template it inherited the value from, and
+/// the cluster of its copy (a namespace split per cluster).
+type Member = (String, Option<String>, Option<String>);
+
 /// One diagnostic after the pass, with the namespaces and templates it was found through.
 struct Found {
     diagnostic: Diagnostic,
     /// The places that use the variable the problem was moved to.
     uses: Vec<(Span, String)>,
-    /// The namespaces (with the template each inherited through) it was found in.
-    namespaces: BTreeSet<(String, Option<String>)>,
+    /// The namespaces (with the template each inherited through, and the cluster of the copy
+    /// of a namespace split per cluster) it was found in.
+    namespaces: BTreeSet<Member>,
+    /// For each namespace split per cluster it was found in: on how many clusters it is.
+    copies: BTreeMap<String, u32>,
+    /// Whether it is about a value an override (`on.CLUSTER`) wrote.
+    overridden: bool,
     /// The variable the problem was moved to, if it was.
     moved_to: Option<String>,
     /// The span's `via`, while the diagnostic was found in one namespace only.
@@ -53,6 +62,8 @@ pub fn attribute(diags: Vec<Diagnostic>, sources: &SourceMap) -> Vec<Diagnostic>
                     diagnostic: d,
                     uses: Vec::new(),
                     namespaces: BTreeSet::new(),
+                    copies: BTreeMap::new(),
+                    overridden: false,
                     moved_to: None,
                     via: None,
                 });
@@ -60,31 +71,42 @@ pub fn attribute(diags: Vec<Diagnostic>, sources: &SourceMap) -> Vec<Diagnostic>
             continue;
         };
         let (mut key, uses, moved_to) = repoint(d, origin);
-        unname(&mut key, &origin.namespace);
-        let member = (origin.namespace.clone(), origin.template.clone());
-        match index.get(&key) {
-            Some(&i) => {
-                let f = &mut found[i];
-                for u in uses {
-                    if !f.uses.contains(&u) {
-                        f.uses.push(u);
-                    }
-                }
-                f.namespaces.insert(member);
-                if f.via != Some(via) {
-                    f.via = None;
-                }
+        let stamp = origin.stamp.as_ref();
+        unname(
+            &mut key,
+            &origin.namespace,
+            stamp.map(|s| s.cluster.as_str()),
+        );
+        let member = (
+            origin.namespace.clone(),
+            origin.template.clone(),
+            stamp.map(|s| s.cluster.clone()),
+        );
+        let i = *index.entry(key.clone()).or_insert_with(|| {
+            found.push(Found {
+                diagnostic: key,
+                uses: Vec::new(),
+                namespaces: BTreeSet::new(),
+                copies: BTreeMap::new(),
+                overridden: false,
+                moved_to,
+                via: Some(via),
+            });
+            found.len() - 1
+        });
+        let f = &mut found[i];
+        for u in uses {
+            if !f.uses.contains(&u) {
+                f.uses.push(u);
             }
-            None => {
-                index.insert(key.clone(), found.len());
-                found.push(Found {
-                    diagnostic: key,
-                    uses,
-                    namespaces: BTreeSet::from([member]),
-                    moved_to,
-                    via: Some(via),
-                });
-            }
+        }
+        f.namespaces.insert(member);
+        if let Some(stamp) = stamp {
+            f.copies.insert(origin.namespace.clone(), stamp.copies);
+            f.overridden |= stamp.overridden;
+        }
+        if f.via != Some(via) {
+            f.via = None;
         }
     }
     found.into_iter().map(finish).collect()
@@ -97,6 +119,10 @@ fn repoint(
     mut d: Diagnostic,
     origin: &Origin,
 ) -> (Diagnostic, Vec<(Span, String)>, Option<String>) {
+    // Other places the diagnostic shows are the same for every copy that finds it.
+    for (related, _) in &mut d.related {
+        related.via = None;
+    }
     let Some(span) = d.span else {
         return (d, Vec::new(), None);
     };
@@ -145,11 +171,20 @@ fn culprit<'o>(d: &Diagnostic, origin: &'o Origin) -> Option<&'o VarUse> {
 
 /// Stands for the namespace's name in a merge key.
 const NAMESPACE: &str = "\u{1}";
+/// Stands for `.on.CLUSTER` (the copy of a namespace on one cluster) in a merge key.
+const COPY: &str = "\u{2}";
 
-/// Takes the namespace's name out of what a diagnostic says (`in namespace `risk``,
-/// `namespaces.risk.pipelines`), so the same problem found in two namespaces has one key.
-fn unname(d: &mut Diagnostic, namespace: &str) {
+/// Takes the namespace's name (and the cluster of its copy) out of what a diagnostic says (`in
+/// namespace `risk``, `namespaces.risk.pipelines`, `namespaces.risk.on.prod.quota`), so the
+/// same problem found in two namespaces, or in two copies of one, has one key.
+fn unname(d: &mut Diagnostic, namespace: &str, cluster: Option<&str>) {
     let swap = |text: &mut String| {
+        if let Some(c) = cluster {
+            *text = text.replace(
+                &format!("`namespaces.{namespace}.on.{c}."),
+                &format!("`namespaces.{namespace}{COPY}."),
+            );
+        }
         *text = text
             .replace(
                 &format!("namespace `{namespace}`"),
@@ -158,6 +193,10 @@ fn unname(d: &mut Diagnostic, namespace: &str) {
             .replace(
                 &format!("`namespaces.{namespace}."),
                 &format!("`namespaces.{NAMESPACE}."),
+            )
+            .replace(
+                &format!("`namespaces.{namespace}{COPY}."),
+                &format!("`namespaces.{NAMESPACE}{COPY}."),
             );
     };
     swap(&mut d.message);
@@ -167,9 +206,13 @@ fn unname(d: &mut Diagnostic, namespace: &str) {
 }
 
 /// Puts the namespaces back into what [`unname`] took them out of: the one name, or all of
-/// them (`in namespaces `a` and `b``, `namespaces.*.pipelines`).
-fn rename(d: &mut Diagnostic, names: &[&str]) {
+/// them (`in namespaces `a` and `b``, `namespaces.*.pipelines`); and the copy, where it was
+/// found on one cluster only (`.on.prod`), or nothing where on every cluster.
+fn rename(d: &mut Diagnostic, names: &[&str], copy: Option<&str>) {
     let swap = |text: &mut String| {
+        if text.contains(COPY) {
+            *text = text.replace(COPY, &copy.map(|c| format!(".on.{c}")).unwrap_or_default());
+        }
         if !text.contains(NAMESPACE) {
             return;
         }
@@ -189,11 +232,30 @@ fn rename(d: &mut Diagnostic, names: &[&str]) {
     d.related.iter_mut().for_each(|(_, l)| swap(l));
 }
 
+/// The clusters on which a problem was found where it was not found on every cluster of a
+/// namespace split per cluster (empty: found on all of them, or no namespace was split).
+fn partial<'f>(namespaces: &'f BTreeSet<Member>, copies: &BTreeMap<String, u32>) -> Vec<&'f str> {
+    let mut clusters: BTreeSet<&str> = BTreeSet::new();
+    for (ns, of) in copies {
+        let on: BTreeSet<&str> = namespaces
+            .iter()
+            .filter(|(n, _, _)| n == ns)
+            .filter_map(|(_, _, c)| c.as_deref())
+            .collect();
+        if on.len() < *of as usize {
+            clusters.extend(on);
+        }
+    }
+    clusters.into_iter().collect()
+}
+
 fn finish(f: Found) -> Diagnostic {
     let Found {
         mut diagnostic,
         uses,
         namespaces,
+        copies,
+        overridden,
         moved_to,
         via,
     } = f;
@@ -203,18 +265,37 @@ fn finish(f: Found) -> Diagnostic {
     }
     let templates: BTreeSet<&str> = namespaces
         .iter()
-        .filter_map(|(_, t)| t.as_deref())
+        .filter_map(|(_, t, _)| t.as_deref())
         .collect();
-    let mut names: Vec<&str> = namespaces.iter().map(|(n, _)| n.as_str()).collect();
+    let mut names: Vec<&str> = namespaces.iter().map(|(n, _, _)| n.as_str()).collect();
     names.dedup();
-    rename(&mut diagnostic, &names);
+    let on = partial(&namespaces, &copies);
+    rename(
+        &mut diagnostic,
+        &names,
+        if on.len() == 1 {
+            on.first().copied()
+        } else {
+            None
+        },
+    );
+    let stamped = !copies.is_empty();
+    let cluster_note = match (on.as_slice(), overridden) {
+        ([], _) => None,
+        ([one], true) => Some(format!("on cluster `{one}`, where `on.{one}` sets it")),
+        (many, _) => Some(format!(
+            "only on cluster{} {}",
+            plural(many.len()),
+            list(many)
+        )),
+    };
     let listed = list(&names);
     let templates = format!(
         "template{} {}",
         plural(templates.len()),
         list(&templates.into_iter().collect::<Vec<_>>())
     );
-    let inherited = namespaces.iter().any(|(_, t)| t.is_some());
+    let inherited = namespaces.iter().any(|(_, t, _)| t.is_some());
     match moved_to {
         Some(_) if !inherited && names.len() == 1 => {}
         Some(_) => {
@@ -234,7 +315,7 @@ fn finish(f: Found) -> Diagnostic {
         }
         None => match (via, names.len()) {
             // One namespace: the span keeps its origin, whose note names it.
-            (Some(via), 1) => {
+            (Some(via), 1) if !stamped => {
                 if let Some(span) = diagnostic.span.as_mut() {
                     span.via = Some(via);
                 }
@@ -246,11 +327,14 @@ fn finish(f: Found) -> Diagnostic {
                     plural(names.len())
                 ),
             ),
+            // One namespace's own value, on each of its clusters.
+            (_, 1) if stamped => {}
             _ => diagnostic
                 .notes
                 .insert(0, format!("in namespace{} {listed}", plural(names.len()))),
         },
     }
+    diagnostic.notes.extend(cluster_note);
     diagnostic
 }
 

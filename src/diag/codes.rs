@@ -178,6 +178,31 @@ codes! {
          templates. Why it matters: a silently skipped include drops whole tenants from the \
          platform. Fix: correct the pattern (relative to the main file) or move the setting \
          into the main file.";
+    OVERRIDE_CLUSTER = "E0215", "override-cluster",
+        "A `[namespaces.NAME.on.CLUSTER]` override for a cluster the namespace is not stamped \
+         on (not in its `cluster`/`clusters`, or not a cluster at all). Why it matters: the \
+         override would never apply, so what you meant for that cluster silently would not \
+         happen. Fix: use one of the clusters the help names, or add the cluster to the \
+         namespace's `clusters`.";
+    OVERRIDE_KEY = "E0216", "override-key",
+        "An override sets `cluster`, `clusters`, `template` or `on`, which say where a \
+         namespace is stamped and what it starts from, not how it differs on one cluster. Why \
+         it matters: a copy of a namespace cannot move itself to other clusters. Fix: set \
+         these keys on the namespace itself.";
+    OVERRIDE_REMOVAL = "E0217", "override-removal",
+        "`false` in an override that removes nothing: an entry of a named table (pipelines, \
+         roles, role bindings, service accounts, network policies, secrets) that the namespace \
+         does not have, or a setting that is not such an entry (`quota = false`). Why it \
+         matters: a removal that removes nothing is a typo or a misunderstanding, and the \
+         cluster would get what you meant to remove. Fix: name an existing entry (the help \
+         lists them), or give the setting the value it should have on that cluster.";
+    INVALID_REVISION = "E0218", "invalid-revision",
+        "A cluster's `revision` that git would refuse as a branch, tag or commit name: spaces, \
+         `..`, `~`, `^`, `:`, `?`, `*`, `[`, `\\`, `@{`, a part starting with `.` or ending \
+         with `.lock`, a leading or trailing `/`. Why it matters: it becomes the \
+         `targetRevision` of the cluster's Applications, and Argo CD would fail to resolve it \
+         on every sync. Fix: name the branch (`staging`), tag (`v1.5.0-rc1`) or commit the \
+         cluster should run.";
     UNREADABLE = "E0301", "unreadable",
         "The config cannot be read: missing, a directory, a device or pipe, larger than 64 \
          MiB, empty, not UTF-8 (the message gives line and column of the first bad byte), \
@@ -294,6 +319,12 @@ codes! {
          `KIND-GROUP-VERSION.json`). Two schemas for one kind are an error too. Why it \
          matters: a custom resource would go unchecked. Fix: use the schemas kubeconform \
          uses (e.g. from the datree CRDs catalog) or name the file after its kind.";
+    UNUSED_IMAGE = "W0900", "unused-image",
+        "A cluster's `images` entry whose repository no container on that cluster uses (no \
+         pipeline, step or manifest container names it). Why it matters: usually a typo in \
+         the repository, so the tag you meant for the cluster (a release candidate on \
+         staging) silently applies to nothing. Fix: write the repository as the pipelines and \
+         manifests name it (the help suggests the closest), or remove the entry.";
     RBAC_UNUSED_SECRETS = "W0406", "rbac-unused-secrets",
         "A role bound to a pipeline's service account lets it read secrets its pipelines never \
          mount: `get` on secrets without `resource_names`, or names no pipeline running as that \

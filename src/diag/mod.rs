@@ -11,7 +11,7 @@ mod source;
 pub use attribute::attribute;
 pub use codes::{CODES, Code, explain};
 pub use render::{render, render_all};
-pub use source::{FileId, Origin, SourceMap, Span, VarUse};
+pub use source::{FileId, Origin, SourceMap, Span, Stamp, VarUse};
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

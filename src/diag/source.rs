@@ -89,18 +89,59 @@ pub struct Origin {
     pub vars: Vec<VarUse>,
     /// For a rendered string: its length in bytes once rendered.
     pub rendered_len: u32,
+    /// For a value of the namespace's copy on one cluster (a namespace with per-cluster
+    /// overrides, or stamped on clusters that set it apart): which one, and how.
+    pub stamp: Option<Stamp>,
+}
+
+/// The copy of a namespace on one cluster a value belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    /// The cluster.
+    pub cluster: String,
+    /// Whether the value is written in the namespace's `on.CLUSTER` (else it is the
+    /// namespace's own, or its template's, on that cluster too).
+    pub overridden: bool,
+    /// How many clusters the namespace is stamped on.
+    pub copies: u32,
 }
 
 impl Origin {
+    /// A namespace's own value (no template, no variable, no cluster).
+    pub fn of(namespace: &str) -> Self {
+        Self {
+            namespace: namespace.to_string(),
+            template: None,
+            vars: Vec::new(),
+            rendered_len: 0,
+            stamp: None,
+        }
+    }
+
     /// The note a diagnostic at such a value shows ("inherited by namespace `x` from template
-    /// `t`"); `None` for a namespace's own value.
+    /// `t`", "on cluster `c`, set by `on.c` of namespace `x`"); `None` for a namespace's own
+    /// value.
     pub fn note(&self) -> Option<String> {
-        self.template.as_ref().map(|t| {
+        let inherited = self.template.as_ref().map(|t| {
             format!(
                 "inherited by namespace `{}` from template `{t}`",
                 self.namespace
             )
-        })
+        });
+        let stamp = self.stamp.as_ref().map(|s| {
+            if s.overridden {
+                format!(
+                    "on cluster `{}`, set by `on.{}` of namespace `{}`",
+                    s.cluster, s.cluster, self.namespace
+                )
+            } else {
+                format!("on cluster `{}`", s.cluster)
+            }
+        });
+        match (inherited, stamp) {
+            (Some(i), Some(s)) => Some(format!("{i}, {s}")),
+            (i, s) => i.or(s),
+        }
     }
 }
 

@@ -179,8 +179,8 @@ fn json(file: FileId, text: &str) -> Result<serde_json::Value, Diagnostic> {
     })
 }
 
-/// Every pattern string of the document: `[platform] crd_schemas`, each namespace's and each
-/// cluster's `manifests`.
+/// Every pattern string of the document: `[platform] crd_schemas`, each namespace's (each copy's,
+/// for a namespace split per cluster) and each cluster's `manifests`.
 fn patterns(root: &Node) -> Vec<(&Node, Format)> {
     let mut out = Vec::new();
     fn strings(node: Option<&Node>) -> Vec<&Node> {
@@ -196,8 +196,14 @@ fn patterns(root: &Node) -> Vec<(&Node, Format)> {
     for section in ["namespaces", "clusters"] {
         if let Some(table) = root.get(&[key(section)]).and_then(Node::table) {
             for entry in table.values() {
-                for n in strings(entry.get(&[key("manifests")])) {
-                    out.push((n, Format::Yaml));
+                // A namespace split per cluster holds its copies in `on`.
+                let copies = entry.get(&[key("on")]).and_then(Node::table);
+                let each =
+                    std::iter::once(entry).chain(copies.into_iter().flat_map(|c| c.values()));
+                for node in each {
+                    for n in strings(node.get(&[key("manifests")])) {
+                        out.push((n, Format::Yaml));
+                    }
                 }
             }
         }

@@ -6,6 +6,7 @@
 
 mod files;
 mod include;
+mod overrides;
 pub mod show;
 mod template;
 mod vars;
@@ -54,15 +55,21 @@ pub fn expand(
     attached.config_file(main, "");
     include::merge_includes(&mut root, sources, loader, &mut attached, &mut diags);
     template::apply_templates(&mut root, sources, &mut diags);
+    // An override that cannot apply is left out and reported with what validation finds.
+    let mut problems = Vec::new();
+    overrides::apply_overrides(&mut root, sources, &mut problems);
     vars::render_vars(&mut root, sources, &mut diags);
     if diags
         .iter()
         .any(|d| d.severity == crate::diag::Severity::Error)
     {
+        diags.append(&mut problems);
         crate::diag::sort(&mut diags);
         return Err(diags);
     }
     let attached =
         crate::timings::measure("attach", || files::attach(&root, attached, sources, loader));
-    Ok((Document::new(main, root), attached))
+    let mut doc = Document::new(main, root);
+    doc.problems = problems;
+    Ok((doc, attached))
 }

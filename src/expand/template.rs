@@ -45,10 +45,8 @@ pub(super) fn apply_templates(
         match resolved.get(t.as_str()) {
             Some(Some(base)) => {
                 let note = sources.add_origin(crate::diag::Origin {
-                    namespace: ns_name.clone(),
                     template: Some(t.clone()),
-                    vars: Vec::new(),
-                    rendered_len: 0,
+                    ..crate::diag::Origin::of(ns_name)
                 });
                 let mut inherited = base.clone();
                 tag(&mut inherited, note);
@@ -198,7 +196,7 @@ pub(crate) fn merge(base: &mut Node, over: Node) {
 }
 
 /// Marks every span of an inherited subtree with how it was inherited.
-fn tag(node: &mut Node, note: u32) {
+pub(super) fn tag(node: &mut Node, note: u32) {
     node.span.via = Some(note);
     if let Some(k) = node.key.as_mut() {
         k.via = Some(note);

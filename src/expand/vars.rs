@@ -41,6 +41,8 @@ struct Scope<'a> {
     cluster: Option<String>,
     platform: &'a str,
     vars: Vars,
+    /// Every cluster's own `vars`, to say where a variable missing here is set.
+    cluster_vars: &'a BTreeMap<String, Vars>,
 }
 
 pub(super) fn render_vars(root: &mut Node, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) {
@@ -48,70 +50,112 @@ pub(super) fn render_vars(root: &mut Node, sources: &mut SourceMap, diags: &mut 
         .unwrap_or_default()
         .to_string();
     let global = string_table(root.table().and_then(|t| t.get("vars")));
-    let clusters: Vec<String> = root
+    let clusters_table = root
         .table()
         .and_then(|t| t.get("clusters"))
-        .and_then(Node::table)
+        .and_then(Node::table);
+    let mut clusters: Vec<String> = clusters_table
         .map(|t| t.keys().cloned().collect())
         .unwrap_or_default();
+    let cluster_vars: BTreeMap<String, Vars> = clusters_table
+        .into_iter()
+        .flat_map(|t| t.iter())
+        .map(|(name, c)| {
+            let vars = string_table(c.table().and_then(|c| c.get("vars")));
+            (name.clone(), vars)
+        })
+        .filter(|(_, vars)| !vars.is_empty())
+        .collect();
+    if clusters.is_empty() {
+        clusters.push("default".into());
+    }
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     let Some(namespaces) = super::namespaces_mut(root) else {
         return;
     };
+    let common = Common {
+        env: &env,
+        platform: &platform,
+        global: &global,
+        cluster_vars: &cluster_vars,
+    };
     for (name, ns) in namespaces.iter_mut() {
         let Some(table) = ns.table_mut() else {
             continue;
         };
-        let own_vars = table.remove("vars");
-        let mut vars = global.clone();
-        vars.extend(string_table(own_vars.as_ref()));
-        let cluster = match (
-            table.get("cluster").map(|n| &n.value),
-            table.get("clusters").map(|n| &n.value),
-        ) {
-            (Some(NodeValue::String(c)), None) => Some(c.clone()),
-            (None, Some(NodeValue::Array(a))) if a.len() == 1 => match &a[0].value {
-                NodeValue::String(c) => Some(c.clone()),
-                _ => None,
-            },
-            (None, None) if clusters.len() <= 1 => Some(
-                clusters
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| "default".into()),
-            ),
+        // A namespace split per cluster: each copy renders for its cluster.
+        if let Some(copies) = table.get_mut("on").and_then(Node::table_mut) {
+            for (cluster, copy) in copies.iter_mut() {
+                render_copy(&common, name, copy, Some(cluster.clone()), sources, diags);
+            }
+            continue;
+        }
+        let stamped = super::overrides::stamped(table, &clusters);
+        let cluster = match stamped.as_slice() {
+            [only] => Some(only.clone()),
             _ => None,
         };
-        let mut ctx = BTreeMap::new();
-        ctx.insert("namespace", minijinja::Value::from(name.as_str()));
-        ctx.insert("platform", minijinja::Value::from(platform.as_str()));
-        ctx.insert(
-            "vars",
-            minijinja::Value::from_pairs(
-                vars.iter()
-                    .map(|(k, (v, _))| (k.as_str(), v.as_str()))
-                    .collect::<Vec<_>>(),
-            ),
-        );
-        if let Some(c) = &cluster {
-            ctx.insert("cluster", minijinja::Value::from(c.as_str()));
-        }
-        let scope = Scope {
-            env: &env,
-            ctx: minijinja::Value::from_pairs(ctx),
-            ns: name,
-            cluster,
-            platform: &platform,
-            vars,
-        };
-        render_node(ns, &scope, sources, diags);
+        render_copy(&common, name, ns, cluster, sources, diags);
     }
+}
+
+/// What every namespace's rendering shares.
+struct Common<'a> {
+    env: &'a Environment<'a>,
+    platform: &'a str,
+    global: &'a Vars,
+    cluster_vars: &'a BTreeMap<String, Vars>,
+}
+
+/// Renders one namespace (or its copy on one cluster): `[vars]` < the cluster's `vars` < its
+/// own (template's and override's) `vars`.
+fn render_copy(
+    common: &Common<'_>,
+    name: &str,
+    ns: &mut Node,
+    cluster: Option<String>,
+    sources: &mut SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(table) = ns.table_mut() else {
+        return;
+    };
+    let own_vars = table.remove("vars");
+    let mut vars = common.global.clone();
+    if let Some(c) = cluster.as_ref().and_then(|c| common.cluster_vars.get(c)) {
+        vars.extend(c.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    vars.extend(string_table(own_vars.as_ref()));
+    let mut ctx = BTreeMap::new();
+    ctx.insert("namespace", minijinja::Value::from(name));
+    ctx.insert("platform", minijinja::Value::from(common.platform));
+    ctx.insert(
+        "vars",
+        minijinja::Value::from_pairs(
+            vars.iter()
+                .map(|(k, (v, _))| (k.as_str(), v.as_str()))
+                .collect::<Vec<_>>(),
+        ),
+    );
+    if let Some(c) = &cluster {
+        ctx.insert("cluster", minijinja::Value::from(c.as_str()));
+    }
+    let scope = Scope {
+        env: common.env,
+        ctx: minijinja::Value::from_pairs(ctx),
+        ns: name,
+        cluster,
+        platform: common.platform,
+        vars,
+        cluster_vars: common.cluster_vars,
+    };
+    render_node(ns, &scope, sources, diags);
 }
 
 /// Whether `s` holds template syntax (`{{`, `{%` or `{#`). Most strings hold no `{` at all, and
 /// looking for that one byte is what this costs them.
-fn has_template(s: &str) -> bool {
+pub(super) fn has_template(s: &str) -> bool {
     s.match_indices('{')
         .any(|(i, _)| matches!(s.as_bytes().get(i + 1), Some(b'{' | b'%' | b'#')))
 }
@@ -127,16 +171,18 @@ fn render_node(
             Ok(out) => {
                 let vars = uses(s, &out, scope);
                 if !vars.is_empty() {
-                    let template = node
+                    let (template, stamp) = node
                         .span
                         .via
                         .and_then(|v| sources.origin(v))
-                        .and_then(|o| o.template.clone());
+                        .map(|o| (o.template.clone(), o.stamp.clone()))
+                        .unwrap_or_default();
                     node.span.via = Some(sources.add_origin(Origin {
-                        namespace: scope.ns.to_string(),
                         template,
                         vars,
                         rendered_len: u32::try_from(out.len()).unwrap_or(u32::MAX),
+                        stamp,
+                        ..Origin::of(scope.ns)
                     }));
                 }
                 *s = out;
@@ -153,6 +199,7 @@ fn render_node(
                         "; `cluster` is only defined for a namespace on exactly one cluster",
                     );
                 }
+                help.push_str(&elsewhere(s, scope));
                 let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
                 diags.push(
                     Diagnostic::error(
@@ -177,6 +224,59 @@ fn render_node(
             .for_each(|n| render_node(n, scope, sources, diags)),
         _ => {}
     }
+}
+
+/// Where the variables `s` names but this scope lacks are set: the clusters whose own `vars`
+/// define them (`; `vars.severity` is set only for cluster `staging` ([clusters.staging] vars)`).
+fn elsewhere(s: &str, scope: &Scope<'_>) -> String {
+    let mut out = String::new();
+    for name in mentioned(s) {
+        if scope.vars.contains_key(name) {
+            continue;
+        }
+        let set: Vec<&str> = scope
+            .cluster_vars
+            .iter()
+            .filter(|(_, vars)| vars.contains_key(name))
+            .map(|(c, _)| c.as_str())
+            .collect();
+        if set.is_empty() {
+            continue;
+        }
+        let lacks = scope
+            .cluster
+            .as_ref()
+            .map(|c| format!(", not for `{c}`"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "; `vars.{name}` is set only for cluster{} {}{lacks}: set it in [vars], in [clusters.{}] vars or in the namespace's `on.{}.vars`",
+            if set.len() == 1 { "" } else { "s" },
+            set.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+            scope.cluster.as_deref().unwrap_or("CLUSTER"),
+            scope.cluster.as_deref().unwrap_or("CLUSTER"),
+        ));
+    }
+    out
+}
+
+/// Every `vars.NAME` that `s` mentions, defined or not, each once.
+fn mentioned(s: &str) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for (i, _) in s.match_indices("vars.") {
+        let before = s[..i].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+            continue;
+        }
+        let rest = &s[i + 5..];
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let name = &rest[..end];
+        if !name.is_empty() && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
 }
 
 /// A piece of a template string: literal text, or one `{{ ... }}` (whole, and what is inside).
@@ -333,6 +433,7 @@ mod tests {
             cluster: None,
             platform: "p",
             vars,
+            cluster_vars: &std::collections::BTreeMap::new(),
         };
         let out = env.render_str(template, &scope.ctx).unwrap();
         uses(template, &out, &scope)

@@ -2,6 +2,7 @@
 //! canonical. Only `validate` builds these, so `compile` never re-checks anything.
 
 pub mod duration;
+pub mod environment;
 pub mod expansion;
 pub mod names;
 mod pipeline;
@@ -52,6 +53,10 @@ pub struct Cluster {
     pub server: String,
     /// Cluster-scoped objects of `[clusters.NAME] manifests`.
     pub manifests: Vec<UserManifest>,
+    /// The revision its Applications sync, when it sets one apart from `[argocd] revision`.
+    pub revision: Option<String>,
+    /// The tag or digest of images by repository, on this cluster.
+    pub images: Vec<environment::ImageOverride>,
 }
 
 /// An object the user wrote in a manifest file, checked: read strictly into its k8s-openapi
@@ -166,6 +171,9 @@ pub struct Namespace {
     pub span: Span,
     /// Clusters it is stamped onto (at least one).
     pub clusters: Vec<String>,
+    /// For the copy of a namespace split per cluster (`on.CLUSTER` in the config): that
+    /// cluster, its only one. Several copies of one namespace share its name.
+    pub on: Option<String>,
     /// Labels of the Namespace object (user labels + pod security).
     pub labels: Labels,
     /// The Pod Security Standard its pods must meet.

@@ -135,6 +135,9 @@ pub struct Document {
     pub file: FileId,
     /// The spanned tree.
     pub root: Node,
+    /// Problems expansion found that leave the rest checkable (an override dropped because it
+    /// is for a cluster the namespace is not on, ...): reported with what validation finds.
+    pub problems: Vec<Diagnostic>,
 }
 
 /// Where a key/value pair sits.
@@ -210,7 +213,11 @@ fn parse_detable(file: FileId, text: &str, base: usize) -> Result<Node, Vec<Diag
 impl Document {
     /// A document from a (merged) tree.
     pub fn new(file: FileId, root: Node) -> Self {
-        Self { file, root }
+        Self {
+            file,
+            root,
+            problems: Vec::new(),
+        }
     }
 
     /// How many namespaces the document has (0 when `namespaces` is not a table).

@@ -1,11 +1,11 @@
 //! What the checks of every namespace may look at besides the namespace itself: the whole
 //! config (for references to services and other namespaces) and what a schema error removed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::manifests::Schemas;
 use crate::expand::Attached;
-use crate::syntax::config::Config;
+use crate::syntax::config::{self, Config};
 
 /// What every namespace's checks may look at.
 pub(crate) struct Env<'c> {
@@ -22,15 +22,48 @@ pub(crate) struct Env<'c> {
     pub stores: &'c super::secrets::Stores,
     /// Stores a schema error removed.
     pub broken_stores: BTreeSet<String>,
+    /// The services of each cluster that sets some apart (`[clusters.NAME.services]` merged
+    /// over `[services]`).
+    pub cluster_services: &'c BTreeMap<String, BTreeMap<String, config::Service>>,
+}
+
+impl Env<'_> {
+    /// The services as they are on `cluster` (`[services]` where it sets none apart, or where
+    /// the namespace asking is on several clusters, which then set none apart).
+    pub fn services(&self, cluster: Option<&str>) -> &BTreeMap<String, config::Service> {
+        cluster
+            .and_then(|c| self.cluster_services.get(c))
+            .unwrap_or(&self.config.services)
+    }
+
+    /// Namespace `name` as it is on `cluster`, and where: its copy there, for a namespace
+    /// split per cluster (any copy when `cluster` is not one of its own).
+    pub fn namespace(
+        &self,
+        name: &str,
+        cluster: Option<&str>,
+    ) -> Option<(crate::syntax::Path, &config::Namespace)> {
+        let ns = self.config.namespaces.get(name)?;
+        let p = crate::syntax::Path::root().key("namespaces").key(name);
+        if ns.on.is_empty() {
+            return Some((p, ns));
+        }
+        let (c, copy) = cluster
+            .and_then(|c| ns.on.get_key_value(c))
+            .or_else(|| ns.on.iter().next())?;
+        Some((p.key("on").key(c.as_str()), copy))
+    }
 }
 
 /// The namespace a check is in: where it is, its name, what was written, and the objects its
 /// manifests define (which references may name too).
 pub(crate) struct Here<'h> {
-    /// `namespaces.NAME`.
+    /// `namespaces.NAME`, or `namespaces.NAME.on.CLUSTER` for its copy on one cluster.
     pub path: &'h crate::syntax::Path,
     /// Its name.
     pub name: &'h str,
+    /// Its cluster, when it is on one (a copy of a namespace split per cluster is on one).
+    pub cluster: Option<&'h str>,
     /// What was written.
     pub raw: &'h crate::syntax::config::Namespace,
     /// The objects of its manifests.

@@ -5,6 +5,7 @@
 //! quantities, schedules, references). A schema error inside one namespace, service or cluster
 //! only hides that item from the semantic checks, so one run still reports everything else.
 
+mod clusters;
 mod context;
 mod env;
 mod lints;
@@ -103,12 +104,14 @@ fn semantic(
     let mut ctx = Ctx::new(doc, &pruned);
     // A manifest file that does not parse is reported once, however many namespaces list it.
     diagnostics.extend(attached.yaml_errors().cloned());
+    diagnostics.extend(doc.problems.iter().cloned());
     let platform = build(&mut ctx, &config, attached, source_name);
     // Lints judge a platform that is otherwise valid: on a broken one (values a schema error
     // removed, references that do not resolve) they would warn about the breakage again.
     let has_error = |d: &Diagnostic| d.severity == Severity::Error;
     if !diagnostics.iter().any(has_error) && !ctx.diags.iter().any(has_error) {
         lints::lint(&mut ctx, &config, &platform);
+        clusters::unused_images(&mut ctx, &platform);
     }
     diagnostics.extend(ctx.diags);
     finish(Some(platform), diagnostics)
@@ -170,11 +173,14 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, attached: &Attached, source_name: &
             &p.key("manifests"),
             manifests::Place::Cluster(name),
         );
+        let (revision, images) = clusters::settings(ctx, &p, c);
         clusters.insert(
             name.clone(),
             model::Cluster {
                 server,
                 manifests: read.objects,
+                revision,
+                images,
             },
         );
     }
@@ -186,6 +192,8 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, attached: &Attached, source_name: &
             model::Cluster {
                 server: IN_CLUSTER.into(),
                 manifests: Vec::new(),
+                revision: None,
+                images: Vec::new(),
             },
         );
     }
@@ -247,6 +255,7 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, attached: &Attached, source_name: &
     }
 
     let stores = secrets::stores(ctx, &config.secret_stores);
+    let cluster_services = clusters::services(ctx, config);
     let env = env::Env {
         config,
         clusters: &defined_clusters,
@@ -257,12 +266,17 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, attached: &Attached, source_name: &
         schemas: &schemas,
         stores: &stores,
         broken_stores: ctx.pruned_names(&["secret_stores"]),
+        cluster_services: &cluster_services,
     };
     // Namespaces are checked independently, on all cores.
     let entries: Vec<(&String, &config::Namespace)> = config.namespaces.iter().collect();
-    let mut namespaces = ctx.each(&entries, |ctx, (name, ns)| {
-        namespace::namespace(ctx, &env, name, ns)
-    });
+    let mut namespaces: Vec<model::Namespace> = ctx
+        .each(&entries, |ctx, (name, ns)| {
+            namespace::namespaces(ctx, &env, name, ns)
+        })
+        .into_iter()
+        .flatten()
+        .collect();
     tokens::decide(&clusters, &mut namespaces);
 
     Platform {

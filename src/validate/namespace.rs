@@ -11,16 +11,43 @@ use crate::model::{self, Direction, Peer, PodSecurity, TrafficRule};
 use crate::syntax::Path;
 use crate::syntax::config;
 
-pub(crate) fn namespace(
+/// Checks a namespace: as written, or for a namespace split per cluster (`on` holds its copy
+/// on each cluster), each copy, which become one model namespace each.
+pub(crate) fn namespaces(
     ctx: &mut Ctx<'_>,
     env: &Env<'_>,
     name: &str,
     ns: &config::Namespace,
-) -> model::Namespace {
+) -> Vec<model::Namespace> {
     let p = Path::root().key("namespaces").key(name);
     ctx.dns_label(&p, name, "namespace name", true);
-    let span = ctx.key(&p);
     let clusters = clusters(ctx, env, &p, name, ns);
+    if ns.on.is_empty() {
+        return vec![namespace(ctx, env, name, &p, ns, clusters)];
+    }
+    ns.on
+        .iter()
+        .map(|(cluster, copy)| {
+            let cp = p.key("on").key(cluster.as_str());
+            namespace(ctx, env, name, &cp, copy, vec![cluster.clone()])
+        })
+        .collect()
+}
+
+fn namespace(
+    ctx: &mut Ctx<'_>,
+    env: &Env<'_>,
+    name: &str,
+    p: &Path,
+    ns: &config::Namespace,
+    clusters: Vec<String>,
+) -> model::Namespace {
+    let p = p.clone();
+    let span = ctx.key(&p);
+    let cluster = match clusters.as_slice() {
+        [one] => Some(one.as_str()),
+        _ => None,
+    };
 
     ctx.labels(&p.key("labels"), &ns.labels);
     let mut labels = ns.labels.clone();
@@ -41,7 +68,8 @@ pub(crate) fn namespace(
         .network_policies
         .iter()
         .map(|(n, pol)| {
-            network_policy(ctx, env, &p.key("network_policies").key(n.as_str()), n, pol)
+            let pp = p.key("network_policies").key(n.as_str());
+            network_policy(ctx, env, cluster, &pp, n, pol)
         })
         .collect();
 
@@ -93,6 +121,7 @@ pub(crate) fn namespace(
     let here = Here {
         path: &p,
         name,
+        cluster,
         raw: ns,
         manifests: &read.objects,
         limits: limits.as_ref(),
@@ -113,6 +142,7 @@ pub(crate) fn namespace(
     model::Namespace {
         name: name.to_string(),
         span,
+        on: (p.segs().len() > 2).then(|| clusters.concat()),
         clusters,
         labels,
         pod_security,
@@ -308,6 +338,7 @@ fn limits(ctx: &mut Ctx<'_>, p: &Path, l: &config::Limits) -> model::Limits {
 fn network_policy(
     ctx: &mut Ctx<'_>,
     env: &Env<'_>,
+    cluster: Option<&str>,
     p: &Path,
     name: &str,
     pol: &config::NetworkPolicy,
@@ -337,6 +368,7 @@ fn network_policy(
                 traffic_rule(
                     ctx,
                     env,
+                    cluster,
                     &p.key("ingress").index(i),
                     Direction::Ingress,
                     &r.from,
@@ -353,6 +385,7 @@ fn network_policy(
                 traffic_rule(
                     ctx,
                     env,
+                    cluster,
                     &p.key("egress").index(i),
                     Direction::Egress,
                     &r.to,
@@ -376,6 +409,7 @@ fn network_policy(
 fn traffic_rule(
     ctx: &mut Ctx<'_>,
     env: &Env<'_>,
+    cluster: Option<&str>,
     p: &Path,
     direction: Direction,
     peer: &str,
@@ -398,7 +432,8 @@ fn traffic_rule(
             Peer::Namespace(ns.to_string())
         }
         peer::Form::Service(svc) => {
-            let Some(s) = env.config.services.get(svc) else {
+            let services = env.services(cluster);
+            let Some(s) = services.get(svc) else {
                 if !env.broken_services.contains(svc) {
                     ctx.unresolved_in(
                         &pp,
@@ -406,7 +441,7 @@ fn traffic_rule(
                         "service",
                         svc,
                         "[services]",
-                        env.config.services.keys().map(String::as_str),
+                        services.keys().map(String::as_str),
                     );
                 }
                 return None;

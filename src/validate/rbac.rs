@@ -141,7 +141,15 @@ pub(super) fn role_binding(
         .subjects
         .iter()
         .enumerate()
-        .filter_map(|(i, s)| subject(ctx, env, &p.key("subjects").index(i), ns_name, s))
+        .filter_map(|(i, s)| {
+            subject(
+                ctx,
+                env,
+                &p.key("subjects").index(i),
+                (ns_name, here.cluster),
+                s,
+            )
+        })
         .collect();
     model::RoleBinding {
         name: name.to_string(),
@@ -152,11 +160,12 @@ pub(super) fn role_binding(
     }
 }
 
+/// A subject of a binding in namespace `ns_name` (on `cluster`, when it is on one).
 fn subject(
     ctx: &mut Ctx<'_>,
     env: &Env<'_>,
     p: &Path,
-    ns_name: &str,
+    (ns_name, cluster): (&str, Option<&str>),
     s: &str,
 ) -> Option<model::Subject> {
     let invalid = |ctx: &mut Ctx<'_>| {
@@ -193,12 +202,8 @@ fn subject(
                 }
                 return None;
             }
-            if let Some(target) = env.config.namespaces.get(ns) {
-                let sa_path = Path::root()
-                    .key("namespaces")
-                    .key(ns)
-                    .key("service_accounts")
-                    .key(sa);
+            if let Some((target_path, target)) = env.namespace(ns, cluster) {
+                let sa_path = target_path.key("service_accounts").key(sa);
                 if !target.service_accounts.contains_key(sa) && !ctx.is_pruned(&sa_path) {
                     ctx.unresolved_in(
                         p,

@@ -92,36 +92,46 @@ fn asks_for_token(ns: &model::Namespace, sa: &str) -> bool {
         })
 }
 
-/// Sets `mount_token` on every pipeline of `namespaces`.
+/// Sets `mount_token` on every pipeline of `namespaces`. Bindings count on the cluster they
+/// are on: a namespace's copy on one cluster (split per cluster) is bound by what that cluster
+/// holds.
 pub(super) fn decide(
     clusters: &BTreeMap<String, model::Cluster>,
     namespaces: &mut [model::Namespace],
 ) {
-    let mut bound = Bound::default();
+    let mut bound: BTreeMap<String, Bound> = BTreeMap::new();
     for ns in namespaces.iter() {
-        for b in &ns.role_bindings {
-            for s in &b.subjects {
-                bound.add(s.kind, &s.name, s.namespace.as_deref());
+        for cluster in &ns.clusters {
+            let bound = bound.entry(cluster.clone()).or_default();
+            for b in &ns.role_bindings {
+                for s in &b.subjects {
+                    bound.add(s.kind, &s.name, s.namespace.as_deref());
+                }
+            }
+            for m in ns.manifests.iter().filter(|m| is_rbac(m, "RoleBinding")) {
+                bound.add_manifest(m, Some(&ns.name));
             }
         }
-        for m in ns.manifests.iter().filter(|m| is_rbac(m, "RoleBinding")) {
-            bound.add_manifest(m, Some(&ns.name));
-        }
     }
-    for cluster in clusters.values() {
+    for (name, cluster) in clusters {
         for m in cluster
             .manifests
             .iter()
             .filter(|m| is_rbac(m, "ClusterRoleBinding"))
         {
-            bound.add_manifest(m, None);
+            bound.entry(name.clone()).or_default().add_manifest(m, None);
         }
     }
+    let none = Bound::default();
     for ns in namespaces.iter_mut() {
         let mut decided = Vec::with_capacity(ns.pipelines.len());
         for pl in &ns.pipelines {
             let sa = pl.service_account.as_deref().unwrap_or("default");
-            decided.push(bound.names(&ns.name, sa) || asks_for_token(ns, sa));
+            let named = ns
+                .clusters
+                .iter()
+                .any(|c| bound.get(c.as_str()).unwrap_or(&none).names(&ns.name, sa));
+            decided.push(named || asks_for_token(ns, sa));
         }
         for (pl, mount) in ns.pipelines.iter_mut().zip(decided) {
             pl.mount_token = mount;

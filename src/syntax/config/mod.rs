@@ -10,8 +10,10 @@ use serde::Deserialize;
 
 use crate::vecmap::VecMap;
 
+mod overrides;
 mod pipeline;
 
+pub use overrides::{NAMED_TABLES, PLACEMENT};
 pub use pipeline::{
     Alerts, Concurrency, ConfigValue, ContainerResources, EnvSource, EnvValue, History,
     MountedFiles, Pipeline, Step, TaintEffect, Toleration, TolerationOperator, Topic,
@@ -125,6 +127,39 @@ pub struct Cluster {
     /// relative to this file, several documents a file. They go to `<cluster>/_cluster/`.
     #[serde(default)]
     pub manifests: Vec<String>,
+    /// Variables for everything stamped on this cluster: over `[vars]`, under a namespace's
+    /// (and its template's) `vars` and its `on.CLUSTER.vars`.
+    #[serde(default)]
+    pub vars: StringMap,
+    /// The branch, tag or commit this cluster's Applications sync (`targetRevision`); default
+    /// `[argocd] revision`.
+    #[serde(default)]
+    pub revision: Option<String>,
+    /// `"registry/repository" = "TAG"` (or `"sha256:..."`): on this cluster, every container
+    /// image of that repository, in pipelines and manifests, gets that tag or digest.
+    #[serde(default)]
+    pub images: StringMap,
+    /// Keys of `[services.NAME]` that differ on this cluster, merged over them key by key.
+    #[serde(default)]
+    pub services: BTreeMap<String, ServiceOverride>,
+}
+
+/// `[clusters.NAME.services.SVC]`: what differs on one cluster from `[services.SVC]`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceOverride {
+    /// The namespace it runs in on this cluster.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// Pod labels on this cluster.
+    #[serde(default)]
+    pub selector: Option<StringMap>,
+    /// TCP ports on this cluster.
+    #[serde(default)]
+    pub ports: Option<Vec<Port>>,
+    /// The Strimzi Kafka cluster name on this cluster.
+    #[serde(default)]
+    pub strimzi_cluster: Option<String>,
 }
 
 /// `[argocd]`.
@@ -295,6 +330,14 @@ pub struct Namespace {
     /// Secrets created by External Secrets Operator from a store (ExternalSecrets), by name.
     #[serde(default)]
     pub secrets: VecMap<String, Secret>,
+    /// Per-cluster overrides: `on.CLUSTER` holds any keys of a namespace but where it is
+    /// placed, merged over it only where it is stamped on that cluster (tables key by key,
+    /// scalars and arrays replace, `patches` are added); in a named table, an entry set to
+    /// `false` is removed there.
+    // Once expanded, `on.CLUSTER` holds the namespace's whole effective config on CLUSTER.
+    #[serde(default)]
+    #[schemars(schema_with = "overrides::schema")]
+    pub on: BTreeMap<String, Namespace>,
 }
 
 /// `[[namespaces.NAME.patches]]`: JSON Patch operations on one object.

@@ -22,12 +22,12 @@ fn amount(r: Option<&Resources>, name: &str) -> Option<Quantity> {
 
 pub(super) fn lint(
     ctx: &mut Ctx<'_>,
-    ns: &str,
+    np: &Path,
     namespace: &config::Namespace,
     _: &model::Namespace,
 ) {
     let Some(l) = &namespace.limits else { return };
-    let lp = Path::root().key("namespaces").key(ns).key("limits");
+    let lp = np.key("limits");
     for name in RESOURCES {
         let default = amount(l.default.as_ref(), name);
         let request = amount(l.default_request.as_ref(), name);

@@ -13,23 +13,30 @@ pub(crate) use pipeline::ALLOW_CONCURRENT_RUNS;
 
 use super::context::Ctx;
 use crate::model::{self, Platform};
+use crate::syntax::Path;
 use crate::syntax::config::{self, Config};
 
-/// One namespace as written and as validated.
-type Namespace<'a> = (&'a str, &'a config::Namespace, &'a model::Namespace);
+/// One namespace (or its copy on one cluster) as written, where, and as validated.
+type Namespace<'a> = (Path, &'a config::Namespace, &'a model::Namespace);
 
-/// Runs every lint. Lints only run on a platform without errors, so its namespaces are the
-/// config's, in the same order. Each lint runs over all namespaces (on all cores) before the
-/// next, so warnings come out in the same order as from one thread.
+/// Runs every lint. Lints only run on a platform without errors, so each of its namespaces is
+/// one of the config's, or the copy on one cluster of one split per cluster. Each lint runs
+/// over all namespaces (on all cores) before the next, so warnings come out in the same order
+/// as from one thread.
 pub(crate) fn lint(ctx: &mut Ctx<'_>, config: &Config, platform: &Platform) {
-    let namespaces: Vec<Namespace<'_>> = config
+    let namespaces: Vec<Namespace<'_>> = platform
         .namespaces
         .iter()
-        .zip(&platform.namespaces)
-        .map(|((name, raw), ns)| (name.as_str(), raw, ns))
+        .filter_map(|ns| {
+            let raw = config.namespaces.get(&ns.name)?;
+            let p = Path::root().key("namespaces").key(ns.name.as_str());
+            match &ns.on {
+                None => Some((p, raw, ns)),
+                Some(c) => Some((p.key("on").key(c.as_str()), raw.on.get(c)?, ns)),
+            }
+        })
         .collect();
-    debug_assert!(namespaces.iter().all(|(name, _, ns)| *name == ns.name));
-    let lints: [fn(&mut Ctx<'_>, &str, &config::Namespace, &model::Namespace); 6] = [
+    let lints: [fn(&mut Ctx<'_>, &Path, &config::Namespace, &model::Namespace); 6] = [
         rbac::lint,
         secrets::lint,
         network::lint,

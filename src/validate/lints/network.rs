@@ -12,11 +12,11 @@ use crate::yaml;
 
 pub(super) fn lint(
     ctx: &mut Ctx<'_>,
-    ns: &str,
+    np: &Path,
     namespace: &config::Namespace,
     model_ns: &model::Namespace,
 ) {
-    let np = Path::root().key("namespaces").key(ns);
+    let ns = model_ns.name.as_str();
     let egress_denied = namespace
         .default_deny
         .as_deref()

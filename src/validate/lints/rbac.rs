@@ -11,17 +11,12 @@ use crate::yaml;
 
 pub(super) fn lint(
     ctx: &mut Ctx<'_>,
-    ns: &str,
+    np: &Path,
     namespace: &config::Namespace,
     _: &model::Namespace,
 ) {
     for (role, r) in &namespace.roles {
-        let rp = Path::root()
-            .key("namespaces")
-            .key(ns)
-            .key("roles")
-            .key(role.as_str())
-            .key("rules");
+        let rp = np.key("roles").key(role.as_str()).key("rules");
         for (i, rule) in r.rules.iter().enumerate() {
             let view = RuleView {
                 api_groups: rule.api_groups.as_deref(),

@@ -14,11 +14,11 @@ use crate::syntax::config;
 
 pub(super) fn lint(
     ctx: &mut Ctx<'_>,
-    ns: &str,
+    np: &Path,
     raw: &config::Namespace,
     model_ns: &model::Namespace,
 ) {
-    let np = Path::root().key("namespaces").key(ns);
+    let ns = model_ns.name.as_str();
     let declared: BTreeSet<&str> = model_ns.secrets.iter().map(|s| s.name.as_str()).collect();
     for pl in &model_ns.pipelines {
         for (i, secret) in pl.secrets.iter().enumerate() {

@@ -111,14 +111,11 @@ pub(super) fn running(ns: &model::Namespace) -> Running {
     out
 }
 
-pub(super) fn lint(ctx: &mut Ctx<'_>, _: &str, _: &config::Namespace, ns: &model::Namespace) {
+pub(super) fn lint(ctx: &mut Ctx<'_>, np: &Path, _: &config::Namespace, ns: &model::Namespace) {
     let Some(hard) = &ns.quota else {
         return;
     };
-    let qp = Path::root()
-        .key("namespaces")
-        .key(ns.name.as_str())
-        .key("quota");
+    let qp = np.key("quota");
     // Containers the quota would charge for something they state nowhere.
     for w in &ns.workloads {
         for res in RESOURCES {

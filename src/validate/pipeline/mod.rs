@@ -162,7 +162,7 @@ pub(crate) fn pipeline(
     let topic = pl
         .topic
         .as_ref()
-        .and_then(|t| topic::topic(ctx, env, &p.key("topic"), name, t));
+        .and_then(|t| topic::topic(ctx, env, here.cluster, &p.key("topic"), name, t));
     let alerts = pl
         .alerts
         .as_ref()

@@ -12,6 +12,7 @@ use crate::validate::env::Env;
 pub(super) fn topic(
     ctx: &mut Ctx<'_>,
     env: &Env<'_>,
+    cluster: Option<&str>,
     p: &Path,
     pipeline: &str,
     t: &config::Topic,
@@ -61,14 +62,15 @@ pub(super) fn topic(
         );
     }
     let service_path = p.key("service");
-    let Some(service) = env.config.services.get(&t.service) else {
+    let services = env.services(cluster);
+    let Some(service) = services.get(&t.service) else {
         if !env.broken_services.contains(&t.service) {
             ctx.unresolved(
                 &service_path,
                 "service",
                 &t.service,
                 "[services]",
-                env.config.services.keys().map(String::as_str),
+                services.keys().map(String::as_str),
             );
         }
         return None;

@@ -12,9 +12,28 @@ use crate::diag::Diagnostic;
 use crate::syntax::config::Config;
 use crate::syntax::{Document, Node, NodeValue, Path, Seg};
 
-/// The schema as `platc schema` prints it (pretty JSON, trailing newline).
+/// The schema as `platc schema` prints it (pretty JSON, trailing newline): [`schema`], where an
+/// entry of a named table in `on.CLUSTER` may also be `false` (which removes it there; the
+/// expanded document that validation checks holds no such `false`).
 pub fn schema_text() -> String {
-    let mut text = serde_json::to_string_pretty(schema()).unwrap_or_default();
+    let mut editor = schema().clone();
+    let named = editor.pointer_mut(&format!(
+        "{NAMESPACE_SCHEMA}/properties/on/additionalProperties/properties"
+    ));
+    if let Some(Value::Object(tables)) = named {
+        for table in crate::syntax::config::NAMED_TABLES {
+            if let Some(entry) = tables
+                .get_mut(table)
+                .and_then(|t| t.get_mut("additionalProperties"))
+            {
+                let own = entry.take();
+                *entry = serde_json::json!({
+                    "anyOf": [own, { "const": false, "description": "removes the entry on this cluster" }]
+                });
+            }
+        }
+    }
+    let mut text = serde_json::to_string_pretty(&editor).unwrap_or_default();
     text.push('\n');
     text
 }

@@ -12,8 +12,13 @@ use crate::syntax::config;
 
 pub use quota::ALLOW_CONCURRENT_RUNS;
 
-pub(super) fn lint(ctx: &mut Ctx<'_>, _: &str, raw_ns: &config::Namespace, ns: &model::Namespace) {
-    let ns_path = Path::root().key("namespaces").key(ns.name.as_str());
+pub(super) fn lint(
+    ctx: &mut Ctx<'_>,
+    ns_path: &Path,
+    raw_ns: &config::Namespace,
+    ns: &model::Namespace,
+) {
+    let ns_path = ns_path.clone();
     for pl in &ns.pipelines {
         let p = ns_path.key("pipelines").key(pl.name.as_str());
         let Some(raw) = raw_ns.pipelines.get(&pl.name) else {
