@@ -91,11 +91,15 @@ pub enum Command {
     Schema,
     /// Write a starter platform.toml (never overwrites).
     Init,
-    /// Print one namespace's effective configuration (after includes, templates and
-    /// variables) as TOML, each value annotated with the file:line it came from.
+    /// Print one namespace's effective configuration (after includes, templates, variables
+    /// and per-cluster overrides) as TOML, each value annotated with the file:line it came
+    /// from.
     Show {
         /// The namespace.
         namespace: String,
+        /// Its copy on this cluster (default: on each cluster it is stamped on).
+        #[arg(long, value_name = "CLUSTER")]
+        cluster: Option<String>,
     },
     /// Turn existing YAML (files, folders, `-` for standard input) into a platform.toml that
     /// builds them back, keeping what platc does not model as manifests; never overwrites.

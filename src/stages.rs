@@ -22,6 +22,8 @@ pub struct Compiled {
     pub diagnostics: Vec<Diagnostic>,
     /// The files read, for rendering diagnostics.
     pub sources: SourceMap,
+    /// Each cluster and the revision its Applications sync (`None` without `[argocd]`).
+    pub clusters: std::collections::BTreeMap<String, Option<String>>,
 }
 
 /// Why compiling failed: rendered diagnostics.
@@ -110,6 +112,17 @@ pub fn compile_with(
 ) -> Result<Compiled, Failed> {
     let (platform, diagnostics, sources) = validated(shown, source_name, text, sources, loader)?;
     let header = render::header(&platform.source_name);
+    let clusters = platform
+        .clusters
+        .iter()
+        .map(|(name, c)| {
+            let revision = platform
+                .argocd
+                .as_ref()
+                .map(|a| c.revision.clone().unwrap_or_else(|| a.revision.clone()));
+            (name.clone(), revision)
+        })
+        .collect();
     // Each namespace's objects are rendered as soon as they are compiled, on the same thread.
     // The stage is timed as one; the time spent rendering is added up over the threads.
     let rendering = timings::ThreadTime::default();
@@ -129,6 +142,7 @@ pub fn compile_with(
         objects,
         diagnostics,
         sources,
+        clusters,
     })
 }
 

@@ -77,7 +77,12 @@ pub(super) fn init(config: &Path) -> Outcome {
     }
 }
 
-pub(super) fn show(config: &Path, namespace: &str, colors: Colors) -> Outcome {
+pub(super) fn show(
+    config: &Path,
+    namespace: &str,
+    cluster: Option<&str>,
+    colors: Colors,
+) -> Outcome {
     let loader = fs::DiskLoader::for_config(config);
     let expanded = read(config).and_then(|text| {
         expand_text(
@@ -97,10 +102,26 @@ pub(super) fn show(config: &Path, namespace: &str, colors: Colors) -> Outcome {
         .and_then(|t| t.get("namespaces"))
         .and_then(|n| n.table());
     match namespaces.and_then(|n| n.get(namespace)) {
-        Some(ns) => Outcome {
-            stdout: expand::show::show(namespace, ns, &sources, &attached),
-            ..Outcome::default()
-        },
+        Some(ns) => {
+            let clusters = doc
+                .root
+                .table()
+                .and_then(|t| t.get("clusters"))
+                .and_then(|c| c.table())
+                .map(|c| c.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default();
+            match expand::show::show(namespace, ns, cluster, &clusters, &sources, &attached) {
+                Ok(stdout) => Outcome {
+                    stdout,
+                    ..Outcome::default()
+                },
+                Err(message) => Outcome {
+                    stderr: format!("platc: {message}\n"),
+                    code: EXIT_ERROR,
+                    ..Outcome::default()
+                },
+            }
+        }
         None => {
             let known: Vec<&str> = namespaces
                 .map(|n| n.keys().map(String::as_str).collect())

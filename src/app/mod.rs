@@ -54,6 +54,8 @@ fn run_command(cli: &Cli, colors: Colors) -> Outcome {
         Command::Init => init(&common.config),
         Command::Explain { code } => explain(code.as_deref()),
         Command::Import { paths, manifests } => import(&common.config, paths, manifests, colors),
-        Command::Show { namespace } => show(&common.config, namespace, colors),
+        Command::Show { namespace, cluster } => {
+            show(&common.config, namespace, cluster.as_deref(), colors)
+        }
     }
 }

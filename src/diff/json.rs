@@ -22,6 +22,9 @@ struct Report<'a> {
 #[derive(Serialize)]
 struct Entry {
     status: &'static str,
+    /// Where a moved object was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<String>,
     cluster: Option<String>,
     namespace: Option<String>,
     kind: String,
@@ -37,6 +40,9 @@ struct FieldEntry {
     old: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     new: Option<Value>,
+    /// For a string of several lines: its line diff, in place of both values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diff: Option<String>,
 }
 
 /// The status as a lower-case word.
@@ -45,6 +51,7 @@ pub fn status_word(s: Status) -> &'static str {
         Status::Added => "added",
         Status::Changed => "changed",
         Status::Removed => "removed",
+        Status::Moved => "moved",
     }
 }
 
@@ -77,6 +84,7 @@ pub fn noted(
             } = describe(c);
             Entry {
                 status: status_word(c.status),
+                from: c.from.map(|f| format!("{prefix}/{f}")),
                 cluster,
                 namespace,
                 kind,
@@ -84,10 +92,19 @@ pub fn noted(
                 path: format!("{prefix}/{}", c.path),
                 fields: fields
                     .into_iter()
-                    .map(|f| FieldEntry {
-                        path: f.path,
-                        old: f.old,
-                        new: f.new,
+                    .map(|f| match f.value_diff() {
+                        Some(diff) => FieldEntry {
+                            path: f.path,
+                            old: None,
+                            new: None,
+                            diff: Some(diff),
+                        },
+                        None => FieldEntry {
+                            path: f.path,
+                            old: f.old,
+                            new: f.new,
+                            diff: None,
+                        },
                     })
                     .collect(),
             }
@@ -115,12 +132,14 @@ mod tests {
             Change {
                 path: "default/prod/resourcequota-prod-quota.yaml",
                 status: Status::Changed,
+                from: None,
                 old: "kind: ResourceQuota\nmetadata:\n  name: prod-quota\nspec:\n  hard:\n    pods: '200'\n",
                 new: "kind: ResourceQuota\nmetadata:\n  name: prod-quota\nspec:\n  hard:\n    pods: '250'\n",
             },
             Change {
                 path: "argocd/application-default-prod.yaml",
                 status: Status::Added,
+                from: None,
                 old: "",
                 new: "kind: Application\nmetadata:\n  name: default-prod\n  namespace: argocd\n",
             },
@@ -129,7 +148,7 @@ mod tests {
             serde_json::from_str(&json(&changes, "out", "out", "platform.toml")).unwrap();
         assert_eq!(
             v["summary"],
-            serde_json::json!({"added": 1, "changed": 1, "removed": 0, "kustomizations": 0})
+            serde_json::json!({"added": 1, "changed": 1, "removed": 0, "moved": 0, "kustomizations": 0})
         );
         assert_eq!(
             v["changes"][0],
@@ -143,5 +162,47 @@ mod tests {
         assert_eq!(v["changes"][1]["cluster"], Value::Null);
         assert_eq!(v["changes"][1]["namespace"], "argocd");
         assert_eq!(v["changes"][1]["fields"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn moved_objects_and_values_of_several_lines() {
+        let old = "kind: ConfigMap\nmetadata:\n  name: d\ndata:\n  x.json: |\n    {\n      \"a\": 1,\n      \"b\": 2\n    }\n";
+        let new = old.replace("\"b\": 2", "\"b\": 3");
+        let changes = [
+            Change {
+                path: "prod/team/configmap-d.yaml",
+                status: Status::Changed,
+                from: None,
+                old,
+                new: &new,
+            },
+            Change {
+                path: "stg/team/namespace-team.yaml",
+                status: Status::Moved,
+                from: Some("staging/team/namespace-team.yaml"),
+                old: "kind: Namespace\n",
+                new: "kind: Namespace\n",
+            },
+        ];
+        let v: Value =
+            serde_json::from_str(&json(&changes, "out", "main", "platform.toml")).unwrap();
+        assert_eq!(v["summary"]["moved"], 1);
+        assert_eq!(v["summary"]["changed"], 1);
+        let field = &v["changes"][0]["fields"][0];
+        assert_eq!(field["path"], "data[\"x.json\"]");
+        assert!(
+            field.get("old").is_none() && field.get("new").is_none(),
+            "{field}"
+        );
+        assert_eq!(
+            field["diff"],
+            "@@ -1,4 +1,4 @@\n {\n   \"a\": 1,\n-  \"b\": 2\n+  \"b\": 3\n }\n"
+        );
+        assert_eq!(v["changes"][1]["status"], "moved");
+        assert_eq!(
+            v["changes"][1]["from"],
+            "out/staging/team/namespace-team.yaml"
+        );
+        assert_eq!(v["changes"][1]["cluster"], "stg");
     }
 }

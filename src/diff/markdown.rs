@@ -7,7 +7,7 @@ use similar::TextDiff;
 
 use super::json::status_word;
 use super::object::{Described, Field, describe};
-use super::{Change, Counts};
+use super::{Change, Counts, Status};
 
 /// The most bytes the comment may take: GitHub's limit is 65,536 characters (a byte is at most
 /// one character); the rest leaves room for whatever a CI step wraps around it.
@@ -18,6 +18,8 @@ pub const MARKER: &str = "<!-- platc-diff -->";
 const DIFF_LINES: usize = 150;
 /// Changed fields listed above one object's diff before the list is cut.
 const FIELD_LINES: usize = 20;
+/// Lines of one multi-line value's diff shown in the field list before it is cut.
+const VALUE_LINES: usize = 40;
 /// Bytes kept for the closing notes.
 const RESERVE: usize = 600;
 
@@ -74,6 +76,18 @@ fn escape_html(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// The first `max` lines of `text`, and a note of how many were cut (indented for a list).
+fn cut_lines(text: &str, max: usize) -> (String, String) {
+    let total = text.lines().count();
+    let kept: String = text.lines().take(max).map(|l| format!("{l}\n")).collect();
+    let cut = if total > max {
+        format!("  ... {} more lines cut\n", total - max)
+    } else {
+        String::new()
+    };
+    (kept, cut)
+}
+
 /// The diff body of one change: hunks only, cut after [`DIFF_LINES`] lines.
 fn diff_body(d: &Described<'_, '_>) -> (String, usize, usize) {
     let diff = TextDiff::from_lines(d.change.old, d.change.new);
@@ -108,7 +122,19 @@ fn details(d: &Described<'_, '_>, prefix: &str) -> String {
     );
     if !d.fields.is_empty() {
         for f in d.fields.iter().take(FIELD_LINES) {
-            out.push_str(&format!("- {}\n", code_span(&Field::line(f))));
+            match f.value_diff() {
+                // A value of several lines: its own line diff, not both values in one line.
+                Some(diff) => {
+                    let (diff, cut) = cut_lines(&diff, VALUE_LINES);
+                    let fence = fence(&diff);
+                    out.push_str(&format!(
+                        "- {}:\n\n  {fence}diff\n{}{cut}  {fence}\n",
+                        code_span(&f.path),
+                        diff.lines().map(|l| format!("  {l}\n")).collect::<String>()
+                    ));
+                }
+                None => out.push_str(&format!("- {}\n", code_span(&Field::line(f)))),
+            }
         }
         if d.fields.len() > FIELD_LINES {
             out.push_str(&format!(
@@ -121,6 +147,21 @@ fn details(d: &Described<'_, '_>, prefix: &str) -> String {
     let f = fence(&body);
     out.push_str(&format!("{f}diff\n{body}{f}\n\n</details>\n\n"));
     out
+}
+
+/// The cluster (`part` 0) or namespace (1) of a moved object as `old → new` where it changed.
+fn moved_from(d: &Described<'_, '_>, now: Option<&str>, part: usize) -> Option<String> {
+    // Only for `<cluster>/<namespace>/<file>`.
+    let was = d
+        .change
+        .from
+        .filter(|f| f.matches('/').count() == 2)
+        .and_then(|f| f.split('/').nth(part))
+        .filter(|w| Some(*w) != now);
+    match (was, now) {
+        (Some(was), Some(now)) => Some(format!("{was} → {now}")),
+        _ => now.map(str::to_string),
+    }
 }
 
 /// Inline code that survives backticks in the text.
@@ -147,8 +188,14 @@ fn render(
         added,
         changed,
         removed,
+        moved,
         kustomizations,
     } = Counts::of(changes);
+    let moved_count = if moved > 0 {
+        format!(", {moved} moved")
+    } else {
+        String::new()
+    };
     if changes.is_empty() {
         out.push_str(&format!(
             "### platc: no changes\n\n{}`{}` and `{}` hold the same manifests.\n",
@@ -159,7 +206,7 @@ fn render(
         return out;
     }
     out.push_str(&format!(
-        "### platc: {added} added, {changed} changed, {removed} removed\n\n{}\
+        "### platc: {added} added, {changed} changed, {removed} removed{moved_count}\n\n{}\
          Kubernetes objects that change from `{}` to `{}`.\n\n",
         note_block(note),
         escape_html(from),
@@ -176,8 +223,8 @@ fn render(
             let row = format!(
                 "| {} | {} | {} | {} | {} |\n",
                 status_word(d.change.status),
-                cell(d.cluster.as_deref()),
-                cell(d.namespace.as_deref()),
+                cell(moved_from(d, d.cluster.as_deref(), 0).as_deref()),
+                cell(moved_from(d, d.namespace.as_deref(), 1).as_deref()),
                 cell(Some(&d.kind)),
                 cell(d.name.as_deref()),
             );
@@ -202,7 +249,11 @@ fn render(
         ));
     }
     let mut left_out = 0;
-    for d in &described {
+    // A moved object's bytes are the same: the table says all there is.
+    for d in described
+        .iter()
+        .filter(|d| d.change.status != Status::Moved)
+    {
         if left_out > 0 {
             left_out += 1;
             continue;
@@ -234,18 +285,21 @@ mod tests {
             Change {
                 path: "default/prod/kustomization.yaml",
                 status: Status::Changed,
+                from: None,
                 old: "resources:\n- a.yaml\n",
                 new: "resources:\n- a.yaml\n- b.yaml\n",
             },
             Change {
                 path: "default/prod/resourcequota-prod-quota.yaml",
                 status: Status::Changed,
+                from: None,
                 old: "kind: ResourceQuota\nmetadata:\n  name: prod-quota\nspec:\n  hard:\n    pods: '200'\n",
                 new: "kind: ResourceQuota\nmetadata:\n  name: prod-quota\nspec:\n  hard:\n    pods: '250'\n",
             },
             Change {
                 path: "default/prod/configmap-x.yaml",
                 status: Status::Added,
+                from: None,
                 old: "",
                 new: "kind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: \"```\"\n",
             },
@@ -274,6 +328,32 @@ mod tests {
     }
 
     #[test]
+    fn a_value_of_several_lines_shows_its_own_line_diff() {
+        let rule = |threshold: &str| {
+            format!(
+                "kind: PrometheusRule\nmetadata:\n  name: r\nspec:\n  expr: |\n    sum(x)\n    by (y)\n    > {threshold}\n    unless z\n"
+            )
+        };
+        let (old, new) = (rule("1"), rule("2"));
+        let changes = [Change {
+            path: "prod/team/prometheusrule-r.yaml",
+            status: Status::Changed,
+            from: None,
+            old: &old,
+            new: &new,
+        }];
+        let md = markdown(&changes, "out", "main", "platform.toml");
+        assert!(
+            md.contains("- `spec.expr`:\n\n  ```diff\n  @@ -1,4 +1,4 @@\n   sum(x)\n   by (y)\n  -> 1\n  +> 2\n   unless z\n  ```\n"),
+            "{md}"
+        );
+        assert!(
+            !md.contains("sum(x)\nby (y)"),
+            "the two values are not shown whole: {md}"
+        );
+    }
+
+    #[test]
     fn no_changes() {
         let md = markdown(&[], "out", "out", "platform.toml");
         assert!(md.contains("no changes"), "{md}");
@@ -286,6 +366,7 @@ mod tests {
         let changes = [Change {
             path: "default/prod/configmap-big.yaml",
             status: Status::Added,
+            from: None,
             old: "",
             new: &new,
         }];

@@ -20,6 +20,9 @@ pub enum Status {
     Removed,
     /// On disk with other bytes.
     Changed,
+    /// The same bytes at another path (a cluster renamed, a namespace moved to another
+    /// cluster): [`Change::from`] is where it was.
+    Moved,
 }
 
 /// One drifted file.
@@ -29,6 +32,8 @@ pub struct Change<'a> {
     pub path: &'a str,
     /// What happened to it.
     pub status: Status,
+    /// Where a moved file was.
+    pub from: Option<&'a str>,
     /// Content on disk (empty when added).
     pub old: &'a str,
     /// Compiled content (empty when removed).
@@ -52,7 +57,9 @@ pub struct Counts {
     pub changed: usize,
     /// Objects in the old tree, no longer compiled.
     pub removed: usize,
-    /// `kustomization.yaml` files added, changed or removed.
+    /// Objects unchanged at another path.
+    pub moved: usize,
+    /// `kustomization.yaml` files added, changed, removed or moved.
     pub kustomizations: usize,
 }
 
@@ -66,22 +73,29 @@ impl Counts {
                 Status::Added => &mut counts.added,
                 Status::Changed => &mut counts.changed,
                 Status::Removed => &mut counts.removed,
+                Status::Moved => &mut counts.moved,
             };
             *n += 1;
         }
         counts
     }
 
-    /// Objects added, changed or removed.
+    /// Objects added, changed, removed or moved.
     pub fn objects(&self) -> usize {
-        self.added + self.changed + self.removed
+        self.added + self.changed + self.removed + self.moved
     }
 
-    /// `3 objects (1 added, 1 changed, 1 removed) and 1 kustomization.yaml`; the listings are
-    /// left out when none changed, the objects when only listings did.
+    /// `3 objects (1 added, 1 changed, 1 removed) and 1 kustomization.yaml`, with `, 2 moved`
+    /// when objects moved; the listings are left out when none changed, the objects when only
+    /// listings did.
     pub fn describe(&self) -> String {
+        let moved = if self.moved > 0 {
+            format!(", {} moved", self.moved)
+        } else {
+            String::new()
+        };
         let objects = format!(
-            "{} object{} ({} added, {} changed, {} removed)",
+            "{} object{} ({} added, {} changed, {} removed{moved})",
             self.objects(),
             if self.objects() == 1 { "" } else { "s" },
             self.added,
@@ -100,7 +114,8 @@ impl Counts {
     }
 }
 
-/// Every drifted file, sorted by path.
+/// Every drifted file, sorted by path; a file removed at one path and added with the same
+/// bytes at another is one moved file.
 pub fn changes<'a>(desired: &'a Tree, current: &'a DiskTree) -> Vec<Change<'a>> {
     let text = |b: &'a [u8]| std::str::from_utf8(b).unwrap_or("<binary>");
     let mut out = Vec::new();
@@ -109,12 +124,14 @@ pub fn changes<'a>(desired: &'a Tree, current: &'a DiskTree) -> Vec<Change<'a>> 
             None => out.push(Change {
                 path,
                 status: Status::Added,
+                from: None,
                 old: "",
                 new: text(new),
             }),
             Some(OnDisk::Bytes(old)) if old != new => out.push(Change {
                 path,
                 status: Status::Changed,
+                from: None,
                 old: text(old),
                 new: text(new),
             }),
@@ -129,13 +146,77 @@ pub fn changes<'a>(desired: &'a Tree, current: &'a DiskTree) -> Vec<Change<'a>> 
             out.push(Change {
                 path,
                 status: Status::Removed,
+                from: None,
                 old: text(old),
                 new: "",
             });
         }
     }
+    let mut out = moves(out);
     out.sort_by(|a, b| a.path.cmp(b.path));
     out
+}
+
+/// The file name and the folder it is in (`production`, `resourcequota-q.yaml`).
+fn folder_and_name(path: &str) -> (&str, &str) {
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+    (dir.rsplit('/').next().unwrap_or(dir), name)
+}
+
+/// Pairs each added file with a removed file of the same name and bytes (one of the same
+/// folder name first: the namespace that moved to another cluster, the cluster renamed), in
+/// path order, into one moved file.
+fn moves(changes: Vec<Change<'_>>) -> Vec<Change<'_>> {
+    let has = |s: Status| changes.iter().any(|c| c.status == s);
+    if !has(Status::Added) || !has(Status::Removed) {
+        return changes;
+    }
+    let mut removed: std::collections::HashMap<(&str, &str), Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        if c.status == Status::Removed {
+            removed
+                .entry((folder_and_name(c.path).1, c.old))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut gone = vec![false; changes.len()];
+    let mut moved: Vec<(usize, usize)> = Vec::new();
+    for (i, c) in changes.iter().enumerate() {
+        if c.status != Status::Added {
+            continue;
+        }
+        let (folder, name) = folder_and_name(c.path);
+        let Some(candidates) = removed.get_mut(&(name, c.new)) else {
+            continue;
+        };
+        let pick = candidates
+            .iter()
+            .position(|&r| folder_and_name(changes[r].path).0 == folder)
+            .unwrap_or(0);
+        if pick < candidates.len() {
+            let r = candidates.remove(pick);
+            gone[r] = true;
+            moved.push((i, r));
+        }
+    }
+    let from: std::collections::HashMap<usize, usize> = moved.into_iter().collect();
+    changes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !gone[*i])
+        .map(|(i, c)| match from.get(&i) {
+            Some(&r) => Change {
+                path: c.path,
+                status: Status::Moved,
+                from: Some(changes[r].path),
+                old: changes[r].old,
+                new: c.new,
+            },
+            None => c.clone(),
+        })
+        .collect()
 }
 
 /// Colours for terminal output.
@@ -155,16 +236,50 @@ impl Style {
     }
 }
 
-/// A unified diff (`--- a/PATH`, `+++ b/PATH`, hunks with 3 lines of context). `prefix` is the
-/// output folder as the user named it, so paths can be pasted.
+/// `prefix/path`, or `path` alone for an empty prefix.
+pub fn joined(prefix: &str, path: &str) -> String {
+    if prefix.is_empty() {
+        path.to_string()
+    } else {
+        format!("{prefix}/{path}")
+    }
+}
+
+/// A unified diff (`--- a/PATH`, `+++ b/PATH`, hunks with 3 lines of context); a moved file as
+/// git shows a rename. `prefix` is the output folder as the user named it, so paths can be
+/// pasted.
 pub fn unified(changes: &[Change<'_>], prefix: &str, style: Style) -> String {
+    unified_between(changes, prefix, prefix, style)
+}
+
+/// [`unified`], with the old side's paths under `old_prefix` and the new side's under
+/// `new_prefix` (`platc compare`: the two clusters' folders).
+pub fn unified_between(
+    changes: &[Change<'_>],
+    old_prefix: &str,
+    new_prefix: &str,
+    style: Style,
+) -> String {
     let mut out = String::new();
     for c in changes {
-        let path = format!("{prefix}/{}", c.path);
+        let old_path = joined(old_prefix, c.from.unwrap_or(c.path));
+        let new_path = joined(new_prefix, c.path);
         let (old_name, new_name) = match c.status {
-            Status::Added => ("/dev/null".to_string(), format!("b/{path}")),
-            Status::Removed => (format!("a/{path}"), "/dev/null".to_string()),
-            Status::Changed => (format!("a/{path}"), format!("b/{path}")),
+            Status::Added => ("/dev/null".to_string(), format!("b/{new_path}")),
+            Status::Removed => (format!("a/{old_path}"), "/dev/null".to_string()),
+            Status::Changed => (format!("a/{old_path}"), format!("b/{new_path}")),
+            Status::Moved => {
+                for line in [
+                    format!("diff --git a/{old_path} b/{new_path}"),
+                    "similarity index 100%".to_string(),
+                    format!("rename from {old_path}"),
+                    format!("rename to {new_path}"),
+                ] {
+                    out.push_str(&style.paint("1", &line));
+                    out.push('\n');
+                }
+                continue;
+            }
         };
         let diff = TextDiff::from_lines(c.old, c.new);
         let text = diff
@@ -214,7 +329,11 @@ pub fn stat(changes: &[Change<'_>], prefix: &str, style: Style) -> String {
         .iter()
         .map(|c| {
             let (a, r) = line_counts(c);
-            (format!("{prefix}/{}", c.path), a, r, c.status)
+            let path = match c.from {
+                Some(from) => format!("{} => {}", joined(prefix, from), joined(prefix, c.path)),
+                None => joined(prefix, c.path),
+            };
+            (path, a, r, c.status)
         })
         .collect();
     let width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
@@ -241,9 +360,15 @@ pub fn stat(changes: &[Change<'_>], prefix: &str, style: Style) -> String {
             Status::Added => " (new)",
             Status::Removed => " (gone)",
             Status::Changed => "",
+            Status::Moved => " (moved)",
+        };
+        let bar = if a + r == 0 {
+            String::new()
+        } else {
+            format!(" {bar}")
         };
         out.push_str(&format!(
-            " {path:<width$} | {:>num_width$} {bar}{tag}\n",
+            " {path:<width$} | {:>num_width$}{bar}{tag}\n",
             a + r
         ));
     }
@@ -305,10 +430,81 @@ mod tests {
     }
 
     #[test]
+    fn an_object_at_another_path_with_the_same_bytes_moved() {
+        let app = |c: &str| format!("kind: Application\nspec: {{destination: {c}}}\n");
+        let desired = tree(&[
+            ("argocd/application-stg-p.yaml", &app("stg")),
+            (
+                "stg/p/kustomization.yaml",
+                "resources: [namespace-p.yaml]\n",
+            ),
+            ("stg/p/namespace-p.yaml", "kind: Namespace\n"),
+            ("stg/q/namespace-p.yaml", "kind: Namespace\n"),
+        ]);
+        let current = crate::render::on_disk(tree(&[
+            ("argocd/application-staging-p.yaml", &app("staging")),
+            (
+                "staging/p/kustomization.yaml",
+                "resources: [namespace-p.yaml]\n",
+            ),
+            ("staging/p/namespace-p.yaml", "kind: Namespace\n"),
+        ]));
+        let c = changes(&desired, &current);
+        let got: Vec<_> = c.iter().map(|c| (c.path, c.status, c.from)).collect();
+        assert_eq!(
+            got,
+            [
+                ("argocd/application-staging-p.yaml", Status::Removed, None),
+                ("argocd/application-stg-p.yaml", Status::Added, None),
+                (
+                    "stg/p/kustomization.yaml",
+                    Status::Moved,
+                    Some("staging/p/kustomization.yaml")
+                ),
+                // Of two copies, the one in the folder of the same name moved.
+                (
+                    "stg/p/namespace-p.yaml",
+                    Status::Moved,
+                    Some("staging/p/namespace-p.yaml")
+                ),
+                ("stg/q/namespace-p.yaml", Status::Added, None),
+            ]
+        );
+        let counts = Counts::of(&c);
+        assert_eq!((counts.added, counts.removed, counts.moved), (2, 1, 1));
+        assert_eq!(
+            counts.describe(),
+            "4 objects (2 added, 0 changed, 1 removed, 1 moved) and 1 kustomization.yaml"
+        );
+        let u = unified(&c, "out", Style { color: false });
+        assert!(
+            u.contains("diff --git a/out/staging/p/namespace-p.yaml b/out/stg/p/namespace-p.yaml\nsimilarity index 100%\nrename from out/staging/p/namespace-p.yaml\nrename to out/stg/p/namespace-p.yaml\n"),
+            "{u}"
+        );
+        let s = stat(&c, "out", Style { color: false });
+        assert!(
+            s.lines().any(|l| l
+                .starts_with(" out/staging/p/namespace-p.yaml => out/stg/p/namespace-p.yaml ")
+                && l.ends_with("| 0 (moved)")),
+            "{s}"
+        );
+        let md = markdown::markdown(&c, "out", "main", "platform.toml");
+        assert!(
+            md.contains("### platc: 2 added, 0 changed, 1 removed, 1 moved\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| moved | staging → stg | p | Namespace | p |\n"),
+            "{md}"
+        );
+    }
+
+    #[test]
     fn counts_objects_and_listings_apart() {
         let change = |path, status| Change {
             path,
             status,
+            from: None,
             old: "",
             new: "",
         };

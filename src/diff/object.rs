@@ -18,6 +18,28 @@ pub struct Field {
 }
 
 impl Field {
+    /// For a string value of several lines (a dashboard, a script, a rule expression): the
+    /// line diff of the value, hunks with 3 lines of context, instead of both values whole.
+    pub fn value_diff(&self) -> Option<String> {
+        fn text(v: &Option<Value>) -> Option<&str> {
+            match v {
+                Some(Value::String(s)) => Some(s.as_str()),
+                None => Some(""),
+                Some(_) => None,
+            }
+        }
+        let (old, new) = (text(&self.old)?, text(&self.new)?);
+        if !old.contains('\n') && !new.contains('\n') {
+            return None;
+        }
+        let diff = similar::TextDiff::from_lines(old, new);
+        let mut out = diff.unified_diff().context_radius(3).to_string();
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        Some(out)
+    }
+
     /// `spec.hard.pods: 200 → 250`.
     pub fn line(&self) -> String {
         format!(
@@ -184,6 +206,7 @@ mod tests {
         Change {
             path,
             status: Status::Changed,
+            from: None,
             old,
             new,
         }
@@ -217,6 +240,7 @@ mod tests {
         let c = Change {
             path: "argocd/application-prod-team.yaml",
             status: Status::Removed,
+            from: None,
             old: "{{{ not yaml",
             new: "",
         };

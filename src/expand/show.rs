@@ -1,5 +1,7 @@
-//! `platc show NAMESPACE`: one namespace's effective configuration after includes, templates
-//! and variables, as TOML, each value annotated with the file:line it came from.
+//! `platc show NAMESPACE [--cluster CLUSTER]`: one namespace's effective configuration after
+//! includes, templates, variables and per-cluster overrides, as TOML, each value annotated
+//! with the file:line it came from and how it got there (`on.CLUSTER`, a template, a
+//! variable).
 
 use crate::diag::{SourceMap, Span};
 use crate::syntax::{Node, NodeValue};
@@ -37,21 +39,96 @@ fn to_toml(node: &Node) -> toml::Value {
 
 fn origin(sources: &SourceMap, span: Span) -> String {
     let mut out = sources.location(span);
-    if let Some(template) = span
-        .via
-        .and_then(|v| sources.origin(v))
-        .and_then(|o| o.template.as_ref())
-    {
-        out.push_str(&format!(" (template `{template}`)"));
+    let Some(origin) = span.via.and_then(|v| sources.origin(v)) else {
+        return out;
+    };
+    let mut how = Vec::new();
+    if let Some(stamp) = origin.stamp.as_ref().filter(|s| s.overridden) {
+        how.push(format!("`on.{}`", stamp.cluster));
+    }
+    if let Some(template) = &origin.template {
+        how.push(format!("template `{template}`"));
+    }
+    for var in &origin.vars {
+        how.push(format!(
+            "`vars.{}` set at {}",
+            var.name,
+            sources.location(var.set_at)
+        ));
+    }
+    if !how.is_empty() {
+        out.push_str(&format!(" ({})", how.join(", ")));
     }
     out
 }
 
 /// Renders the namespace node `ns` (from the expanded document) as annotated TOML, then lists
 /// the objects its manifests hold and the patches that apply, each with where it is written.
-pub fn show(name: &str, ns: &Node, sources: &SourceMap, attached: &super::Attached) -> String {
+/// A namespace split per cluster is shown as its copy on `cluster`, or each copy in turn;
+/// `clusters` are the defined clusters, to say which ones a namespace is on.
+pub fn show(
+    name: &str,
+    ns: &Node,
+    cluster: Option<&str>,
+    clusters: &[String],
+    sources: &SourceMap,
+    attached: &super::Attached,
+) -> Result<String, String> {
+    let table_of = |n: &Node| n.table().cloned().unwrap_or_default();
+    let copies: Vec<(String, &Node)> =
+        match ns.table().and_then(|t| t.get("on")).and_then(Node::table) {
+            Some(copies) => copies.iter().map(|(c, n)| (c.clone(), n)).collect(),
+            None => {
+                let mut defined = clusters.to_vec();
+                if defined.is_empty() {
+                    defined.push("default".into());
+                }
+                let on = super::overrides::stamped(&table_of(ns), &defined);
+                match (cluster, on.as_slice()) {
+                    (None, _) => return Ok(shown(name, None, ns, sources, attached)),
+                    (Some(c), _) if on.iter().any(|o| o == c) => vec![(c.to_string(), ns)],
+                    (Some(c), on) => return Err(not_on(name, c, on)),
+                }
+            }
+        };
+    let mut out = String::new();
+    for (c, copy) in &copies {
+        if cluster.is_none_or(|want| want == c) {
+            out.push_str(&shown(name, Some(c), copy, sources, attached));
+        }
+    }
+    if out.is_empty() {
+        let on: Vec<String> = copies.into_iter().map(|(c, _)| c).collect();
+        return Err(not_on(name, cluster.unwrap_or_default(), &on));
+    }
+    Ok(out)
+}
+
+fn not_on(name: &str, cluster: &str, on: &[String]) -> String {
+    let list = on
+        .iter()
+        .map(|c| format!("`{c}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let hint = crate::diag::did_you_mean(cluster, on.iter().map(String::as_str))
+        .map(|d| format!("; {d}"))
+        .unwrap_or_default();
+    format!("namespace `{name}` is not stamped on cluster `{cluster}`: it is on {list}{hint}")
+}
+
+/// One namespace (or its copy on `cluster`) as annotated TOML.
+fn shown(
+    name: &str,
+    cluster: Option<&str>,
+    ns: &Node,
+    sources: &SourceMap,
+    attached: &super::Attached,
+) -> String {
+    let on = cluster
+        .map(|c| format!(" on cluster `{c}`"))
+        .unwrap_or_default();
     let mut out = format!(
-        "# Effective configuration of namespace `{name}` after includes, templates and variables.\n\
+        "# Effective configuration of namespace `{name}`{on} after includes, templates, variables and overrides.\n\
          # Each value names the file:line:column it comes from.\n"
     );
     table(
