@@ -87,6 +87,20 @@ pub enum Command {
         #[arg(long, value_name = "GIT_REV")]
         base: Option<String>,
     },
+    /// Compare the objects two clusters get, with the cluster left out of every path (exit 1
+    /// when they differ): what does prod not have yet?
+    Compare {
+        /// The cluster on the old side.
+        cluster_a: String,
+        /// The cluster on the new side.
+        cluster_b: String,
+        /// Only this namespace.
+        #[arg(long, value_name = "NS")]
+        namespace: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Unified)]
+        format: DiffFormat,
+    },
     /// Print the JSON Schema of platform.toml.
     Schema,
     /// Write a starter platform.toml (never overwrites).

@@ -3,6 +3,7 @@
 
 mod build;
 mod commands;
+mod compare;
 mod diff;
 mod outcome;
 
@@ -45,6 +46,18 @@ fn run_command(cli: &Cli, colors: Colors) -> Outcome {
             &common.out,
             *format,
             base.as_deref(),
+            colors,
+        ),
+        Command::Compare {
+            cluster_a,
+            cluster_b,
+            namespace,
+            format,
+        } => compare::compare(
+            &common.config,
+            (cluster_a, cluster_b),
+            namespace.as_deref(),
+            *format,
             colors,
         ),
         Command::Schema => Outcome {
