@@ -175,6 +175,12 @@ pub fn at_head(dir: &Path, paths: &[&str]) -> Result<Vec<Option<Vec<u8>>>, Strin
     repo.files_at(&commit, &prefix, paths)
 }
 
+/// Where `path` (which need not exist) sits in the git repository that holds `dir`, relative to
+/// its top with `/` (`""`: the top); `None` outside one, or where git cannot tell.
+pub fn in_repository(dir: &Path, path: &Path) -> Option<String> {
+    Repository::containing(dir).ok()?.relative(path)
+}
+
 /// The git repository that holds a folder: what `build` compares a hand-edited `out/` with
 /// (HEAD), and what `diff --base` falls back to when the base's config does not compile (the
 /// `out/` committed at the base).

@@ -24,6 +24,8 @@ pub struct Compiled {
     pub sources: SourceMap,
     /// Each cluster and the revision its Applications sync (`None` without `[argocd]`).
     pub clusters: std::collections::BTreeMap<String, Option<String>>,
+    /// `[argocd] path` (where the Applications say the tree is) and where it is written.
+    pub argocd_path: Option<(String, diag::Span)>,
 }
 
 /// Why compiling failed: rendered diagnostics.
@@ -112,6 +114,10 @@ pub fn compile_with(
 ) -> Result<Compiled, Failed> {
     let (platform, diagnostics, sources) = validated(shown, source_name, text, sources, loader)?;
     let header = render::header(&platform.source_name);
+    let argocd_path = platform
+        .argocd
+        .as_ref()
+        .map(|a| (a.path.clone(), a.path_span));
     let clusters = platform
         .clusters
         .iter()
@@ -143,6 +149,7 @@ pub fn compile_with(
         diagnostics,
         sources,
         clusters,
+        argocd_path,
     })
 }
 

@@ -16,7 +16,7 @@ pub(super) fn build(
     fail_on_change: bool,
     colors: Colors,
 ) -> Outcome {
-    let (compiled, mut stderr) = match compile_checked(config, deny_warnings, colors) {
+    let (compiled, mut stderr) = match compile_checked(config, Some(out), deny_warnings, colors) {
         Ok(c) => c,
         Err(o) => return o,
     };
@@ -133,7 +133,7 @@ fn reverted(by_hand: &[String], out: &Path, config: &Path) -> String {
 }
 
 pub(super) fn check(config: &Path, deny_warnings: bool, colors: Colors) -> Outcome {
-    match compile_checked(config, deny_warnings, colors) {
+    match compile_checked(config, None, deny_warnings, colors) {
         Ok((compiled, mut stderr)) => {
             stderr.push_str(&format!(
                 "platc: {} is valid: {} objects in {} files\n",

@@ -6,9 +6,9 @@ use std::path::Path;
 use super::outcome::*;
 use crate::cli::DiffFormat;
 use crate::diag::did_you_mean;
+use crate::diff;
 use crate::render::{self, Tree};
 use crate::timings::measure;
-use crate::diff;
 
 /// The files of one cluster's folder, by their path below it (`production/cronjob-x.yaml`),
 /// only those of `namespace` when given.
@@ -17,9 +17,8 @@ fn cluster_tree(tree: &Tree, cluster: &str, namespace: Option<&str>) -> Tree {
     tree.iter()
         .filter_map(|(path, bytes)| {
             let rest = path.strip_prefix(&prefix)?;
-            let in_namespace = namespace.is_none_or(|ns| {
-                rest.strip_prefix(ns).is_some_and(|r| r.starts_with('/'))
-            });
+            let in_namespace = namespace
+                .is_none_or(|ns| rest.strip_prefix(ns).is_some_and(|r| r.starts_with('/')));
             in_namespace.then(|| (rest.to_string(), bytes.clone()))
         })
         .collect()
@@ -32,7 +31,7 @@ pub(super) fn compare(
     format: DiffFormat,
     colors: Colors,
 ) -> Outcome {
-    let (compiled, mut stderr) = match compile_checked(config, false, colors) {
+    let (compiled, mut stderr) = match compile_checked(config, None, false, colors) {
         Ok(c) => c,
         Err(o) => return o,
     };
@@ -44,10 +43,12 @@ pub(super) fn compare(
     for cluster in [a, b] {
         if !compiled.clusters.contains_key(cluster) {
             let known = compiled.clusters.keys().map(String::as_str);
-            let help = did_you_mean(cluster, known.clone()).unwrap_or_else(|| {
-                format!("clusters: {}", known.collect::<Vec<_>>().join(", "))
-            });
-            return fail(stderr, format!("no cluster `{cluster}` in {}; {help}", config.display()));
+            let help = did_you_mean(cluster, known.clone())
+                .unwrap_or_else(|| format!("clusters: {}", known.collect::<Vec<_>>().join(", ")));
+            return fail(
+                stderr,
+                format!("no cluster `{cluster}` in {}; {help}", config.display()),
+            );
         }
     }
     if let Some(ns) = namespace {

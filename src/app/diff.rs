@@ -115,7 +115,8 @@ pub(super) fn diff_cmd(
     base: Option<&str>,
     colors: Colors,
 ) -> Outcome {
-    let (compiled, mut stderr) = match compile_checked(config, false, colors) {
+    let checked_out = base.is_none().then_some(out);
+    let (compiled, mut stderr) = match compile_checked(config, checked_out, false, colors) {
         Ok(c) => c,
         Err(o) => return o,
     };

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::diag::{self, Diagnostic, Severity, SourceMap};
+use crate::diag::{self, Diagnostic, Severity, SourceMap, codes};
 use crate::stages::{Compiled, Failed, compile_file, has_errors};
 use crate::timings::measure;
 
@@ -55,12 +55,18 @@ pub(super) fn failed(f: &Failed, colors: Colors) -> Outcome {
 }
 
 /// Compiles and applies `--deny-warnings`; `Err` is the finished outcome of a failed run.
+/// `out`, for a command that writes or reads the output folder, is checked against
+/// `[argocd] path`.
 pub(super) fn compile_checked(
     config: &Path,
+    out: Option<&Path>,
     deny_warnings: bool,
     colors: Colors,
 ) -> Result<(Compiled, String), Outcome> {
-    let compiled = compile_file(config).map_err(|f| failed(&f, colors))?;
+    let mut compiled = compile_file(config).map_err(|f| failed(&f, colors))?;
+    if let Some(d) = out.and_then(|out| argocd_path(config, out, &compiled)) {
+        compiled.diagnostics.push(d);
+    }
     let stderr = measure("report", || {
         report(&compiled.diagnostics, &compiled.sources, colors.stderr)
     });
@@ -86,6 +92,62 @@ pub(super) fn out_problems(problems: &[Diagnostic], colors: Colors) -> Outcome {
         code: EXIT_ERROR,
         ..Outcome::default()
     }
+}
+
+/// A warning when `out` is not where `[argocd] path` says the tree is, in the git repository
+/// that holds the config (or, outside one, relative to the config's folder): the Applications
+/// would point at a folder that does not exist.
+fn argocd_path(config: &Path, out: &Path, compiled: &Compiled) -> Option<Diagnostic> {
+    let (path, span) = compiled.argocd_path.as_ref()?;
+    let dir = match config.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let (found, within) = match crate::git::in_repository(dir, out) {
+        Some(rel) => (rel, "the repository"),
+        None => (lexical_relative(dir, out)?, "the config's folder"),
+    };
+    let found = if found.is_empty() {
+        ".".to_string()
+    } else {
+        found
+    };
+    if &found == path {
+        return None;
+    }
+    let example = compiled
+        .objects
+        .iter()
+        .find(|o| o.folder.contains('/'))
+        .map_or_else(|| "<cluster>/<namespace>".to_string(), |o| o.folder.clone());
+    Some(
+        Diagnostic::warning(
+            codes::ARGOCD_PATH,
+            *span,
+            format!(
+                "`-o {}` is `{found}` in {within}, but `[argocd] path` says the tree is at `{path}`",
+                out.display()
+            ),
+        )
+        .with_label(format!("the Applications read `{path}/{example}`"))
+        .with_help(format!(
+            "build into the folder `path` names, or set `path = \"{found}\"` if the tree lives there; two environments belong in one platform.toml, as clusters (docs/environments.md)"
+        )),
+    )
+}
+
+/// `out` relative to `dir` when both are relative and `out` lies below `dir` as written.
+fn lexical_relative(dir: &Path, out: &Path) -> Option<String> {
+    let clean = |p: &Path| -> Vec<String> {
+        p.components()
+            .filter_map(|c| match c {
+                std::path::Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect()
+    };
+    let (dir, out) = (clean(dir), clean(out));
+    out.starts_with(&dir).then(|| out[dir.len()..].join("/"))
 }
 
 /// Hands a command's large values (the compiled tree, what `out/` held) to the end of the

@@ -325,6 +325,14 @@ codes! {
          the repository, so the tag you meant for the cluster (a release candidate on \
          staging) silently applies to nothing. Fix: write the repository as the pipelines and \
          manifests name it (the help suggests the closest), or remove the entry.";
+    ARGOCD_PATH = "W0901", "argocd-path",
+        "`-o` writes the tree somewhere else than `[argocd] path` says it is (in the git \
+         repository that holds the config, or relative to the config's folder outside one). \
+         Why it matters: every Application's `source.path` is `<path>/<cluster>/<namespace>`, \
+         so Argo CD would look for folders that do not exist (a second config built with `-o \
+         out/staging` gives Applications reading `out/staging/staging/...`, and a second \
+         AppProject of the same name). Fix: build into the folder `path` names, or correct \
+         `path`; put several environments in one platform.toml as clusters.";
     RBAC_UNUSED_SECRETS = "W0406", "rbac-unused-secrets",
         "A role bound to a pipeline's service account lets it read secrets its pipelines never \
          mount: `get` on secrets without `resource_names`, or names no pipeline running as that \

@@ -158,6 +158,8 @@ pub struct ArgoCd {
     pub revision: String,
     /// Path of `out/` in the repository.
     pub path: String,
+    /// Where `path` is written (or `[argocd]`, without one).
+    pub path_span: Span,
     /// Argo CD's namespace.
     pub namespace: String,
 }

@@ -230,6 +230,7 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, attached: &Attached, source_name: &
             repo_url: a.repo_url.clone(),
             revision: a.revision.clone().unwrap_or_else(|| "HEAD".into()),
             path: if path.is_empty() { ".".into() } else { path },
+            path_span: ctx.val(&p.key("path")),
             namespace,
         }
     });
