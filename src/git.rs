@@ -175,6 +175,25 @@ pub fn at_head(dir: &Path, paths: &[&str]) -> Result<Vec<Option<Vec<u8>>>, Strin
     repo.files_at(&commit, &prefix, paths)
 }
 
+/// The branch `rev` names (`main` for `origin/main`, `refs/heads/main` or `main`); else, for
+/// a commit or `HEAD~1`, the branch checked out in `dir`; `None` when neither is a branch.
+pub fn branch_of(dir: &Path, rev: &str) -> Option<String> {
+    if rev.starts_with('-') {
+        return None;
+    }
+    let full = run(dir, &["rev-parse", "--symbolic-full-name", rev]).ok()?;
+    let full = String::from_utf8_lossy(&full).trim().to_string();
+    if let Some(branch) = full.strip_prefix("refs/heads/") {
+        return Some(branch.to_string());
+    }
+    if let Some(remote) = full.strip_prefix("refs/remotes/") {
+        return remote.split_once('/').map(|(_, b)| b.to_string());
+    }
+    let head = run(dir, &["symbolic-ref", "--quiet", "--short", "HEAD"]).ok()?;
+    let head = String::from_utf8_lossy(&head).trim().to_string();
+    (!head.is_empty()).then_some(head)
+}
+
 /// Where `path` (which need not exist) sits in the git repository that holds `dir`, relative to
 /// its top with `/` (`""`: the top); `None` outside one, or where git cannot tell.
 pub fn in_repository(dir: &Path, path: &Path) -> Option<String> {
@@ -223,6 +242,13 @@ impl Repository {
             )
         })?;
         Ok(String::from_utf8_lossy(&out).trim().to_string())
+    }
+
+    /// The commit `rev` names, or where it names none here, the commit of the remote branch
+    /// `origin/REV` (a cluster's revision is a branch of the remote Argo CD reads).
+    pub fn commit_or_remote(&self, rev: &str) -> Result<String, String> {
+        self.commit(rev)
+            .or_else(|e| self.commit(&format!("origin/{rev}")).map_err(|_| e))
     }
 
     /// `path` (which need not exist) relative to the top of the work tree, with `/`; `None`

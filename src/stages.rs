@@ -26,6 +26,8 @@ pub struct Compiled {
     pub clusters: std::collections::BTreeMap<String, Option<String>>,
     /// `[argocd] path` (where the Applications say the tree is) and where it is written.
     pub argocd_path: Option<(String, diag::Span)>,
+    /// `[argocd] revision`, what clusters sync unless they set their own.
+    pub argocd_revision: Option<String>,
 }
 
 /// Why compiling failed: rendered diagnostics.
@@ -114,6 +116,7 @@ pub fn compile_with(
 ) -> Result<Compiled, Failed> {
     let (platform, diagnostics, sources) = validated(shown, source_name, text, sources, loader)?;
     let header = render::header(&platform.source_name);
+    let argocd_revision = platform.argocd.as_ref().map(|a| a.revision.clone());
     let argocd_path = platform
         .argocd
         .as_ref()
@@ -150,6 +153,7 @@ pub fn compile_with(
         sources,
         clusters,
         argocd_path,
+        argocd_revision,
     })
 }
 

@@ -10,6 +10,8 @@ use crate::stages::compile_with;
 use crate::timings::measure;
 use crate::{diff, fs};
 
+use super::promotion;
+
 /// The old side of `diff --base REV`.
 struct Base {
     /// What the base holds, by path under `out/`.
@@ -21,6 +23,9 @@ struct Base {
     note: Option<String>,
     /// Whether the tree is the `out/` committed at `REV` rather than the base's config compiled.
     committed: bool,
+    /// Each cluster of the base's config and the revision it synced (empty where it did not
+    /// compile).
+    clusters: super::promotion::Revisions,
 }
 
 /// What `config` compiled to at git revision `rev`. A config that does not compile there (a
@@ -43,6 +48,7 @@ fn base_tree(config: &Path, out: &Path, rev: &str, colors: Colors) -> Result<Bas
                     config.display()
                 )),
                 committed: false,
+                clusters: Default::default(),
             });
         }
         Err(message) => return Err(note_error(message)),
@@ -62,6 +68,7 @@ fn base_tree(config: &Path, out: &Path, rev: &str, colors: Colors) -> Result<Bas
                 from: shown,
                 note: None,
                 committed: false,
+                clusters: c.clusters,
             });
         }
         Err(f) => f,
@@ -90,6 +97,7 @@ fn base_tree(config: &Path, out: &Path, rev: &str, colors: Colors) -> Result<Bas
                 out.display()
             )),
             committed: true,
+            clusters: Default::default(),
         });
     };
     let mut tree = repo.tree_at(&commit, &folder).map_err(note_error)?;
@@ -105,6 +113,7 @@ fn base_tree(config: &Path, out: &Path, rev: &str, colors: Colors) -> Result<Bas
         from: format!("{rev}:{folder}"),
         note: Some(note),
         committed: true,
+        clusters: Default::default(),
     })
 }
 
@@ -124,9 +133,9 @@ pub(super) fn diff_cmd(
     let prefix = prefix.trim_end_matches('/');
     // The old side: out/ on disk, or what the config compiled to at the base revision (or,
     // where it did not compile, the out/ committed there).
-    let (current, from, note, committed) = match base {
+    let (current, from, note, committed, base_clusters) = match base {
         None => match measure("read-out", || fs::read_out_against(out, &compiled.tree)) {
-            Ok(t) => (t, prefix.to_string(), None, false),
+            Ok(t) => (t, prefix.to_string(), None, false, Default::default()),
             Err(problems) => return out_problems(&problems, colors),
         },
         Some(rev) => match base_tree(config, out, rev, colors) {
@@ -139,6 +148,7 @@ pub(super) fn diff_cmd(
                     base.from,
                     base.note,
                     base.committed,
+                    base.clusters,
                 )
             }
             Err(o) => return o,
@@ -146,21 +156,88 @@ pub(super) fn diff_cmd(
     };
     let to = config.display().to_string();
     let changes = measure("diff", || diff::changes(&compiled.tree, &current));
+    // Where clusters sync their own revisions: which changes wait for promotion, and what
+    // each cluster whose revision moves will run.
+    let (branch, waiting, moved) = match base {
+        Some(rev) if compiled.clusters.values().any(Option::is_some) => {
+            let (branch, waiting) = promotion::waiting(
+                config,
+                rev,
+                &compiled.clusters,
+                compiled.argocd_revision.as_deref(),
+            );
+            let moved = measure("promotions", || {
+                promotion::moved(config, out, &base_clusters, &compiled.clusters)
+            });
+            (branch, waiting, moved)
+        }
+        _ => (None, Default::default(), Vec::new()),
+    };
+    let review = diff::review::Review {
+        branch,
+        waiting,
+        promotions: moved
+            .iter()
+            .map(|m| match &m.trees {
+                Ok((new, old)) => diff::review::Promotion {
+                    cluster: m.cluster.clone(),
+                    from: m.from.clone(),
+                    to: m.to.clone(),
+                    changes: diff::changes(new, old),
+                    note: None,
+                },
+                Err(why) => diff::review::Promotion {
+                    cluster: m.cluster.clone(),
+                    from: m.from.clone(),
+                    to: m.to.clone(),
+                    changes: Vec::new(),
+                    note: Some(why.clone()),
+                },
+            })
+            .collect(),
+    };
     let style = diff::Style {
         color: colors.stdout,
     };
     let note = note.as_deref();
     let stdout = measure("print", || match format {
-        DiffFormat::Unified => diff::unified(&changes, prefix, style),
-        DiffFormat::Stat => diff::stat(&changes, prefix, style),
-        DiffFormat::Markdown => diff::markdown::noted(&changes, prefix, &from, &to, note),
-        DiffFormat::Json => diff::json::noted(&changes, prefix, &from, &to, note),
+        DiffFormat::Unified => diff::review::unified(&review, &changes, prefix, style),
+        DiffFormat::Stat => diff::review::stat(&review, &changes, prefix, style),
+        DiffFormat::Markdown => {
+            diff::markdown::review(&changes, prefix, (&from, &to), note, &review)
+        }
+        DiffFormat::Json => diff::json::review(&changes, prefix, (&from, &to), note, &review),
     });
+    let promoted: usize = review.promotions.iter().map(|p| p.changes.len()).sum();
     let drifted = changes.len();
     let counted = diff::Counts::of(&changes).describe();
-    let code = if drifted == 0 { 0 } else { EXIT_DRIFT };
+    let waits = review.waiting_count(&changes);
+    for p in &review.promotions {
+        stderr.push_str(&format!(
+            "platc: {}\n",
+            diff::review::promotion_line(p).trim_start_matches("# ")
+        ));
+    }
+    let code = if drifted + promoted == 0 {
+        0
+    } else {
+        EXIT_DRIFT
+    };
+    let waiting_line = if waits > 0 {
+        let clusters: Vec<String> = review.waiting.keys().map(|c| format!("`{c}`")).collect();
+        format!(
+            "platc: {} of them on {} wait{} for promotion (not on `{}`)\n",
+            waits,
+            clusters.join(", "),
+            if waits == 1 { "s" } else { "" },
+            review.branch.as_deref().unwrap_or_default()
+        )
+    } else {
+        String::new()
+    };
+    drop(review);
     drop(changes);
-    leave_to_exit((compiled, current));
+    leave_to_exit((compiled, current, moved));
     let summary = match (base, drifted == 0) {
         (None, true) => format!("platc: no drift: {} matches {}\n", prefix, to),
         (None, false) => {
@@ -175,6 +252,7 @@ pub(super) fn diff_cmd(
         }
         (Some(rev), false) => format!("platc: changes from `{rev}` to {to}: {counted}\n"),
     };
+    let summary = format!("{summary}{waiting_line}");
     Outcome {
         stdout,
         stderr: format!("{stderr}{summary}"),

@@ -6,6 +6,7 @@ mod commands;
 mod compare;
 mod diff;
 mod outcome;
+mod promotion;
 
 use crate::cli::{Cli, Command};
 use crate::{timings, validate};

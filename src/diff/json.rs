@@ -1,10 +1,13 @@
 //! `platc diff --format json`: the drift for bots, one entry per file with the object it holds
 //! and, for changed objects, every changed field with its old and new value.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use serde_json::Value;
 
 use super::object::{Described, describe};
+use super::review::Review;
 use super::{Change, Counts, Status};
 
 #[derive(Serialize)]
@@ -17,6 +20,27 @@ struct Report<'a> {
     note: Option<&'a str>,
     summary: Counts,
     changes: Vec<Entry>,
+    /// The branch under review, where clusters sync other revisions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    branch: Option<&'a str>,
+    /// The clusters that sync another revision than `branch`: their changes wait for
+    /// promotion.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    waiting: &'a BTreeMap<String, String>,
+    /// The clusters whose revision moves: what each will run differently.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    promotions: Vec<PromotionEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct PromotionEntry<'a> {
+    cluster: &'a str,
+    from: &'a str,
+    to: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+    summary: Counts,
+    changes: Vec<Entry>,
 }
 
 #[derive(Serialize)]
@@ -25,6 +49,9 @@ struct Entry {
     /// Where a moved object was.
     #[serde(skip_serializing_if = "Option::is_none")]
     from: Option<String>,
+    /// Its cluster syncs another revision than the branch under review.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    waiting_for_promotion: bool,
     cluster: Option<String>,
     namespace: Option<String>,
     kind: String,
@@ -70,8 +97,48 @@ pub fn noted(
     to: &str,
     note: Option<&str>,
 ) -> String {
-    let summary = Counts::of(changes);
-    let entries = changes
+    review(changes, prefix, (from, to), note, &Review::default())
+}
+
+/// [`noted`] for `diff --base`, with what [`Review`] adds.
+pub fn review(
+    changes: &[Change<'_>],
+    prefix: &str,
+    (from, to): (&str, &str),
+    note: Option<&str>,
+    review: &Review<'_>,
+) -> String {
+    let report = Report {
+        from,
+        to,
+        note,
+        summary: Counts::of(changes),
+        changes: entries(changes, prefix, review),
+        branch: review
+            .branch
+            .as_deref()
+            .filter(|_| !review.waiting.is_empty()),
+        waiting: &review.waiting,
+        promotions: review
+            .promotions
+            .iter()
+            .map(|p| PromotionEntry {
+                cluster: &p.cluster,
+                from: &p.from,
+                to: &p.to,
+                note: p.note.as_deref(),
+                summary: Counts::of(&p.changes),
+                changes: entries(&p.changes, prefix, &Review::default()),
+            })
+            .collect(),
+    };
+    let mut out = serde_json::to_string_pretty(&report).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+fn entries(changes: &[Change<'_>], prefix: &str, review: &Review<'_>) -> Vec<Entry> {
+    changes
         .iter()
         .map(|c| {
             let Described {
@@ -85,6 +152,7 @@ pub fn noted(
             Entry {
                 status: status_word(c.status),
                 from: c.from.map(|f| format!("{prefix}/{f}")),
+                waiting_for_promotion: review.waits(c.path).is_some(),
                 cluster,
                 namespace,
                 kind,
@@ -109,17 +177,7 @@ pub fn noted(
                     .collect(),
             }
         })
-        .collect();
-    let report = Report {
-        from,
-        to,
-        note,
-        summary,
-        changes: entries,
-    };
-    let mut out = serde_json::to_string_pretty(&report).unwrap_or_default();
-    out.push('\n');
-    out
+        .collect()
 }
 
 #[cfg(test)]

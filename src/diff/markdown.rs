@@ -7,6 +7,7 @@ use similar::TextDiff;
 
 use super::json::status_word;
 use super::object::{Described, Field, describe};
+use super::review::Review;
 use super::{Change, Counts, Status};
 
 /// The most bytes the comment may take: GitHub's limit is 65,536 characters (a byte is at most
@@ -182,46 +183,112 @@ fn render(
     note: Option<&str>,
     limit: usize,
 ) -> String {
-    let described: Vec<Described<'_, '_>> = changes.iter().map(describe).collect();
-    let mut out = format!("{MARKER}\n");
-    let Counts {
-        added,
-        changed,
-        removed,
-        moved,
-        kustomizations,
-    } = Counts::of(changes);
-    let moved_count = if moved > 0 {
-        format!(", {moved} moved")
+    reviewed(changes, prefix, (from, to), note, &Review::default(), limit)
+}
+
+/// The comment for `diff --base`, with what [`Review`] adds: the changes of clusters that wait
+/// for promotion marked, and a section per cluster whose revision moved.
+pub fn review(
+    changes: &[Change<'_>],
+    prefix: &str,
+    (from, to): (&str, &str),
+    note: Option<&str>,
+    review: &Review<'_>,
+) -> String {
+    reviewed(changes, prefix, (from, to), note, review, COMMENT_LIMIT)
+}
+
+fn heading(counts: &Counts) -> String {
+    let moved = if counts.moved > 0 {
+        format!(", {} moved", counts.moved)
     } else {
         String::new()
     };
+    format!(
+        "{} added, {} changed, {} removed{moved}",
+        counts.added, counts.changed, counts.removed
+    )
+}
+
+fn reviewed(
+    changes: &[Change<'_>],
+    prefix: &str,
+    (from, to): (&str, &str),
+    note: Option<&str>,
+    review: &Review<'_>,
+    limit: usize,
+) -> String {
+    let mut out = format!("{MARKER}\n");
+    let waiting = review.waiting_note();
+    let notes: Vec<&str> = note.into_iter().chain(waiting.as_deref()).collect();
+    let note = (!notes.is_empty()).then(|| notes.join(" "));
     if changes.is_empty() {
         out.push_str(&format!(
             "### platc: no changes\n\n{}`{}` and `{}` hold the same manifests.\n",
-            note_block(note),
+            note_block(note.as_deref()),
             escape_html(from),
             escape_html(to)
         ));
-        return out;
+    } else {
+        out.push_str(&format!(
+            "### platc: {}\n\n{}Kubernetes objects that change from `{}` to `{}`.\n\n",
+            heading(&Counts::of(changes)),
+            note_block(note.as_deref()),
+            escape_html(from),
+            escape_html(to)
+        ));
+        // The promotions get a share of the room as well.
+        let share = limit / (1 + review.promotions.len());
+        body(&mut out, changes, prefix, review, share);
     }
-    out.push_str(&format!(
-        "### platc: {added} added, {changed} changed, {removed} removed{moved_count}\n\n{}\
-         Kubernetes objects that change from `{}` to `{}`.\n\n",
-        note_block(note),
-        escape_html(from),
-        escape_html(to)
-    ));
+    for p in &review.promotions {
+        out.push_str(&format!(
+            "\n### Cluster `{}`: revision `{}` → `{}`\n\n",
+            escape_html(&p.cluster),
+            escape_html(&p.from),
+            escape_html(&p.to)
+        ));
+        if let Some(n) = &p.note {
+            out.push_str(&note_block(Some(n)));
+        }
+        if p.changes.is_empty() {
+            out.push_str("It runs the same objects at both revisions.\n");
+            continue;
+        }
+        out.push_str(&format!(
+            "What the cluster runs changes by {}: `{prefix}/` at `{}` against `{prefix}/` at `{}`.\n\n",
+            heading(&Counts::of(&p.changes)),
+            escape_html(&p.from),
+            escape_html(&p.to)
+        ));
+        let room = limit.saturating_sub(out.len() + RESERVE);
+        let mut section = String::new();
+        body(&mut section, &p.changes, prefix, &Review::default(), room);
+        out.push_str(&section);
+    }
+    out
+}
+
+/// The table of objects, the count of listings and a collapsed diff per object, within
+/// `limit` bytes of `out` as a whole.
+fn body(out: &mut String, changes: &[Change<'_>], prefix: &str, review: &Review<'_>, limit: usize) {
+    let start = out.len();
+    let limit = start + limit;
+    let described: Vec<Described<'_, '_>> = changes.iter().map(describe).collect();
+    let kustomizations = Counts::of(changes).kustomizations;
     let objects: Vec<&Described<'_, '_>> =
         described.iter().filter(|d| !d.is_kustomization()).collect();
     if !objects.is_empty() {
         // The table gets at most half the room; the diffs the rest.
-        let table_limit = limit / 2;
+        let table_limit = start + (limit - start) / 2;
         out.push_str("| change | cluster | namespace | kind | name |\n|---|---|---|---|---|\n");
         let mut shown = 0;
         for d in &objects {
+            let waits = review
+                .waits(d.change.path)
+                .map_or("", |_| ", waits for promotion");
             let row = format!(
-                "| {} | {} | {} | {} | {} |\n",
+                "| {}{waits} | {} | {} | {} | {} |\n",
                 status_word(d.change.status),
                 cell(moved_from(d, d.cluster.as_deref(), 0).as_deref()),
                 cell(moved_from(d, d.namespace.as_deref(), 1).as_deref()),
@@ -271,7 +338,6 @@ fn render(
             if left_out == 1 { "" } else { "s" }
         ));
     }
-    out
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod hand_edits;
 pub mod json;
 pub mod markdown;
 pub mod object;
+pub mod review;
 
 use similar::TextDiff;
 
