@@ -119,8 +119,17 @@ pub enum Command {
     /// builds them back, keeping what platc does not model as manifests; never overwrites.
     Import {
         /// YAML files or folders (recursive); `-` reads standard input.
-        #[arg(required = true, value_name = "PATH")]
+        #[arg(
+            required_unless_present = "clusters",
+            conflicts_with = "clusters",
+            value_name = "PATH"
+        )]
         paths: Vec<PathBuf>,
+        /// One environment, one cluster: `staging=overlays/staging.yaml` (a file or folder of
+        /// its YAML, e.g. `kubectl kustomize overlays/staging` output). Given several times,
+        /// the environments are folded into one platform with per-cluster overrides.
+        #[arg(long = "cluster", value_name = "NAME=PATH")]
+        clusters: Vec<String>,
         /// Where the objects kept as manifests go, relative to the config's folder.
         #[arg(long, value_name = "DIR", default_value = "manifests")]
         manifests: PathBuf,

@@ -143,23 +143,86 @@ pub(super) fn show(
 pub(super) fn import(
     config: &Path,
     paths: &[std::path::PathBuf],
+    clusters: &[String],
     manifests: &Path,
     colors: Colors,
 ) -> Outcome {
-    let inputs = match measure("import-inputs", || fs::read_yaml_inputs(paths)) {
-        Ok(i) => i,
-        Err(message) => {
-            return out_problems(
+    let (opts, folder) = import_options(config, manifests);
+    let imported = if clusters.is_empty() {
+        let (sources, files) = match read_inputs(paths) {
+            Ok(x) => x,
+            Err(o) => return o(colors),
+        };
+        measure("import", || crate::import::import(sources, &files, &opts))
+    } else {
+        let mut envs = Vec::new();
+        for arg in clusters {
+            let Some((cluster, path)) = arg
+                .split_once('=')
+                .filter(|(c, p)| !c.is_empty() && !p.is_empty())
+            else {
+                let d = Diagnostic::error(
+                    codes::UNREADABLE,
+                    None,
+                    format!(
+                        "`--cluster {arg}`: write NAME=PATH, e.g. `--cluster staging=overlays/staging.yaml`"
+                    ),
+                );
+                return out_problems(&[d], colors);
+            };
+            if let Some(problem) = crate::model::names::dns_label_problem(cluster) {
+                let d = Diagnostic::error(
+                    codes::INVALID_NAME,
+                    None,
+                    format!("`--cluster {arg}`: invalid cluster name `{cluster}`: {problem}"),
+                );
+                return out_problems(&[d], colors);
+            }
+            let (sources, files) = match read_inputs(&[path.into()]) {
+                Ok(x) => x,
+                Err(o) => return o(colors),
+            };
+            envs.push(crate::import::environments::Environment {
+                cluster: cluster.to_string(),
+                sources,
+                files,
+            });
+        }
+        measure("import", || {
+            crate::import::environments::import(envs, &opts)
+        })
+    };
+    match imported {
+        Ok(i) => write_imported(config, &folder, i),
+        Err(f) => failed(&f, colors),
+    }
+}
+
+/// A report of why inputs could not be read, once the colours are known.
+type Unread = Box<dyn FnOnce(Colors) -> Outcome>;
+
+/// The YAML inputs, registered in a fresh source map.
+fn read_inputs(
+    paths: &[std::path::PathBuf],
+) -> Result<(SourceMap, Vec<crate::diag::FileId>), Unread> {
+    let inputs = measure("import-inputs", || fs::read_yaml_inputs(paths)).map_err(|message| {
+        Box::new(move |colors| {
+            out_problems(
                 &[Diagnostic::error(codes::UNREADABLE, None, message)],
                 colors,
-            );
-        }
-    };
+            )
+        }) as Unread
+    })?;
     let mut sources = SourceMap::default();
     let files: Vec<_> = inputs
         .into_iter()
         .map(|(shown, text)| sources.add(shown, text))
         .collect();
+    Ok((sources, files))
+}
+
+/// How to import into `config` (and the folder it is in).
+fn import_options(config: &Path, manifests: &Path) -> (crate::import::Options, std::path::PathBuf) {
     let config_name = config.file_name().map_or_else(
         || "platform.toml".into(),
         |n| n.to_string_lossy().into_owned(),
@@ -184,10 +247,11 @@ pub(super) fn import(
             .to_string(),
         fallback_name: fallback,
     };
-    let imported = match measure("import", || crate::import::import(sources, &files, &opts)) {
-        Ok(i) => i,
-        Err(f) => return failed(&f, colors),
-    };
+    (opts, folder)
+}
+
+/// Writes what an import produced (never over an existing file) and reports it.
+fn write_imported(config: &Path, folder: &Path, imported: crate::import::Imported) -> Outcome {
     let mut writes = vec![(config.to_path_buf(), imported.config)];
     writes.extend(
         imported

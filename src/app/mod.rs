@@ -67,7 +67,11 @@ fn run_command(cli: &Cli, colors: Colors) -> Outcome {
         },
         Command::Init => init(&common.config),
         Command::Explain { code } => explain(code.as_deref()),
-        Command::Import { paths, manifests } => import(&common.config, paths, manifests, colors),
+        Command::Import {
+            paths,
+            manifests,
+            clusters,
+        } => import(&common.config, paths, clusters, manifests, colors),
         Command::Show { namespace, cluster } => {
             show(&common.config, namespace, cluster.as_deref(), colors)
         }

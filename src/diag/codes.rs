@@ -203,6 +203,14 @@ codes! {
          `targetRevision` of the cluster's Applications, and Argo CD would fail to resolve it \
          on every sync. Fix: name the branch (`staging`), tag (`v1.5.0-rc1`) or commit the \
          cluster should run.";
+    ENVIRONMENTS_DIFFER = "E0219", "environments-differ",
+        "`platc import --cluster` cannot fold the environments into one platform: a setting \
+         that applies to every cluster (`[defaults]`, `[argocd]`, `[monitoring]`) differs \
+         between them, a secret store or service means different things, one input holds \
+         several clusters, or (a bug) the folded platform does not build each cluster's \
+         objects back. Why it matters: the import only writes a platform that gives every \
+         object back. Fix: make the named setting the same in each environment, or import \
+         the environments apart.";
     UNREADABLE = "E0301", "unreadable",
         "The config cannot be read: missing, a directory, a device or pipe, larger than 64 \
          MiB, empty, not UTF-8 (the message gives line and column of the first bad byte), \

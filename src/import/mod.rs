@@ -8,6 +8,7 @@
 //! manifest, and the loop runs again until the build gives every object back.
 
 mod draft;
+pub mod environments;
 mod map;
 mod read;
 mod toml;
