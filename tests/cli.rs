@@ -177,7 +177,7 @@ fn build_rewrites_only_changed_files() {
     let dir = workdir();
     assert_eq!(code(&platc(dir.path(), &["build"])), 0);
     let out = dir.path().join("out");
-    let edited = out.join("default/production/limitrange-production-limits.yaml");
+    let edited = out.join("prod/production/limitrange-production-limits.yaml");
     let text = fs::read_to_string(&edited).unwrap();
     fs::write(&edited, text.replace("cpu: 250m", "cpu: 300m")).unwrap();
     let before = mtimes(&out);
@@ -212,14 +212,14 @@ fn build_prunes_headed_files_it_no_longer_produces_and_empties_folders() {
     )
     .unwrap();
     fs::write(
-        out.join("default/production/configmap-stale.yaml"),
+        out.join("prod/production/configmap-stale.yaml"),
         format!("{HEADER}kind: ConfigMap\n"),
     )
     .unwrap();
     let o = platc(dir.path(), &["build", "--color", "never"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stderr(&o).contains("2 removed"), "{}", stderr(&o));
-    assert!(!out.join("default/production/configmap-stale.yaml").exists());
+    assert!(!out.join("prod/production/configmap-stale.yaml").exists());
     assert!(!out.join("old-cluster").exists(), "emptied folders stay");
     assert_eq!(tree(&out), tree(&root().join("out")));
 }
@@ -230,14 +230,14 @@ fn build_refuses_an_unheaded_file_before_writing_anything() {
     assert_eq!(code(&platc(dir.path(), &["build"])), 0);
     let out = dir.path().join("out");
     // Make work for the build: a missing file and a stale headed one...
-    fs::remove_file(out.join("default/production/namespace-production.yaml")).unwrap();
+    fs::remove_file(out.join("prod/production/namespace-production.yaml")).unwrap();
     fs::write(
-        out.join("default/production/configmap-stale.yaml"),
+        out.join("prod/production/configmap-stale.yaml"),
         format!("{HEADER}kind: ConfigMap\n"),
     )
     .unwrap();
     // ...and a hand-written file platc must never touch.
-    fs::write(out.join("default/production/notes.yaml"), "hand: written\n").unwrap();
+    fs::write(out.join("prod/production/notes.yaml"), "hand: written\n").unwrap();
     let before = tree(&out);
     let o = platc(dir.path(), &["build", "--color", "never"]);
     assert_eq!(code(&o), 2);
@@ -260,14 +260,14 @@ fn build_names_the_files_it_reverts_that_were_edited_by_hand() {
     git(dir.path(), &["add", "-A"]);
     git(dir.path(), &["commit", "-qm", "built"]);
     let out = dir.path().join("out");
-    let limits = out.join("default/production/limitrange-production-limits.yaml");
+    let limits = out.join("prod/production/limitrange-production-limits.yaml");
     let text = fs::read_to_string(&limits).unwrap();
     fs::write(&limits, text.replace("cpu: 250m", "cpu: 300m")).unwrap();
     let o = platc(dir.path(), &["build", "--color", "never"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(
         stderr(&o).contains(
-            "platc: reverted 1 file edited by hand: out/default/production/limitrange-production-limits.yaml\n"
+            "platc: reverted 1 file edited by hand: out/prod/production/limitrange-production-limits.yaml\n"
         ),
         "{}",
         stderr(&o)
@@ -290,7 +290,7 @@ fn build_names_the_files_it_reverts_that_were_edited_by_hand() {
 
     // Many: the first few, then how many more.
     let mut edited = 0;
-    for entry in fs::read_dir(out.join("default/production")).unwrap() {
+    for entry in fs::read_dir(out.join("prod/production")).unwrap() {
         let path = entry.unwrap().path();
         let mut text = fs::read_to_string(&path).unwrap();
         text.push_str("# note\n");
@@ -300,7 +300,7 @@ fn build_names_the_files_it_reverts_that_were_edited_by_hand() {
     let o = platc(dir.path(), &["build", "--color", "never"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(
-        stderr(&o).contains(&format!("reverted {edited} files edited by hand: out/default/production/configmap-commodity-prices-dashboard.yaml, ")),
+        stderr(&o).contains(&format!("reverted {edited} files edited by hand: out/prod/production/configmap-commodity-prices-dashboard.yaml, ")),
         "{}",
         stderr(&o)
     );
@@ -316,13 +316,14 @@ fn build_names_the_files_it_reverts_that_were_edited_by_hand() {
     fs::write(&config, text.replace("cpu = \"250m\"", "cpu = \"200m\"")).unwrap();
     let o = platc(dir.path(), &["build", "--color", "never"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert!(stderr(&o).contains("1 written"), "{}", stderr(&o));
+    // The LimitRange of the namespace on both clusters, staging and prod.
+    assert!(stderr(&o).contains("2 written"), "{}", stderr(&o));
     assert!(!stderr(&o).contains("by hand"), "{}", stderr(&o));
     // Changed again before any commit: the file differs from HEAD and from the new output,
     // but the config changed what it compiles to; still not a hand edit.
     fs::write(&config, text.replace("cpu = \"250m\"", "cpu = \"150m\"")).unwrap();
     let o = platc(dir.path(), &["build", "--color", "never"]);
-    assert!(stderr(&o).contains("1 written"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("2 written"), "{}", stderr(&o));
     assert!(!stderr(&o).contains("by hand"), "{}", stderr(&o));
 
     // Outside a git repository there is nothing to tell by: the file is counted, not named.
@@ -330,7 +331,7 @@ fn build_names_the_files_it_reverts_that_were_edited_by_hand() {
     assert_eq!(code(&platc(plain.path(), &["build"])), 0);
     let limits = plain
         .path()
-        .join("out/default/production/limitrange-production-limits.yaml");
+        .join("out/prod/production/limitrange-production-limits.yaml");
     let text = fs::read_to_string(&limits).unwrap();
     fs::write(&limits, text.replace("cpu: 250m", "cpu: 300m")).unwrap();
     let o = platc(plain.path(), &["build", "--color", "never"]);
@@ -363,7 +364,7 @@ fn an_invalid_config_leaves_out_byte_identical() {
     assert_eq!(code(&platc(dir.path(), &["build"])), 0);
     let out = dir.path().join("out");
     fs::write(
-        out.join("default/production/configmap-stale.yaml"),
+        out.join("prod/production/configmap-stale.yaml"),
         format!("{HEADER}kind: ConfigMap\n"),
     )
     .unwrap();
@@ -411,7 +412,7 @@ fn diff_exits_0_1_2() {
     let o = platc(dir.path(), &["diff", "--color", "never"]);
     assert_eq!(code(&o), 1);
     assert!(
-        stdout(&o).contains("+++ b/out/default/production/namespace-production.yaml"),
+        stdout(&o).contains("+++ b/out/prod/production/namespace-production.yaml"),
         "{}",
         stdout(&o)
     );
@@ -423,11 +424,11 @@ fn diff_exits_0_1_2() {
     assert!(stderr(&o).contains("no drift"), "{}", stderr(&o));
 
     let out = dir.path().join("out");
-    let edited = out.join("default/production/limitrange-production-limits.yaml");
+    let edited = out.join("prod/production/limitrange-production-limits.yaml");
     let text = fs::read_to_string(&edited).unwrap();
     fs::write(&edited, text.replace("cpu: 250m", "cpu: 300m")).unwrap();
     fs::write(
-        out.join("default/production/configmap-stale.yaml"),
+        out.join("prod/production/configmap-stale.yaml"),
         format!("{HEADER}kind: ConfigMap\n"),
     )
     .unwrap();
@@ -437,11 +438,11 @@ fn diff_exits_0_1_2() {
     assert_eq!(code(&o), 1);
     let unified = stdout(&o);
     for line in [
-        "--- a/out/default/production/limitrange-production-limits.yaml",
-        "+++ b/out/default/production/limitrange-production-limits.yaml",
+        "--- a/out/prod/production/limitrange-production-limits.yaml",
+        "+++ b/out/prod/production/limitrange-production-limits.yaml",
         "-      cpu: 300m",
         "+      cpu: 250m",
-        "--- a/out/default/production/configmap-stale.yaml",
+        "--- a/out/prod/production/configmap-stale.yaml",
         "+++ /dev/null",
     ] {
         assert!(
@@ -463,7 +464,7 @@ fn diff_exits_0_1_2() {
     assert_eq!(code(&o), 1);
     let stat = stdout(&o);
     assert!(
-        stat.contains("out/default/production/configmap-stale.yaml"),
+        stat.contains("out/prod/production/configmap-stale.yaml"),
         "{stat}"
     );
     assert!(
@@ -495,16 +496,13 @@ fn every_diff_format_counts_the_same() {
     assert_eq!(code(&platc(dir.path(), &["build"])), 0);
     let config = dir.path().join("platform.toml");
     let text = fs::read_to_string(&config).unwrap();
-    // One object added (and so its folder's kustomization.yaml), one changed, one removed.
-    let text = text.replace(
-        "[namespaces.production.service_accounts.production-etl]\n",
-        "[namespaces.production.service_accounts.production-etl]\n\n[namespaces.production.service_accounts.extra]\n",
-    );
+    // One object added (and so its folder's kustomization.yaml), one changed, one removed,
+    // all on cluster `prod` (staging's quota sets its own pods).
+    let text = format!("{text}\n[namespaces.production.on.prod.service_accounts.extra]\n");
     let text = text.replace("pods = 200", "pods = 250");
     fs::write(&config, text).unwrap();
     fs::write(
-        dir.path()
-            .join("out/default/production/configmap-stale.yaml"),
+        dir.path().join("out/prod/production/configmap-stale.yaml"),
         format!("{HEADER}kind: ConfigMap\nmetadata:\n  name: stale\n"),
     )
     .unwrap();
@@ -545,7 +543,7 @@ fn every_diff_format_counts_the_same() {
                 let v: serde_json::Value = serde_json::from_str(&out).unwrap();
                 assert_eq!(
                     v["summary"],
-                    serde_json::json!({"added": 1, "changed": 1, "removed": 1, "kustomizations": 1}),
+                    serde_json::json!({"added": 1, "changed": 1, "removed": 1, "moved": 0, "kustomizations": 1}),
                     "{out}"
                 );
                 assert_eq!(
@@ -712,7 +710,7 @@ fn config_and_out_options() {
     assert!(!dir.path().join("out").exists());
     let ns = dir
         .path()
-        .join("gen/manifests/default/production/namespace-production.yaml");
+        .join("gen/manifests/prod/production/namespace-production.yaml");
     // The header names the config file, without its directory.
     assert!(
         fs::read_to_string(ns)

@@ -64,11 +64,12 @@ fn every_generated_custom_resource_matches_its_upstream_schema() {
         assert!(errs.is_empty(), "{path} is not a valid {kind}: {errs:#?}");
         *checked.entry(kind).or_default() += 1;
     }
-    // The repository's platform has one topic and two pipelines with alerts.
-    assert_eq!(checked.get("KafkaTopic"), Some(&1), "{checked:?}");
-    assert_eq!(checked.get("PrometheusRule"), Some(&2), "{checked:?}");
+    // The repository's platform has one topic and two pipelines with alerts, on each of its
+    // two clusters (staging and prod).
+    assert_eq!(checked.get("KafkaTopic"), Some(&2), "{checked:?}");
+    assert_eq!(checked.get("PrometheusRule"), Some(&4), "{checked:?}");
     // Two secrets: one with `data` and a property, one with `data_from`.
-    assert_eq!(checked.get("ExternalSecret"), Some(&2), "{checked:?}");
+    assert_eq!(checked.get("ExternalSecret"), Some(&4), "{checked:?}");
 }
 
 fn first_of(kind: &str) -> Value {
@@ -143,5 +144,6 @@ fn dashboards_hold_one_valid_dashboard_json_with_a_short_uid() {
         }
         seen += 1;
     }
-    assert_eq!(seen, 2);
+    // Two pipelines with a dashboard, on each of two clusters.
+    assert_eq!(seen, 4);
 }

@@ -118,8 +118,8 @@ fn every_argocd_object_matches_the_upstream_schema() {
         }
     }
     assert_eq!(
-        checked, 7,
-        "two projects, five Applications (the seed has production and kafka)"
+        checked, 9,
+        "two projects, seven Applications (the seed has production and kafka on staging and prod)"
     );
 }
 
@@ -604,7 +604,7 @@ mod base {
         );
         assert_eq!(
             v["summary"],
-            serde_json::json!({"added": 0, "changed": 1, "removed": 0, "kustomizations": 0})
+            serde_json::json!({"added": 0, "changed": 1, "removed": 0, "moved": 0, "kustomizations": 0})
         );
         assert_eq!(
             v["changes"][0]["fields"],

@@ -461,7 +461,7 @@ fn symlinks_leading_outside_are_refused() {
     let dir = built_project();
     let outside = tempfile::tempdir().unwrap();
     fs::write(outside.path().join("precious.yaml"), "keep me\n").unwrap();
-    let ns = dir.path().join("out/default/production");
+    let ns = dir.path().join("out/prod/production");
 
     // A file symlink, replacing a generated file.
     let file = ns.join("namespace-production.yaml");
@@ -514,10 +514,10 @@ fn symlinks_leading_outside_are_refused() {
 fn symlinks_inside_out_are_fine() {
     let dir = built_project();
     let out = dir.path().join("out");
-    symlink("default/production", out.join("production-alias")).unwrap();
+    symlink("prod/production", out.join("production-alias")).unwrap();
     symlink(
         "kustomization.yaml",
-        out.join("default/production/kustomization-link.yaml"),
+        out.join("prod/production/kustomization-link.yaml"),
     )
     .unwrap();
     let o = run(&["build"], dir.path());
@@ -530,7 +530,7 @@ fn symlinks_inside_out_are_fine() {
 fn unheaded_files_are_never_touched() {
     let dir = built_project();
     let outside = tempfile::tempdir().unwrap();
-    let ns = dir.path().join("out/default/production");
+    let ns = dir.path().join("out/prod/production");
     // A hand-written file where platc writes one, and one it would never produce.
     fs::write(
         ns.join("namespace-production.yaml"),
@@ -563,7 +563,7 @@ fn unheaded_files_are_never_touched() {
 #[test]
 fn a_generated_file_that_lost_its_header_gets_a_recovery_help() {
     let dir = built_project();
-    let ns = dir.path().join("out/default/production");
+    let ns = dir.path().join("out/prod/production");
     let cronjob = ns.join("cronjob-commodity-prices.yaml");
     let text = fs::read_to_string(&cronjob).unwrap();
     let (_, body) = text.split_once('\n').unwrap();

@@ -149,11 +149,41 @@ pub(super) fn import(
 ) -> Outcome {
     let (opts, folder) = import_options(config, manifests);
     let imported = if clusters.is_empty() {
-        let (sources, files) = match read_inputs(paths) {
-            Ok(x) => x,
-            Err(o) => return o(colors),
+        let inputs = match measure("import-inputs", || fs::read_yaml_inputs(paths)) {
+            Ok(i) => i,
+            Err(message) => {
+                let d = Diagnostic::error(codes::UNREADABLE, None, message);
+                return out_problems(&[d], colors);
+            }
         };
-        measure("import", || crate::import::import(sources, &files, &opts))
+        // A platc `out/` tree of several clusters that hold a namespace differently is
+        // folded as `--cluster` folds environments.
+        if let Some((by_cluster, argocd)) = crate::import::environments::split(&inputs) {
+            let env = |cluster: &str, ids: &[usize]| {
+                let mut sources = SourceMap::default();
+                let files = ids
+                    .iter()
+                    .map(|&i| sources.add(inputs[i].0.clone(), inputs[i].1.clone()))
+                    .collect();
+                crate::import::environments::Environment {
+                    cluster: cluster.to_string(),
+                    sources,
+                    files,
+                }
+            };
+            let envs = by_cluster.iter().map(|(c, ids)| env(c, ids)).collect();
+            let argocd = (!argocd.is_empty()).then(|| env("argocd", &argocd));
+            measure("import", || {
+                crate::import::environments::import_with(envs, argocd, &opts)
+            })
+        } else {
+            let mut sources = SourceMap::default();
+            let files: Vec<_> = inputs
+                .into_iter()
+                .map(|(shown, text)| sources.add(shown, text))
+                .collect();
+            measure("import", || crate::import::import(sources, &files, &opts))
+        }
     } else {
         let mut envs = Vec::new();
         for arg in clusters {

@@ -42,8 +42,50 @@ fn failed(message: String) -> Failed {
     }
 }
 
+/// The environments of a platc `out/` tree (`<cluster>/<namespace>/<file>`) whose clusters
+/// hold a namespace with other files or other contents: its files by cluster, and those of
+/// `argocd/` apart. `None` for any other input (the plain import takes it whole).
+pub fn split(inputs: &[(String, String)]) -> Option<(BTreeMap<String, Vec<usize>>, Vec<usize>)> {
+    let mut clusters: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut argocd = Vec::new();
+    // namespace folder -> cluster -> file name -> text
+    let mut folders: BTreeMap<&str, BTreeMap<&str, BTreeMap<&str, &str>>> = BTreeMap::new();
+    for (i, (shown, text)) in inputs.iter().enumerate() {
+        let parts: Vec<&str> = shown.split('/').collect();
+        match parts.as_slice() {
+            [.., "argocd", _] => argocd.push(i),
+            [.., cluster, folder, file] => {
+                clusters.entry(cluster.to_string()).or_default().push(i);
+                folders
+                    .entry(folder)
+                    .or_default()
+                    .entry(cluster)
+                    .or_default()
+                    .insert(file, text.as_str());
+            }
+            _ => return None,
+        }
+    }
+    let differs = folders.values().any(|by_cluster| {
+        let mut each = by_cluster.values();
+        let first = each.next();
+        by_cluster.len() > 1 && each.any(|files| Some(files) != first)
+    });
+    (clusters.len() > 1 && differs).then_some((clusters, argocd))
+}
+
 /// Imports each environment, folds them into one platform and proves it.
 pub fn import(envs: Vec<Environment>, opts: &Options) -> Result<Imported, Failed> {
+    import_with(envs, None, opts)
+}
+
+/// [`import`], with the Argo CD objects of an `out/` tree (its `argocd/` folder), which give
+/// the platform its `[argocd]` and the clusters' servers, and are proven too.
+pub fn import_with(
+    envs: Vec<Environment>,
+    argocd: Option<Environment>,
+    opts: &Options,
+) -> Result<Imported, Failed> {
     let mut each: Vec<Imported1> = Vec::new();
     for env in envs {
         let own = Options {
@@ -52,13 +94,13 @@ pub fn import(envs: Vec<Environment>, opts: &Options) -> Result<Imported, Failed
             fallback_name: opts.fallback_name.clone(),
         };
         let imported = super::import(env.sources, &env.files, &own)?;
-        let table: Table = imported.config.parse().map_err(|e| {
+        let mut table: Table = imported.config.parse().map_err(|e| {
             failed(format!(
                 "the import of cluster `{}` is not TOML: {e}",
                 env.cluster
             ))
         })?;
-        one_cluster(&env.cluster, &table)?;
+        one_cluster(&env.cluster, &mut table)?;
         each.push(Imported1 {
             cluster: env.cluster,
             imported,
@@ -66,8 +108,10 @@ pub fn import(envs: Vec<Environment>, opts: &Options) -> Result<Imported, Failed
         });
     }
     let images = images(&mut each);
-    let folded = fold(&each, &images)?;
-    let objects: usize = each.iter().map(|e| total(&e.imported)).sum();
+    let mut folded = fold(&each, &images)?;
+    let argocd = argocd.map(|a| argocd_of(a, &mut folded));
+    let argo_objects = argocd.as_ref().map_or(0, |(_, read)| read.len());
+    let objects: usize = each.iter().map(|e| total(&e.imported)).sum::<usize>() + argo_objects;
     let header = format!(
         "# Written by `platc import` from {objects} objects of {} clusters; `platc build` writes them back.",
         each.len()
@@ -78,13 +122,22 @@ pub fn import(envs: Vec<Environment>, opts: &Options) -> Result<Imported, Failed
         .iter()
         .flat_map(|e| e.imported.files.iter().cloned())
         .collect();
-    prove(&config, &files, &each, opts)?;
+    prove(
+        &config,
+        &files,
+        &each,
+        opts,
+        argocd.as_ref().map(|(_, o)| o.as_slice()),
+    )?;
     let mut report = String::new();
+    if let Some((lines, _)) = &argocd {
+        report.push_str(&format!("# argocd\n{lines}"));
+    }
     for e in &each {
         report.push_str(&format!("# cluster {}\n{}", e.cluster, e.imported.report));
     }
     report.push_str(&summary(&folded, &images));
-    let counts = each.iter().fold((0, 0, 0), |(a, b, c), e| {
+    let counts = each.iter().fold((argo_objects, 0, 0), |(a, b, c), e| {
         let (x, y, z) = e.imported.counts;
         (a + x, b + y, c + z)
     });
@@ -102,16 +155,122 @@ fn total(i: &Imported) -> usize {
     i.counts.0 + i.counts.1 + i.counts.2
 }
 
-/// An environment is one cluster: its import names none, or one.
-fn one_cluster(cluster: &str, t: &Table) -> Result<(), Failed> {
+/// The Argo CD objects of an `out/` tree (Applications, their AppProject): the platform's
+/// `[argocd]` and each cluster's server and revision go into `folded`; the objects, as read,
+/// are what the folded platform must build, and a line each for the report.
+fn argocd_of(env: Environment, folded: &mut Table) -> (String, Vec<serde_json::Value>) {
+    let mut read = Vec::new();
+    let mut report = String::new();
+    for &f in &env.files {
+        let file = env.sources.file(f);
+        for v in serde_saphyr::from_multiple::<serde_json::Value>(&file.text).unwrap_or_default() {
+            let text = |p: &str| {
+                v.pointer(p)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("?")
+            };
+            if text("/kind") == "Kustomization" {
+                continue;
+            }
+            report.push_str(&format!(
+                "{}  {} {}/{}: mapped\n",
+                file.name,
+                text("/kind"),
+                text("/metadata/namespace"),
+                text("/metadata/name")
+            ));
+            read.push(v);
+        }
+    }
+    // cluster -> (server, revision), and how many clusters sync each revision.
+    let mut clusters: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut argocd = Table::new();
+    for app in &read {
+        let text = |p: &str| app.pointer(p).and_then(serde_json::Value::as_str);
+        let (Some("Application"), Some(path), Some(rev), Some(server)) = (
+            text("/kind"),
+            text("/spec/source/path"),
+            text("/spec/source/targetRevision"),
+            text("/spec/destination/server"),
+        ) else {
+            continue;
+        };
+        let parts: Vec<&str> = path.split('/').collect();
+        let Some(cluster) = parts.len().checked_sub(2).map(|i| parts[i]) else {
+            continue;
+        };
+        let out = parts[..parts.len() - 2].join("/");
+        argocd.insert(
+            "repo_url".into(),
+            Value::String(text("/spec/source/repoURL").unwrap_or_default().into()),
+        );
+        if !out.is_empty() && out != "out" {
+            argocd.insert("path".into(), Value::String(out));
+        }
+        if let Some(ns) = text("/metadata/namespace").filter(|n| *n != "argocd") {
+            argocd.insert("namespace".into(), Value::String(ns.into()));
+        }
+        clusters.insert(cluster.to_string(), (server.to_string(), rev.to_string()));
+    }
+    if clusters.is_empty() {
+        return (report, read);
+    }
+    // `[argocd] revision`: the one most clusters sync (of equals, the first by name).
+    let mut uses: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, rev) in clusters.values() {
+        *uses.entry(rev.as_str()).or_default() += 1;
+    }
+    let most = uses.values().copied().max().unwrap_or(0);
+    let global = uses
+        .iter()
+        .find(|(_, n)| **n == most)
+        .map(|(r, _)| r.to_string())
+        .unwrap_or_default();
+    if global != "HEAD" {
+        argocd.insert("revision".into(), Value::String(global.clone()));
+    }
+    folded.insert("argocd".into(), Value::Table(argocd));
+    if let Some(Value::Table(tables)) = folded.get_mut("clusters") {
+        for (name, c) in tables.iter_mut() {
+            let (Value::Table(c), Some((server, rev))) = (c, clusters.get(name)) else {
+                continue;
+            };
+            if server != "https://kubernetes.default.svc" {
+                c.insert("server".into(), Value::String(server.clone()));
+            }
+            if *rev != global {
+                c.insert("revision".into(), Value::String(rev.clone()));
+            }
+        }
+    }
+    (report, read)
+}
+
+/// An environment is one cluster: its import names none, or one (read from an `out/` tree's
+/// paths), which its namespaces may name; once checked, they no longer do.
+fn one_cluster(cluster: &str, t: &mut Table) -> Result<(), Failed> {
     let clusters = t.get("clusters").and_then(Value::as_table);
-    let placed = t
-        .get("namespaces")
-        .and_then(Value::as_table)
+    let own: Option<&str> = clusters.and_then(|c| c.keys().next()).map(String::as_str);
+    let own = own.map(str::to_string);
+    let several = clusters.is_some_and(|c| c.len() > 1);
+    let mut elsewhere = false;
+    for (_, ns) in t
+        .get_mut("namespaces")
+        .and_then(Value::as_table_mut)
         .into_iter()
         .flatten()
-        .any(|(_, ns)| ns.get("cluster").is_some() || ns.get("clusters").is_some());
-    if clusters.is_some_and(|c| c.len() > 1) || placed {
+    {
+        let Some(ns) = ns.as_table_mut() else {
+            continue;
+        };
+        if ns.contains_key("clusters") {
+            elsewhere = true;
+        }
+        if let Some(c) = ns.remove("cluster") {
+            elsewhere |= c.as_str() != own.as_deref();
+        }
+    }
+    if several || elsewhere {
         return Err(failed(format!(
             "the input of cluster `{cluster}` holds objects of several clusters; give each environment's YAML to its own `--cluster`"
         )));
@@ -242,14 +401,15 @@ fn fold(
     }
     let mut clusters = Table::new();
     for e in each {
-        let mut c = Table::new();
-        let own = e.table.get("clusters").and_then(Value::as_table);
-        if let Some(server) = own
+        // What its import said of its one cluster (server, cluster-scoped manifests).
+        let mut c = e
+            .table
+            .get("clusters")
+            .and_then(Value::as_table)
             .and_then(|t| t.values().next())
-            .and_then(|c| c.get("server"))
-        {
-            c.insert("server".into(), server.clone());
-        }
+            .and_then(Value::as_table)
+            .cloned()
+            .unwrap_or_default();
         if let Some(images) = images.get(&e.cluster) {
             let t: Table = images
                 .iter()
@@ -540,6 +700,7 @@ fn prove(
     files: &[(String, String)],
     each: &[Imported1],
     opts: &Options,
+    argocd: Option<&[serde_json::Value]>,
 ) -> Result<(), Failed> {
     let loader = |files: &[(String, String)]| super::verify::Files {
         files: files.iter().cloned().collect::<HashMap<_, _>>(),
@@ -551,6 +712,30 @@ fn prove(
         SourceMap::default(),
         &loader(files),
     )?;
+    if let Some(want) = argocd {
+        let got: Vec<&serde_json::Value> = folded
+            .iter()
+            .filter(|o| o.folder == "argocd")
+            .map(|o| &o.manifest)
+            .collect();
+        let missing = want.iter().find(|w| !got.contains(w));
+        if let Some(w) = missing.or_else(|| (got.len() != want.len()).then(|| &want[0])) {
+            let name = &w["metadata"]["name"];
+            let built = got.iter().find(|g| &g["metadata"]["name"] == name);
+            let mut fields = Vec::new();
+            if let Some(b) = built {
+                crate::diff::object::walk(String::new(), w, b, &mut fields);
+            }
+            let first = fields
+                .first()
+                .map(|f| format!(" (`{}`)", f.line()))
+                .unwrap_or_default();
+            return Err(failed(format!(
+                "the folded platform does not build the Argo CD object `{}` back{first}; import the clusters with `--cluster` and write [argocd] by hand",
+                name.as_str().unwrap_or("?")
+            )));
+        }
+    }
     let mut by_cluster: BTreeMap<&str, BTreeMap<String, &serde_json::Value>> = BTreeMap::new();
     for o in &folded {
         if let Some((cluster, rest)) = o.folder.split_once('/') {
