@@ -23,6 +23,7 @@ fn configs() -> Vec<PathBuf> {
         "network",
         "rbac",
         "multi-cluster",
+        "environments",
         "quantities",
         "tricky-strings",
     ] {

@@ -131,6 +131,14 @@ fn unmanaged() {
     check_case("unmanaged");
 }
 
+/// Staging and prod from one config: per-cluster overrides (a smaller quota, a pipeline
+/// removed, a patch added, a time zone), cluster variables, images, services and revisions.
+/// Walked through in docs/environments.md.
+#[test]
+fn environments() {
+    check_case("environments");
+}
+
 #[test]
 fn every_case_has_a_test() {
     let mut cases: Vec<String> = fs::read_dir(golden_dir())
@@ -141,6 +149,7 @@ fn every_case_has_a_test() {
     assert_eq!(
         cases,
         [
+            "environments",
             "minimal",
             "multi-cluster",
             "network",
