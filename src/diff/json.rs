@@ -151,13 +151,13 @@ fn entries(changes: &[Change<'_>], prefix: &str, review: &Review<'_>) -> Vec<Ent
             } = describe(c);
             Entry {
                 status: status_word(c.status),
-                from: c.from.map(|f| format!("{prefix}/{f}")),
+                from: c.from.map(|f| super::joined(prefix, f)),
                 waiting_for_promotion: review.waits(c.path).is_some(),
                 cluster,
                 namespace,
                 kind,
                 name,
-                path: format!("{prefix}/{}", c.path),
+                path: super::joined(prefix, c.path),
                 fields: fields
                     .into_iter()
                     .map(|f| match f.value_diff() {

@@ -115,11 +115,10 @@ fn details(d: &Described<'_, '_>, prefix: &str) -> String {
         (None, false) => d.kind.clone(),
     };
     let mut out = format!(
-        "<details><summary>{} <b>{}</b> <code>{}/{}</code> (+{added} −{removed})</summary>\n\n",
+        "<details><summary>{} <b>{}</b> <code>{}</code> (+{added} −{removed})</summary>\n\n",
         status_word(d.change.status),
         escape_html(&what),
-        escape_html(prefix),
-        escape_html(d.change.path),
+        escape_html(&super::joined(prefix, d.change.path)),
     );
     if !d.fields.is_empty() {
         for f in d.fields.iter().take(FIELD_LINES) {
