@@ -9,6 +9,13 @@ Three files (and a folder); the first two carry the SAME data:
                       full (default-deny ingress+egress, allow-dns, [limits], and a pipeline with
                       a Kafka topic and alerts); what bench/run.sh uses for platc's own scenarios
 
+  environments/       issue 27: platform-full.toml's tenants stamped on three clusters (staging,
+                      prod-eu, prod-us), each with one override (`[namespaces.T.on.staging]`, a
+                      smaller quota), and per-cluster images (staging runs the release candidate,
+                      prod-us a patch release); and longhand/<cluster>/platform-full.toml, the same objects
+                      written out longhand, one config per cluster, which together build the
+                      same tree.
+
   templated/          platform-full.toml again, written the way issue 7 lets a large platform be
                       written: one `tenant` template holding the whole namespace, and per tenant
                       only `template = "tenant"` and two variables (its CronJob minute and topic),
@@ -325,6 +332,49 @@ def open_model(full_text: str, n: int) -> dict:
     return files
 
 
+ENV_CLUSTERS = ["staging", "prod-eu", "prod-us"]
+# The tag each cluster runs of the pipelines' image (prod-eu keeps the one written).
+ENV_TAGS = {"staging": "1.5.0-rc1", "prod-us": "1.4.3"}
+IMAGE = "registry.example.com/data/commodity-etl"
+
+
+def environments(full_text: str) -> dict:
+    """platform-full.toml on three clusters, one override per tenant, per-cluster images; and
+    the same objects longhand, one config per cluster: {relative path: text}. The overrides go
+    right after each tenant's own tables, so the file still cuts into pieces at the namespace
+    headers (src/syntax/split.rs)."""
+    head, first, rest = full_text.partition("\n[namespaces.")
+    rest = first.lstrip("\n") + rest
+    clusters = []
+    for c in ENV_CLUSTERS:
+        clusters.append(f"[clusters.{c}]")
+        if c in ENV_TAGS:
+            clusters.append(f'images = {{ "{IMAGE}" = "{ENV_TAGS[c]}" }}')
+        clusters.append("")
+    stamped, current = [], None
+    for line in rest.split("\n"):
+        if line.startswith("[namespaces."):
+            ns = line[len("[namespaces."):].split("]")[0].split(".")[0]
+            if ns != current:
+                if current is not None:
+                    stamped += [f"[namespaces.{current}.on.staging]", "quota = { pods = 20 }", ""]
+                current = ns
+                stamped += [line, f"clusters = {_val(ENV_CLUSTERS)}"]
+                continue
+        stamped.append(line)
+    if current is not None:
+        stamped += [f"[namespaces.{current}.on.staging]", "quota = { pods = 20 }", ""]
+    files = {"platform-full.toml": head.rstrip("\n") + "\n\n" + "\n".join(clusters + stamped)}
+    for c in ENV_CLUSTERS:
+        text = rest
+        if c == "staging":
+            text = text.replace("\npods = 200\n", "\npods = 20\n")
+        if c in ENV_TAGS:
+            text = text.replace(f"{IMAGE}:1.4.2", f"{IMAGE}:{ENV_TAGS[c]}")
+        files[f"longhand/{c}/platform-full.toml"] = head.rstrip("\n") + f"\n\n[clusters.{c}]\n\n" + text
+    return files
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("n", type=int)
@@ -358,6 +408,11 @@ def main() -> int:
     for rel, text in templated(a.n).items():
         with open(os.path.join(tdir, rel), "w") as f:
             f.write(text)
+    edir = os.path.join(out, "environments")
+    for rel, text in environments(full_text).items():
+        os.makedirs(os.path.dirname(os.path.join(edir, rel)), exist_ok=True)
+        with open(os.path.join(edir, rel), "w") as f:
+            f.write(text)
     mdir = os.path.join(out, "open-model")
     if os.path.isdir(os.path.join(mdir, "manifests")):
         shutil.rmtree(os.path.join(mdir, "manifests"))
@@ -366,7 +421,7 @@ def main() -> int:
         with open(os.path.join(mdir, rel), "w") as f:
             f.write(text)
     print(f"{out}/platform.json, platform.toml ({7 * a.n} peer objects), platform-full.toml, "
-          f"templated/, open-model/: {a.n} tenants")
+          f"templated/, open-model/, environments/: {a.n} tenants")
     return 0
 
 

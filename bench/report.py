@@ -164,6 +164,36 @@ def main():
         w(f"| {n} | {fmt_s(c['median'])} | {fmt_s(med(n, 'tpl-no-op'))} | {fmt_s(med(n, 'tpl-diff'))} | {peaks} |")
     w("")
 
+    w("## Environments (issue 27)\n")
+    w("`environments/platform-full.toml`: every tenant stamped on three clusters (staging, prod-eu, ")
+    w("prod-us), with one `[namespaces.T.on.staging]` override each and per-cluster `images`; beside it ")
+    w("the same objects written out longhand, one config per cluster, built one after the other ")
+    w("(`bench/longhand.sh`; the trees are checked equal). Targets: cold, no-op and clean diff per object ")
+    w("within 1.2× of the longhand form's, peak ≤ 1.5 GiB at N = 10,000, `platc compare` of two clusters ")
+    w("under a no-op build's time.\n")
+    w("| N | objects | cold | no-op | diff | longhand cold / no-op / diff | ÷ longhand (cold, no-op, diff) | compare | peak MiB cold / no-op (longhand) |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for n in ns:
+        c, noop = get(n, "env-cold"), get(n, "env-no-op")
+        lc, lnoop = get(n, "longhand-cold"), get(n, "longhand-no-op")
+        if not c:
+            continue
+        ratios = []
+        for scenario in ("cold", "no-op", "diff"):
+            e, l = med(n, f"env-{scenario}"), med(n, f"longhand-{scenario}")
+            ratios.append(f"{e / l:.2f}×" if e and l else "—")
+        peaks = "—"
+        if c["peak"] and noop and noop["peak"]:
+            peaks = f"{c['peak']:.0f} / {noop['peak']:.0f}"
+            if lc and lc["peak"] and lnoop and lnoop["peak"]:
+                peaks += f" ({lc['peak']:.0f} / {lnoop['peak']:.0f})"
+        longhand = " / ".join(fmt_s(med(n, f"longhand-{x}")) if med(n, f"longhand-{x}") else "—"
+                              for x in ("cold", "no-op", "diff"))
+        w(f"| {n} | {c['objects']} | {fmt_s(c['median'])} | {fmt_s(med(n, 'env-no-op'))} | "
+          f"{fmt_s(med(n, 'env-diff'))} | {longhand} | {', '.join(ratios)} | "
+          f"{fmt_s(med(n, 'env-compare')) if med(n, 'env-compare') else '—'} | {peaks} |")
+    w("")
+
     w("## Manifests and patches (issue 15)\n")
     w("`open-model/platform-full.toml`: platform-full with, per tenant, three manifests (a Deployment, a ")
     w("Service and a PersistentVolumeClaim in a file of its own) and a patch on its CronJob. Target: ")
@@ -267,6 +297,18 @@ def main():
                 c = get(n, prefix + "cold")
                 if c and c["peak"]:
                     target(f"{form}peak memory ≤ 1 GiB at N = 10000", f"{c['peak']:.0f} MiB", c["peak"] <= 1024)
+    for n in (10000,):
+        for scenario in ("cold", "no-op", "diff"):
+            e, l = med(n, f"env-{scenario}"), med(n, f"longhand-{scenario}")
+            if e and l:
+                target(f"environments: {scenario} ≤ 1.2× the longhand form at N = {n}", f"{e / l:.2f}×", e / l <= 1.2)
+        c = get(n, "env-cold")
+        if c and c["peak"]:
+            target(f"environments: peak memory ≤ 1.5 GiB at N = {n}", f"{c['peak']:.0f} MiB", c["peak"] <= 1536)
+        cmp_, noop = med(n, "env-compare"), med(n, "env-no-op")
+        if cmp_ and noop:
+            target(f"environments: compare of two clusters under a no-op build at N = {n}",
+                   f"{cmp_:.3f} s vs {noop:.3f} s", cmp_ < noop)
     for n in (1000, 5000):
         base = med(n, "peer:platc-7")
         for p, k in (("jrsonnet", 5), ("kcl", 15)):

@@ -37,6 +37,10 @@
 #     man-*     cold, no-op and diff of open-model/platform-full.toml: platform-full with three
 #               manifests (Deployment, Service, PVC) and a patch on its CronJob per tenant
 #     import    `platc import` of the cold build's tree into an empty folder
+#     env-*     cold, no-op, clean diff and peak of environments/platform-full.toml (issue 27: the
+#               tenants on staging, prod-eu and prod-us, one `on.staging` override each,
+#               per-cluster images), `platc compare prod-eu prod-us` on it, and longhand-* the
+#               same objects written out as one config per cluster (bench/longhand.sh)
 #     tpl-*     cold, no-op and diff of templated/platform-full.toml, the same platform written
 #               with one template and included tenant files (checked to give the same tree)
 #     peak RSS  GNU time %M of one cold and one no-op build
@@ -195,6 +199,40 @@ EOF
   hf "$n" tdiff "$quick" --warmup 1 --prepare sync -- "$PLATC diff -c $T -o $OT"
   record "$n" tpl-diff "$RES/json/$n-tdiff.json" "$objects" "$files"
   "$HERE/aside.sh" "$OT"
+  # Environments (issue 27): the tenants stamped on three clusters (staging, prod-eu, prod-us)
+  # with one `on.staging` override each and per-cluster images, beside the same objects written
+  # out longhand, one config per cluster (bench/longhand.sh builds the three in turn; together
+  # they give the same tree, checked). Cold, no-op, clean diff and peak of each, and `platc
+  # compare` of two clusters (target: under a no-op build).
+  E=$D/environments/platform-full.toml OE=$W/out/platc-env-$n OL=$W/out/platc-lh-$n
+  envb="$PLATC build -c $E -o $OE"
+  lh="$HERE/longhand.sh $PLATC build $D $OL"
+  ecold_peak=$("$HERE/aside.sh" "$OE"; peak_kib $envb)
+  enoop_peak=$(peak_kib $envb)
+  esummary=$("$PLATC" build -c "$E" -o "$OE" 2>&1 | tail -1)
+  eobjects=$(sed -E 's/^platc: ([0-9]+) objects in ([0-9]+) files.*/\1/' <<<"$esummary")
+  efiles=$(sed -E 's/^platc: ([0-9]+) objects in ([0-9]+) files.*/\2/' <<<"$esummary")
+  lcold_peak=$("$HERE/longhand.sh" "$PLATC" aside "$D" "$OL"; peak_kib $lh)
+  lnoop_peak=$(peak_kib $lh)
+  for c in staging prod-eu prod-us; do
+    diff -r "$OE/$c" "$OL-$c/$c" >/dev/null || { echo "N=$n: the longhand $c tree differs from the environments tree" >&2; exit 1; }
+  done
+  hf "$n" ecold "$runs" --prepare "$HERE/aside.sh $OE" -- "$envb"
+  record "$n" env-cold "$RES/json/$n-ecold.json" "$eobjects" "$efiles" "$ecold_peak"
+  hf "$n" enoop "$quick" --warmup 1 --prepare sync -- "$envb"
+  record "$n" env-no-op "$RES/json/$n-enoop.json" "$eobjects" "$efiles" "$enoop_peak"
+  hf "$n" ediff "$quick" --warmup 1 --prepare sync -- "$PLATC diff -c $E -o $OE"
+  record "$n" env-diff "$RES/json/$n-ediff.json" "$eobjects" "$efiles"
+  hf "$n" ecompare "$quick" --warmup 1 -i --prepare sync -- "$PLATC compare prod-eu prod-us -c $E --format stat"
+  record "$n" env-compare "$RES/json/$n-ecompare.json" "$eobjects" "$efiles"
+  hf "$n" lcold "$runs" --prepare "$HERE/longhand.sh $PLATC aside $D $OL" -- "$lh"
+  record "$n" longhand-cold "$RES/json/$n-lcold.json" "$eobjects" "$efiles" "$lcold_peak"
+  hf "$n" lnoop "$quick" --warmup 1 --prepare sync -- "$lh"
+  record "$n" longhand-no-op "$RES/json/$n-lnoop.json" "$eobjects" "$efiles" "$lnoop_peak"
+  hf "$n" ldiff "$quick" --warmup 1 --prepare sync -- "$HERE/longhand.sh $PLATC diff $D $OL"
+  record "$n" longhand-diff "$RES/json/$n-ldiff.json" "$eobjects" "$efiles"
+  "$HERE/longhand.sh" "$PLATC" aside "$D" "$OL"
+  "$HERE/aside.sh" "$OE"
   # The same platform with three manifests and a patch per tenant (issue 15): cold, no-op and
   # clean diff, compared with platform-full's in the report (target: within 1.5x).
   M=$D/open-model/platform-full.toml OM=$W/out/platc-man-$n
