@@ -42,11 +42,14 @@ fn failed(message: String) -> Failed {
     }
 }
 
+/// The inputs (by index) of each cluster.
+pub type Clusters = BTreeMap<String, Vec<usize>>;
+
 /// The environments of a platc `out/` tree (`<cluster>/<namespace>/<file>`) whose clusters
 /// hold a namespace with other files or other contents: its files by cluster, and those of
 /// `argocd/` apart. `None` for any other input (the plain import takes it whole).
-pub fn split(inputs: &[(String, String)]) -> Option<(BTreeMap<String, Vec<usize>>, Vec<usize>)> {
-    let mut clusters: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+pub fn split(inputs: &[(String, String)]) -> Option<(Clusters, Vec<usize>)> {
+    let mut clusters = Clusters::new();
     let mut argocd = Vec::new();
     // namespace folder -> cluster -> file name -> text
     let mut folders: BTreeMap<&str, BTreeMap<&str, BTreeMap<&str, &str>>> = BTreeMap::new();

@@ -59,7 +59,7 @@ pub(super) fn lint(
             );
         }
     }
-    unused_grants(ctx, &np, raw, model_ns);
+    unused_grants(ctx, np, raw, model_ns);
 }
 
 /// Secret names a manifest's pods mount: `secretName` of volumes, `secretRef` of envFrom and
