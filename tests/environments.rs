@@ -109,6 +109,21 @@ fn project(config: &str) -> tempfile::TempDir {
     dir
 }
 
+/// Staging's CronJob runs the release candidate of the image, prod's the tag written.
+fn release_candidate_on_staging(cron: &dyn Fn(&str) -> Value) {
+    let image = |c: &str| {
+        cron(c)["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["image"].clone()
+    };
+    assert_eq!(
+        image("staging"),
+        "registry.example.com/data/commodity-etl:1.5.0-rc1"
+    );
+    assert_eq!(
+        image("prod"),
+        "registry.example.com/data/commodity-etl:1.4.2"
+    );
+}
+
 fn yaml(path: &Path) -> Value {
     let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_saphyr::from_str(&text).unwrap()
@@ -143,17 +158,7 @@ fn each_cluster_gets_the_namespace_with_its_own_overrides() {
     assert_eq!(cron("staging")["spec"]["suspend"], true);
     assert_eq!(cron("prod")["spec"].get("suspend"), None);
     // `images`: the release candidate on staging.
-    let image = |c: &str| {
-        cron(c)["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["image"].clone()
-    };
-    assert_eq!(
-        image("staging"),
-        "registry.example.com/data/commodity-etl:1.5.0-rc1"
-    );
-    assert_eq!(
-        image("prod"),
-        "registry.example.com/data/commodity-etl:1.4.2"
-    );
+    release_candidate_on_staging(&|c| cron(c));
     // Cluster vars over [vars]; `{{ cluster }}` for every copy.
     let rule = |c: &str| {
         yaml(&out.join(format!(
@@ -593,17 +598,7 @@ fn two_kustomize_overlays_of_one_base_import_as_one_platform() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let out = dir.path().join("out");
     let cron = |c: &str| yaml(&out.join(format!("{c}/tenant/cronjob-commodity-prices.yaml")));
-    let image = |c: &str| {
-        cron(c)["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["image"].clone()
-    };
-    assert_eq!(
-        image("staging"),
-        "registry.example.com/data/commodity-etl:1.5.0-rc1"
-    );
-    assert_eq!(
-        image("prod"),
-        "registry.example.com/data/commodity-etl:1.4.2"
-    );
+    release_candidate_on_staging(&|c| cron(c));
     assert!(
         !out.join("staging/tenant/rolebinding-production-etl-binding.yaml")
             .exists()
