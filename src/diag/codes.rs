@@ -206,6 +206,18 @@ codes! {
          file and renamed, so each file is complete, old or new, never torn. Fix: fix the \
          cause and run build again; it converges to the full new tree and removes leftover \
          temporary files.";
+    WORK_LIMIT = "E0315", "work-limit",
+        "The input asks for more work than platc allows a run: a YAML file whose aliases \
+         expand it beyond `yaml-values` values or `yaml-bytes` bytes, a patch whose values and \
+         `copy` operations write more than `patch-bytes` into an object, `{{ }}` templates \
+         that use more than `template-fuel` fuel or render more than `template-bytes` bytes. \
+         Why it matters: whoever opens a pull request controls the config and every file it \
+         names; without bounds a few kilobytes (an alias bomb, a `copy` that doubles a list, \
+         a nested loop) make a CI runner work for hours or run out of memory. Fix: find \
+         what the error points at; an honest platform is far below every default. If a real \
+         one needs more, raise the bound on the command line that runs platc, e.g. `platc \
+         build --limit yaml-bytes=134217728`; the config cannot raise it (docs/security.md \
+         lists the bounds and their defaults).";
     YAML_SYNTAX = "E0701", "yaml-syntax",
         "A manifest file (named by a namespace's `manifests`) is not valid YAML: a bad indent, \
          an unclosed quote or bracket, a key written twice in one mapping, an alias to no \

@@ -106,22 +106,55 @@ fn snippet<'a>(
 /// Renders every diagnostic, a blank line between them, then a summary line
 /// (`error: 3 errors, 1 warning`); empty when there is nothing to say.
 pub fn render_all(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    render_at_most(
+        diags,
+        sources,
+        color,
+        usize::try_from(crate::limits::get().diagnostics).unwrap_or(usize::MAX),
+    )
+}
+
+/// [`render_all`] showing at most `limit` diagnostics: errors before warnings before notes
+/// (a run's one error is never hidden behind its warnings), each shown in the order given;
+/// the rest are counted in one line. The totals count them all.
+fn render_at_most(diags: &[Diagnostic], sources: &SourceMap, color: bool, limit: usize) -> String {
     let mut out = String::new();
+    let shown: Vec<&Diagnostic> = if diags.len() > limit {
+        let mut by_severity: Vec<usize> = (0..diags.len()).collect();
+        by_severity.sort_by_key(|&i| diags[i].severity);
+        by_severity.truncate(limit);
+        by_severity.sort_unstable();
+        by_severity.into_iter().map(|i| &diags[i]).collect()
+    } else {
+        diags.iter().collect()
+    };
     // A large platform can carry thousands of warnings; each renders on its own.
-    for text in crate::par::map(diags, 256, |d| render(d, sources, color)) {
+    for text in crate::par::map(&shown, 256, |d| render(d, sources, color)) {
         out.push_str(&text);
         out.push_str("\n\n");
     }
-    let errors = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Warning)
-        .count();
+    let count = |severity| diags.iter().filter(|d| d.severity == severity).count();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    if shown.len() < diags.len() {
+        let hidden = |severity| count(severity) - shown.iter().filter(|d| d.severity == severity).count();
+        let parts: Vec<String> = [
+            (Severity::Error, "error"),
+            (Severity::Warning, "warning"),
+            (Severity::Note, "note"),
+        ]
+        .into_iter()
+        .filter(|(s, _)| hidden(*s) > 0)
+        .map(|(s, word)| plural(hidden(s), word))
+        .collect();
+        out.push_str(&format!(
+            "platc: not shown: {} (at most {} diagnostics a run; `--limit diagnostics=N` shows more)\n",
+            parts.join(", "),
+            crate::limits::show("diagnostics", limit as u64)
+        ));
+    }
+    let errors = count(Severity::Error);
+    let warnings = count(Severity::Warning);
     if errors + warnings > 0 {
-        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         let mut parts = Vec::new();
         if errors > 0 {
             parts.push(plural(errors, "error"));

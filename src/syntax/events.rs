@@ -73,7 +73,75 @@ struct Tbl {
     key: Option<toml_parser::Span>,
     span: toml_parser::Span,
     kind: Kind,
-    entries: VecMap<String, Entry>,
+    entries: Entries<Entry>,
+}
+
+/// A table's entries while it is built: a sorted vector, as the finished table keeps them, and
+/// once the table is large, a B-tree for the keys that come out of order (`k10` after `k9`).
+/// Putting those into the vector moved its tail each time: quadratic in a table of a million
+/// keys. Small tables and keys in order (nearly every table) never touch the tree.
+struct Entries<V> {
+    sorted: VecMap<String, V>,
+    late: std::collections::BTreeMap<String, V>,
+}
+
+/// Entries a table holds before keys out of order go to the tree.
+const SMALL_TABLE: usize = 64;
+
+impl<V> Entries<V> {
+    fn new() -> Self {
+        Self {
+            sorted: VecMap::new(),
+            late: std::collections::BTreeMap::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.sorted.len() + self.late.len()
+    }
+
+    fn contains_key(&self, key: &str) -> bool {
+        self.sorted.contains_key(key) || self.late.contains_key(key)
+    }
+
+    fn get(&self, key: &str) -> Option<&V> {
+        self.sorted.get(key).or_else(|| self.late.get(key))
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut V> {
+        match self.sorted.get_mut(key) {
+            Some(v) => Some(v),
+            None => self.late.get_mut(key),
+        }
+    }
+
+    /// Inserts a key that is not there.
+    fn insert(&mut self, key: String, value: V) {
+        let in_order = self.sorted.last_key().is_none_or(|last| *last < key);
+        if in_order || self.sorted.len() < SMALL_TABLE {
+            self.sorted.insert(key, value);
+        } else {
+            self.late.insert(key, value);
+        }
+    }
+
+    fn remove(&mut self, key: &str) -> Option<V> {
+        self.sorted.remove(key).or_else(|| self.late.remove(key))
+    }
+
+    /// The entries in key order: the two sorted sequences merged.
+    fn into_sorted(self) -> Vec<(String, V)> {
+        let mut out = Vec::with_capacity(self.len());
+        let mut late = self.late.into_iter().peekable();
+        for (k, v) in self.sorted {
+            while let Some(l) = late.next_if(|(lk, _)| *lk < k) {
+                out.push(l);
+            }
+            out.push((k, v));
+        }
+        out.extend(late);
+        out
+    }
 }
 
 enum Entry {
@@ -113,7 +181,7 @@ impl Tbl {
             key,
             span,
             kind,
-            entries: VecMap::new(),
+            entries: Entries::new(),
         }
     }
 
@@ -286,13 +354,13 @@ impl<'i> Builder<'_, 'i> {
     /// The rest of an inline table, from its opening brace. Dotted keys inside it are left to
     /// `DeTable`.
     fn inline_table(&mut self, open: Event) -> Option<Node> {
-        let mut entries = Table::new();
+        let mut entries = Entries::new();
         loop {
             let event = self.next_item()?;
             match event.kind() {
                 EventKind::InlineTableClose => {
                     let span = open.span().append(event.span());
-                    let entries = entries.into_iter().collect();
+                    let entries: Table = entries.into_sorted().into_iter().collect();
                     return Some(self.node(span, NodeValue::Table(entries)));
                 }
                 EventKind::ValueSep => {}
@@ -351,7 +419,7 @@ impl<'i> Builder<'_, 'i> {
 
     fn table_node(&self, table: Tbl) -> Node {
         let mut entries = Vec::with_capacity(table.entries.len());
-        for (name, entry) in table.entries {
+        for (name, entry) in table.entries.into_sorted() {
             let node = match entry {
                 Entry::Value(node) => node,
                 Entry::Table(t) => self.table_node(t),

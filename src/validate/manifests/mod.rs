@@ -138,17 +138,16 @@ fn object(
         }
         _ => {}
     }
-    if id.kind == "Secret" && id.api_version == "v1" {
-        for field in ["data", "stringData"] {
-            if let Some(values) = node.get(field) {
-                ctx.push(
-                    Diagnostic::error(codes::SECRET_VALUE, values.key.unwrap_or(values.span), format!("Secret `{}` holds values in `{field}`; secret values never go into git", id.name))
-                        .with_label("secret material")
-                        .with_help("keep the values in a secret store and create the Secret with an ExternalSecret (External Secrets Operator), which names the store and the remote key, never the value"),
-                );
-                return None;
-            }
+    let found = yaml::secrets::material(node);
+    if !found.is_empty() {
+        for f in found {
+            ctx.push(
+                Diagnostic::error(codes::SECRET_VALUE, node.span_at(&f.path, f.at_key), format!("{} `{}` {}; secret values never go into git", id.kind, id.name, f.what))
+                    .with_label("secret material")
+                    .with_help(f.help),
+            );
         }
+        return None;
     }
     let schema = schemas.get(&id.api_version, &id.kind).cloned();
     let body = match kinds::find(&id.api_version, &id.kind) {
