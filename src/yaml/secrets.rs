@@ -174,7 +174,7 @@ fn find<T: Tree>(object: &T, nesting: usize, out: &mut Vec<Found>) {
             out.push(Found {
                 rule: Rule::LastApplied,
                 path: vec![key("metadata"), key("annotations"), key(LAST_APPLIED)],
-                at_key: false,
+                at_key: true,
                 what: format!(
                     "keeps secret material in its `{LAST_APPLIED}` annotation (the object in it {} at `{}`)",
                     first.what,
