@@ -174,10 +174,7 @@ pub fn read_yaml_inputs(paths: &[PathBuf]) -> Result<Vec<(String, String)>, Stri
     let mut out = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-                .map_err(|e| format!("standard input: {e}"))?;
-            out.push(("<stdin>".to_string(), text));
+            out.push(("<stdin>".to_string(), read_stdin(std::io::stdin())?));
             continue;
         }
         let meta = fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -201,6 +198,26 @@ pub fn read_yaml_inputs(paths: &[PathBuf]) -> Result<Vec<(String, String)>, Stri
         }
     }
     Ok(out)
+}
+
+/// Standard input as text, read as a file is: at most [`MAX_CONFIG_BYTES`] (only that much and
+/// one byte more is read), UTF-8.
+fn read_stdin(input: impl io::Read) -> Result<String, String> {
+    let mut bytes = Vec::new();
+    io::Read::read_to_end(&mut io::Read::take(input, MAX_CONFIG_BYTES + 1), &mut bytes)
+        .map_err(|e| format!("standard input: {e}"))?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(format!(
+            "standard input: more than the {} MiB platc reads of one input; give the YAML as files or folders",
+            MAX_CONFIG_BYTES / 1024 / 1024
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "standard input: not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
