@@ -183,3 +183,24 @@ fn clamp(text: &str, start: usize, end: usize) -> (usize, usize) {
     }
     (start, end)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::codes;
+
+    #[test]
+    fn errors_are_shown_before_warnings_and_the_rest_counted() {
+        let mut diags: Vec<Diagnostic> = (0..5)
+            .map(|i| Diagnostic::warning(codes::UNKNOWN_KEY, None, format!("w{i}")))
+            .collect();
+        diags.push(Diagnostic::error(codes::UNKNOWN_KEY, None, "the error"));
+        let out = render_at_most(&diags, &SourceMap::default(), false, 3);
+        assert!(out.contains("the error"), "{out}");
+        assert!(out.contains("w0") && out.contains("w1") && !out.contains("w2"), "{out}");
+        assert!(out.contains("platc: not shown: 3 warnings (at most 3 diagnostics a run"), "{out}");
+        assert!(out.ends_with("platc: 1 error, 5 warnings\n"), "{out}");
+        let all = render_at_most(&diags, &SourceMap::default(), false, 6);
+        assert!(!all.contains("not shown"), "{all}");
+    }
+}

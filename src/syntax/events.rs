@@ -536,6 +536,23 @@ mod tests {
     use super::*;
     use crate::syntax::Seg;
 
+    #[test]
+    fn entries_out_of_order_merge_in_key_order() {
+        let mut entries = Entries::new();
+        let keys: Vec<String> = (0..500).map(|i| format!("k{}", (i * 7919) % 500)).collect();
+        for (i, k) in keys.iter().enumerate() {
+            assert!(!entries.contains_key(k));
+            entries.insert(k.clone(), i);
+            assert_eq!(entries.get(k), Some(&i));
+        }
+        assert!(!entries.late.is_empty(), "the tree took the late keys");
+        assert_eq!(entries.remove("k3").is_some(), true);
+        let sorted: Vec<String> = entries.into_sorted().into_iter().map(|(k, _)| k).collect();
+        let mut expected: Vec<String> = keys.into_iter().filter(|k| k != "k3").collect();
+        expected.sort();
+        assert_eq!(sorted, expected);
+    }
+
     /// The tree through `toml`'s document, or `None` when it reports an error.
     fn detable(text: &str) -> Option<Node> {
         super::super::parse_detable(FileId(0), text, 0).ok()
