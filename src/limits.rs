@@ -91,13 +91,7 @@ pub const BOUNDS: [Bound; 6] = [
 impl Limits {
     /// These limits with `NAME=N` applied, or why it is not a limit.
     pub fn with(mut self, setting: &str) -> Result<Self, String> {
-        let names = || {
-            BOUNDS
-                .iter()
-                .map(|b| b.name)
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let names = || BOUNDS.iter().map(|b| b.name).collect::<Vec<_>>().join(", ");
         let (name, value) = setting
             .split_once('=')
             .ok_or_else(|| format!("`{setting}` is not NAME=N; the limits are {}", names()))?;
@@ -177,7 +171,12 @@ mod tests {
         let l = Limits::default().with("yaml-bytes=1_000").unwrap();
         assert_eq!(l.yaml_bytes, 1000);
         assert_eq!(l.value("yaml-bytes"), Some(1000));
-        assert!(Limits::default().with("nope=1").unwrap_err().contains("yaml-values"));
+        assert!(
+            Limits::default()
+                .with("nope=1")
+                .unwrap_err()
+                .contains("yaml-values")
+        );
         assert!(Limits::default().with("diagnostics").is_err());
         assert!(Limits::default().with("diagnostics=-1").is_err());
         assert_eq!(show("yaml-bytes", 64 * MIB), "64 MiB");

@@ -30,7 +30,10 @@ fn platc(dir: &Path, args: &[&str]) -> Command {
 fn run(dir: &Path, args: &[&str]) -> Output {
     let out = platc(dir, args).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "platc {args:?} panicked:\n{stderr}");
+    assert!(
+        !stderr.contains("panicked"),
+        "platc {args:?} panicked:\n{stderr}"
+    );
     out
 }
 
@@ -137,7 +140,10 @@ fn import_refuses_an_external_secret_with_a_literal_template_value() {
     let out = run(dir.path(), &["import", "in"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("[E0708]") && err.contains("in/es.yaml:15:19"), "{err}");
+    assert!(
+        err.contains("[E0708]") && err.contains("in/es.yaml:15:19"),
+        "{err}"
+    );
     assert!(!dir.path().join("platform.toml").exists(), "{err}");
     assert!(!dir.path().join("manifests").exists(), "{err}");
 }
@@ -145,17 +151,32 @@ fn import_refuses_an_external_secret_with_a_literal_template_value() {
 #[test]
 fn import_refuses_a_remote_key_that_is_a_pasted_token() {
     let text = LITERAL_TEMPLATE
-        .replace("    template:\n      data:\n        password: SUPERSECRET\n", "")
-        .replace("key: prod/db", "key: ghp_16C7e42F292c6912E7710c838347Ae178B4a");
+        .replace(
+            "    template:\n      data:\n        password: SUPERSECRET\n",
+            "",
+        )
+        .replace(
+            "key: prod/db",
+            "key: ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+        );
     let dir = project(PLATFORM, &[("in/es.yaml", &text)]);
     fs::remove_file(dir.path().join("platform.toml")).unwrap();
     let out = run(dir.path(), &["import", "in"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("[E0708]") && err.contains("GitHub token"), "{err}");
-    assert!(!err.contains("ghp_16C7e42F292c6912E7710c838347Ae178B4a ") && !dir.path().join("platform.toml").exists());
+    assert!(
+        err.contains("[E0708]") && err.contains("GitHub token"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("ghp_16C7e42F292c6912E7710c838347Ae178B4a ")
+            && !dir.path().join("platform.toml").exists()
+    );
     // The real keys of the same object import.
-    let clean = LITERAL_TEMPLATE.replace("    template:\n      data:\n        password: SUPERSECRET\n", "");
+    let clean = LITERAL_TEMPLATE.replace(
+        "    template:\n      data:\n        password: SUPERSECRET\n",
+        "",
+    );
     let dir = project(PLATFORM, &[("in/es.yaml", &clean)]);
     fs::remove_file(dir.path().join("platform.toml")).unwrap();
     let out = run(dir.path(), &["import", "in"]);
@@ -189,22 +210,38 @@ fn aliased_manifest(bytes: usize, aliases: usize) -> String {
 fn three_thousand_aliases_of_a_megabyte_are_refused_at_the_default() {
     // The issue's case: 16.5 s and 8.9 GB before; now refused after 64 MiB of copies.
     let config = format!("{PLATFORM}[namespaces.production]\nmanifests = [\"m/bomb.yaml\"]\n");
-    let dir = project(&config, &[("m/bomb.yaml", &aliased_manifest(1_000_000, 3000))]);
+    let dir = project(
+        &config,
+        &[("m/bomb.yaml", &aliased_manifest(1_000_000, 3000))],
+    );
     let err = refused(dir.path(), &["check"], "E0315");
-    assert!(err.contains("more than 64 MiB of keys and strings") && err.contains("--limit yaml-bytes="), "{err}");
+    assert!(
+        err.contains("more than 64 MiB of keys and strings") && err.contains("--limit yaml-bytes="),
+        "{err}"
+    );
 }
 
 #[test]
 fn yaml_bytes_is_raised_and_lowered_on_the_command_line_only() {
     let config = format!("{PLATFORM}[namespaces.production]\nmanifests = [\"m/a.yaml\"]\n");
     let dir = project(&config, &[("m/a.yaml", &aliased_manifest(100, 20))]);
-    let err = refused(dir.path(), &["check", "--limit", "yaml-bytes=1000"], "E0315");
-    assert!(err.contains("aliases expand this YAML file to more than 1,000 bytes"), "{err}");
+    let err = refused(
+        dir.path(),
+        &["check", "--limit", "yaml-bytes=1000"],
+        "E0315",
+    );
+    assert!(
+        err.contains("aliases expand this YAML file to more than 1,000 bytes"),
+        "{err}"
+    );
     assert!(err.contains("m/a.yaml:"), "located: {err}");
     let out = run(dir.path(), &["check"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // The config cannot raise a bound: there is no key for it.
-    let raised = project(&format!("{config}limits = {{ yaml-bytes = 100000 }}\n"), &[("m/a.yaml", &aliased_manifest(100, 20))]);
+    let raised = project(
+        &format!("{config}limits = {{ yaml-bytes = 100000 }}\n"),
+        &[("m/a.yaml", &aliased_manifest(100, 20))],
+    );
     let out = run(raised.path(), &["check", "--limit", "yaml-bytes=1000"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
@@ -212,7 +249,11 @@ fn yaml_bytes_is_raised_and_lowered_on_the_command_line_only() {
     // An unknown bound is a usage error that lists them.
     let out = run(dir.path(), &["check", "--limit", "yaml=1"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("yaml-values, yaml-bytes, patch-bytes"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("yaml-values, yaml-bytes, patch-bytes"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -220,8 +261,15 @@ fn a_file_of_many_tiny_documents_gets_an_honest_message() {
     // The issue's 63 MB of tiny documents, at a low bound: no word of aliases, the count said.
     let config = format!("{PLATFORM}[namespaces.production]\nmanifests = [\"m/tiny.yaml\"]\n");
     let dir = project(&config, &[("m/tiny.yaml", &"a: 1\n---\n".repeat(500))]);
-    let err = refused(dir.path(), &["check", "--limit", "yaml-values=300"], "E0315");
-    assert!(err.contains("this YAML file holds more than 300 values (in 101 documents)"), "{err}");
+    let err = refused(
+        dir.path(),
+        &["check", "--limit", "yaml-values=300"],
+        "E0315",
+    );
+    assert!(
+        err.contains("this YAML file holds more than 300 values (in 101 documents)"),
+        "{err}"
+    );
     assert!(!err.contains("alias"), "{err}");
 }
 
@@ -235,7 +283,9 @@ fn doubling_patch(n: usize) -> String {
          [[namespaces.staging.patches]]\ntarget = \"cronjob/prices\"\npatch = [\n"
     );
     for _ in 0..n {
-        config.push_str(&format!("  {{ op = \"copy\", from = \"{args}\", path = \"{args}/-\" }},\n"));
+        config.push_str(&format!(
+            "  {{ op = \"copy\", from = \"{args}\", path = \"{args}/-\" }},\n"
+        ));
     }
     config.push_str("]\n");
     config
@@ -246,7 +296,10 @@ fn forty_copy_operations_that_double_a_list_are_refused_at_the_default() {
     // The issue's case: 8 GB from a 2 KB config before.
     let dir = project(&doubling_patch(40), &[]);
     let err = refused(dir.path(), &["build"], "E0315");
-    assert!(err.contains("the patch writes more than 8 MiB into CronJob `prices`"), "{err}");
+    assert!(
+        err.contains("the patch writes more than 8 MiB into CronJob `prices`"),
+        "{err}"
+    );
     // The eighteenth copy (line 12 + 18) passes the bound.
     assert!(err.contains("platform.toml:30:3"), "{err}");
 }
@@ -255,11 +308,16 @@ fn forty_copy_operations_that_double_a_list_are_refused_at_the_default() {
 fn patch_bytes_can_be_lowered() {
     // Five copies of one argument: 130 bytes written.
     let arg = "/spec/jobTemplate/spec/template/spec/containers/0/args";
-    let config = doubling_patch(5).replace(&format!("from = \"{arg}\""), &format!("from = \"{arg}/0\""));
+    let config =
+        doubling_patch(5).replace(&format!("from = \"{arg}\""), &format!("from = \"{arg}/0\""));
     let dir = project(&config, &[]);
     let out = run(dir.path(), &["check"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let err = refused(dir.path(), &["check", "--limit", "patch-bytes=100"], "E0315");
+    let err = refused(
+        dir.path(),
+        &["check", "--limit", "patch-bytes=100"],
+        "E0315",
+    );
     assert!(err.contains("--limit patch-bytes=200"), "{err}");
 }
 
@@ -271,13 +329,22 @@ fn templated(label: &str) -> String {
 fn a_nested_range_loop_runs_out_of_fuel() {
     // The issue's loop ran past two minutes; at the default fuel it stops in a few seconds.
     let dir = project(
-        &templated("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"),
+        &templated(
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+        ),
         &[],
     );
     let err = refused(dir.path(), &["check"], "E0315");
-    assert!(err.contains("uses up the template fuel of the run (20,000,000)"), "{err}");
+    assert!(
+        err.contains("uses up the template fuel of the run (20,000,000)"),
+        "{err}"
+    );
     assert!(err.contains("platform.toml:4:"), "{err}");
-    let err = refused(dir.path(), &["check", "--limit", "template-fuel=1000"], "E0315");
+    let err = refused(
+        dir.path(),
+        &["check", "--limit", "template-fuel=1000"],
+        "E0315",
+    );
     assert!(err.contains("(1,000)"), "{err}");
 }
 
@@ -297,14 +364,26 @@ fn template_fuel_is_shared_by_the_strings_of_a_run() {
     let alone = project(&one, &[]);
     let out = run(alone.path(), &["check", "--limit", "template-fuel=3000"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let err = refused(dir.path(), &["check", "--limit", "template-fuel=3000"], "E0315");
-    assert_eq!(err.matches("[E0315]").count(), 1, "one error, where it ran out: {err}");
+    let err = refused(
+        dir.path(),
+        &["check", "--limit", "template-fuel=3000"],
+        "E0315",
+    );
+    assert_eq!(
+        err.matches("[E0315]").count(),
+        1,
+        "one error, where it ran out: {err}"
+    );
 }
 
 #[test]
 fn template_output_is_bounded() {
     let dir = project(&templated("{{ 'x' * 200 }}"), &[]);
-    let err = refused(dir.path(), &["check", "--limit", "template-bytes=100"], "E0315");
+    let err = refused(
+        dir.path(),
+        &["check", "--limit", "template-bytes=100"],
+        "E0315",
+    );
     assert!(err.contains("render to more than 100 bytes"), "{err}");
 }
 
@@ -318,7 +397,10 @@ fn diagnostics_beyond_the_bound_are_counted_in_one_line() {
     let err = refused(dir.path(), &["check", "--limit", "diagnostics=5"], "E0002");
     assert_eq!(err.matches("error[E0002]").count(), 5, "{err}");
     assert!(err.contains("platc: not shown: 1 error (at most 5 diagnostics a run; `--limit diagnostics=N` shows more)"), "{err}");
-    assert!(err.contains("and 25 more unknown keys in `platform`"), "{err}");
+    assert!(
+        err.contains("and 25 more unknown keys in `platform`"),
+        "{err}"
+    );
     assert!(err.ends_with("platc: 6 errors\n"), "{err}");
 }
 
@@ -332,7 +414,11 @@ fn a_million_unknown_keys_are_not_quadratic() {
     }
     let dir = project(&config, &[]);
     let err = refused(dir.path(), &["check"], "E0002");
-    assert!(err.contains("and 299000 more unknown keys"), "{}", &err[err.len().saturating_sub(500)..]);
+    assert!(
+        err.contains("and 299000 more unknown keys"),
+        "{}",
+        &err[err.len().saturating_sub(500)..]
+    );
 }
 
 #[test]
@@ -346,6 +432,9 @@ fn import_caps_standard_input_like_a_file() {
         .unwrap();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("standard input") && err.contains("64 MiB"), "{err}");
+    assert!(
+        err.contains("standard input") && err.contains("64 MiB"),
+        "{err}"
+    );
     assert!(!dir.path().join("platform.toml").exists());
 }

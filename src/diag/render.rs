@@ -136,7 +136,8 @@ fn render_at_most(diags: &[Diagnostic], sources: &SourceMap, color: bool, limit:
     let count = |severity| diags.iter().filter(|d| d.severity == severity).count();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     if shown.len() < diags.len() {
-        let hidden = |severity| count(severity) - shown.iter().filter(|d| d.severity == severity).count();
+        let hidden =
+            |severity| count(severity) - shown.iter().filter(|d| d.severity == severity).count();
         let parts: Vec<String> = [
             (Severity::Error, "error"),
             (Severity::Warning, "warning"),
@@ -197,8 +198,14 @@ mod tests {
         diags.push(Diagnostic::error(codes::UNKNOWN_KEY, None, "the error"));
         let out = render_at_most(&diags, &SourceMap::default(), false, 3);
         assert!(out.contains("the error"), "{out}");
-        assert!(out.contains("w0") && out.contains("w1") && !out.contains("w2"), "{out}");
-        assert!(out.contains("platc: not shown: 3 warnings (at most 3 diagnostics a run"), "{out}");
+        assert!(
+            out.contains("w0") && out.contains("w1") && !out.contains("w2"),
+            "{out}"
+        );
+        assert!(
+            out.contains("platc: not shown: 3 warnings (at most 3 diagnostics a run"),
+            "{out}"
+        );
         assert!(out.ends_with("platc: 1 error, 5 warnings\n"), "{out}");
         let all = render_at_most(&diags, &SourceMap::default(), false, 6);
         assert!(!all.contains("not shown"), "{all}");

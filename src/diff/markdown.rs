@@ -339,26 +339,46 @@ mod tests {
 
     #[test]
     fn html_in_a_name_is_shown_not_rendered() {
-        for name in ["<img src=x onerror=alert(1)>", "<!-- hide the rest", "a</summary></details><script>"] {
+        for name in [
+            "<img src=x onerror=alert(1)>",
+            "<!-- hide the rest",
+            "a</summary></details><script>",
+        ] {
             let md = comment_naming(name);
             let (row, summary) = row_and_summary(&md);
             assert!(row.contains(&format!("`{name}`")), "{row}");
-            assert!(!summary.contains('<') || !summary.contains(name), "{summary}");
+            assert!(
+                !summary.contains('<') || !summary.contains(name),
+                "{summary}"
+            );
             assert!(summary.contains("&lt;"), "{summary}");
             // Outside code spans and escaped HTML, no `<` of the name is left.
             let outside: String = md.split('`').step_by(2).collect();
-            assert!(!outside.contains("<img") && !outside.contains("<!-- hide") && !outside.contains("<script"), "{md}");
+            assert!(
+                !outside.contains("<img")
+                    && !outside.contains("<!-- hide")
+                    && !outside.contains("<script"),
+                "{md}"
+            );
         }
     }
 
     #[test]
     fn links_mentions_and_emphasis_in_a_name_are_text() {
-        for name in ["[x](https://evil.example)", "@octocat", "*bold* _it_ ~~gone~~", "#1 www.evil.example"] {
+        for name in [
+            "[x](https://evil.example)",
+            "@octocat",
+            "*bold* _it_ ~~gone~~",
+            "#1 www.evil.example",
+        ] {
             let md = comment_naming(name);
             let (row, summary) = row_and_summary(&md);
             assert!(row.contains(&format!("| `{name}` |")), "{row}");
             if name.contains('@') {
-                assert!(summary.contains("@&#8203;octocat") && !summary.contains("@octocat"), "{summary}");
+                assert!(
+                    summary.contains("@&#8203;octocat") && !summary.contains("@octocat"),
+                    "{summary}"
+                );
                 assert!(!md.contains("from @octocat"), "{md}");
             }
         }

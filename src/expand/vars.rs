@@ -216,18 +216,26 @@ fn spent(bound: &'static str, node: &Node, scope: &Scope<'_>) -> Diagnostic {
     let max = crate::limits::show(bound, max);
     let (message, why) = if bound == "template-fuel" {
         (
-            format!("rendering `{{{{ }}}}` in this string for namespace `{}` uses up the template fuel of the run ({max})", scope.ns),
+            format!(
+                "rendering `{{{{ }}}}` in this string for namespace `{}` uses up the template fuel of the run ({max})",
+                scope.ns
+            ),
             "fuel counts minijinja's instructions (a loop, a filter) and the data a template makes, one for about 64 bytes",
         )
     } else {
         (
-            format!("the `{{{{ }}}}` strings of the run render to more than {max}; this one, for namespace `{}`, passes the bound", scope.ns),
+            format!(
+                "the `{{{{ }}}}` strings of the run render to more than {max}; this one, for namespace `{}`, passes the bound",
+                scope.ns
+            ),
             "every rendered string is kept in the expanded config",
         )
     };
     Diagnostic::error(codes::WORK_LIMIT, node.span, message)
         .with_label("the bound is passed here")
-        .with_note(format!("{why}; all the `{{{{ }}}}` strings of a run together get {max} (`--limit {bound}`)"))
+        .with_note(format!(
+            "{why}; all the `{{{{ }}}}` strings of a run together get {max} (`--limit {bound}`)"
+        ))
         .with_help(crate::limits::raise(bound))
 }
 

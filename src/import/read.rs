@@ -249,7 +249,10 @@ fn object(node: Node) -> Result<Object, Vec<Diagnostic>> {
             Diagnostic::error(
                 codes::SECRET_VALUE,
                 node.span_at(&f.path, f.at_key),
-                format!("{kind} `{name}` {}; platc import never copies secret values", f.what),
+                format!(
+                    "{kind} `{name}` {}; platc import never copies secret values",
+                    f.what
+                ),
             )
             .with_label("secret material")
             .with_help(f.help)

@@ -273,7 +273,9 @@ impl Builder<'_> {
         self.fail(
             Diagnostic::error(codes::WORK_LIMIT, span, message)
                 .with_label(label)
-                .with_note(format!("{why}; platc reads at most {max} {what} of one file (`--limit {name}`)"))
+                .with_note(format!(
+                    "{why}; platc reads at most {max} {what} of one file (`--limit {name}`)"
+                ))
                 .with_help(crate::limits::raise(name)),
         )
     }
@@ -594,7 +596,11 @@ mod tests {
         };
         let fast = parse_limited(FileId(0), text, true, limits);
         let slow = parse_limited(FileId(0), text, false, limits);
-        assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "both readers agree");
+        assert_eq!(
+            format!("{fast:?}"),
+            format!("{slow:?}"),
+            "both readers agree"
+        );
         fast.map(|d| d.len()).map_err(|e| e[0].message.clone())
     }
 
@@ -603,7 +609,10 @@ mod tests {
         let text = format!("a: &a {}\nb: [*a, *a, *a, *a]\n", "x".repeat(100));
         assert_eq!(limited(&text, 1000, 600), Ok(1));
         let e = limited(&text, 1000, 400).unwrap_err();
-        assert_eq!(e, "aliases expand this YAML file to more than 400 bytes of keys and strings");
+        assert_eq!(
+            e,
+            "aliases expand this YAML file to more than 400 bytes of keys and strings"
+        );
         // An anchored mapping counts its keys and strings, an alias inside it included: `a`,
         // `k`, `vvvv`, `l`, the copy of `vvvv` (10 bytes under `a`), `b`, then two copies.
         let text = "a: &a {k: &v vvvv, l: *v}\nb: [*a, *a]\n";
@@ -621,7 +630,10 @@ mod tests {
         let text = "a: 1\n---\n".repeat(50);
         assert_eq!(limited(&text, 150, 1000), Ok(50));
         let e = limited(&text, 100, 1000).unwrap_err();
-        assert_eq!(e, "this YAML file holds more than 100 values (in 34 documents)");
+        assert_eq!(
+            e,
+            "this YAML file holds more than 100 values (in 34 documents)"
+        );
         // Over the bound, the fast reader keeps no more events than a file within it can
         // have, and leaves the file to granit-parser.
         assert!(super::super::fast::events(&text, 100).is_some());
@@ -633,6 +645,9 @@ mod tests {
         let mut text: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
         assert_eq!(limited(&text, 1000, 1000), Ok(1));
         text.push_str("k7: again\n");
-        assert_eq!(limited(&text, 1000, 1000).unwrap_err(), "key `k7` is written twice in one mapping");
+        assert_eq!(
+            limited(&text, 1000, 1000).unwrap_err(),
+            "key `k7` is written twice in one mapping"
+        );
     }
 }

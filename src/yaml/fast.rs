@@ -40,7 +40,8 @@ pub(super) fn events(text: &str, max_values: u64) -> Option<Vec<Spanned<'_>>> {
     {
         return None;
     }
-    let room = usize::try_from(max_values.saturating_mul(4).saturating_add(4)).unwrap_or(usize::MAX);
+    let room =
+        usize::try_from(max_values.saturating_mul(4).saturating_add(4)).unwrap_or(usize::MAX);
     let mut reader = Reader {
         text,
         b: bytes,

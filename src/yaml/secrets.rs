@@ -201,12 +201,7 @@ fn external_secret<T: Tree>(object: &T, out: &mut Vec<Found>) {
             if let Some(what) = value.text().and_then(literal) {
                 out.push(Found {
                     rule: Rule::Template,
-                    path: at(&[
-                        key("target"),
-                        key("template"),
-                        key("data"),
-                        key(name),
-                    ]),
+                    path: at(&[key("target"), key("template"), key("data"), key(name)]),
                     at_key: false,
                     what: format!("{what} in `spec.target.template.data.{name}`"),
                     help: HELP_TEMPLATE,
@@ -245,7 +240,13 @@ fn external_secret<T: Tree>(object: &T, out: &mut Vec<Found>) {
             });
         }
     };
-    for (i, item) in spec.field("data").map(Tree::list).unwrap_or(&[]).iter().enumerate() {
+    for (i, item) in spec
+        .field("data")
+        .map(Tree::list)
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+    {
         let reference = item.field("remoteRef");
         for field in ["key", "property"] {
             remote(
@@ -255,7 +256,13 @@ fn external_secret<T: Tree>(object: &T, out: &mut Vec<Found>) {
             );
         }
     }
-    for (i, item) in spec.field("dataFrom").map(Tree::list).unwrap_or(&[]).iter().enumerate() {
+    for (i, item) in spec
+        .field("dataFrom")
+        .map(Tree::list)
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+    {
         let extract = item.field("extract");
         for field in ["key", "property"] {
             remote(
@@ -283,7 +290,9 @@ fn literal(text: &str) -> Option<String> {
             None => (rest, ""),
         };
         if let Some(looks) = credential(before) {
-            return Some(format!("holds what looks like {looks} beside its template actions"));
+            return Some(format!(
+                "holds what looks like {looks} beside its template actions"
+            ));
         }
         rest = after;
     }
@@ -345,7 +354,9 @@ pub fn credential(text: &str) -> Option<&'static str> {
     if text.contains("-----BEGIN") {
         return Some("a PEM block (a private key or certificate)");
     }
-    let separators = ['/', '#', ':', '=', '.', ',', '@', ' ', '"', '\'', '\n', '\t'];
+    let separators = [
+        '/', '#', ':', '=', '.', ',', '@', ' ', '"', '\'', '\n', '\t',
+    ];
     for part in text.split(separators) {
         for &(prefix, min, what) in PREFIXES {
             let Some(rest) = part.strip_prefix(prefix) else {
@@ -450,7 +461,10 @@ mod tests {
             ("AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q", "Google"),
             ("wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY4x", "random"),
             ("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b", "random"),
-            ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ", "random"),
+            (
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ",
+                "random",
+            ),
         ] {
             let found = credential(text).unwrap_or_else(|| panic!("{text}"));
             assert!(

@@ -142,9 +142,16 @@ fn object(
     if !found.is_empty() {
         for f in found {
             ctx.push(
-                Diagnostic::error(codes::SECRET_VALUE, node.span_at(&f.path, f.at_key), format!("{} `{}` {}; secret values never go into git", id.kind, id.name, f.what))
-                    .with_label("secret material")
-                    .with_help(f.help),
+                Diagnostic::error(
+                    codes::SECRET_VALUE,
+                    node.span_at(&f.path, f.at_key),
+                    format!(
+                        "{} `{}` {}; secret values never go into git",
+                        id.kind, id.name, f.what
+                    ),
+                )
+                .with_label("secret material")
+                .with_help(f.help),
             );
         }
         return None;
