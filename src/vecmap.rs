@@ -109,6 +109,11 @@ impl<K: Ord, V> VecMap<K, V> {
         self.entries.retain_mut(|(k, v)| keep(k, v));
     }
 
+    /// The entries in key order, as the vector they are kept in.
+    pub fn into_entries(self) -> Vec<(K, V)> {
+        self.entries
+    }
+
     /// The last (greatest) key.
     pub fn last_key(&self) -> Option<&K> {
         self.entries.last().map(|(k, _)| k)

@@ -117,8 +117,8 @@ impl<V> Entries<V> {
 
     /// Inserts a key that is not there.
     fn insert(&mut self, key: String, value: V) {
-        let in_order = self.sorted.last_key().is_none_or(|last| *last < key);
-        if in_order || self.sorted.len() < SMALL_TABLE {
+        if self.sorted.len() < SMALL_TABLE || self.sorted.last_key().is_none_or(|last| *last < key)
+        {
             self.sorted.insert(key, value);
         } else {
             self.late.insert(key, value);
@@ -131,6 +131,9 @@ impl<V> Entries<V> {
 
     /// The entries in key order: the two sorted sequences merged.
     fn into_sorted(self) -> Vec<(String, V)> {
+        if self.late.is_empty() {
+            return self.sorted.into_entries();
+        }
         let mut out = Vec::with_capacity(self.len());
         let mut late = self.late.into_iter().peekable();
         for (k, v) in self.sorted {
@@ -546,7 +549,7 @@ mod tests {
             assert_eq!(entries.get(k), Some(&i));
         }
         assert!(!entries.late.is_empty(), "the tree took the late keys");
-        assert_eq!(entries.remove("k3").is_some(), true);
+        assert!(entries.remove("k3").is_some());
         let sorted: Vec<String> = entries.into_sorted().into_iter().map(|(k, _)| k).collect();
         let mut expected: Vec<String> = keys.into_iter().filter(|k| k != "k3").collect();
         expected.sort();

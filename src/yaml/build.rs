@@ -89,12 +89,6 @@ pub(crate) fn parse_limited(
     }
 }
 
-/// A collection being read, with what it holds so far.
-struct Frame {
-    open: Open,
-    size: Size,
-}
-
 /// A collection being read.
 enum Open {
     Seq {
@@ -127,6 +121,26 @@ struct Size {
 }
 
 impl Size {
+    /// What a tree holds, its keys counted as values too (as they were when read).
+    fn of(node: &Node) -> Self {
+        let mut size = Size {
+            values: 1,
+            bytes: scalar_bytes(&node.value),
+        };
+        match &node.value {
+            Value::Seq(items) => items.iter().for_each(|i| size.add(Size::of(i))),
+            Value::Map(entries) => entries.iter().for_each(|(k, v)| {
+                size.add(Size {
+                    values: 1,
+                    bytes: k.len() as u64,
+                });
+                size.add(Size::of(v));
+            }),
+            _ => {}
+        }
+        size
+    }
+
     fn add(&mut self, other: Size) {
         self.values = self.values.saturating_add(other.values);
         self.bytes = self.bytes.saturating_add(other.bytes);
@@ -145,7 +159,7 @@ fn scalar_bytes(value: &Value) -> u64 {
 struct Builder<'t> {
     file: FileId,
     text: &'t str,
-    stack: Vec<Frame>,
+    stack: Vec<Open>,
     /// Anchored nodes of the current document, with what each holds.
     anchors: HashMap<usize, (Node, Size)>,
     /// What the file expanded to so far, aliases counted at their full size.
@@ -201,7 +215,7 @@ impl Builder<'_> {
                 if !(self.stack.is_empty() && value == Value::Null) {
                     self.count(size, span)?;
                 }
-                self.done(Node::new(span, value), anchor, size)
+                self.done(Node::new(span, value), anchor)
             }
             Event::SequenceStart(_, anchor, _) => self.open(Open::Seq {
                 start: span,
@@ -232,7 +246,7 @@ impl Builder<'_> {
                 };
                 let mut node = node.clone();
                 node.span = span;
-                self.done(node, 0, size)
+                self.done(node, 0)
             }
             _ => Ok(()),
         }
@@ -294,15 +308,12 @@ impl Builder<'_> {
                 .with_label("too deep"),
             );
         }
-        self.stack.push(Frame {
-            open,
-            size: Size::default(),
-        });
+        self.stack.push(open);
         Ok(())
     }
 
     fn close(&mut self, end: Span) -> Result<(), Stop> {
-        let Some(Frame { open, size }) = self.stack.pop() else {
+        let Some(open) = self.stack.pop() else {
             return Ok(());
         };
         let (start, anchor, value) = match open {
@@ -341,26 +352,25 @@ impl Builder<'_> {
             Span::new(self.file, start.range().start..end as usize),
             value,
         );
-        let own = Size {
-            values: 1,
-            bytes: 0,
-        };
-        self.count(own, node.span)?;
-        let mut size = size;
-        size.add(own);
-        self.done(node, anchor, size)
+        self.count(
+            Size {
+                values: 1,
+                bytes: 0,
+            },
+            node.span,
+        )?;
+        self.done(node, anchor)
     }
 
     /// A finished node (counted already): the document's root, an item, a key or a value.
-    /// `size` is what it holds, for its collection and, when anchored, its aliases.
-    fn done(&mut self, node: Node, anchor: usize, size: Size) -> Result<(), Stop> {
+    /// An anchored one is kept with what it holds, which each alias of it counts again. (Only
+    /// anchored trees are measured: files without anchors, nearly all, never pay for it.)
+    fn done(&mut self, node: Node, anchor: usize) -> Result<(), Stop> {
         if anchor != 0 {
+            let size = Size::of(&node);
             self.anchors.insert(anchor, (node.clone(), size));
         }
-        if let Some(frame) = self.stack.last_mut() {
-            frame.size.add(size);
-        }
-        match self.stack.last_mut().map(|f| &mut f.open) {
+        match self.stack.last_mut() {
             None => {
                 if node.value != Value::Null {
                     self.finished.push(Document {

@@ -114,9 +114,17 @@ impl<'t> Reader<'t> {
     }
 
     fn emit(&mut self, event: Event<'t>, start: usize, end: usize) {
-        if self.out.len() <= self.room {
-            self.out.push((event, start, end));
+        self.out.push((event, start, end));
+    }
+
+    /// Declines once more events were kept than a file within the bound can have; checked at
+    /// the end of each line and after each item of a flow collection, so at most a line's
+    /// events (or a flow item's) more are ever kept.
+    fn room_left(&self) -> Read<()> {
+        if self.out.len() > self.room {
+            return Err(Decline);
         }
+        Ok(())
     }
 
     fn scalar(&mut self, value: Cow<'t, str>, style: ScalarStyle, start: usize, end: usize) {
@@ -179,9 +187,7 @@ impl<'t> Reader<'t> {
 
     /// After a value on a line: only spaces and a comment may follow. Moves to the next line.
     fn end_line(&mut self, p: usize) -> Read<()> {
-        if self.out.len() > self.room {
-            return Err(Decline);
-        }
+        self.room_left()?;
         let q = self.skip_spaces(p);
         match self.at(q) {
             b'\n' => {}
@@ -576,6 +582,7 @@ impl<'t> Reader<'t> {
                 }
                 q = self.flow_item(q)?;
                 q = self.skip_spaces(q);
+                self.room_left()?;
                 match self.at(q) {
                     b',' => {
                         q = self.skip_spaces(q + 1);

@@ -240,36 +240,17 @@ fn external_secret<T: Tree>(object: &T, out: &mut Vec<Found>) {
             });
         }
     };
-    for (i, item) in spec
-        .field("data")
-        .map(Tree::list)
-        .unwrap_or(&[])
-        .iter()
-        .enumerate()
-    {
-        let reference = item.field("remoteRef");
-        for field in ["key", "property"] {
-            remote(
-                vec![key("data"), Step::Index(i), key("remoteRef"), key(field)],
-                reference.and_then(|r| r.field(field)),
-                out,
-            );
-        }
-    }
-    for (i, item) in spec
-        .field("dataFrom")
-        .map(Tree::list)
-        .unwrap_or(&[])
-        .iter()
-        .enumerate()
-    {
-        let extract = item.field("extract");
-        for field in ["key", "property"] {
-            remote(
-                vec![key("dataFrom"), Step::Index(i), key("extract"), key(field)],
-                extract.and_then(|r| r.field(field)),
-                out,
-            );
+    // `data[].remoteRef` and `dataFrom[].extract` name a key and a property in the store.
+    for (list, reference) in [("data", "remoteRef"), ("dataFrom", "extract")] {
+        let items = spec.field(list).map(Tree::list).unwrap_or(&[]);
+        for (i, item) in items.iter().enumerate() {
+            for field in ["key", "property"] {
+                remote(
+                    vec![key(list), Step::Index(i), key(reference), key(field)],
+                    item.field(reference).and_then(|r| r.field(field)),
+                    out,
+                );
+            }
         }
     }
 }
