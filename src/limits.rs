@@ -119,13 +119,13 @@ impl Limits {
 
 /// A bound's value as an error says it: `64 MiB` for bytes, `1,000,000` for a count.
 pub fn show(name: &str, value: u64) -> String {
-    if name.ends_with("-bytes") && value >= MIB && value % MIB == 0 {
+    if name.ends_with("-bytes") && value >= MIB && value.is_multiple_of(MIB) {
         return format!("{} MiB", value / MIB);
     }
     let digits = value.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -374,7 +374,7 @@ impl<'i> Builder<'_, 'i> {
                     }
                     let (name, key_span) = keys.pop()?;
                     let mut value = self.key_value()?;
-                    if entries.contains_key(&*name) {
+                    if entries.contains_key(&name) {
                         return None;
                     }
                     value.key = Some(self.span(key_span));
@@ -460,7 +460,7 @@ fn insert_dotted(table: &mut Tbl, mut keys: Key<'_>, value: Node) -> Option<()> 
             _ => return None,
         };
     }
-    if table.entries.contains_key(&*name) {
+    if table.entries.contains_key(&name) {
         return None;
     }
     table.entries.insert(name.into_owned(), Entry::Value(value));
@@ -492,15 +492,15 @@ fn start(root: &mut Tbl, header: &Header<'_>) -> Option<Tbl> {
     let ((name, key_span), path) = header.keys.split_last()?;
     let parent = descend(root, path)?;
     if header.array {
-        return match parent.entries.get(&**name) {
+        return match parent.entries.get(name) {
             None | Some(Entry::Tables { .. }) => Some(Tbl::new(None, header.span, Kind::Header)),
             Some(_) => None,
         };
     }
-    match parent.entries.get(&**name) {
+    match parent.entries.get(name) {
         None => Some(Tbl::new(Some(*key_span), header.span, Kind::Header)),
         Some(Entry::Table(t)) if t.kind == Kind::Implicit => {
-            let Some(Entry::Table(mut table)) = parent.entries.remove(&**name) else {
+            let Some(Entry::Table(mut table)) = parent.entries.remove(name) else {
                 return None;
             };
             table.kind = Kind::Header;
@@ -527,7 +527,7 @@ fn finish(root: &mut Tbl, header: Header<'_>, table: Tbl) -> Option<()> {
         items.push(table);
         return Some(());
     }
-    if parent.entries.contains_key(&**name) {
+    if parent.entries.contains_key(name) {
         return None;
     }
     parent.entries.insert(name.to_string(), Entry::Table(table));
