@@ -146,7 +146,7 @@ pub(super) fn attach(
     let parsed = crate::par::map(&new_files, 16, |(file, format)| {
         let text = &shared.file(*file).text;
         match format {
-            Format::Yaml => Parsed::Yaml(yaml::parse(*file, text)),
+            Format::Yaml => Parsed::Yaml(yaml::parse(*file, text).map_err(crate::diag::first_only)),
             Format::Json => Parsed::Json(json(*file, text)),
         }
     });

@@ -56,7 +56,7 @@ pub(super) fn merge_includes(
             let text = sources.file(file).text.clone();
             match parse_file(file, &text) {
                 Ok(node) => merge_file(root, node, diags),
-                Err(errors) => diags.extend(errors),
+                Err(errors) => diags.extend(crate::diag::first_only(errors)),
             }
         }
     }
