@@ -452,10 +452,7 @@ impl Revision {
     }
 
     /// Every file below `folder` (relative to the top), listed once.
-    fn listing(
-        &self,
-        folder: &str,
-    ) -> Result<std::sync::Arc<OnceLock<Result<Listing, String>>>, String> {
+    fn listing(&self, folder: &str) -> Result<Listed, String> {
         let cell = self
             .listings
             .lock()
