@@ -468,9 +468,9 @@ const V1: &str = "[platform]\nname = \"p\"\n[namespaces.team]\n";
 const V2: &str = "[platform]\nname = \"p\"\n[namespaces.team]\n[namespaces.team.role_bindings.everything]\ncluster_role = \"cluster-admin\"\nsubjects = [\"group:everyone\"]\n";
 
 /// The attack of issue 24, item 3: a pull request adds a bare repository's layout beside a
-/// config in a subfolder, holding its own history in which `main` already has the pull
-/// request's config. git run in that folder took it for the repository, and the comment said
-/// "no changes" for a new cluster-admin binding.
+/// config in a subfolder (with `core.worktree = .`), holding its own history in which `main`
+/// already has the pull request's config. git run in that folder took it for the repository,
+/// and the comment said "no changes" for a new cluster-admin binding.
 #[test]
 fn a_repository_the_tree_adds_cannot_choose_the_history() {
     let s = Scratch::new(true);
@@ -497,6 +497,15 @@ fn a_repository_the_tree_adds_cannot_choose_the_history() {
         ],
     );
     common::copy_dir(&bare, &s.repo().join("platform"));
+    // A work tree of its own, the folder itself: git run there reads the forged history.
+    git(
+        &s.repo(),
+        &["config", "-f", "platform/config", "core.bare", "false"],
+    );
+    git(
+        &s.repo(),
+        &["config", "-f", "platform/config", "core.worktree", "."],
+    );
 
     let args = [
         "diff",
