@@ -300,5 +300,5 @@ fn top_down(folder: &Path) -> (PathBuf, bool) {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests;

@@ -86,7 +86,9 @@ pub(super) fn steps(pattern: &str) -> Result<Vec<Step>, PathError> {
             "an absolute path; patterns are relative to the file that names them".into(),
         ));
     }
-    glob::Pattern::new(pattern).map_err(|e| format!("invalid pattern: {e}"))?;
+    if pattern.contains(['*', '?', '[']) {
+        glob::Pattern::new(pattern).map_err(|e| format!("invalid pattern: {e}"))?;
+    }
     pattern
         .split('/')
         .filter(|c| !c.is_empty() && *c != ".")

@@ -266,3 +266,25 @@ fn confinement_holds_over_random_trees() {
         }
     }
 }
+
+#[test]
+fn a_symlink_inside_a_repository_never_decides_the_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = fs::canonicalize(dir.path()).unwrap();
+    for repo in ["checkout", "other"] {
+        fs::create_dir_all(base.join(repo).join(".git")).unwrap();
+    }
+    fs::create_dir_all(base.join("other/platform")).unwrap();
+    fs::create_dir_all(base.join("plain")).unwrap();
+    // A link the pull request committed in the checkout, to another repository on the machine.
+    symlink(base.join("other"), base.join("checkout/platform")).unwrap();
+    let (top, repository) = super::top_down(&base.join("checkout/platform/platform"));
+    assert_eq!((top, repository), (base.join("checkout"), true));
+    // A link outside any repository is the operator's: followed.
+    symlink(base.join("other"), base.join("plain/link")).unwrap();
+    let (top, repository) = super::top_down(&base.join("plain/link/platform"));
+    assert_eq!((top, repository), (base.join("plain/link"), true));
+    // No repository at all: the config's folder.
+    let (top, repository) = super::top_down(&base.join("plain"));
+    assert_eq!((top, repository), (base.join("plain"), false));
+}
