@@ -131,6 +131,20 @@ fn refused(s: &Scratch, o: &Output, at: &str) {
 
 const HEAD: &str = "[platform]\nname = \"p\"\n";
 
+/// A manifest holding one ConfigMap.
+fn config_map(name: &str) -> String {
+    format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n")
+}
+
+/// A git repository at `dir` whose `main` holds `config` as `platform.toml`.
+fn repository_holding(dir: &Path, config: &str) {
+    fs::create_dir_all(dir).unwrap();
+    git(dir, &["init", "-q", "-b", "main"]);
+    fs::write(dir.join("platform.toml"), config).unwrap();
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "main"]);
+}
+
 /// Every kind of pattern with `..` leading out: each refused at its own line, none read.
 #[test]
 fn patterns_leaving_the_repository_are_refused_at_the_pattern() {
@@ -171,10 +185,7 @@ fn patterns_leaving_the_repository_are_refused_at_the_pattern() {
     for git_repo in [false, true] {
         for (rest, at) in kinds {
             let s = Scratch::new(git_repo);
-            s.write(
-                "m/ok.yaml",
-                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n",
-            );
+            s.write("m/ok.yaml", &config_map("ok"));
             s.write("platform.toml", &format!("{HEAD}{rest}"));
             for command in ["check", "build"] {
                 refused(&s, &platc(&s.repo(), &[command]), at);
@@ -198,10 +209,7 @@ fn symlinks_leading_out_are_refused_at_every_component() {
     for git_repo in [false, true] {
         for (link, target, pattern) in cases {
             let s = Scratch::new(git_repo);
-            s.write(
-                "m/ok.yaml",
-                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n",
-            );
+            s.write("m/ok.yaml", &config_map("ok"));
             s.link("hop.yaml", "../outside/cm.yaml");
             let target = target.replace("ABS", &s.outside().to_string_lossy());
             s.link(link, &target);
@@ -246,15 +254,9 @@ fn the_config_itself_must_resolve_inside() {
         "real/platform.toml",
         &format!("{HEAD}[namespaces.a]\nmanifests = [\"m/*.yaml\"]\n"),
     );
-    s.write(
-        "real/m/a.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
-    );
+    s.write("real/m/a.yaml", &config_map("a"));
     s.link("real/m/b.yaml", "../../shared/b.yaml");
-    s.write(
-        "shared/b.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n",
-    );
+    s.write("shared/b.yaml", &config_map("b"));
     s.link("platform", "real");
     let (code, _, stderr) = text(&platc(
         &s.repo(),
@@ -272,10 +274,7 @@ fn parent_folders_inside_the_repository_are_allowed() {
         "platform/platform.toml",
         &format!("{HEAD}[namespaces.a]\nmanifests = [\"../shared/*.yaml\"]\n"),
     );
-    s.write(
-        "shared/a.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
-    );
+    s.write("shared/a.yaml", &config_map("a"));
     let (code, _, stderr) = text(&platc(
         &s.repo(),
         &["build", "-c", "platform/platform.toml"],
@@ -288,10 +287,7 @@ fn parent_folders_inside_the_repository_are_allowed() {
         "platform/platform.toml",
         &format!("{HEAD}[namespaces.a]\nmanifests = [\"../shared/*.yaml\"]\n"),
     );
-    s.write(
-        "shared/a.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
-    );
+    s.write("shared/a.yaml", &config_map("a"));
     let o = platc(&s.repo(), &["check", "-c", "platform/platform.toml"]);
     let (code, _, stderr) = text(&o);
     assert_eq!(code, 2);
@@ -390,10 +386,7 @@ fn the_base_revision_is_confined_too() {
     let config = |pattern: &str| format!("{HEAD}[namespaces.a]\nmanifests = [\"{pattern}\"]\n");
     // A symlink committed in the tree.
     let s = Scratch::new(true);
-    s.write(
-        "m/ok.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n",
-    );
+    s.write("m/ok.yaml", &config_map("ok"));
     s.link("m/evil.yaml", "../../outside/cm.yaml");
     s.write("platform.toml", &config("m/*.yaml"));
     s.commit("base with a link");
@@ -409,10 +402,7 @@ fn the_base_revision_is_confined_too() {
 
     // `..` above the top at the base.
     let s = Scratch::new(true);
-    s.write(
-        "platform/m/ok.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n",
-    );
+    s.write("platform/m/ok.yaml", &config_map("ok"));
     s.write("platform/platform.toml", &config("../../outside/cm.yaml"));
     s.commit("base leading out");
     s.write("platform/platform.toml", &config("m/ok.yaml"));
@@ -431,10 +421,7 @@ fn the_base_revision_is_confined_too() {
     // The config a symlink at the base.
     let s = Scratch::new(true);
     s.write("real.toml", &config("m/ok.yaml"));
-    s.write(
-        "m/ok.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n",
-    );
+    s.write("m/ok.yaml", &config_map("ok"));
     s.link("platform.toml", "real.toml");
     s.commit("a linked config");
     fs::remove_file(s.repo().join("platform.toml")).unwrap();
@@ -448,10 +435,7 @@ fn the_base_revision_is_confined_too() {
 
     // Inside the repository, `..` from a subfolder reads the base as it reads the disk.
     let s = Scratch::new(true);
-    s.write(
-        "shared/a.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
-    );
+    s.write("shared/a.yaml", &config_map("a"));
     s.write("platform/platform.toml", &config("../shared/*.yaml"));
     s.commit("base");
     let o = platc(
@@ -480,11 +464,7 @@ fn a_repository_the_tree_adds_cannot_choose_the_history() {
     s.write("platform/platform.toml", V2);
     // The layout: a bare clone of a repository whose `main` holds V2 at platform.toml.
     let forged = s.dir.path().join("forged");
-    fs::create_dir_all(&forged).unwrap();
-    git(&forged, &["init", "-q", "-b", "main"]);
-    fs::write(forged.join("platform.toml"), V2).unwrap();
-    git(&forged, &["add", "-A"]);
-    git(&forged, &["commit", "-q", "-m", "forged"]);
+    repository_holding(&forged, V2);
     let bare = s.dir.path().join("bare");
     git(
         s.dir.path(),
@@ -556,11 +536,7 @@ fn git_runs_without_the_callers_environment() {
     s.commit("main");
     s.write("platform.toml", V2);
     let other = s.dir.path().join("other");
-    fs::create_dir_all(&other).unwrap();
-    git(&other, &["init", "-q", "-b", "main"]);
-    fs::write(other.join("platform.toml"), V2).unwrap();
-    git(&other, &["add", "-A"]);
-    git(&other, &["commit", "-q", "-m", "other"]);
+    repository_holding(&other, V2);
     let broken = s.dir.path().join("broken.gitconfig");
     fs::write(&broken, "[core\n\tbroken = \n").unwrap();
     let home = s.dir.path().join("home");
@@ -633,10 +609,7 @@ fn the_repository_config_runs_nothing() {
         ".gitattributes",
         "*.toml diff=conv filter=conv\n*.yaml diff=conv filter=conv\n",
     );
-    s.write(
-        "m/a.yaml",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
-    );
+    s.write("m/a.yaml", &config_map("a"));
     let with_manifests = |config: &str| {
         let list = "[namespaces.team]\nmanifests = [\"m/*.yaml\"]\n";
         config.replacen("[namespaces.team]\n", list, 1)
@@ -674,10 +647,7 @@ fn the_repository_config_runs_nothing() {
 fn overlapping_patterns_read_a_file_once() {
     let s = Scratch::new(true);
     for name in ["a", "b", "c"] {
-        s.write(
-            &format!("m/{name}.yaml"),
-            &format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"),
-        );
+        s.write(&format!("m/{name}.yaml"), &config_map(name));
     }
     s.link("m/d.yaml", "c.yaml");
     s.write("t/a.toml", "[namespaces.x]\n");
@@ -707,10 +677,7 @@ fn many_files_matched_twice_are_read_once() {
     let n = 2000;
     let mut names = Vec::new();
     for i in 0..n {
-        s.write(
-            &format!("m/cm-{i}.yaml"),
-            &format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\n"),
-        );
+        s.write(&format!("m/cm-{i}.yaml"), &config_map(&format!("cm-{i}")));
         names.push(format!("\"m/cm-{i}.yaml\""));
     }
     s.write(
