@@ -105,11 +105,11 @@ pub(super) fn steps(pattern: &str) -> Result<Vec<Step>, PathError> {
 
 /// Refuses `.git` (in any case: a case-insensitive file system would open it), the
 /// repository's own data: its config, hooks and objects, never something a config names.
-fn not_git(name: &str, named: &str) -> Result<(), PathError> {
+pub(super) fn not_git(name: &str) -> Result<(), PathError> {
     if name.eq_ignore_ascii_case(".git") {
-        return Err(PathError::Outside(format!(
-            "`{named}` is inside `.git`, the repository's own data"
-        )));
+        return Err(PathError::Outside(
+            "it reaches into `.git`, the repository's own data (its config, hooks, objects)".into(),
+        ));
     }
     Ok(())
 }
@@ -202,10 +202,7 @@ impl Root {
                     }
                 }
                 Step::Name(name) => {
-                    if name.eq_ignore_ascii_case(".git") {
-                        let inside = at.iter().chain([&name]).cloned().collect::<Vec<_>>();
-                        not_git(&name, &inside.join("/"))?;
-                    }
+                    not_git(&name)?;
                     let path = self.path_of(&at).join(&name);
                     let Ok(meta) = fs::symlink_metadata(&path) else {
                         return Ok(None);
@@ -300,7 +297,7 @@ impl Root {
                     }
                     let mut below = named.clone();
                     below.push(name.clone());
-                    not_git(name, &below.join("/"))?;
+                    not_git(name)?;
                     if *entry == Kind::File && rest.is_empty() {
                         let mut file = at.clone();
                         file.push(name.clone());

@@ -43,11 +43,7 @@ pub fn in_tree(folder: &[String], pattern: &str) -> Result<TreeTarget, PathError
                 }
             }
             Step::Name(name) => {
-                if name.eq_ignore_ascii_case(".git") {
-                    return Err(PathError::Outside(format!(
-                        "`{pattern}` is inside `.git`, the repository's own data"
-                    )));
-                }
+                super::resolve::not_git(&name)?;
                 parts.push(Part::Name(name));
             }
             Step::Glob(p) => parts.push(Part::Glob(p)),
