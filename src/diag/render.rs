@@ -65,31 +65,31 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
 /// Related places within this many lines of the primary span share its snippet.
 const NEAR_LINES: usize = 12;
 
-/// A snippet of the lines covering `spans` (all in one file), the first one primary.
+/// A snippet of the lines covering `spans` (all in one file), the first one primary. A span
+/// is shown on its first line only: a diagnostic quotes the line at fault, never more of a
+/// file, which might not be the YAML or TOML platc expected at all (a key, a password file;
+/// a document that is one long multi-line scalar would otherwise be quoted whole).
 fn snippet<'a>(
     sources: &'a SourceMap,
     spans: &[(Span, &'a str, bool)],
 ) -> Snippet<'a, annotate_snippets::Annotation<'a>> {
     let file = sources.file(spans[0].0.file);
     let text = file.text.as_str();
-    let first = spans
+    let lines: Vec<usize> = spans
         .iter()
         .map(|(s, _, _)| file.line_of(s.range().start.min(text.len())))
-        .min()
-        .unwrap_or(0);
-    let last = spans
-        .iter()
-        .map(|(s, _, _)| file.line_of(s.range().end.min(text.len())))
-        .max()
-        .unwrap_or(0);
+        .collect();
+    let first = lines.iter().copied().min().unwrap_or(0);
+    let last = lines.iter().copied().max().unwrap_or(0);
     let window = file.line_range(first).start..file.line_range(last).end;
     let window_text = &text[window.clone()];
     let mut snippet = Snippet::source(window_text)
         .path(file.name.as_str())
         .line_start(first + 1)
         .fold(true);
-    for (span, label, primary) in spans {
-        let (s, e) = clamp(text, span.range().start, span.range().end);
+    for ((span, label, primary), line) in spans.iter().zip(lines) {
+        let line_end = file.line_range(line).end;
+        let (s, e) = clamp(text, span.range().start, span.range().end.min(line_end));
         let s = s.clamp(window.start, window.end) - window.start;
         let e = e.clamp(window.start, window.end) - window.start;
         let (s, e) = clamp(window_text, s, e);

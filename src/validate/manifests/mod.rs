@@ -58,6 +58,8 @@ pub(crate) fn read(
     let Some(NodeValue::Array(patterns)) = ctx.node(list).map(|n| n.value.clone()) else {
         return read;
     };
+    // A file two patterns match is read once.
+    let mut seen = std::collections::HashSet::new();
     for pattern in &patterns {
         let files = match attached.files(pattern) {
             Ok(files) => files,
@@ -66,15 +68,21 @@ pub(crate) fn read(
                     NodeValue::String(s) => s.as_str(),
                     _ => "",
                 };
-                ctx.push(
-                    Diagnostic::error(codes::MANIFEST_FILE, pattern.span, format!("manifests `{shown}`: {why}"))
-                        .with_label("no manifests here")
-                        .with_help("patterns are relative to the file they are written in, e.g. `manifests/*.yaml`"),
-                );
+                ctx.push(crate::expand::pattern_error(
+                    why,
+                    codes::MANIFEST_FILE,
+                    pattern.span,
+                    &format!("manifests `{shown}`"),
+                    "no manifests here",
+                    "patterns are relative to the file they are written in, e.g. `manifests/*.yaml`",
+                ));
                 continue;
             }
         };
         for file in files {
+            if !seen.insert(*file) {
+                continue;
+            }
             // Syntax errors are reported once per file, by `validate`.
             let Some(Ok(documents)) = attached.yaml(*file) else {
                 continue;
