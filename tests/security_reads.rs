@@ -521,7 +521,7 @@ fn a_repository_the_tree_adds_cannot_choose_the_history() {
     let (code, stdout, stderr) = text(&platc(&s.repo(), &args));
     assert_eq!(code, 1, "{stderr}");
     assert!(
-        stdout.contains("| added | default | team | RoleBinding | everything |"),
+        stdout.contains("| added | `default` | `team` | `RoleBinding` | `everything` |"),
         "{stdout}"
     );
 }
@@ -561,7 +561,7 @@ fn git_runs_without_the_callers_environment() {
         let (code, stdout, stderr) = text(&o);
         assert_eq!(code, 1, "{name}: {stderr}");
         assert!(
-            stdout.contains("| added | default | team | RoleBinding | everything |"),
+            stdout.contains("| added | `default` | `team` | `RoleBinding` | `everything` |"),
             "{name}: {stdout}"
         );
         assert!(!trace.exists(), "{name}: git traced to a file");
