@@ -350,7 +350,7 @@ fn a_renamed_cluster_moves_its_objects() {
         match format {
             "unified" => assert!(out.contains("rename from out/staging/production/namespace-production.yaml\nrename to out/stg/production/namespace-production.yaml\n"), "{out}"),
             "stat" => assert!(out.contains("out/staging/production/namespace-production.yaml => out/stg/production/namespace-production.yaml"), "{out}"),
-            "markdown" => assert!(out.contains("| moved | staging → stg | production | Namespace | production |"), "{out}"),
+            "markdown" => assert!(out.contains("| moved | `staging → stg` | `production` | `Namespace` | `production` |"), "{out}"),
             _ => {
                 let v: Value = serde_json::from_str(&out).unwrap();
                 let moved = v["changes"]
@@ -427,7 +427,7 @@ fn promotion_is_reviewed_by_what_the_cluster_will_run() {
         dir.path(),
         &["diff", "--base", "main", "--format", "markdown"],
     );
-    assert!(stdout(&o).contains("| changed, waits for promotion | prod | production | ResourceQuota | production-quota |"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("| changed, waits for promotion | `prod` | `production` | `ResourceQuota` | `production-quota` |"), "{}", stdout(&o));
     // The promotion: prod from v1 to v2, reviewed as out/prod at v1 against out/prod at v2.
     git(&["checkout", "-q", "--", "."]);
     fs::write(

@@ -31,7 +31,11 @@ pub(super) fn compare(
     format: DiffFormat,
     colors: Colors,
 ) -> Outcome {
-    let (compiled, mut stderr) = match compile_checked(config, None, false, colors) {
+    let root = match root_of(config, colors) {
+        Ok(r) => r,
+        Err(o) => return o,
+    };
+    let (compiled, mut stderr) = match compile_checked(config, &root, None, false, colors) {
         Ok(c) => c,
         Err(o) => return o,
     };

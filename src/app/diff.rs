@@ -5,10 +5,12 @@ use std::path::Path;
 use super::outcome::*;
 use crate::cli::DiffFormat;
 use crate::diag::{Diagnostic, Severity, SourceMap, codes};
+use crate::expand::LoadError;
+use crate::fs::Root;
 use crate::render::{self, Tree};
 use crate::stages::compile_with;
 use crate::timings::measure;
-use crate::{diff, fs};
+use crate::{diff, fs, git};
 
 use super::promotion;
 
@@ -30,14 +32,23 @@ struct Base {
 
 /// What `config` compiled to at git revision `rev`. A config that does not compile there (a
 /// broken main that a pull request fixes) is not an error: the base is then the `out/`
-/// committed at `rev`, and a note says so.
-fn base_tree(config: &Path, out: &Path, rev: &str, colors: Colors) -> Result<Base, Outcome> {
+/// committed at `rev`, and a note says so. A path it names that leads outside the repository
+/// is an error, at the base as on disk.
+fn base_tree(
+    config: &Path,
+    root: &Root,
+    out: &Path,
+    rev: &str,
+    colors: Colors,
+) -> Result<Base, Outcome> {
     let shown = format!("{rev}:{}", config.display());
     let note_error = |message: String| {
         let d = Diagnostic::error(codes::UNREADABLE, None, message);
         out_problems(&[d], colors)
     };
-    let text = match crate::git::config_at(config, rev) {
+    let repo = git::Repository::of(root).map_err(|d| out_problems(&[d], colors))?;
+    let revision = repo.revision(rev).map_err(note_error)?;
+    let text = match revision.config(root) {
         Ok(Some(text)) => text,
         Ok(None) => {
             return Ok(Base {
@@ -51,16 +62,21 @@ fn base_tree(config: &Path, out: &Path, rev: &str, colors: Colors) -> Result<Bas
                 clusters: Default::default(),
             });
         }
-        Err(message) => return Err(note_error(message)),
+        Err(LoadError::Outside(message)) => {
+            let d = Diagnostic::error(
+                codes::OUTSIDE_ROOT,
+                None,
+                format!("{}: {message}", config.display()),
+            );
+            return Err(out_problems(&[d], colors));
+        }
+        Err(LoadError::Failed(message)) => return Err(note_error(message)),
     };
     let source_name = config.file_name().map_or_else(
         || "platform.toml".into(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let loader = match crate::git::RevisionLoader::new(config, rev) {
-        Ok(l) => l,
-        Err(message) => return Err(note_error(message)),
-    };
+    let loader = git::RevisionLoader::new(&revision, root);
     let failed = match compile_with(&shown, &source_name, text, SourceMap::default(), &loader) {
         Ok(c) => {
             return Ok(Base {
@@ -73,6 +89,14 @@ fn base_tree(config: &Path, out: &Path, rev: &str, colors: Colors) -> Result<Bas
         }
         Err(f) => f,
     };
+    // A path leading outside is refused, not worked around with the committed out/.
+    if failed
+        .diagnostics
+        .iter()
+        .any(|d| d.code == codes::OUTSIDE_ROOT)
+    {
+        return Err(super::outcome::failed(&failed, colors));
+    }
     let errors = failed
         .diagnostics
         .iter()
@@ -82,12 +106,7 @@ fn base_tree(config: &Path, out: &Path, rev: &str, colors: Colors) -> Result<Bas
         "the config at `{rev}` does not compile ({})",
         plural(errors, "error")
     );
-    let dir = match config.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let repo = crate::git::Repository::containing(dir).map_err(note_error)?;
-    let commit = repo.commit(rev).map_err(note_error)?;
+    let repo = revision.repository();
     let Some(folder) = repo.relative(out) else {
         return Ok(Base {
             tree: Tree::new(),
@@ -100,7 +119,9 @@ fn base_tree(config: &Path, out: &Path, rev: &str, colors: Colors) -> Result<Bas
             clusters: Default::default(),
         });
     };
-    let mut tree = repo.tree_at(&commit, &folder).map_err(note_error)?;
+    let mut tree = repo
+        .tree_at(revision.commit(), &folder)
+        .map_err(note_error)?;
     // What build would read of it: the files with the header.
     tree.retain(|_, bytes| render::has_header(bytes));
     let note = if tree.is_empty() {
@@ -124,8 +145,12 @@ pub(super) fn diff_cmd(
     base: Option<&str>,
     colors: Colors,
 ) -> Outcome {
+    let root = match root_of(config, colors) {
+        Ok(r) => r,
+        Err(o) => return o,
+    };
     let checked_out = base.is_none().then_some(out);
-    let (compiled, mut stderr) = match compile_checked(config, checked_out, false, colors) {
+    let (compiled, mut stderr) = match compile_checked(config, &root, checked_out, false, colors) {
         Ok(c) => c,
         Err(o) => return o,
     };
@@ -138,7 +163,7 @@ pub(super) fn diff_cmd(
             Ok(t) => (t, prefix.to_string(), None, false, Default::default()),
             Err(problems) => return out_problems(&problems, colors),
         },
-        Some(rev) => match base_tree(config, out, rev, colors) {
+        Some(rev) => match base_tree(config, &root, out, rev, colors) {
             Ok(base) => {
                 if let Some(note) = &base.note {
                     stderr.push_str(&format!("platc: {note}\n"));
@@ -161,13 +186,13 @@ pub(super) fn diff_cmd(
     let (branch, waiting, moved) = match base {
         Some(rev) if compiled.clusters.values().any(Option::is_some) => {
             let (branch, waiting) = promotion::waiting(
-                config,
+                &root,
                 rev,
                 &compiled.clusters,
                 compiled.argocd_revision.as_deref(),
             );
             let moved = measure("promotions", || {
-                promotion::moved(config, out, &base_clusters, &compiled.clusters)
+                promotion::moved(&root, out, &base_clusters, &compiled.clusters)
             });
             (branch, waiting, moved)
         }

@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use crate::diag::{self, Diagnostic, Severity, SourceMap, codes};
-use crate::stages::{Compiled, Failed, compile_file, has_errors};
+use crate::fs::Root;
+use crate::stages::{Compiled, Failed, compile_in, find_root, has_errors};
 use crate::timings::measure;
 
 /// What a command produced.
@@ -54,17 +55,23 @@ pub(super) fn failed(f: &Failed, colors: Colors) -> Outcome {
     }
 }
 
+/// The root of the config at `config`, found once a run; `Err` is the finished outcome.
+pub(super) fn root_of(config: &Path, colors: Colors) -> Result<Root, Outcome> {
+    find_root(config).map_err(|f| failed(&f, colors))
+}
+
 /// Compiles and applies `--deny-warnings`; `Err` is the finished outcome of a failed run.
 /// `out`, for a command that writes or reads the output folder, is checked against
 /// `[argocd] path`.
 pub(super) fn compile_checked(
     config: &Path,
+    root: &Root,
     out: Option<&Path>,
     deny_warnings: bool,
     colors: Colors,
 ) -> Result<(Compiled, String), Outcome> {
-    let mut compiled = compile_file(config).map_err(|f| failed(&f, colors))?;
-    if let Some(d) = out.and_then(|out| argocd_path(config, out, &compiled)) {
+    let mut compiled = compile_in(config, root).map_err(|f| failed(&f, colors))?;
+    if let Some(d) = out.and_then(|out| argocd_path(config, root, out, &compiled)) {
         compiled.diagnostics.push(d);
     }
     let stderr = measure("report", || {
@@ -97,13 +104,16 @@ pub(super) fn out_problems(problems: &[Diagnostic], colors: Colors) -> Outcome {
 /// A warning when `out` is not where `[argocd] path` says the tree is, in the git repository
 /// that holds the config (or, outside one, relative to the config's folder): the Applications
 /// would point at a folder that does not exist.
-fn argocd_path(config: &Path, out: &Path, compiled: &Compiled) -> Option<Diagnostic> {
+fn argocd_path(config: &Path, root: &Root, out: &Path, compiled: &Compiled) -> Option<Diagnostic> {
     let (path, span) = compiled.argocd_path.as_ref()?;
     let dir = match config.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let (found, within) = match crate::git::in_repository(dir, out) {
+    let in_repository = crate::git::Repository::of(root)
+        .ok()
+        .and_then(|repo| repo.relative(out));
+    let (found, within) = match in_repository {
         Some(rel) => (rel, "the repository"),
         None => (lexical_relative(dir, out)?, "the config's folder"),
     };

@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::fs::Root;
+use crate::git::Repository;
 use crate::render::{self, DiskTree, Tree};
 
 /// Each cluster and the revision it syncs (`None` without `[argocd]`).
@@ -14,12 +16,15 @@ pub(super) type Revisions = BTreeMap<String, Option<String>>;
 /// The branch under review and the clusters of `head` that sync another revision than it
 /// (`HEAD`, the repository's default branch, counts as following it).
 pub(super) fn waiting(
-    config: &Path,
+    root: &Root,
     rev: &str,
     head: &Revisions,
     default: Option<&str>,
 ) -> (Option<String>, BTreeMap<String, String>) {
-    let branch = crate::git::branch_of(folder(config), rev).or_else(|| default.map(str::to_string));
+    let branch = Repository::of(root)
+        .ok()
+        .and_then(|repo| repo.branch_of(rev))
+        .or_else(|| default.map(str::to_string));
     let Some(branch) = branch else {
         return (None, BTreeMap::new());
     };
@@ -43,7 +48,7 @@ pub(super) struct Moved {
 
 /// Every cluster whose revision differs between `base` and `head`, with its folder of `out`
 /// read at both revisions.
-pub(super) fn moved(config: &Path, out: &Path, base: &Revisions, head: &Revisions) -> Vec<Moved> {
+pub(super) fn moved(root: &Root, out: &Path, base: &Revisions, head: &Revisions) -> Vec<Moved> {
     head.iter()
         .filter_map(|(cluster, to)| {
             let (Some(Some(from)), Some(to)) = (base.get(cluster), to) else {
@@ -53,29 +58,22 @@ pub(super) fn moved(config: &Path, out: &Path, base: &Revisions, head: &Revision
                 cluster: cluster.clone(),
                 from: from.clone(),
                 to: to.clone(),
-                trees: trees(config, out, cluster, from, to),
+                trees: trees(root, out, cluster, from, to),
             })
         })
         .collect()
 }
 
-fn folder(config: &Path) -> &Path {
-    match config.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    }
-}
-
 /// `out/<cluster>/` as committed at `from` and at `to` (paths under `out/`, the files with
 /// the header, as build reads them).
 fn trees(
-    config: &Path,
+    root: &Root,
     out: &Path,
     cluster: &str,
     from: &str,
     to: &str,
 ) -> Result<(Tree, DiskTree), String> {
-    let repo = crate::git::Repository::containing(folder(config))?;
+    let repo = Repository::of(root).map_err(|d| d.message)?;
     let out_folder = repo
         .relative(out)
         .ok_or_else(|| format!("{} is outside the config's git repository", out.display()))?;

@@ -495,7 +495,7 @@ mod tests {
             "{md}"
         );
         assert!(
-            md.contains("| moved | staging → stg | p | Namespace | p |\n"),
+            md.contains("| moved | `staging → stg` | `p` | `Namespace` | `p` |\n"),
             "{md}"
         );
     }

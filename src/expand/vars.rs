@@ -34,9 +34,12 @@ fn string_table(node: Option<&Node>) -> Vars {
 }
 
 /// What rendering one namespace's strings needs.
-struct Scope<'a> {
-    env: &'a Environment<'a>,
+struct Scope<'a, 'e> {
+    /// The engine; its fuel is set to what the run has left before each render.
+    env: &'e std::cell::RefCell<Environment<'e>>,
     ctx: minijinja::Value,
+    /// What the strings of the run may still use, shared by every namespace.
+    budget: &'e std::cell::Cell<Budget>,
     ns: &'a str,
     cluster: Option<String>,
     platform: &'a str,
@@ -71,11 +74,21 @@ pub(super) fn render_vars(root: &mut Node, sources: &mut SourceMap, diags: &mut 
     }
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    let limits = crate::limits::get();
+    let budget = std::cell::Cell::new(Budget {
+        fuel: limits.template_fuel,
+        bytes: limits.template_bytes,
+        spent: None,
+    });
+    // Every render gets what the run has left (`render`); the fuel counts minijinja's
+    // instructions and the data a template makes, the bytes its output.
+    let env = std::cell::RefCell::new(env);
     let Some(namespaces) = super::namespaces_mut(root) else {
         return;
     };
     let common = Common {
         env: &env,
+        budget: &budget,
         platform: &platform,
         global: &global,
         cluster_vars: &cluster_vars,
@@ -102,7 +115,8 @@ pub(super) fn render_vars(root: &mut Node, sources: &mut SourceMap, diags: &mut 
 
 /// What every namespace's rendering shares.
 struct Common<'a> {
-    env: &'a Environment<'a>,
+    env: &'a std::cell::RefCell<Environment<'a>>,
+    budget: &'a std::cell::Cell<Budget>,
     platform: &'a str,
     global: &'a Vars,
     cluster_vars: &'a BTreeMap<String, Vars>,
@@ -110,8 +124,8 @@ struct Common<'a> {
 
 /// Renders one namespace (or its copy on one cluster): `[vars]` < the cluster's `vars` < its
 /// own (template's and override's) `vars`.
-fn render_copy(
-    common: &Common<'_>,
+fn render_copy<'e>(
+    common: &Common<'e>,
     name: &str,
     ns: &mut Node,
     cluster: Option<String>,
@@ -144,6 +158,7 @@ fn render_copy(
     let scope = Scope {
         env: common.env,
         ctx: minijinja::Value::from_pairs(ctx),
+        budget: common.budget,
         ns: name,
         cluster,
         platform: common.platform,
@@ -160,14 +175,130 @@ pub(super) fn has_template(s: &str) -> bool {
         .any(|(i, _)| matches!(s.as_bytes().get(i + 1), Some(b'{' | b'%' | b'#')))
 }
 
+/// What the `{{ }}` strings of a run may still use: fuel and bytes of output
+/// (`--limit template-fuel` and `template-bytes`), and which was used up first.
+#[derive(Clone, Copy)]
+struct Budget {
+    fuel: u64,
+    bytes: u64,
+    spent: Option<&'static str>,
+}
+
+/// Why a string did not render.
+enum Failure {
+    /// The template is wrong (syntax, an undefined variable).
+    Template(minijinja::Error),
+    /// The run's budget was used up (the bound's name), here or before.
+    Spent(&'static str, bool),
+}
+
+/// Output that stops at `room` bytes.
+struct Bounded {
+    text: Vec<u8>,
+    room: u64,
+    over: bool,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.text.len() as u64 + buf.len() as u64 > self.room {
+            self.over = true;
+            return Err(std::io::Error::other("template-bytes"));
+        }
+        self.text.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Renders `s` with what the run's budget has left, and takes what it used from it. Once the
+/// budget is spent, no other string is rendered (the run has failed; one error says why).
+fn render(s: &str, scope: &Scope<'_, '_>) -> Result<String, Failure> {
+    let mut budget = scope.budget.get();
+    if let Some(bound) = budget.spent {
+        return Err(Failure::Spent(bound, false));
+    }
+    scope.env.borrow_mut().set_fuel(Some(budget.fuel));
+    let env = scope.env.borrow();
+    let template = env.template_from_str(s).map_err(Failure::Template)?;
+    let mut out = Bounded {
+        text: Vec::new(),
+        room: budget.bytes,
+        over: false,
+    };
+    let result = template.render_captured_to(scope.ctx.clone(), &mut out);
+    let spent = match &result {
+        Ok(captured) => {
+            let used = captured.state().fuel_levels().map_or(0, |(used, _)| used);
+            budget.fuel = budget.fuel.saturating_sub(used);
+            budget.bytes = budget.bytes.saturating_sub(out.text.len() as u64);
+            None
+        }
+        Err(_) if out.over => Some("template-bytes"),
+        Err(e) if e.kind() == minijinja::ErrorKind::OutOfFuel => Some("template-fuel"),
+        Err(_) => None,
+    };
+    if spent.is_some() {
+        budget.spent = spent;
+    }
+    scope.budget.set(budget);
+    match (result, spent) {
+        (_, Some(bound)) => Err(Failure::Spent(bound, true)),
+        (Ok(_), None) => String::from_utf8(out.text).map_err(|_| {
+            Failure::Template(minijinja::Error::new(
+                minijinja::ErrorKind::BadEscape,
+                "the output is not UTF-8",
+            ))
+        }),
+        (Err(e), None) => Err(Failure::Template(e)),
+    }
+}
+
+/// The error of the string that used up the run's template budget.
+fn spent(bound: &'static str, node: &Node, scope: &Scope<'_, '_>) -> Diagnostic {
+    let max = crate::limits::get().value(bound).unwrap_or_default();
+    let max = crate::limits::show(bound, max);
+    let (message, why) = if bound == "template-fuel" {
+        (
+            format!(
+                "rendering `{{{{ }}}}` in this string for namespace `{}` uses up the template fuel of the run ({max})",
+                scope.ns
+            ),
+            "fuel counts minijinja's instructions (a loop, a filter) and the data a template makes, one for about 64 bytes",
+        )
+    } else {
+        (
+            format!(
+                "the `{{{{ }}}}` strings of the run render to more than {max}; this one, for namespace `{}`, passes the bound",
+                scope.ns
+            ),
+            "every rendered string is kept in the expanded config",
+        )
+    };
+    Diagnostic::error(codes::WORK_LIMIT, node.span, message)
+        .with_label("the bound is passed here")
+        .with_note(format!(
+            "{why}; all the `{{{{ }}}}` strings of a run together get {max} (`--limit {bound}`)"
+        ))
+        .with_help(crate::limits::raise(bound))
+}
+
 fn render_node(
     node: &mut Node,
-    scope: &Scope<'_>,
+    scope: &Scope<'_, '_>,
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
 ) {
     match &mut node.value {
-        NodeValue::String(s) if has_template(s) => match scope.env.render_str(s, &scope.ctx) {
+        NodeValue::String(s) if has_template(s) => match render(s, scope) {
+            Err(Failure::Spent(bound, here)) => {
+                if here {
+                    let d = spent(bound, node, scope);
+                    diags.push(d);
+                }
+            }
             Ok(out) => {
                 let vars = uses(s, &out, scope);
                 if !vars.is_empty() {
@@ -187,7 +318,7 @@ fn render_node(
                 }
                 *s = out;
             }
-            Err(e) => {
+            Err(Failure::Template(e)) => {
                 let mut known = vec!["namespace".to_string(), "platform".to_string()];
                 if scope.cluster.is_some() {
                     known.push("cluster".into());
@@ -227,8 +358,8 @@ fn render_node(
 }
 
 /// Where the variables `s` names but this scope lacks are set: the clusters whose own `vars`
-/// define them (`; `vars.severity` is set only for cluster `staging` ([clusters.staging] vars)`).
-fn elsewhere(s: &str, scope: &Scope<'_>) -> String {
+/// define them (`; `vars.severity` is set only for cluster `staging` ...`).
+fn elsewhere(s: &str, scope: &Scope<'_, '_>) -> String {
     let mut out = String::new();
     for name in mentioned(s) {
         if scope.vars.contains_key(name) {
@@ -248,12 +379,14 @@ fn elsewhere(s: &str, scope: &Scope<'_>) -> String {
             .as_ref()
             .map(|c| format!(", not for `{c}`"))
             .unwrap_or_default();
+        let here = scope.cluster.as_deref().unwrap_or("CLUSTER");
         out.push_str(&format!(
-            "; `vars.{name}` is set only for cluster{} {}{lacks}: set it in [vars], in [clusters.{}] vars or in the namespace's `on.{}.vars`",
+            "; `vars.{name}` is set only for cluster{} {}{lacks}: set it in [vars], in [clusters.{here}] vars or in the namespace's `on.{here}.vars`",
             if set.len() == 1 { "" } else { "s" },
-            set.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
-            scope.cluster.as_deref().unwrap_or("CLUSTER"),
-            scope.cluster.as_deref().unwrap_or("CLUSTER"),
+            set.iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
         ));
     }
     out
@@ -349,7 +482,7 @@ fn named<'v>(expr: &str, vars: &'v Vars) -> Vec<&'v str> {
 /// Each use of a variable in `s` (which rendered to `out`): what part of `out` it produced,
 /// when the string is text and plain `{{ ... }}` whose outputs side by side are `out`; where in
 /// it is not known otherwise.
-fn uses(s: &str, out: &str, scope: &Scope<'_>) -> Vec<VarUse> {
+fn uses(s: &str, out: &str, scope: &Scope<'_, '_>) -> Vec<VarUse> {
     let use_of = |name: &str, produced| VarUse {
         name: name.to_string(),
         set_at: scope.vars[name].1,
@@ -388,7 +521,7 @@ fn uses(s: &str, out: &str, scope: &Scope<'_>) -> Vec<VarUse> {
 
 /// What one `{{ ... }}` renders to: looked up for a plain name (the common case), rendered
 /// alone otherwise.
-fn expression_output(whole: &str, inner: &str, scope: &Scope<'_>) -> Option<String> {
+fn expression_output(whole: &str, inner: &str, scope: &Scope<'_, '_>) -> Option<String> {
     let expr = inner.trim();
     if let Some(name) = expr.strip_prefix("vars.")
         && let Some((value, _)) = scope.vars.get(name)
@@ -399,7 +532,7 @@ fn expression_output(whole: &str, inner: &str, scope: &Scope<'_>) -> Option<Stri
         "namespace" => Some(scope.ns.to_string()),
         "platform" => Some(scope.platform.to_string()),
         "cluster" => scope.cluster.clone(),
-        _ => scope.env.render_str(whole, &scope.ctx).ok(),
+        _ => scope.env.borrow().render_str(whole, &scope.ctx).ok(),
     }
 }
 
@@ -426,16 +559,23 @@ mod tests {
             platform => "p",
             vars => vars.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect::<std::collections::BTreeMap<_, _>>(),
         };
+        let budget = std::cell::Cell::new(super::Budget {
+            fuel: 1_000_000,
+            bytes: 1_000_000,
+            spent: None,
+        });
+        let env = std::cell::RefCell::new(env);
         let scope = Scope {
             env: &env,
             ctx,
+            budget: &budget,
             ns: "risk",
             cluster: None,
             platform: "p",
             vars,
             cluster_vars: &std::collections::BTreeMap::new(),
         };
-        let out = env.render_str(template, &scope.ctx).unwrap();
+        let out = env.borrow().render_str(template, &scope.ctx).unwrap();
         uses(template, &out, &scope)
             .into_iter()
             .map(|u| {

@@ -109,7 +109,7 @@ mod tests {
     #[test]
     fn reads_like_the_json_form() {
         for (path, text) in crate::syntax::repository_configs() {
-            let node = parse_file(FileId(0), &text).unwrap();
+            let node = crate::syntax::expanded(&path, &text).unwrap();
             let from_tree = Config::deserialize(&node).unwrap();
             let from_json = Config::deserialize(&node.to_json()).unwrap();
             assert_eq!(

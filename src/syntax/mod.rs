@@ -341,6 +341,25 @@ pub(crate) fn repository_configs() -> Vec<(std::path::PathBuf, String)> {
         .collect()
 }
 
+/// The document validation reads of the config at `path`: expanded (includes, templates,
+/// per-cluster overrides, variables), or as parsed where expansion fails; `None` when it does
+/// not parse. Tests of what the typed config and the schema read use it, since they only ever
+/// read expanded documents (an override's `on.CLUSTER` is a whole namespace once expanded).
+#[cfg(test)]
+pub(crate) fn expanded(path: &std::path::Path, text: &str) -> Option<Node> {
+    let mut sources = crate::diag::SourceMap::default();
+    let main = sources.add(path.display().to_string(), text);
+    let root = crate::fs::Root::find(path).ok();
+    let loader = root.as_ref().map(crate::fs::DiskLoader::new);
+    let expanded = loader
+        .as_ref()
+        .and_then(|l| crate::expand::expand(main, &mut sources, l).ok());
+    match expanded {
+        Some((doc, _)) => Some(doc.root),
+        None => parse_file(FileId(0), text).ok(),
+    }
+}
+
 /// The configs of the invalid and fuzz corpora (`tests/invalid`, `tests/fuzz-corpus`), for
 /// tests that check two ways of reading a document agree on bad input too.
 #[cfg(test)]
