@@ -295,6 +295,35 @@ codes! {
          `KIND-GROUP-VERSION.json`). Two schemas for one kind are an error too. Why it \
          matters: a custom resource would go unchecked. Fix: use the schemas kubeconform \
          uses (e.g. from the datree CRDs catalog) or name the file after its kind.";
+    IMPORT_ROUND_TRIP = "E0714", "import-round-trip",
+        "`platc import` could not give an object of its input back as it was: the build of \
+         what it would write loses the object, writes it differently, or adds an object the \
+         input does not have. Why it matters: import promises that `platc build` gives the \
+         same objects back, and Argo CD would deploy whatever differs. Nothing is written. \
+         Fix: this is platc's fault; the message names the object and the field; please \
+         report it. Meanwhile, leave that object out of the import and keep it as a manifest \
+         by hand.";
+    DUPLICATE_INPUT = "E0715", "duplicate-input",
+        "The same object (API group, kind, namespace and name) is written twice in what \
+         `platc import` reads, and the two copies differ. Why it matters: Kubernetes keeps one \
+         object of each; `kubectl apply` would apply one copy over the other, and which one \
+         wins depends on the order of the files. Equal copies are folded into one, with a \
+         report line. Fix: delete the copy that is wrong, or rename one of them (the message \
+         points at both).";
+    UNKNOWN_SCOPE = "E0716", "unknown-scope",
+        "A custom resource without `metadata.namespace` whose kind platc cannot place: no \
+         CustomResourceDefinition among the input (or `[platform] crds`) says whether it is \
+         namespaced or cluster-scoped, and it is not one of the kinds platc knows. Why it \
+         matters: a cluster-scoped object written into a namespace (or the other way) lands \
+         in the wrong Argo CD Application, which its AppProject refuses to sync. Fix: add the \
+         file of its CustomResourceDefinition to what you import, or give a namespaced object \
+         its `metadata.namespace`.";
+    EMPTY_LIST = "E0717", "empty-list",
+        "A `kind: List` (or `...List`) whose `items` are empty, among a namespace's \
+         `manifests` or the input of `platc import`. Why it matters: the file adds nothing; it \
+         is usually the output of a template or a `kubectl get` that found nothing, and the \
+         objects it was meant to hold are silently missing. Fix: remove the file, or put the \
+         objects in it.";
     RBAC_UNUSED_SECRETS = "W0406", "rbac-unused-secrets",
         "A role bound to a pipeline's service account lets it read secrets its pipelines never \
          mount: `get` on secrets without `resource_names`, or names no pipeline running as that \

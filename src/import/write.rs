@@ -235,9 +235,14 @@ pub fn manifests(
             // of the kind.
             meta.remove("namespace");
             if let Some(labels) = meta.get_mut("labels").and_then(Json::as_object_mut) {
+                // Only where they say what the build writes: a label of another value wins.
                 labels.retain(|k, v| {
-                    !super::map::OWN_LABELS.contains(&k.as_str())
-                        && draft.defaults.get(k).is_none_or(|d| v.as_str() != Some(d))
+                    let platc = match k.as_str() {
+                        "app.kubernetes.io/managed-by" => Some("platc"),
+                        "app.kubernetes.io/part-of" => Some(draft.name.as_str()),
+                        _ => draft.defaults.get(k).map(String::as_str),
+                    };
+                    v.as_str() != platc
                 });
                 if labels.is_empty() {
                     meta.remove("labels");

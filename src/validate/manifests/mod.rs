@@ -206,50 +206,22 @@ fn object(
 
 /// A kind of a built-in API group that Kubernetes 1.33 does not serve under that version.
 fn unknown_builtin(ctx: &mut Ctx<'_>, node: &yaml::Node, api_version: &str, kind: &str) {
-    let kind_node = node.get("kind");
-    let version_node = node.get("apiVersion");
-    let (span, message, help) = match kinds::KINDS.iter().find(|k| k.kind == kind) {
-        Some(_) => {
-            let versions: Vec<&str> = kinds::KINDS
-                .iter()
-                .filter(|k| k.kind == kind)
-                .map(|k| k.api_version)
-                .collect();
-            (
-                version_node.map_or(node.span, |n| n.span),
-                format!("Kubernetes 1.33 does not serve {kind} as `{api_version}`"),
-                format!("use `apiVersion: {}`", versions.join("` or `")),
-            )
-        }
-        None => {
-            let same_group: Vec<&str> = kinds::KINDS
-                .iter()
-                .filter(|k| k.api_version == api_version)
-                .map(|k| k.kind)
-                .collect();
-            let help = did_you_mean(kind, same_group.iter().copied())
-                .or_else(|| {
-                    kinds::by_name(kind)
-                        .map(|k| format!("did you mean `{}` (`{}`)?", k.kind, k.api_version))
-                })
-                .unwrap_or_else(|| {
-                    if same_group.is_empty() {
-                        format!("`{api_version}` is not an API version Kubernetes 1.33 serves")
-                    } else {
-                        format!("`{api_version}` serves {}", same_group.join(", "))
-                    }
-                });
-            (
-                kind_node.map_or(node.span, |n| n.span),
-                format!("`{api_version}` has no kind `{kind}`"),
-                help,
-            )
-        }
+    let Some(problem) = kinds::not_served(api_version, kind) else {
+        return;
+    };
+    let at = if problem.at_version {
+        "apiVersion"
+    } else {
+        "kind"
     };
     ctx.push(
-        Diagnostic::error(codes::MANIFEST_KIND, span, message)
-            .with_label("not a Kubernetes kind")
-            .with_help(help),
+        Diagnostic::error(
+            codes::MANIFEST_KIND,
+            node.get(at).map_or(node.span, |n| n.span),
+            problem.message,
+        )
+        .with_label("not a Kubernetes kind")
+        .with_help(problem.help),
     );
 }
 
