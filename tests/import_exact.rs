@@ -405,3 +405,162 @@ spec:
         "{topic}"
     );
 }
+
+const NAMESPACE_RESTRICTED: &str = "apiVersion: v1
+kind: Namespace
+metadata:
+  name: web
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+    pod-security.kubernetes.io/enforce-version: v1.33
+    pod-security.kubernetes.io/warn: restricted
+    pod-security.kubernetes.io/warn-version: v1.33
+    pod-security.kubernetes.io/audit: restricted
+    pod-security.kubernetes.io/audit-version: v1.33
+";
+
+/// Item 11: a build failure in a namespace (a quota its own Pod exceeds) keeps what it is
+/// about as a manifest, not the namespace's Namespace object among its manifests (an
+/// internal error at a file import never wrote); a Namespace kept as a manifest goes with
+/// its cluster's objects.
+#[test]
+fn a_failed_build_does_not_move_the_namespace() {
+    let web = QUOTA_TOO_SMALL.replace("team", "web");
+    let report = round_trip(&[("ns.yaml", NAMESPACE_RESTRICTED), ("quota.yaml", &web)]);
+    assert!(report.contains("Namespace web: mapped"), "{report}");
+    assert!(
+        report.contains("ResourceQuota web/web-quota: kept as manifest: the platform did not build with it mapped"),
+        "{report}"
+    );
+    let ns = NAMESPACE_RESTRICTED.replace("    pod-security.kubernetes.io/warn: restricted\n", "");
+    let report = round_trip(&[("ns.yaml", &ns)]);
+    assert!(
+        report.contains(
+            "Namespace web: kept as manifest: platc would add: pod-security.kubernetes.io/warn ("
+        ) && report.contains("-> manifests/_cluster/default/namespace-web.yaml"),
+        "{report}"
+    );
+}
+
+/// What the build of an import refuses is said at the input's line, never at a file import
+/// would have written.
+#[test]
+fn import_errors_point_at_the_input() {
+    let deploy = "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: web}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+      - name: api
+        image: registry.example.com/api:1.0
+        securityContext:
+          privileged: true
+";
+    let dir = input(&[("ns.yaml", NAMESPACE_RESTRICTED), ("deploy.yaml", deploy)]);
+    let o = platc(dir.path(), &["import", "in"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error[E0712]") && err.contains("--> in/deploy.yaml:13:23"),
+        "{err}"
+    );
+    assert!(!err.contains("manifests/"), "{err}");
+    assert!(!dir.path().join("platform.toml").exists());
+}
+
+/// Old API versions: one located error each, naming the version to use.
+#[test]
+fn old_api_versions_name_the_version_to_use() {
+    let objects = [
+        ("batch/v1beta1", "CronJob", "batch/v1"),
+        ("batch/v2alpha1", "CronJob", "batch/v1"),
+        ("policy/v1beta1", "PodDisruptionBudget", "policy/v1"),
+        ("extensions/v1beta1", "Ingress", "networking.k8s.io/v1"),
+        ("extensions/v1beta1", "Deployment", "apps/v1"),
+    ];
+    let text_of = |(v, k, _): &(&str, &str, &str)| {
+        format!("apiVersion: {v}\nkind: {k}\nmetadata: {{name: old, namespace: web}}\n")
+    };
+    let all: Vec<String> = objects.iter().map(text_of).collect();
+    let dir = input(&[("old.yaml", &all.join("---\n"))]);
+    let o = platc(dir.path(), &["import", "in"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.matches("error[E0704]").count(), objects.len(), "{err}");
+    for (i, (v, k, want)) in objects.iter().enumerate() {
+        assert!(
+            err.contains(&format!(
+                "error[E0704]: Kubernetes 1.33 does not serve {k} as `{v}`\n"
+            )) && err.contains(&format!("--> in/old.yaml:{}:13\n", 1 + 4 * i))
+                && err.contains(&format!("use `apiVersion: {want}`")),
+            "{v} {k}: {err}"
+        );
+    }
+    // A kind Kubernetes removed names what replaces it.
+    let dir = input(&[(
+        "psp.yaml",
+        "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: old}\n",
+    )]);
+    let err = text(&platc(dir.path(), &["import", "in"]).stderr);
+    assert!(
+        err.contains("PodSecurityPolicy was removed in Kubernetes 1.25")
+            && err.contains("--> in/psp.yaml:1:13"),
+        "{err}"
+    );
+}
+
+/// The messages: `generateName`, a name that is not text, an empty List, a policy without
+/// `policyTypes` (an ingress policy, as Kubernetes reads it).
+#[test]
+fn messages_say_what_kubernetes_would_do() {
+    let dir = input(&[
+        (
+            "hook.yaml",
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: migrate-\n  namespace: web\n",
+        ),
+        (
+            "number.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: 12345\n",
+        ),
+    ]);
+    let o = platc(dir.path(), &["import", "in"]);
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("`metadata.generateName` without `metadata.name`")
+            && err.contains("--> in/hook.yaml:4:3")
+            && err.contains("`metadata.name` must be a string, not a number")
+            && err.contains("--> in/number.yaml:4:9"),
+        "{err}"
+    );
+    let dir = input(&[("empty.yaml", "apiVersion: v1\nkind: List\nitems: []\n")]);
+    let o = platc(dir.path(), &["import", "in"]);
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("error[E0717]: nothing to import: the List is empty")
+            && err.contains("--> in/empty.yaml:3:1"),
+        "{err}"
+    );
+    let report = round_trip(&[
+        ("empty.yaml", "apiVersion: v1\nkind: List\nitems: []\n"),
+        (
+            "policy.yaml",
+            "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: from-monitoring, namespace: web}
+spec:
+  podSelector: {}
+  ingress:
+  - from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]
+",
+        ),
+    ]);
+    assert!(
+        report.contains("in/empty.yaml:3:1  List: empty, nothing to import")
+            && report.contains("NetworkPolicy web/from-monitoring: mapped"),
+        "{report}"
+    );
+}

@@ -330,7 +330,7 @@ fn object(node: Node) -> Result<Object, Diagnostic> {
         ));
     }
     if let (None, Some(g)) = (name_node, meta.and_then(|m| m.get("generateName"))) {
-        return Err(generate_name(g));
+        return Err(crate::validate::generate_name(g));
     }
     let name = text(name_node).ok_or_else(|| {
         missing(
@@ -372,19 +372,6 @@ fn object(node: Node) -> Result<Object, Diagnostic> {
         cluster: None,
         cluster_scoped: false,
     })
-}
-
-/// `generateName` without a `name`: the API server makes a new object on every apply.
-pub fn generate_name(at: &Node) -> Diagnostic {
-    Diagnostic::error(
-        codes::MANIFEST_IDENTITY,
-        at.key.unwrap_or(at.span),
-        "`metadata.generateName` without `metadata.name`: a new object would be created on every sync",
-    )
-    .with_label("platc writes named objects")
-    .with_help(
-        "give the object a `metadata.name`; Argo CD hooks that use `generateName` (a Job run on each sync) stay outside platc",
-    )
 }
 
 /// A built-in kind under an API version Kubernetes 1.33 does not serve (`batch/v1beta1`

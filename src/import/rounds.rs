@@ -389,7 +389,13 @@ fn add_patches(
 /// against it but, the namespace not being platc's, writes no label); says so in the report.
 fn fit_pod_security(draft: &mut Draft, objects: &[Object], outcomes: &[Outcome]) -> Vec<String> {
     let mut notes = Vec::new();
-    for (name, ns) in draft.namespaces.iter_mut() {
+    // A Namespace of the input says its level itself: its pods are held to it, as the cluster
+    // would hold them.
+    let unowned = draft
+        .namespaces
+        .iter_mut()
+        .filter(|(_, ns)| ns.has(&["managed"]));
+    for (name, ns) in unowned {
         let mut need = PodSecurity::Restricted;
         for &id in ns
             .kept

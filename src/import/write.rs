@@ -66,10 +66,12 @@ pub fn manifest_dir(dir: &str, ns: &str) -> String {
 /// The config text.
 pub fn config(draft: &Draft, objects: &[Object], dir: &str, header: &str) -> String {
     let mut root: Vec<(String, V)> = Vec::new();
-    root.push((
-        "platform".into(),
-        V::Table(vec![("name".into(), V::s(draft.name.clone()))]),
-    ));
+    let mut platform = vec![("name".into(), V::s(draft.name.clone()))];
+    let crds = crds(draft, objects, dir);
+    if !crds.is_empty() {
+        platform.push(("crds".into(), V::Arr(crds)));
+    }
+    root.push(("platform".into(), V::Table(platform)));
     if !draft.defaults.is_empty() {
         root.push((
             "defaults".into(),
@@ -170,8 +172,43 @@ pub fn config(draft: &Draft, objects: &[Object], dir: &str, header: &str) -> Str
     for text in &texts {
         out.push_str(text.strip_prefix('\n').unwrap_or(text));
     }
-    let _ = objects;
     out
+}
+
+/// `[platform] crds`: the CustomResourceDefinitions kept as manifests, so that custom
+/// resources are checked against them as the API server would. One pattern when they are on
+/// one cluster; else each CRD's file once (the first cluster's).
+fn crds(draft: &Draft, objects: &[Object], dir: &str) -> Vec<V> {
+    let is_crd = |id: &Id| crate::yaml::crd::is_crd(&objects[*id].json);
+    let clusters: Vec<(&String, Vec<Id>)> = draft
+        .cluster_kept
+        .iter()
+        .map(|(c, ids)| (c, ids.iter().copied().filter(is_crd).collect::<Vec<Id>>()))
+        .filter(|(_, ids)| !ids.is_empty())
+        .collect();
+    match clusters.as_slice() {
+        [] => Vec::new(),
+        [(cluster, _)] => vec![V::s(format!(
+            "{}/customresourcedefinition-*.yaml",
+            manifest_dir(&format!("{dir}/_cluster"), cluster)
+        ))],
+        _ => {
+            let mut seen = std::collections::BTreeSet::new();
+            let mut out = Vec::new();
+            for (cluster, ids) in &clusters {
+                for &id in ids {
+                    if seen.insert(&objects[id].name) {
+                        out.push(V::s(format!(
+                            "{}/customresourcedefinition-{}.yaml",
+                            manifest_dir(&format!("{dir}/_cluster"), cluster),
+                            objects[id].name
+                        )));
+                    }
+                }
+            }
+            out
+        }
+    }
 }
 
 /// The entries of `[namespaces.NAME]`, in the README's order.

@@ -45,6 +45,9 @@ impl Schema {
             .build(&schema)
             .map_err(|e| {
                 let at = e.instance_path().as_str();
+                let at = at
+                    .strip_suffix(&format!("/{}", super::crd::RE2_PATTERN))
+                    .unwrap_or(at);
                 let what = match e.kind() {
                     ValidationErrorKind::Custom { message, .. } => message.clone(),
                     _ => short(&e.to_string()),
@@ -229,10 +232,16 @@ fn re2<'a>(
         .build()
     {
         Ok(regex) => Ok(Box::new(Re2 { regex })),
-        Err(e) => Err(jsonschema::ValidationError::custom(format!(
-            "the pattern `{pattern}` is not an RE2 regular expression: {}",
-            short(&e.to_string().replace('\n', " "))
-        ))),
+        Err(e) => {
+            // The crate's message draws the pattern with a caret over lines; its last says what.
+            let text = e.to_string();
+            let why = text.lines().last().unwrap_or_default();
+            let why = why.strip_prefix("error: ").unwrap_or(why);
+            Err(jsonschema::ValidationError::custom(format!(
+                "the pattern `{pattern}` is not an RE2 regular expression: {}",
+                short(why)
+            )))
+        }
     }
 }
 
