@@ -143,6 +143,14 @@ fn api_default(kind: &str, path: &str, key: &str, value: &Json, input: &Json) ->
             }
             *value == Json::Array(want)
         }
+        // The claims a StatefulSet makes are objects of their own: the API server (and
+        // k8s-openapi) write their apiVersion and kind.
+        ("StatefulSet", p, "apiVersion") if p.starts_with("/spec/volumeClaimTemplates/") => {
+            value == "v1"
+        }
+        ("StatefulSet", p, "kind") if p.starts_with("/spec/volumeClaimTemplates/") => {
+            value == "PersistentVolumeClaim"
+        }
         ("ExternalSecret", "/spec/target", "creationPolicy") => value == "Owner",
         ("ExternalSecret", "/spec/target", "deletionPolicy") => value == "Retain",
         _ => false,

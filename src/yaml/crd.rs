@@ -123,9 +123,17 @@ pub const RE2_PATTERN: &str = "x-platc-re2-pattern";
 ///
 /// `x-kubernetes-validations` (CEL) and `format` are not checked.
 pub fn convert(schema: &Json) -> Json {
+    convert_in(schema, false)
+}
+
+/// [`convert`]; `branch`: within `allOf`, `anyOf`, `oneOf` or `not`, whose `properties` only
+/// validate (the API server prunes by the schema around them), so they refuse nothing more.
+fn convert_in(schema: &Json, branch: bool) -> Json {
     let Json::Object(s) = schema else {
         return schema.clone();
     };
+    let convert = |v: &Json| convert_in(v, branch);
+    let convert_branch = |v: &Json| convert_in(v, true);
     let mut out = Map::new();
     for (k, v) in s {
         let v = match k.as_str() {
@@ -135,13 +143,14 @@ pub fn convert(schema: &Json) -> Json {
                 }
                 other => other.clone(),
             },
-            "items" | "additionalProperties" | "not" => match v {
+            "items" | "additionalProperties" => match v {
                 Json::Array(a) => Json::Array(a.iter().map(convert).collect()),
                 Json::Object(_) => convert(v),
                 other => other.clone(),
             },
+            "not" => convert_branch(v),
             "allOf" | "anyOf" | "oneOf" => match v {
-                Json::Array(a) => Json::Array(a.iter().map(convert).collect()),
+                Json::Array(a) => Json::Array(a.iter().map(convert_branch).collect()),
                 other => other.clone(),
             },
             "pattern" => {
@@ -169,7 +178,8 @@ pub fn convert(schema: &Json) -> Json {
             e.push(Json::Null);
         }
     }
-    let open = flag("x-kubernetes-preserve-unknown-fields")
+    let open = branch
+        || flag("x-kubernetes-preserve-unknown-fields")
         || out.contains_key("additionalProperties")
         || !out.contains_key("properties");
     if !open {
@@ -233,30 +243,40 @@ pub fn re2_patterns(schema: &mut Json) {
 }
 
 /// Custom resource kinds whose scope platc knows without their CRD: those of the operators
-/// platc writes objects for (External Secrets, Strimzi, Prometheus Operator, Argo CD).
-const KNOWN: [(&str, &str, bool); 14] = [
-    ("external-secrets.io", "ExternalSecret", false),
-    ("external-secrets.io", "SecretStore", false),
+/// platc writes objects for (External Secrets, Strimzi, Prometheus Operator, Argo CD) and the
+/// APIs Kubernetes' SIGs maintain as CRDs (Gateway API, volume snapshots). `*` stands for
+/// every other kind of the group.
+const KNOWN: [(&str, &str, bool); 19] = [
     ("external-secrets.io", "ClusterSecretStore", true),
     ("external-secrets.io", "ClusterExternalSecret", true),
-    ("external-secrets.io", "PushSecret", false),
     ("external-secrets.io", "ClusterPushSecret", true),
+    ("external-secrets.io", "*", false),
     ("generators.external-secrets.io", "ClusterGenerator", true),
-    ("kafka.strimzi.io", "KafkaTopic", false),
-    ("kafka.strimzi.io", "Kafka", false),
-    ("monitoring.coreos.com", "PrometheusRule", false),
-    ("monitoring.coreos.com", "ServiceMonitor", false),
-    ("monitoring.coreos.com", "PodMonitor", false),
+    ("generators.external-secrets.io", "*", false),
+    ("kafka.strimzi.io", "*", false),
+    ("core.strimzi.io", "*", false),
+    ("monitoring.coreos.com", "*", false),
     ("argoproj.io", "Application", false),
+    ("argoproj.io", "ApplicationSet", false),
     ("argoproj.io", "AppProject", false),
+    ("cert-manager.io", "ClusterIssuer", true),
+    ("cert-manager.io", "*", false),
+    ("gateway.networking.k8s.io", "GatewayClass", true),
+    ("gateway.networking.k8s.io", "*", false),
+    ("snapshot.storage.k8s.io", "VolumeSnapshot", false),
+    ("snapshot.storage.k8s.io", "VolumeSnapshotClass", true),
+    ("snapshot.storage.k8s.io", "VolumeSnapshotContent", true),
 ];
 
 /// Whether a custom resource kind of `group` platc knows without its CRD is cluster-scoped.
 pub fn known_scope(group: &str, kind: &str) -> Option<bool> {
-    KNOWN
-        .iter()
-        .find(|(g, k, _)| *g == group && *k == kind)
-        .map(|(_, _, c)| *c)
+    let find = |k: &str| {
+        KNOWN
+            .iter()
+            .find(|(g, known, _)| *g == group && *known == k)
+            .map(|(_, _, c)| *c)
+    };
+    find(kind).or_else(|| find("*"))
 }
 
 #[cfg(test)]
@@ -311,6 +331,15 @@ mod tests {
                 .get("additionalProperties")
                 .is_none()
         );
+        // The branches of `oneOf` (Strimzi's `certificate` or `pattern`) refuse nothing more.
+        let branchy = convert(&json!({
+            "type": "object",
+            "properties": {"secretName": {"type": "string"}, "pattern": {"type": "string"}},
+            "oneOf": [{"properties": {"pattern": {}}, "required": ["pattern"]}]
+        }));
+        assert_eq!(branchy["additionalProperties"], false);
+        assert!(branchy["oneOf"][0].get("additionalProperties").is_none());
+        assert_eq!(branchy["properties"]["pattern"]["type"], "string");
         assert_eq!(schema["properties"]["kind"]["const"], "Gadget");
         assert_eq!(
             read(&json!({"spec": {"group": "g", "names": {"kind": "K"}}})).unwrap_err(),

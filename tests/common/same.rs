@@ -172,6 +172,11 @@ fn documented(kind: &str, path: &str, key: &str, value: &Value) -> Option<&'stat
         ("spec", "concurrencyPolicy") if kind == "CronJob" && value == "Allow" => {
             Some("the API server's default")
         }
+        (_, "apiVersion" | "kind")
+            if kind == "StatefulSet" && path.starts_with("/spec/volumeClaimTemplates/") =>
+        {
+            Some("a StatefulSet's claim templates are objects of their own")
+        }
         _ => None,
     }
 }

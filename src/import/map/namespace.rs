@@ -26,8 +26,8 @@ pub(super) fn namespace(cx: &mut Cx<'_>, ns: &str, ids: &[Id]) {
         if o.kind == "CronJob" && o.group() == "batch" {
             continue;
         }
+        // Kept objects are placed once all are mapped (`super::place_kept`).
         if !cx.may_map(id) {
-            draft.kept.push(id);
             continue;
         }
         let mapped = match (o.group(), o.kind.as_str()) {
@@ -50,7 +50,6 @@ pub(super) fn namespace(cx: &mut Cx<'_>, ns: &str, ids: &[Id]) {
         };
         if let Err(why) = mapped {
             cx.keep(id, why);
-            draft.kept.push(id);
         }
     }
     cx.draft.namespaces.insert(ns.to_string(), draft);
@@ -102,7 +101,14 @@ fn namespace_object(cx: &mut Cx<'_>, draft: &mut Namespace, id: Id) -> Result<()
         draft.set(&["labels"], V::map(own), &[id]);
     }
     match level.as_deref() {
-        None | Some("restricted") => {}
+        // platc would label it `enforce: restricted`, and the cluster refuse pods it takes now.
+        None => {
+            return Err(
+                "it has no Pod Security labels, and platc would add them (`enforce: restricted`)"
+                    .into(),
+            );
+        }
+        Some("restricted") => {}
         Some(l @ ("baseline" | "privileged")) => draft.set(&["pod_security"], V::s(l), &[id]),
         Some(other) => {
             return Err(format!(
