@@ -49,6 +49,8 @@ pub(super) fn namespace(cx: &mut Cx<'_>, ns: &str, ids: &[Id]) {
             _ => Err("platc does not model this kind".to_string()),
         };
         if let Err(why) = mapped {
+            // Nothing of an object kept stays in the config.
+            draft.entries.retain(|e| e.owners != [id]);
             cx.keep(id, why);
         }
     }
@@ -93,13 +95,6 @@ pub(super) fn finish(objects: &[Object], outcomes: &[Outcome], name: &str, draft
 fn namespace_object(cx: &mut Cx<'_>, draft: &mut Namespace, id: Id) -> Result<(), String> {
     let labels = cx.own_labels(id);
     let level = labels.get("pod-security.kubernetes.io/enforce").cloned();
-    let own: BTreeMap<&String, &String> = labels
-        .iter()
-        .filter(|(k, _)| !k.starts_with(POD_SECURITY))
-        .collect();
-    if !own.is_empty() {
-        draft.set(&["labels"], V::map(own), &[id]);
-    }
     match level.as_deref() {
         // platc would label it `enforce: restricted`, and the cluster refuse pods it takes now.
         None => {
@@ -115,6 +110,13 @@ fn namespace_object(cx: &mut Cx<'_>, draft: &mut Namespace, id: Id) -> Result<()
                 "pod security level `{other}` is not one platc knows"
             ));
         }
+    }
+    let own: BTreeMap<&String, &String> = labels
+        .iter()
+        .filter(|(k, _)| !k.starts_with(POD_SECURITY))
+        .collect();
+    if !own.is_empty() {
+        draft.set(&["labels"], V::map(own), &[id]);
     }
     if !draft.has(&["labels"]) {
         // Owned anyway: the Namespace object is what `[namespaces.NAME]` writes.
