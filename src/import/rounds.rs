@@ -83,6 +83,7 @@ pub fn settle(objects: &[Object], opts: &Options) -> Result<Settled, Unsettled> 
     let mut demoted: BTreeMap<Id, String> = BTreeMap::new();
     let mut patches: BTreeMap<Id, Ops> = BTreeMap::new();
     let mut last = None;
+    let mut rendered = HashMap::new();
     for _ in 0..ROUNDS {
         let mapping = measure("import-map", || {
             map::map(objects, &demoted, &opts.fallback_name)
@@ -103,7 +104,7 @@ pub fn settle(objects: &[Object], opts: &Options) -> Result<Settled, Unsettled> 
         let config = measure("import-write", || {
             write::config(&draft, objects, &opts.manifests_dir, &header)
         });
-        let placed = write::manifests(&draft, objects, &opts.manifests_dir, &kept);
+        let placed = write::manifests(&draft, objects, &opts.manifests_dir, &kept, &mut rendered);
         let loader = verify::Files {
             files: placed
                 .iter()

@@ -2,7 +2,7 @@
 //! namespace, no defaults spelled out) and the manifests kept, one file per object under
 //! `MANIFESTS/NAMESPACE/` (`MANIFESTS/_cluster/CLUSTER/` for cluster-scoped ones).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value as Json;
 
@@ -256,60 +256,80 @@ fn namespace(name: &str, ns: &Namespace, dir: &str, several: bool) -> Vec<(Strin
     t
 }
 
-/// The manifest files kept: (object, path relative to the config's folder, text).
+/// The manifest files kept: (object, path relative to the config's folder, text). `rendered`
+/// holds each object's text from earlier rounds (it depends on the object alone), so a round
+/// renders only the objects it keeps first, on every core.
 pub fn manifests(
     draft: &Draft,
     objects: &[Object],
     dir: &str,
     kept: &[Id],
+    rendered: &mut HashMap<Id, String>,
 ) -> Vec<(Id, String, String)> {
-    let mut files = Vec::new();
-    let mut place = |folder: String, id: Id| {
-        let o = &objects[id];
-        let mut json = o.json.clone();
-        if let Some(meta) = json.get_mut("metadata").and_then(Json::as_object_mut) {
-            // What the build writes anyway: the namespace, platc's labels and the sync wave
-            // of the kind.
-            meta.remove("namespace");
-            if let Some(labels) = meta.get_mut("labels").and_then(Json::as_object_mut) {
-                // Only where they say what the build writes: a label of another value wins.
-                labels.retain(|k, v| {
-                    let platc = match k.as_str() {
-                        "app.kubernetes.io/managed-by" => Some("platc"),
-                        "app.kubernetes.io/part-of" => Some(draft.name.as_str()),
-                        _ => draft.defaults.get(k).map(String::as_str),
-                    };
-                    v.as_str() != platc
-                });
-                if labels.is_empty() {
-                    meta.remove("labels");
-                }
-            }
-            if let Some(a) = meta.get_mut("annotations").and_then(Json::as_object_mut) {
-                let wave = crate::compile::manifests::sync_wave(&o.kind);
-                if a.get("argocd.argoproj.io/sync-wave").and_then(Json::as_str) == Some(wave) {
-                    a.remove("argocd.argoproj.io/sync-wave");
-                }
-                if a.is_empty() {
-                    meta.remove("annotations");
-                }
-            }
-        }
-        let text = crate::render::yaml(&json);
-        let path = format!("{folder}/{}-{}.yaml", o.kind.to_ascii_lowercase(), o.name);
-        files.push((id, path, text));
-    };
+    let mut is_kept = vec![false; objects.len()];
+    for &id in kept {
+        is_kept[id] = true;
+    }
+    let mut placed: Vec<(String, Id)> = Vec::new();
     for (ns, d) in &draft.namespaces {
-        for &id in d.kept.iter().filter(|id| kept.contains(id)) {
-            place(manifest_dir(dir, ns), id);
+        for &id in d.kept.iter().filter(|&&id| is_kept[id]) {
+            placed.push((manifest_dir(dir, ns), id));
         }
     }
     for (cluster, ids) in &draft.cluster_kept {
         for &id in ids {
-            place(manifest_dir(&format!("{dir}/_cluster"), cluster), id);
+            placed.push((manifest_dir(&format!("{dir}/_cluster"), cluster), id));
         }
     }
+    let missing: Vec<Id> = placed
+        .iter()
+        .map(|(_, id)| *id)
+        .filter(|id| !rendered.contains_key(id))
+        .collect();
+    let texts = crate::par::map(&missing, 16, |&id| text(draft, &objects[id]));
+    rendered.extend(missing.into_iter().zip(texts));
+    let mut files: Vec<(Id, String, String)> = placed
+        .into_iter()
+        .map(|(folder, id)| {
+            let o = &objects[id];
+            let path = format!("{folder}/{}-{}.yaml", o.kind.to_ascii_lowercase(), o.name);
+            (id, path, rendered[&id].clone())
+        })
+        .collect();
     files.sort_by(|a, b| a.1.cmp(&b.1));
     files.dedup_by(|a, b| a.1 == b.1);
     files
+}
+
+/// A kept object's manifest: as the input has it, without what the build writes anyway (the
+/// namespace, platc's labels where they have platc's values, the sync wave of its kind).
+fn text(draft: &Draft, o: &Object) -> String {
+    let mut json = o.json.clone();
+    if let Some(meta) = json.get_mut("metadata").and_then(Json::as_object_mut) {
+        meta.remove("namespace");
+        if let Some(labels) = meta.get_mut("labels").and_then(Json::as_object_mut) {
+            // Only where they say what the build writes: a label of another value wins.
+            labels.retain(|k, v| {
+                let platc = match k.as_str() {
+                    "app.kubernetes.io/managed-by" => Some("platc"),
+                    "app.kubernetes.io/part-of" => Some(draft.name.as_str()),
+                    _ => draft.defaults.get(k).map(String::as_str),
+                };
+                v.as_str() != platc
+            });
+            if labels.is_empty() {
+                meta.remove("labels");
+            }
+        }
+        if let Some(a) = meta.get_mut("annotations").and_then(Json::as_object_mut) {
+            let wave = crate::compile::manifests::sync_wave(&o.kind);
+            if a.get("argocd.argoproj.io/sync-wave").and_then(Json::as_str) == Some(wave) {
+                a.remove("argocd.argoproj.io/sync-wave");
+            }
+            if a.is_empty() {
+                meta.remove("annotations");
+            }
+        }
+    }
+    crate::render::yaml(&json)
 }
