@@ -564,3 +564,51 @@ spec:
         "{report}"
     );
 }
+
+/// The CustomResourceDefinitions of the input check its custom resources, as `[platform]
+/// crds` does (import writes it for them), and a violation is said at the input.
+#[test]
+fn custom_resources_are_checked_against_the_crds_of_the_input() {
+    let crd = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Gadget, plural: gadgets}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              mode: {type: string, pattern: '^(?i)(abort|warn)$'}
+";
+    let gadget = |mode: &str| {
+        format!(
+            "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {{name: one, namespace: lab}}\nspec:\n  mode: {mode}\n"
+        )
+    };
+    let dir = input(&[("crd.yaml", crd), ("gadget.yaml", &gadget("WARN"))]);
+    import_and_build(dir.path(), &[]);
+    assert!(
+        config(dir.path())
+            .contains("crds = [\"manifests/_cluster/default/customresourcedefinition-*.yaml\"]"),
+        "{}",
+        config(dir.path())
+    );
+    let dir = input(&[("crd.yaml", crd), ("gadget.yaml", &gadget("sometimes"))]);
+    let o = platc(dir.path(), &["import", "in"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error[E0707]: Gadget `one`: `spec.mode`: \"sometimes\" does not match the pattern `^(?i)(abort|warn)$`")
+            && err.contains("--> in/gadget.yaml:5:9"),
+        "{err}"
+    );
+}

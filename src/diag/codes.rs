@@ -215,24 +215,28 @@ codes! {
          twice would silently lose one of its values. Fix: correct the YAML at the caret; \
          `kubectl apply --dry-run=client -f FILE` reads it the same way.";
     MANIFEST_FILE = "E0702", "manifest-file",
-        "A `manifests` (or `crd_schemas`) pattern that cannot be used: it matches no file, is \
+        "A `manifests` (or `crd_schemas`, or `crds`) pattern that cannot be used: it matches no file, is \
          absolute or empty, or a file it matches cannot be read (missing, a directory, not \
          UTF-8, larger than 64 MiB). Why it matters: a silently skipped file drops objects \
          from the platform. Fix: correct the pattern; it is relative to the file that names \
          it (the main config, an included file or a template's file).";
     MANIFEST_IDENTITY = "E0703", "manifest-identity",
         "A manifest without `apiVersion`, `kind` or `metadata.name`, a kind that is not a \
-         kind name (`Widget`), a name that is not a valid name for its kind (it also names the \
-         file the object is written to), or a `metadata.namespace` other than the namespace that \
+         kind name (`Widget`), a name that is not text or not a valid name for its kind (it \
+         also names the file the object is written to), `metadata.generateName` without a \
+         name (an Argo CD hook: the API server would make a new object on every sync, and \
+         platc writes named objects), or a `metadata.namespace` other than the namespace that \
          lists the file. Why it matters: the API server rejects such an object, and an \
          object for another namespace would be deployed by the wrong Argo CD Application. \
          Fix: set the three fields; leave out `metadata.namespace` (platc sets it) or make it \
          the namespace that lists the file.";
     MANIFEST_KIND = "E0704", "manifest-kind",
-        "A manifest of a kind platc cannot place: a Kubernetes kind under an API version that \
-         Kubernetes 1.33 does not serve (`apps/v1beta1`), a misspelt built-in kind, or a \
-         cluster-scoped kind (ClusterRole, StorageClass, CustomResourceDefinition, ...) among \
-         a namespace's manifests. Why it matters: the object would be rejected, or would land \
+        "A manifest (or an object `platc import` reads) of a kind platc cannot place: a \
+         Kubernetes kind under an API version that Kubernetes 1.33 does not serve \
+         (`apps/v1beta1`, `batch/v1beta1`, `extensions/v1beta1`), a kind Kubernetes removed \
+         (PodSecurityPolicy), a misspelt built-in kind, or a cluster-scoped kind \
+         (ClusterRole, StorageClass, CustomResourceDefinition, a custom resource its CRD says \
+         is cluster-scoped) among a namespace's manifests. Why it matters: the object would be rejected, or would land \
          outside the namespace whose Application deploys it. Fix: use the API version the \
          help names; put cluster-scoped objects in `[clusters.NAME] manifests`.";
     MANIFEST_FIELD = "E0705", "manifest-field",
@@ -247,8 +251,8 @@ codes! {
          matters: the API server rejects the object. Fix: write the type the message names; \
          quote a value that must stay a string (`\"yes\"`, `\"8080\"`).";
     MANIFEST_SCHEMA = "E0707", "manifest-schema",
-        "A custom resource that does not match the JSON Schema of its kind given in `[platform] \
-         crd_schemas`: an unknown field, a missing required field, a wrong type or a value \
+        "A custom resource that does not match the schema of its kind given in `[platform] \
+         crds` (a CustomResourceDefinition) or `crd_schemas` (a JSON Schema): an unknown field, a missing required field, a wrong type or a value \
          outside what the CRD allows. Why it matters: the API server checks custom resources \
          against the same schema and rejects (or prunes) what does not fit. Fix: correct the \
          field the message names; check the CRD version the schema came from.";
@@ -288,7 +292,10 @@ codes! {
          the workload would never start. Fix: change the pod as the help says, or lower the \
          namespace's `pod_security` to `baseline` if the workload truly needs it.";
     CRD_SCHEMA = "E0713", "crd-schema",
-        "A file named by `[platform] crd_schemas` that is not a usable JSON Schema, or whose \
+        "A file named by `[platform] crds` whose objects are not usable \
+         CustomResourceDefinitions (another kind, no `scope`, a schema that does not compile, \
+         such as a `pattern` that is no RE2 regular expression), or a file named by \
+         `[platform] crd_schemas` that is not a usable JSON Schema, or whose \
          kind cannot be told (no `apiVersion`/`kind` const or enum in the schema, no \
          `x-kubernetes-group-version-kind`, and a file name not of the forms \
          `KIND_VERSION.json` in a folder named after the group, `GROUP_KIND_VERSION.json` or \
