@@ -281,31 +281,16 @@ fn the_same_object_twice_is_folded_or_refused() {
     }
 }
 
-/// Item 6: cluster-scoped custom resources stay cluster-scoped: the kinds platc knows, and
-/// those whose CustomResourceDefinition is among the input.
-#[test]
-fn cluster_scoped_custom_resources_stay_cluster_scoped() {
-    let dir = input(&[(
-        "stores.yaml",
-        "apiVersion: external-secrets.io/v1
-kind: ClusterSecretStore
-metadata: {name: vault}
-spec:
-  provider:
-    vault: {server: 'https://vault.example.com', path: secret, version: v2}
----
-apiVersion: example.com/v1
-kind: Gadget
-metadata: {name: one}
-spec: {size: 1}
----
-apiVersion: apiextensions.k8s.io/v1
+/// The CRD of an `example.com` Gadget of `scope` whose `spec` has `properties` (one line).
+fn gadget_crd(scope: &str, properties: &str) -> String {
+    format!(
+        "apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
-metadata: {name: gadgets.example.com}
+metadata: {{name: gadgets.example.com}}
 spec:
   group: example.com
-  names: {kind: Gadget, listKind: GadgetList, plural: gadgets, singular: gadget}
-  scope: Cluster
+  names: {{kind: Gadget, listKind: GadgetList, plural: gadgets, singular: gadget}}
+  scope: {scope}
   versions:
   - name: v1
     served: true
@@ -317,9 +302,31 @@ spec:
           spec:
             type: object
             properties:
-              size: {type: integer}
-",
-    )]);
+              {properties}
+"
+    )
+}
+
+/// Item 6: cluster-scoped custom resources stay cluster-scoped: the kinds platc knows, and
+/// those whose CustomResourceDefinition is among the input.
+#[test]
+fn cluster_scoped_custom_resources_stay_cluster_scoped() {
+    let stores = "apiVersion: external-secrets.io/v1
+kind: ClusterSecretStore
+metadata: {name: vault}
+spec:
+  provider:
+    vault: {server: 'https://vault.example.com', path: secret, version: v2}
+---
+apiVersion: example.com/v1
+kind: Gadget
+metadata: {name: one}
+spec: {size: 1}
+---
+"
+    .to_string()
+        + &gadget_crd("Cluster", "size: {type: integer}");
+    let dir = input(&[("stores.yaml", &stores)]);
     import_and_build(dir.path(), &[]);
     for file in [
         "out/default/_cluster/clustersecretstore-vault.yaml",
@@ -569,26 +576,10 @@ spec:
 /// crds` does (import writes it for them), and a violation is said at the input.
 #[test]
 fn custom_resources_are_checked_against_the_crds_of_the_input() {
-    let crd = "apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: gadgets.example.com}
-spec:
-  group: example.com
-  names: {kind: Gadget, plural: gadgets}
-  scope: Namespaced
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              mode: {type: string, pattern: '^(?i)(abort|warn)$'}
-";
+    let crd = &gadget_crd(
+        "Namespaced",
+        "mode: {type: string, pattern: '^(?i)(abort|warn)$'}",
+    );
     let gadget = |mode: &str| {
         format!(
             "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {{name: one, namespace: lab}}\nspec:\n  mode: {mode}\n"
