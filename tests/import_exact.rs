@@ -135,6 +135,14 @@ fn every_object_in_is_an_object_out() {
 #[test]
 fn a_namespace_of_external_secrets_gets_no_policies() {
     round_trip(&[("externalsecret.yaml", EXTERNAL_SECRET)]);
+    // Its Namespace in the input too: platc's, still without the policies the input lacks.
+    round_trip(&[
+        ("ns.yaml", NAMESPACE_RESTRICTED),
+        (
+            "externalsecret.yaml",
+            &EXTERNAL_SECRET.replace("team", "web"),
+        ),
+    ]);
 }
 
 const DESCHEDULER: &str = "kind: Role
