@@ -40,8 +40,13 @@ impl Schemas {
     /// `[platform] crds`.
     pub fn load(ctx: &mut Ctx<'_>, attached: &Attached) -> Self {
         let mut schemas = Self::default();
+        // A file two patterns match is read once.
+        let mut read = std::collections::HashSet::new();
         for key in ["crd_schemas", "crds"] {
             for file in files(ctx, attached, key) {
+                if !read.insert(file) {
+                    continue;
+                }
                 if key == "crds" {
                     schemas.add_crds(ctx, attached, file);
                 } else {
@@ -197,26 +202,19 @@ fn files(ctx: &mut Ctx<'_>, attached: &Attached, key: &str) -> Vec<FileId> {
                     NodeValue::String(s) => s.as_str(),
                     _ => "",
                 };
-                let example = if key == "crds" {
-                    "crds/*.yaml"
+                let (label, example) = if key == "crds" {
+                    ("no CRDs here", "crds/*.yaml")
                 } else {
-                    "schemas/crds/*.json"
+                    ("no schemas here", "schemas/crds/*.json")
                 };
-                ctx.push(
-                    Diagnostic::error(
-                        codes::MANIFEST_FILE,
-                        pattern.span,
-                        format!("{key} `{shown}`: {why}"),
-                    )
-                    .with_label(if key == "crds" {
-                        "no CRDs here"
-                    } else {
-                        "no schemas here"
-                    })
-                    .with_help(format!(
-                        "patterns are relative to this file, e.g. `{example}`"
-                    )),
-                );
+                ctx.push(crate::expand::pattern_error(
+                    why,
+                    codes::MANIFEST_FILE,
+                    pattern.span,
+                    &format!("{key} `{shown}`"),
+                    label,
+                    &format!("patterns are relative to this file, e.g. `{example}`"),
+                ));
             }
         }
     }
