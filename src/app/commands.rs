@@ -145,9 +145,10 @@ pub(super) fn import(
     paths: &[std::path::PathBuf],
     clusters: &[String],
     manifests: &Path,
+    harden: bool,
     colors: Colors,
 ) -> Outcome {
-    let (opts, folder) = import_options(config, manifests);
+    let (opts, folder) = import_options(config, manifests, harden);
     let imported = if clusters.is_empty() {
         let inputs = match measure("import-inputs", || fs::read_yaml_inputs(paths)) {
             Ok(i) => i,
@@ -252,7 +253,11 @@ fn read_inputs(
 }
 
 /// How to import into `config` (and the folder it is in).
-fn import_options(config: &Path, manifests: &Path) -> (crate::import::Options, std::path::PathBuf) {
+fn import_options(
+    config: &Path,
+    manifests: &Path,
+    harden: bool,
+) -> (crate::import::Options, std::path::PathBuf) {
     let config_name = config.file_name().map_or_else(
         || "platform.toml".into(),
         |n| n.to_string_lossy().into_owned(),
@@ -276,6 +281,7 @@ fn import_options(config: &Path, manifests: &Path) -> (crate::import::Options, s
             .trim_end_matches('/')
             .to_string(),
         fallback_name: fallback,
+        harden,
     };
     (opts, folder)
 }

@@ -85,7 +85,8 @@ fn run_command(cli: &Cli, colors: Colors) -> Outcome {
             paths,
             manifests,
             clusters,
-        } => import(&common.config, paths, clusters, manifests, colors),
+            harden,
+        } => import(&common.config, paths, clusters, manifests, *harden, colors),
         Command::Show { namespace, cluster } => {
             show(&common.config, namespace, cluster.as_deref(), colors)
         }

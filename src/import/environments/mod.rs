@@ -97,6 +97,7 @@ pub fn import_with(
             config_name: opts.config_name.clone(),
             manifests_dir: format!("{}/{}", opts.manifests_dir, env.cluster),
             fallback_name: opts.fallback_name.clone(),
+            harden: opts.harden,
         };
         let imported = super::import(env.sources, &env.files, &own)?;
         let mut table: Table = imported.config.parse().map_err(|e| {
