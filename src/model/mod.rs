@@ -7,6 +7,7 @@ pub mod names;
 mod pipeline;
 pub mod pod_security;
 pub mod quantity;
+pub mod quartz;
 pub mod schedule;
 
 use std::collections::BTreeMap;

@@ -205,7 +205,7 @@ const RUNS_SCANNED: usize = 10_000;
 /// A wall-clock time for croner to step through (jiff's civil time; croner's own jiff support
 /// is for another jiff version).
 #[derive(Clone, Copy)]
-struct WallClock(jiff::civil::DateTime);
+pub(crate) struct WallClock(pub(crate) jiff::civil::DateTime);
 
 impl croner::CronDateTime for WallClock {
     fn to_civil(&self) -> croner::CivilDateTime {
