@@ -389,6 +389,75 @@ codes! {
          no run has succeeded since. Fix: make `ttl_after_finished` longer than the schedule's \
          longest gap plus a run (e.g. `3d` for a weekday schedule), or leave it out and let \
          `history` bound the Jobs kept.";
+    DOLPHINSCHEDULER_MISSING = "E0950", "dolphinscheduler-missing",
+        "A pipeline has `scheduler = \"dolphinscheduler\"` and the config has no \
+         `[dolphinscheduler]` table. Why it matters: platc cannot know which project, tenant, \
+         namespace and gateway the pipeline's workflow belongs to, and without a workflow \
+         nothing would ever start the suspended CronJob. Fix: add `[dolphinscheduler]` \
+         (docs/dolphinscheduler.md), or remove `scheduler` to let the CronJob schedule itself.";
+    AFTER_KUBERNETES = "E0951", "after-kubernetes",
+        "`after` on a pipeline that its CronJob schedules (`scheduler = \"kubernetes\"`, the \
+         default), or `after` naming such a pipeline. Why it matters: the CronJob controller \
+         knows no dependencies; a run \"after\" another could only be a guess of the clock, and \
+         a late first run would leave the second reading stale data. Fix: set `scheduler = \
+         \"dolphinscheduler\"` on both pipelines, so one DolphinScheduler workflow runs them \
+         in order, or remove `after` and give the pipeline its own `schedule`.";
+    AFTER_CYCLE = "E0952", "after-cycle",
+        "Pipelines that wait for each other through `after` in a circle (`a` after `b`, `b` \
+         after `a`). Why it matters: no pipeline of the circle could ever start, and a \
+         DolphinScheduler workflow must be a graph without cycles. Fix: remove one `after` of \
+         the pipelines the message names, and give the one that no longer waits a `schedule`.";
+    FOLLOWER_SCHEDULE = "E0953", "follower-schedule",
+        "A pipeline with `after` also has its own `schedule` or `time_zone`. Why it matters: a \
+         follower runs when the pipelines it follows have succeeded, inside their workflow, \
+         whose schedule and time zone are its chain head's; its own would silently do \
+         nothing. Fix: remove `schedule` and `time_zone` from the follower, or remove `after` \
+         to schedule it on its own.";
+    AFTER_ACROSS_CLUSTERS = "E0954", "after-across-clusters",
+        "`after` names a pipeline of a namespace that is not on every cluster the follower's \
+         namespace is on. Why it matters: each cluster's DolphinScheduler runs the workflows of \
+         that cluster; on a cluster without the pipeline it follows, the follower would never \
+         run. Fix: put both namespaces on the same clusters, or follow a pipeline of a \
+         namespace that is on all of them.";
+    AFTER_TWO_CHAINS = "E0955", "after-two-chains",
+        "A pipeline follows (through `after`, directly or not) two pipelines that each have \
+         their own `schedule`. Why it matters: a workflow has one schedule; the follower would \
+         have to belong to two workflows, started at different times. Fix: follow pipelines of \
+         one chain only, or give the two heads one schedule by making one follow the other.";
+    QUARTZ_INEXPRESSIBLE = "E0956", "quartz-inexpressible",
+        "The schedule of a `dolphinscheduler` pipeline restricts both the day of the month and \
+         the day of the week (`0 2 1 * MON`). Why it matters: cron runs on a day that matches \
+         either field (the 1st, and every Monday), and DolphinScheduler's Quartz schedules \
+         cannot say \"or\": one of the two must be `?`. Any translation would run on other days \
+         than the CronJob would. Fix: write `*` in one of the two fields, or split the pipeline \
+         into two with one field each.";
+    DOLPHINSCHEDULER_CONCURRENCY = "E0957", "dolphinscheduler-concurrency",
+        "A `dolphinscheduler` pipeline with `concurrency = \"replace\"`, or a follower whose \
+         `concurrency` differs from its chain head's. Why it matters: a workflow has one \
+         execution type, from the head's `concurrency`: `forbid` is SERIAL_DISCARD (a new \
+         instance is dropped while one runs), `allow` is PARALLEL; DolphinScheduler has no way \
+         to stop a running instance for a new one. Fix: use `forbid` or `allow`, the same on \
+         the whole chain (or leave it out on followers).";
+    DOLPHINSCHEDULER_NAMESPACE = "E0958", "dolphinscheduler-namespace",
+        "`[dolphinscheduler] namespace` is not a namespace of the config, or is not on a \
+         cluster that has `dolphinscheduler` pipelines. Why it matters: the workflows' ConfigMap, \
+         the submit Job and the gateway token's ExternalSecret are written there; an undeclared \
+         namespace gets none of them (or an Argo CD Application for it). Fix: declare it as \
+         `[namespaces.NAME]` (with `managed = false` when DolphinScheduler's installation owns \
+         it) on every cluster whose pipelines it runs.";
+    GATEWAY_TOKEN = "E0959", "gateway-token",
+        "`[dolphinscheduler] gateway.token_secret` is not a Secret that DolphinScheduler's \
+         namespace declares under `secrets`, or its `token_key` is not one of that Secret's \
+         `data` keys. Why it matters: the submit Job reads the gateway's auth token from that \
+         Secret; without it the Job never starts (CreateContainerConfigError) and no workflow \
+         is submitted. Fix: declare it, e.g. `[namespaces.dolphinscheduler.secrets.NAME]` with \
+         `store` and `data = { token = \"remote/key#property\" }`, or name the declared one.";
+    DOLPHINSCHEDULER_KEY = "E0960", "dolphinscheduler-key",
+        "A `dolphinscheduler` pipeline sets a key only the CronJob controller reads: `suspend` \
+         or `starting_deadline`. Why it matters: its CronJob is always suspended and never \
+         starts runs itself, so the key would silently do nothing. Fix: remove it; to pause \
+         the pipeline, set its workflow offline in DolphinScheduler, or schedule it with \
+         `scheduler = \"kubernetes\"`.";
 }
 
 /// The explanation of a code (case-insensitive), as printed by `platc explain`.

@@ -1,6 +1,7 @@
 //! The validated platform: every name checked, every reference resolved, every quantity
 //! canonical. Only `validate` builds these, so `compile` never re-checks anything.
 
+pub mod dolphinscheduler;
 pub mod duration;
 pub mod expansion;
 pub mod names;
@@ -44,6 +45,10 @@ pub struct Platform {
     pub rule_labels: Labels,
     /// Namespaces, sorted by name.
     pub namespaces: Vec<Namespace>,
+    /// `[dolphinscheduler]`, when present.
+    pub dolphinscheduler: Option<dolphinscheduler::DolphinScheduler>,
+    /// The DolphinScheduler workflows, by cluster and name.
+    pub workflows: Vec<dolphinscheduler::Workflow>,
 }
 
 /// A cluster.

@@ -124,7 +124,9 @@ pub struct Pipeline {
     pub name: String,
     /// Where the name was written.
     pub span: Span,
-    /// Cron schedule.
+    /// Who starts its runs.
+    pub scheduler: super::dolphinscheduler::Scheduler,
+    /// Cron schedule (a follower's: its chain head's, which its suspended CronJob shows).
     pub schedule: String,
     /// IANA zone.
     pub time_zone: Option<String>,

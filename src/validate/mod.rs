@@ -264,6 +264,13 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, attached: &Attached, source_name: &
         namespace::namespace(ctx, &env, name, ns)
     });
     tokens::decide(&clusters, &mut namespaces);
+    let dolphinscheduler = pipeline::dolphinscheduler::settings(ctx, config);
+    let workflows = pipeline::dolphinscheduler::chains(
+        ctx,
+        config,
+        &mut namespaces,
+        dolphinscheduler.as_ref(),
+    );
 
     Platform {
         name: config.platform.name.clone(),
@@ -273,5 +280,7 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, attached: &Attached, source_name: &
         argocd,
         rule_labels,
         namespaces,
+        dolphinscheduler,
+        workflows,
     }
 }

@@ -10,7 +10,10 @@ use serde::Deserialize;
 
 use crate::vecmap::VecMap;
 
+mod dolphinscheduler;
 mod pipeline;
+
+pub use dolphinscheduler::{DolphinScheduler, Gateway, Scheduler};
 
 pub use pipeline::{
     Alerts, Concurrency, ConfigValue, ContainerResources, EnvSource, EnvValue, History,
@@ -60,6 +63,9 @@ pub struct Config {
     /// Variables for `{{ vars.NAME }}` in namespace and template strings.
     #[serde(default)]
     pub vars: StringMap,
+    /// The Apache DolphinScheduler that runs pipelines with `scheduler = "dolphinscheduler"`.
+    #[serde(default)]
+    pub dolphinscheduler: Option<DolphinScheduler>,
 }
 
 /// The body of a `[templates.NAME]`: any namespace fields, checked where a namespace uses it.

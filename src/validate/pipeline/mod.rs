@@ -5,9 +5,12 @@
 mod alerts;
 mod files;
 mod pod;
+mod scheduler;
 mod steps;
 mod topic;
 mod variables;
+
+pub(crate) mod dolphinscheduler;
 
 use super::context::Ctx;
 use super::env::{Env, Here};
@@ -49,15 +52,30 @@ pub(crate) fn pipeline(
         ctx.dns_label(&p, name, "pipeline name", true);
     }
 
-    if let Some(problem) = schedule::schedule_problem(&pl.schedule) {
-        let d = Diagnostic::error(codes::INVALID_SCHEDULE, ctx.val(&p.key("schedule")), format!("invalid schedule `{}`: {problem}", pl.schedule))
+    if let Some(text) = &pl.schedule
+        && let Some(problem) = schedule::schedule_problem(text)
+    {
+        let d = Diagnostic::error(codes::INVALID_SCHEDULE, ctx.val(&p.key("schedule")), format!("invalid schedule `{text}`: {problem}"))
             .with_label("not a CronJob schedule")
             .with_help("five fields `minute hour day-of-month month day-of-week` (e.g. `0 2 * * *`), or @hourly, @daily, @weekly, @monthly, @yearly");
-        ctx.push(match schedule::faulty_field(&pl.schedule) {
+        ctx.push(match schedule::faulty_field(text) {
             Some(field) => d.with_part(field),
             None => d,
         });
     }
+    if pl.schedule.is_none() && pl.after.is_none() {
+        // As the schema says it, for a config the typed reader takes.
+        ctx.push(
+            Diagnostic::error(
+                codes::MISSING_KEY,
+                ctx.key(&p),
+                format!("missing key `schedule` in `{p}`"),
+            )
+            .with_label("`schedule` is required here")
+            .with_help("add `schedule = ...` (Cron schedule: 5 fields or @hourly/@daily/@weekly/@monthly/@yearly. Required unless the pipeline runs `after` others)"),
+        );
+    }
+    let scheduler = scheduler::scheduler(ctx, env, &p, ns_name, pl);
     if let Some(tz) = &pl.time_zone
         && !schedule::is_time_zone(tz)
     {
@@ -171,7 +189,9 @@ pub(crate) fn pipeline(
     model::Pipeline {
         name: name.to_string(),
         span: ctx.key(&p),
-        schedule: pl.schedule.trim().to_string(),
+        scheduler,
+        // A follower's is its chain head's, set once the chains are known.
+        schedule: pl.schedule.as_deref().unwrap_or_default().trim().to_string(),
         time_zone: pl.time_zone.clone(),
         concurrency: pl.concurrency.unwrap_or(model::Concurrency::Forbid),
         history_successful: pl.history.as_ref().and_then(|h| h.successful),

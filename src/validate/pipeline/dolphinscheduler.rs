@@ -1,0 +1,661 @@
+//! `[dolphinscheduler]` and the chains of `dolphinscheduler` pipelines, checked once every
+//! namespace is known: what `after` names, cycles, chains with two heads, clusters; then each
+//! chain becomes a workflow on each cluster its pipelines are on, and each follower shows its
+//! head's schedule.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::super::context::Ctx;
+use crate::diag::{Diagnostic, Span, codes};
+use crate::model::dolphinscheduler::{
+    DolphinScheduler, ExecutionType, Predecessor, Scheduler, Task, Workflow,
+};
+use crate::model::{self, Concurrency, quartz};
+use crate::syntax::Path;
+use crate::syntax::config::{self, Config};
+
+/// The time zone a workflow gets when its head sets none: pydolphinscheduler's own default is
+/// `Asia/Shanghai`, so one is always written.
+pub const DEFAULT_TIME_ZONE: &str = "Etc/UTC";
+
+/// The worker group when `[dolphinscheduler]` names none: DolphinScheduler's own.
+const DEFAULT_WORKER_GROUP: &str = "default";
+
+/// The Secret key of the gateway token when `token_key` is not set.
+const DEFAULT_TOKEN_KEY: &str = "token";
+
+/// `[dolphinscheduler]`, checked: names, image, and that its namespace and token Secret are
+/// declared.
+pub(crate) fn settings(ctx: &mut Ctx<'_>, config: &Config) -> Option<DolphinScheduler> {
+    let ds = config.dolphinscheduler.as_ref()?;
+    let p = Path::root().key("dolphinscheduler");
+    for (key, value) in [
+        ("project", &ds.project),
+        ("tenant", &ds.tenant),
+        ("worker_group", ds.worker_group.as_ref().unwrap_or(&String::new())),
+    ] {
+        let written = key != "worker_group" || ds.worker_group.is_some();
+        if written && (value.trim().is_empty() || value.trim() != value) {
+            ctx.push(
+                Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    ctx.val(&p.key(key)),
+                    format!("`{key}` must be a name without surrounding spaces"),
+                )
+                .with_label("empty or padded"),
+            );
+        }
+    }
+    ctx.dns_label(&p.key("namespace"), &ds.namespace, "namespace", false);
+    ctx.dns_label(
+        &p.key("worker_service_account"),
+        &ds.worker_service_account,
+        "service account name",
+        false,
+    );
+    let g = p.key("gateway");
+    if ds.gateway.address.is_empty() || ds.gateway.address.contains(char::is_whitespace) {
+        ctx.push(
+            Diagnostic::error(
+                codes::INVALID_VALUE,
+                ctx.val(&g.key("address")),
+                "`address` must be a host name",
+            )
+            .with_label("not a host")
+            .with_help("the gateway's Service, e.g. `dolphinscheduler-api`"),
+        );
+    }
+    if ds.gateway.port == 0 {
+        ctx.push(
+            Diagnostic::error(
+                codes::OUT_OF_RANGE,
+                ctx.val(&g.key("port")),
+                "port 0 is not a port",
+            )
+            .with_label("must be 1-65535"),
+        );
+    }
+    super::image(ctx, &p.key("submit_image"), &ds.submit_image);
+    let token_key = ds
+        .gateway
+        .token_key
+        .clone()
+        .unwrap_or_else(|| DEFAULT_TOKEN_KEY.into());
+    declared(ctx, config, ds, &token_key);
+    Some(DolphinScheduler {
+        project: ds.project.clone(),
+        tenant: ds.tenant.clone(),
+        namespace: ds.namespace.clone(),
+        worker_service_account: ds.worker_service_account.clone(),
+        gateway_address: ds.gateway.address.clone(),
+        gateway_port: ds.gateway.port,
+        token_secret: ds.gateway.token_secret.clone(),
+        token_key,
+        submit_image: ds.submit_image.clone(),
+        worker_group: ds
+            .worker_group
+            .clone()
+            .unwrap_or_else(|| DEFAULT_WORKER_GROUP.into()),
+        span: ctx.key(&p),
+    })
+}
+
+/// DolphinScheduler's namespace is in the config and declares the token Secret (with the
+/// token's key, when its `data` lists keys).
+fn declared(ctx: &mut Ctx<'_>, config: &Config, ds: &config::DolphinScheduler, token_key: &str) {
+    let p = Path::root().key("dolphinscheduler");
+    let Some(ns) = config.namespaces.get(&ds.namespace) else {
+        if !ctx.is_pruned(&Path::root().key("namespaces").key(ds.namespace.as_str())) {
+            let known = config.namespaces.keys().map(String::as_str);
+            let help = crate::diag::did_you_mean(&ds.namespace, known).unwrap_or_else(|| {
+                format!(
+                    "declare it: `[namespaces.{}]` (with `managed = false` when \
+                     DolphinScheduler's installation owns it), and the gateway token under \
+                     its `secrets`",
+                    ds.namespace
+                )
+            });
+            ctx.push(
+                Diagnostic::error(
+                    codes::DOLPHINSCHEDULER_NAMESPACE,
+                    ctx.val(&p.key("namespace")),
+                    format!(
+                        "DolphinScheduler's namespace `{}` is not a namespace of the config",
+                        ds.namespace
+                    ),
+                )
+                .with_label("not declared")
+                .with_help(help),
+            );
+        }
+        return;
+    };
+    let secret_path = Path::root()
+        .key("namespaces")
+        .key(ds.namespace.as_str())
+        .key("secrets")
+        .key(ds.gateway.token_secret.as_str());
+    let Some(secret) = ns.secrets.get(&ds.gateway.token_secret) else {
+        if !ctx.is_pruned(&secret_path) {
+            let known = ns.secrets.keys().map(String::as_str);
+            let help = crate::diag::did_you_mean(&ds.gateway.token_secret, known)
+                .unwrap_or_else(|| {
+                    format!(
+                        "declare it: `[namespaces.{}.secrets.{}]` with `store` and `data = {{ \
+                         {token_key} = \"remote/key#property\" }}`",
+                        ds.namespace, ds.gateway.token_secret
+                    )
+                });
+            ctx.push(
+                Diagnostic::error(
+                    codes::GATEWAY_TOKEN,
+                    ctx.val(&p.key("gateway").key("token_secret")),
+                    format!(
+                        "the gateway token Secret `{}` is not declared in namespace `{}`",
+                        ds.gateway.token_secret, ds.namespace
+                    ),
+                )
+                .with_label("no such secret")
+                .with_help(help),
+            );
+        }
+        return;
+    };
+    if let Some(data) = &secret.data
+        && !data.contains_key(token_key)
+    {
+        let at = if ds.gateway.token_key.is_some() {
+            ctx.val(&p.key("gateway").key("token_key"))
+        } else {
+            ctx.val(&p.key("gateway").key("token_secret"))
+        };
+        let keys: Vec<&str> = data.keys().map(String::as_str).collect();
+        let help = crate::diag::did_you_mean(token_key, keys.iter().copied())
+            .map(|d| format!("{d} (set `token_key`)"))
+            .unwrap_or_else(|| {
+                format!(
+                    "set `token_key` to one of its keys ({}), or add `{token_key}` to its `data`",
+                    keys.join(", ")
+                )
+            });
+        ctx.push(
+            Diagnostic::error(
+                codes::GATEWAY_TOKEN,
+                at,
+                format!(
+                    "Secret `{}` has no key `{token_key}` for the gateway token",
+                    ds.gateway.token_secret
+                ),
+            )
+            .with_label("no such key")
+            .with_related(Some(ctx.key(&secret_path.key("data"))), "its keys")
+            .with_help(help),
+        );
+    }
+}
+
+/// A pipeline in the graph: where it is in the model.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Node {
+    ns: usize,
+    pl: usize,
+}
+
+/// The chains: `after` resolved and checked, followers given their head's schedule and time
+/// zone, and the workflows of every cluster.
+pub(crate) fn chains(
+    ctx: &mut Ctx<'_>,
+    config: &Config,
+    namespaces: &mut [model::Namespace],
+    ds: Option<&DolphinScheduler>,
+) -> Vec<Workflow> {
+    let index: BTreeMap<(&str, &str), Node> = namespaces
+        .iter()
+        .enumerate()
+        .flat_map(|(n, ns)| {
+            ns.pipelines
+                .iter()
+                .enumerate()
+                .map(move |(i, pl)| ((ns.name.as_str(), pl.name.as_str()), Node { ns: n, pl: i }))
+        })
+        .collect();
+    let path = |ns: &str, pl: &str| {
+        Path::root()
+            .key("namespaces")
+            .key(ns)
+            .key("pipelines")
+            .key(pl)
+    };
+    // Each follower's predecessors, with where each is named.
+    let mut edges: BTreeMap<Node, Vec<(Node, Span)>> = BTreeMap::new();
+    for (n, ns) in namespaces.iter().enumerate() {
+        for (i, pl) in ns.pipelines.iter().enumerate() {
+            let Scheduler::DolphinScheduler { after } = &pl.scheduler else {
+                continue;
+            };
+            let me = Node { ns: n, pl: i };
+            let p = path(&ns.name, &pl.name).key("after");
+            for (k, Predecessor { namespace, name }) in after.iter().enumerate() {
+                let at = p.index(k);
+                let Some(&other) = index.get(&(namespace.as_str(), name.as_str())) else {
+                    let broken = ctx.is_pruned(&path(namespace, name))
+                        || ctx.is_pruned(&Path::root().key("namespaces").key(namespace.as_str()));
+                    if !broken {
+                        let known: Vec<&str> = namespaces
+                            .iter()
+                            .find(|x| x.name == *namespace)
+                            .map(|x| x.pipelines.iter().map(|q| q.name.as_str()).collect())
+                            .unwrap_or_default();
+                        let offset = (namespace != &ns.name).then(|| namespace.len() + 1);
+                        ctx.unresolved_in(
+                            &at,
+                            offset,
+                            "pipeline",
+                            name,
+                            &format!("namespace `{namespace}`"),
+                            known,
+                        );
+                    }
+                    continue;
+                };
+                let target = &namespaces[other.ns].pipelines[other.pl];
+                if target.scheduler == Scheduler::Kubernetes {
+                    ctx.push(
+                        Diagnostic::error(
+                            codes::AFTER_KUBERNETES,
+                            ctx.val(&at),
+                            format!("`{name}` is scheduled by its CronJob, not DolphinScheduler"),
+                        )
+                        .with_label("cannot be waited for")
+                        .with_related(Some(target.span), "this pipeline has no `scheduler`")
+                        .with_help(format!(
+                            "set `scheduler = \"dolphinscheduler\"` on `{name}` too, so both run \
+                             in one workflow"
+                        )),
+                    );
+                    continue;
+                }
+                let missing: Vec<&String> = ns
+                    .clusters
+                    .iter()
+                    .filter(|c| !namespaces[other.ns].clusters.contains(c))
+                    .collect();
+                if let Some(cluster) = missing.first() {
+                    ctx.push(
+                        Diagnostic::error(
+                            codes::AFTER_ACROSS_CLUSTERS,
+                            ctx.val(&at),
+                            format!(
+                                "`{namespace}/{name}` is not on cluster `{cluster}`, where \
+                                 `{}/{}` runs",
+                                ns.name, pl.name
+                            ),
+                        )
+                        .with_label("not on every cluster of this pipeline")
+                        .with_help(format!(
+                            "each cluster's DolphinScheduler runs that cluster's workflows; put \
+                             namespace `{namespace}` on cluster `{cluster}` too, or follow a \
+                             pipeline that is there"
+                        )),
+                    );
+                    continue;
+                }
+                edges.entry(me).or_default().push((other, ctx.val(&at)));
+            }
+        }
+    }
+    let cyclic = cycles(ctx, namespaces, &edges);
+    // The heads each pipeline descends from, in an order where predecessors come first.
+    let mut heads: BTreeMap<Node, BTreeSet<Node>> = BTreeMap::new();
+    let mut order: Vec<Node> = Vec::new();
+    for (n, ns) in namespaces.iter().enumerate() {
+        for (i, pl) in ns.pipelines.iter().enumerate() {
+            let me = Node { ns: n, pl: i };
+            if matches!(pl.scheduler, Scheduler::DolphinScheduler { .. }) && !cyclic.contains(&me)
+            {
+                visit(me, &edges, &cyclic, &mut heads, &mut order);
+            }
+        }
+    }
+    let mut joined = BTreeSet::new();
+    for &me in &order {
+        let preds = edges.get(&me).map(Vec::as_slice).unwrap_or_default();
+        if heads[&me].len() > 1 && preds.iter().all(|(p, _)| heads.get(p).is_some_and(|h| h.len() <= 1)) {
+            joined.insert(me);
+            let pl = &namespaces[me.ns].pipelines[me.pl];
+            let names: Vec<String> = heads[&me]
+                .iter()
+                .map(|h| {
+                    let head = &namespaces[h.ns];
+                    format!("`{}/{}`", head.name, head.pipelines[h.pl].name)
+                })
+                .collect();
+            let mut d = Diagnostic::error(
+                codes::AFTER_TWO_CHAINS,
+                ctx.key(&path(&namespaces[me.ns].name, &pl.name).key("after")),
+                format!(
+                    "`{}` follows pipelines of two schedules: {}",
+                    pl.name,
+                    names.join(" and ")
+                ),
+            )
+            .with_label("would belong to two workflows")
+            .with_help(
+                "a workflow has one schedule; follow pipelines of one chain, or make one head \
+                 follow the other",
+            );
+            for h in &heads[&me] {
+                d = d.with_related(
+                    Some(namespaces[h.ns].pipelines[h.pl].span),
+                    "a chain head with its own schedule",
+                );
+            }
+            ctx.push(d);
+        }
+    }
+    // Followers take their head's schedule and time zone, and must agree on concurrency.
+    for &me in &order {
+        let Some(&head) = heads[&me].first().filter(|_| heads[&me].len() == 1) else {
+            continue;
+        };
+        if head == me {
+            continue;
+        }
+        let (schedule, zone, concurrency) = {
+            let h = &namespaces[head.ns].pipelines[head.pl];
+            (h.schedule.clone(), h.time_zone.clone(), h.concurrency)
+        };
+        let ns_name = namespaces[me.ns].name.clone();
+        let pl = &mut namespaces[me.ns].pipelines[me.pl];
+        let raw = config
+            .namespaces
+            .get(&ns_name)
+            .and_then(|n| n.pipelines.get(&pl.name))
+            .and_then(|p| p.concurrency);
+        if raw.is_some_and(|c| c != concurrency && c != Concurrency::Replace) {
+            ctx.push(
+                Diagnostic::error(
+                    codes::DOLPHINSCHEDULER_CONCURRENCY,
+                    ctx.val(&path(&ns_name, &pl.name).key("concurrency")),
+                    "a follower's `concurrency` differs from its chain head's",
+                )
+                .with_label("one workflow has one execution type")
+                .with_related(Some(namespaces[head.ns].pipelines[head.pl].span), "the chain head")
+                .with_help("remove `concurrency` here; the head's decides for the whole chain"),
+            );
+            continue;
+        }
+        let pl = &mut namespaces[me.ns].pipelines[me.pl];
+        pl.schedule = schedule;
+        pl.time_zone = zone;
+        pl.concurrency = concurrency;
+    }
+    let Some(ds) = ds else {
+        return Vec::new();
+    };
+    workflows(ctx, namespaces, ds, &edges, &heads, &order, &joined)
+}
+
+/// Depth-first: `me`'s heads from its predecessors', each predecessor placed before it.
+fn visit(
+    me: Node,
+    edges: &BTreeMap<Node, Vec<(Node, Span)>>,
+    cyclic: &BTreeSet<Node>,
+    heads: &mut BTreeMap<Node, BTreeSet<Node>>,
+    order: &mut Vec<Node>,
+) {
+    if heads.contains_key(&me) {
+        return;
+    }
+    let preds: Vec<Node> = edges
+        .get(&me)
+        .map(|e| e.iter().map(|(n, _)| *n).filter(|n| !cyclic.contains(n)).collect())
+        .unwrap_or_default();
+    let mut mine = BTreeSet::new();
+    if edges.get(&me).is_none_or(Vec::is_empty) {
+        mine.insert(me);
+    }
+    for p in preds {
+        visit(p, edges, cyclic, heads, order);
+        mine.extend(heads[&p].iter().copied());
+    }
+    heads.insert(me, mine);
+    order.push(me);
+}
+
+/// Every pipeline on a cycle of `after`, each cycle reported once (at its first member's
+/// `after`, naming all its members).
+fn cycles(
+    ctx: &mut Ctx<'_>,
+    namespaces: &[model::Namespace],
+    edges: &BTreeMap<Node, Vec<(Node, Span)>>,
+) -> BTreeSet<Node> {
+    // Tarjan's strongly connected components, iteratively ordered by node for determinism.
+    struct State<'e> {
+        edges: &'e BTreeMap<Node, Vec<(Node, Span)>>,
+        index: BTreeMap<Node, usize>,
+        low: BTreeMap<Node, usize>,
+        stack: Vec<Node>,
+        on_stack: BTreeSet<Node>,
+        components: Vec<Vec<Node>>,
+    }
+    fn strong(v: Node, s: &mut State<'_>) {
+        let i = s.index.len();
+        s.index.insert(v, i);
+        s.low.insert(v, i);
+        s.stack.push(v);
+        s.on_stack.insert(v);
+        let edges = s.edges;
+        for (w, _) in edges.get(&v).map(Vec::as_slice).unwrap_or_default() {
+            if !s.index.contains_key(w) {
+                strong(*w, s);
+                let low = s.low[&v].min(s.low[w]);
+                s.low.insert(v, low);
+            } else if s.on_stack.contains(w) {
+                let low = s.low[&v].min(s.index[w]);
+                s.low.insert(v, low);
+            }
+        }
+        if s.low[&v] == s.index[&v] {
+            let mut component = Vec::new();
+            while let Some(w) = s.stack.pop() {
+                s.on_stack.remove(&w);
+                component.push(w);
+                if w == v {
+                    break;
+                }
+            }
+            s.components.push(component);
+        }
+    }
+    let mut s = State {
+        edges,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        on_stack: BTreeSet::new(),
+        components: Vec::new(),
+    };
+    for &v in edges.keys() {
+        if !s.index.contains_key(&v) {
+            strong(v, &mut s);
+        }
+    }
+    let mut cyclic = BTreeSet::new();
+    for mut component in s.components {
+        let own_loop = |v: &Node| edges.get(v).is_some_and(|e| e.iter().any(|(w, _)| w == v));
+        if component.len() == 1 && !own_loop(&component[0]) {
+            continue;
+        }
+        component.sort();
+        let name = |v: &Node| {
+            let ns = &namespaces[v.ns];
+            format!("`{}/{}`", ns.name, ns.pipelines[v.pl].name)
+        };
+        let names: Vec<String> = component.iter().map(name).collect();
+        let first = component[0];
+        let members: BTreeSet<Node> = component.iter().copied().collect();
+        let spans_of = |v: &Node| -> Vec<Span> {
+            edges[v]
+                .iter()
+                .filter(|(w, _)| members.contains(w))
+                .map(|(_, s)| *s)
+                .collect()
+        };
+        let at = spans_of(&first)[0];
+        let mut d = Diagnostic::error(
+            codes::AFTER_CYCLE,
+            at,
+            if component.len() == 1 {
+                format!("{} runs after itself", names[0])
+            } else {
+                format!(
+                    "pipelines {} wait for each other in a circle",
+                    join_and(&names)
+                )
+            },
+        )
+        .with_label("this `after` closes the circle")
+        .with_help(
+            "none of them could ever start; remove one `after` and give that pipeline a \
+             `schedule`",
+        );
+        for v in &component[1..] {
+            for span in spans_of(v) {
+                d = d.with_related(Some(span), "and this one");
+            }
+        }
+        ctx.push(d);
+        cyclic.extend(members);
+    }
+    cyclic
+}
+
+fn join_and(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// One workflow per chain head and cluster, with the chain's pipelines on that cluster.
+fn workflows(
+    ctx: &mut Ctx<'_>,
+    namespaces: &[model::Namespace],
+    ds: &DolphinScheduler,
+    edges: &BTreeMap<Node, Vec<(Node, Span)>>,
+    heads: &BTreeMap<Node, BTreeSet<Node>>,
+    order: &[Node],
+    joined: &BTreeSet<Node>,
+) -> Vec<Workflow> {
+    let ds_clusters: Vec<String> = namespaces
+        .iter()
+        .find(|n| n.name == ds.namespace)
+        .map(|n| n.clusters.clone())
+        .unwrap_or_default();
+    let declared = namespaces.iter().any(|n| n.name == ds.namespace);
+    let mut out = Vec::new();
+    for &head in order {
+        if heads[&head].len() != 1 || !heads[&head].contains(&head) {
+            continue;
+        }
+        let head_ns = &namespaces[head.ns];
+        let head_pl = &head_ns.pipelines[head.pl];
+        // Members: every pipeline whose only head is this one (a join is already an error).
+        let members: Vec<Node> = order
+            .iter()
+            .copied()
+            .filter(|n| heads[n].len() == 1 && heads[n].contains(&head) && !joined.contains(n))
+            .collect();
+        for cluster in &head_ns.clusters {
+            if declared && !ds_clusters.contains(cluster) {
+                ctx.push(
+                    Diagnostic::error(
+                        codes::DOLPHINSCHEDULER_NAMESPACE,
+                        head_pl.span,
+                        format!(
+                            "DolphinScheduler's namespace `{}` is not on cluster `{cluster}`, \
+                             where pipeline `{}` runs",
+                            ds.namespace, head_pl.name
+                        ),
+                    )
+                    .with_label("no DolphinScheduler to run its workflow")
+                    .with_related(Some(ds.span), "[dolphinscheduler]")
+                    .with_help(format!(
+                        "add `{cluster}` to the clusters of namespace `{}`",
+                        ds.namespace
+                    )),
+                );
+                continue;
+            }
+            let task_name = |n: &Node| {
+                let ns = &namespaces[n.ns];
+                let pl = &ns.pipelines[n.pl].name;
+                if n.ns == head.ns {
+                    pl.clone()
+                } else {
+                    format!("{}.{pl}", ns.name)
+                }
+            };
+            let on_cluster: Vec<Node> = members
+                .iter()
+                .copied()
+                .filter(|n| namespaces[n.ns].clusters.contains(cluster))
+                .collect();
+            let mut tasks: Vec<Task> = on_cluster
+                .iter()
+                .map(|n| {
+                    let pl = &namespaces[n.ns].pipelines[n.pl];
+                    let mut deps: Vec<String> = edges
+                        .get(n)
+                        .map(|e| e.iter().map(|(p, _)| task_name(p)).collect())
+                        .unwrap_or_default();
+                    deps.sort();
+                    deps.dedup();
+                    Task {
+                        name: task_name(n),
+                        namespace: namespaces[n.ns].name.clone(),
+                        pipeline: pl.name.clone(),
+                        deadline: pl.deadline,
+                        deps,
+                    }
+                })
+                .collect();
+            sort_tasks(&mut tasks);
+            out.push(Workflow {
+                name: format!("{}.{}", head_ns.name, head_pl.name),
+                cluster: cluster.clone(),
+                schedule: head_pl.schedule.clone(),
+                quartz: quartz::to_quartz(&head_pl.schedule).unwrap_or_default(),
+                time_zone: head_pl
+                    .time_zone
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_TIME_ZONE.into()),
+                execution_type: match head_pl.concurrency {
+                    Concurrency::Allow => ExecutionType::Parallel,
+                    _ => ExecutionType::SerialDiscard,
+                },
+                tasks,
+                span: head_pl.span,
+            });
+        }
+    }
+    out.sort_by(|a, b| (&a.cluster, &a.name).cmp(&(&b.cluster, &b.name)));
+    out
+}
+
+/// Tasks in an order where each comes after the tasks it depends on; among those free to go
+/// next, the smallest name first.
+fn sort_tasks(tasks: &mut Vec<Task>) {
+    let mut left: Vec<Task> = std::mem::take(tasks);
+    left.sort_by(|a, b| a.name.cmp(&b.name));
+    while !left.is_empty() {
+        let placed: BTreeSet<&str> = tasks.iter().map(|t| t.name.as_str()).collect();
+        let next = left
+            .iter()
+            .position(|t| t.deps.iter().all(|d| placed.contains(d.as_str())))
+            .unwrap_or(0);
+        tasks.push(left.remove(next));
+    }
+}
