@@ -123,6 +123,14 @@ fn pipeline_settings() {
     check_case("pipeline-settings");
 }
 
+/// The seed's chain (commodity-prices, then commodity-prices-load) run by DolphinScheduler as
+/// one workflow (docs/dolphinscheduler.md): suspended CronJobs, the workflow ConfigMap and the
+/// submit Job in DolphinScheduler's namespace, the workers' Role in `production`.
+#[test]
+fn dolphinscheduler() {
+    check_case("dolphinscheduler");
+}
+
 #[test]
 fn every_case_has_a_test() {
     let mut cases: Vec<String> = fs::read_dir(golden_dir())
@@ -133,6 +141,7 @@ fn every_case_has_a_test() {
     assert_eq!(
         cases,
         [
+            "dolphinscheduler",
             "minimal",
             "multi-cluster",
             "network",

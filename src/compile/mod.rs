@@ -17,7 +17,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use k8s_openapi::Resource;
-use k8s_openapi::api::batch::v1::CronJob;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{ConfigMap, LimitRange, Namespace, ResourceQuota, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
@@ -44,6 +44,8 @@ pub enum Manifest {
     RoleBinding(Box<RoleBinding>),
     /// batch/v1 CronJob.
     CronJob(Box<CronJob>),
+    /// batch/v1 Job.
+    Job(Box<Job>),
     /// v1 ConfigMap.
     ConfigMap(Box<ConfigMap>),
     /// kafka.strimzi.io/v1 KafkaTopic.
@@ -73,6 +75,7 @@ impl serde::Serialize for Manifest {
             Manifest::Role(x) => x.serialize(s),
             Manifest::RoleBinding(x) => x.serialize(s),
             Manifest::CronJob(x) => x.serialize(s),
+            Manifest::Job(x) => x.serialize(s),
             Manifest::ConfigMap(x) => x.serialize(s),
             Manifest::KafkaTopic(x) => x.serialize(s),
             Manifest::PrometheusRule(x) => x.serialize(s),
@@ -150,7 +153,7 @@ fn generated_group(kind: &str) -> &'static str {
     match kind {
         "NetworkPolicy" => NetworkPolicy::GROUP,
         "Role" | "RoleBinding" => Role::GROUP,
-        "CronJob" => CronJob::GROUP,
+        "CronJob" | "Job" => CronJob::GROUP,
         "KafkaTopic" => "kafka.strimzi.io",
         "PrometheusRule" => "monitoring.coreos.com",
         "ExternalSecret" => "external-secrets.io",
@@ -197,6 +200,9 @@ pub fn compile_map<M: Send>(
         manifests::compile(platform, &cluster.manifests, &folder, &mut out);
         objects.extend(out.into_iter().map(|o| o.with(&finish)));
     }
+    let mut out = Vec::new();
+    pipeline::dolphinscheduler::compile(platform, &mut out);
+    objects.extend(out.into_iter().map(|o| o.with(&finish)));
     if let Some(a) = &platform.argocd {
         let mut folders: Vec<String> = objects.iter().map(|o| o.folder.clone()).collect();
         folders.sort();

@@ -40,4 +40,16 @@ pub(crate) fn lint(ctx: &mut Ctx<'_>, config: &Config, platform: &Platform) {
     for lint in lints {
         ctx.each(&namespaces, |ctx, (name, raw, ns)| lint(ctx, name, raw, ns));
     }
+    // The DolphinScheduler gateway token is read by the submit Job platc writes: it is used.
+    if let Some(ds) = &platform.dolphinscheduler {
+        let token = platform
+            .namespaces
+            .iter()
+            .filter(|n| n.name == ds.namespace)
+            .flat_map(|n| &n.secrets)
+            .find(|s| s.name == ds.token_secret)
+            .map(|s| s.span);
+        ctx.diags
+            .retain(|d| !(d.code == crate::diag::codes::UNUSED_SECRET && token.is_some() && d.span == token));
+    }
 }

@@ -24,7 +24,10 @@ pub(super) fn lint(ctx: &mut Ctx<'_>, _: &str, raw_ns: &config::Namespace, ns: &
             quota::quota(ctx, &ns_path, ns, hard, &p, pl, raw);
         }
         ttl(ctx, &p, pl);
-        if pl.starting_deadline.is_none() {
+        // A DolphinScheduler pipeline's CronJob is suspended: the deadline would do nothing.
+        if pl.starting_deadline.is_none()
+            && pl.scheduler == model::dolphinscheduler::Scheduler::Kubernetes
+        {
             ctx.push(
                 Diagnostic::note(
                     codes::NO_STARTING_DEADLINE,
