@@ -63,7 +63,8 @@ pub(crate) fn pipeline(
             None => d,
         });
     }
-    if pl.schedule.is_none() && pl.after.is_none() {
+    let pruned = |key: &str| ctx.is_pruned(&p.key(key));
+    if pl.schedule.is_none() && pl.after.is_none() && !pruned("after") && !pruned("schedule") {
         // As the schema says it, for a config the typed reader takes.
         ctx.push(
             Diagnostic::error(
