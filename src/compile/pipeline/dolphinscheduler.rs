@@ -381,3 +381,31 @@ fn submit_job(p: &Platform, ds: &DolphinScheduler, files: &[String]) -> Job {
         ..Default::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The script passes through two substitutions before bash sees it: pydolphinscheduler's
+    /// YAML loader (`$ENV{..}`, `${CONFIG..}`, `$FILE{..}`, `$WORKFLOW{..}`, and a command
+    /// ending in `.sh` is read as a file name) and DolphinScheduler's parameters (`${..}`,
+    /// `$[..]`). It must hold none of them, whatever the names.
+    #[test]
+    fn the_task_script_survives_both_substitutions() {
+        for deadline in [None, Some(60)] {
+            let t = Task {
+                name: "n".repeat(52),
+                namespace: "s".repeat(63),
+                pipeline: "p".repeat(52),
+                deadline,
+                deps: Vec::new(),
+            };
+            let script = task_script(&t);
+            for bad in ["${", "$[", "$ENV{", "$FILE{", "$WORKFLOW{"] {
+                assert!(!script.contains(bad), "{bad} in\n{script}");
+            }
+            assert!(!script.trim_end().ends_with(".sh") && !script.trim_end().ends_with(".zsh"));
+            assert!(script.lines().all(|l| l.len() + 8 <= 160), "{script}");
+        }
+    }
+}
