@@ -324,6 +324,11 @@ fn blame(draft: &Draft, config: &str, failed: &Failed, outcomes: &[Outcome]) -> 
     // Where each namespace's tables start, in order, so a position finds its namespace by a
     // binary search instead of a search back through the text.
     let headers: Vec<usize> = config.match_indices(HEADER).map(|(i, _)| i).collect();
+    // `[dolphinscheduler]`'s lines: a problem there is its objects'.
+    let dolphinscheduler = config.find("\n[dolphinscheduler]\n").map(|at| {
+        let end = config[at + 1..].find("\n[").map_or(config.len(), |e| at + 1 + e);
+        at..end
+    });
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for d in &failed.diagnostics {
@@ -332,6 +337,16 @@ fn blame(draft: &Draft, config: &str, failed: &Failed, outcomes: &[Outcome]) -> 
             continue;
         }
         let start = (span.start as usize).min(config.len());
+        if let (Some(lines), Some(ds)) = (&dolphinscheduler, &draft.dolphinscheduler)
+            && lines.contains(&start)
+        {
+            for &id in &ds.owners {
+                if outcomes[id] == Outcome::Mapped && seen.insert(id) {
+                    out.push(id);
+                }
+            }
+            continue;
+        }
         // The last header that starts before `start`, as a search back from it finds.
         let n = headers.partition_point(|&h| h + HEADER.len() <= start);
         let Some(&at) = n.checked_sub(1).and_then(|i| headers.get(i)) else {

@@ -79,6 +79,9 @@ pub fn config(draft: &Draft, objects: &[Object], dir: &str, header: &str) -> Str
     if let Some((argocd, _)) = &draft.argocd {
         root.push(("argocd".into(), V::Table(argocd.clone())));
     }
+    if let Some(ds) = &draft.dolphinscheduler {
+        root.push(("dolphinscheduler".into(), V::Table(ds.entries.clone())));
+    }
     if !draft.rule_labels.is_empty() {
         root.push((
             "monitoring".into(),
