@@ -190,7 +190,12 @@ fn the_sdk_reads_the_seed_chain_as_one_workflow() {
     assert_eq!(
         tasks(wf),
         [
-            task("commodity-prices", "production", "commodity-prices", "default"),
+            task(
+                "commodity-prices",
+                "production",
+                "commodity-prices",
+                "default"
+            ),
             task(
                 "commodity-prices-load",
                 "production",
@@ -317,7 +322,10 @@ fn the_sdk_reads_chains_across_namespaces_and_clusters() {
         binding["subjects"],
         json!([{ "kind": "ServiceAccount", "name": "worker", "namespace": "scheduler" }])
     );
-    assert!(!c.tree.contains_key("east/scheduler/role-dolphinscheduler-runs.yaml"));
+    assert!(
+        !c.tree
+            .contains_key("east/scheduler/role-dolphinscheduler-runs.yaml")
+    );
     // A pipeline its CronJob schedules gets no Role and stays as it was.
     let nightly = object(&c, "east/reports", "CronJob", "nightly");
     assert_eq!(nightly["spec"].get("suspend"), None);
@@ -468,7 +476,12 @@ fn the_task_script_runs_the_job_and_exits_with_its_end() {
 #[test]
 fn a_follower_without_deadline_waits_until_the_job_ends() {
     let c = compiled(CHAINS);
-    let script = script(&c, "east/scheduler", "ingest.extract.yaml", "reports.publish");
+    let script = script(
+        &c,
+        "east/scheduler",
+        "ingest.extract.yaml",
+        "reports.publish",
+    );
     assert!(script.contains("cronjob='publish'") && script.contains("namespace='reports'"));
     let Some((code, calls, _)) = run_script(&script, Ending::Succeed) else {
         return;

@@ -520,7 +520,10 @@ fn a_hand_written_cronjob_with_every_pod_setting_is_mapped_without_patches() {
 fn the_dolphinscheduler_golden_imports_into_its_config() {
     let golden = root().join("tests/golden/dolphinscheduler");
     let (report, config) = import_report_and_config(&golden.join("out"));
-    assert!(!report.contains("kept") && !report.contains("patched"), "{report}");
+    assert!(
+        !report.contains("kept") && !report.contains("patched"),
+        "{report}"
+    );
     for object in [
         "Job dolphinscheduler/dolphinscheduler-submit",
         "ConfigMap dolphinscheduler/dolphinscheduler-workflows",
@@ -618,7 +621,9 @@ steps = [{ name = "run" }]
     );
     assert_eq!(
         config["dolphinscheduler"]["gateway"],
-        parse(r#"{ address = "ds-api", port = 25334, token_secret = "gateway", token_key = "auth" }"#)
+        parse(
+            r#"{ address = "ds-api", port = 25334, token_secret = "gateway", token_key = "auth" }"#
+        )
     );
 
     let job = out.join("default/scheduler/job-dolphinscheduler-submit.yaml");

@@ -326,7 +326,9 @@ fn blame(draft: &Draft, config: &str, failed: &Failed, outcomes: &[Outcome]) -> 
     let headers: Vec<usize> = config.match_indices(HEADER).map(|(i, _)| i).collect();
     // `[dolphinscheduler]`'s lines: a problem there is its objects'.
     let dolphinscheduler = config.find("\n[dolphinscheduler]\n").map(|at| {
-        let end = config[at + 1..].find("\n[").map_or(config.len(), |e| at + 1 + e);
+        let end = config[at + 1..]
+            .find("\n[")
+            .map_or(config.len(), |e| at + 1 + e);
         at..end
     });
     let mut out = Vec::new();

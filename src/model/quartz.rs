@@ -296,7 +296,11 @@ mod tests {
             "@yearly",
             "@annually",
         ] {
-            assert_eq!(schedule_problem(schedule), None, "{schedule} is a valid schedule");
+            assert_eq!(
+                schedule_problem(schedule),
+                None,
+                "{schedule} is a valid schedule"
+            );
             let five = match schedule {
                 "@hourly" => "0 * * * *",
                 "@daily" | "@midnight" => "0 0 * * *",

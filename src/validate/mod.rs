@@ -265,12 +265,8 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, attached: &Attached, source_name: &
     });
     tokens::decide(&clusters, &mut namespaces);
     let dolphinscheduler = pipeline::dolphinscheduler::settings(ctx, config);
-    let workflows = pipeline::dolphinscheduler::chains(
-        ctx,
-        config,
-        &mut namespaces,
-        dolphinscheduler.as_ref(),
-    );
+    let workflows =
+        pipeline::dolphinscheduler::chains(ctx, config, &mut namespaces, dolphinscheduler.as_ref());
 
     Platform {
         name: config.platform.name.clone(),

@@ -57,21 +57,25 @@ pub(super) fn rbac(p: &Platform, ns: &model::Namespace, folder: &str, out: &mut 
     let Some(first) = ns.pipelines.iter().find(|pl| is_dolphinscheduler(pl)) else {
         return;
     };
-    let rule = |group: &str, resources: &[&str], verbs: &[&str], names: Option<&[String]>| {
-        PolicyRule {
+    let rule =
+        |group: &str, resources: &[&str], verbs: &[&str], names: Option<&[String]>| PolicyRule {
             api_groups: Some(vec![group.to_string()]),
             resources: Some(resources.iter().map(|r| r.to_string()).collect()),
             verbs: verbs.iter().map(|v| v.to_string()).collect(),
             resource_names: names.map(<[String]>::to_vec),
             non_resource_urls: None,
-        }
-    };
+        };
     let none = Labels::new();
     let role = Role {
         metadata: meta(p, RUNS, Some(&ns.name), Wave::Prerequisite, &none),
         rules: Some(vec![
             rule("batch", &["cronjobs"], &["get"], Some(&cronjobs)),
-            rule("batch", &["jobs"], &["create", "get", "list", "watch"], None),
+            rule(
+                "batch",
+                &["jobs"],
+                &["create", "get", "list", "watch"],
+                None,
+            ),
             rule("", &["pods", "pods/log"], &["get", "list", "watch"], None),
         ]),
     };
@@ -123,7 +127,13 @@ pub(in crate::compile) fn compile(p: &Platform, out: &mut Vec<Object>) {
             .collect();
         let files: Vec<String> = data.keys().cloned().collect();
         let config_map = ConfigMap {
-            metadata: meta(p, WORKFLOWS, Some(&ds.namespace), Wave::Workload, &Labels::new()),
+            metadata: meta(
+                p,
+                WORKFLOWS,
+                Some(&ds.namespace),
+                Wave::Workload,
+                &Labels::new(),
+            ),
             data: Some(data),
             ..Default::default()
         };
@@ -273,7 +283,13 @@ fn env(name: &str, value: &str) -> EnvVar {
 /// The Argo CD PostSync hook that submits each workflow file with `pydolphinscheduler yaml -f`,
 /// the gateway's token read from its Secret; recreated at every sync (BeforeHookCreation).
 fn submit_job(p: &Platform, ds: &DolphinScheduler, files: &[String]) -> Job {
-    let mut metadata = meta(p, SUBMIT, Some(&ds.namespace), Wave::Workload, &Labels::new());
+    let mut metadata = meta(
+        p,
+        SUBMIT,
+        Some(&ds.namespace),
+        Wave::Workload,
+        &Labels::new(),
+    );
     let annotations = metadata.annotations.get_or_insert_with(BTreeMap::new);
     annotations.insert("argocd.argoproj.io/hook".into(), "PostSync".into());
     annotations.insert(

@@ -56,8 +56,14 @@ pub(super) fn dolphinscheduler(cx: &mut Cx<'_>) {
         // Kept as they are: mapped one by one, the workers' Role would bind an account the
         // config does not declare, and the pipelines would not say who runs them.
         for id in all {
-            cx.keep(id, "DolphinScheduler objects platc would not write this way");
-            let ns = objects[id].namespace.clone().unwrap_or_else(|| "default".into());
+            cx.keep(
+                id,
+                "DolphinScheduler objects platc would not write this way",
+            );
+            let ns = objects[id]
+                .namespace
+                .clone()
+                .unwrap_or_else(|| "default".into());
             cx.draft.namespaces.entry(ns).or_default().kept.push(id);
         }
         return;
@@ -99,7 +105,9 @@ fn read(objects: &[Object], jobs: &[Id], maps: &[Id], runs: &[Id]) -> Option<Fou
             .filter_map(|e| Some((e.get("name")?.as_str()?, e)))
             .collect();
         let value = |name: &str| env.get(name)?.get("value")?.as_str().map(str::to_string);
-        let token = env.get("PYDS_JAVA_GATEWAY_AUTH_TOKEN")?.at("/valueFrom/secretKeyRef")?;
+        let token = env
+            .get("PYDS_JAVA_GATEWAY_AUTH_TOKEN")?
+            .at("/valueFrom/secretKeyRef")?;
         let mut project = None;
         let mut worker_group = None;
         for text in map.json.get("data")?.as_object()?.values() {
@@ -176,12 +184,7 @@ fn workflow(wf: &Json, out: &mut BTreeMap<(String, String), Vec<String>>) -> Opt
     for t in tasks {
         let me = by_task.get(t.get("name")?.as_str()?)?.clone();
         let mut after = Vec::new();
-        for dep in t
-            .get("deps")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for dep in t.get("deps").and_then(Json::as_array).into_iter().flatten() {
             let (ns, name) = by_task.get(dep.as_str()?)?;
             after.push(if *ns == me.0 {
                 name.clone()

@@ -49,7 +49,8 @@ pub(crate) fn lint(ctx: &mut Ctx<'_>, config: &Config, platform: &Platform) {
             .flat_map(|n| &n.secrets)
             .find(|s| s.name == ds.token_secret)
             .map(|s| s.span);
-        ctx.diags
-            .retain(|d| !(d.code == crate::diag::codes::UNUSED_SECRET && token.is_some() && d.span == token));
+        ctx.diags.retain(|d| {
+            !(d.code == crate::diag::codes::UNUSED_SECRET && token.is_some() && d.span == token)
+        });
     }
 }

@@ -32,7 +32,10 @@ pub(crate) fn settings(ctx: &mut Ctx<'_>, config: &Config) -> Option<DolphinSche
     for (key, value) in [
         ("project", &ds.project),
         ("tenant", &ds.tenant),
-        ("worker_group", ds.worker_group.as_ref().unwrap_or(&String::new())),
+        (
+            "worker_group",
+            ds.worker_group.as_ref().unwrap_or(&String::new()),
+        ),
     ] {
         let written = key != "worker_group" || ds.worker_group.is_some();
         if written && (value.trim().is_empty() || value.trim() != value) {
@@ -138,8 +141,8 @@ fn declared(ctx: &mut Ctx<'_>, config: &Config, ds: &config::DolphinScheduler, t
     let Some(secret) = ns.secrets.get(&ds.gateway.token_secret) else {
         if !ctx.is_pruned(&secret_path) {
             let known = ns.secrets.keys().map(String::as_str);
-            let help = crate::diag::did_you_mean(&ds.gateway.token_secret, known)
-                .unwrap_or_else(|| {
+            let help =
+                crate::diag::did_you_mean(&ds.gateway.token_secret, known).unwrap_or_else(|| {
                     format!(
                         "declare it: `[namespaces.{}.secrets.{}]` with `store` and `data = {{ \
                          {token_key} = \"remote/key#property\" }}`",
@@ -311,8 +314,7 @@ pub(crate) fn chains(
     for (n, ns) in namespaces.iter().enumerate() {
         for (i, pl) in ns.pipelines.iter().enumerate() {
             let me = Node { ns: n, pl: i };
-            if matches!(pl.scheduler, Scheduler::DolphinScheduler { .. }) && !cyclic.contains(&me)
-            {
+            if matches!(pl.scheduler, Scheduler::DolphinScheduler { .. }) && !cyclic.contains(&me) {
                 visit(me, &edges, &cyclic, &mut heads, &mut order);
             }
         }
@@ -320,7 +322,11 @@ pub(crate) fn chains(
     let mut joined = BTreeSet::new();
     for &me in &order {
         let preds = edges.get(&me).map(Vec::as_slice).unwrap_or_default();
-        if heads[&me].len() > 1 && preds.iter().all(|(p, _)| heads.get(p).is_some_and(|h| h.len() <= 1)) {
+        if heads[&me].len() > 1
+            && preds
+                .iter()
+                .all(|(p, _)| heads.get(p).is_some_and(|h| h.len() <= 1))
+        {
             joined.insert(me);
             let pl = &namespaces[me.ns].pipelines[me.pl];
             let names: Vec<String> = heads[&me]
@@ -380,7 +386,10 @@ pub(crate) fn chains(
                     "a follower's `concurrency` differs from its chain head's",
                 )
                 .with_label("one workflow has one execution type")
-                .with_related(Some(namespaces[head.ns].pipelines[head.pl].span), "the chain head")
+                .with_related(
+                    Some(namespaces[head.ns].pipelines[head.pl].span),
+                    "the chain head",
+                )
                 .with_help("remove `concurrency` here; the head's decides for the whole chain"),
             );
             continue;
@@ -409,7 +418,12 @@ fn visit(
     }
     let preds: Vec<Node> = edges
         .get(&me)
-        .map(|e| e.iter().map(|(n, _)| *n).filter(|n| !cyclic.contains(n)).collect())
+        .map(|e| {
+            e.iter()
+                .map(|(n, _)| *n)
+                .filter(|n| !cyclic.contains(n))
+                .collect()
+        })
         .unwrap_or_default();
     let mut mine = BTreeSet::new();
     if edges.get(&me).is_none_or(Vec::is_empty) {

@@ -192,7 +192,12 @@ pub(crate) fn pipeline(
         span: ctx.key(&p),
         scheduler,
         // A follower's is its chain head's, set once the chains are known.
-        schedule: pl.schedule.as_deref().unwrap_or_default().trim().to_string(),
+        schedule: pl
+            .schedule
+            .as_deref()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
         time_zone: pl.time_zone.clone(),
         concurrency: pl.concurrency.unwrap_or(model::Concurrency::Forbid),
         history_successful: pl.history.as_ref().and_then(|h| h.successful),

@@ -36,7 +36,8 @@ pub(super) fn scheduler(
         }
         return Scheduler::Kubernetes;
     }
-    if env.config.dolphinscheduler.is_none() && !ctx.is_pruned(&Path::root().key("dolphinscheduler"))
+    if env.config.dolphinscheduler.is_none()
+        && !ctx.is_pruned(&Path::root().key("dolphinscheduler"))
     {
         ctx.push(
             Diagnostic::error(
