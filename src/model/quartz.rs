@@ -64,15 +64,9 @@ const DAY_OF_WEEK: Field = Field {
 /// The Quartz expression of a schedule the CronJob controller accepts (checked by
 /// [`super::schedule::schedule_problem`] first): seven fields, the year `*`.
 pub fn to_quartz(schedule: &str) -> Result<String, Inexpressible> {
-    let five = match schedule.trim() {
-        "@hourly" => "0 * * * *",
-        "@daily" | "@midnight" => "0 0 * * *",
-        "@weekly" => "0 0 * * 0",
-        "@monthly" => "0 0 1 * *",
-        "@yearly" | "@annually" => "0 0 1 1 *",
-        other => other,
-    };
-    let fields: Vec<&str> = five.split_whitespace().collect();
+    let fields: Vec<&str> = super::schedule::five_fields(schedule)
+        .split_whitespace()
+        .collect();
     let [minute, hour, dom, month, dow] = fields[..] else {
         // Not a valid schedule; validation reports it.
         return Err(Inexpressible {
@@ -301,14 +295,7 @@ mod tests {
                 None,
                 "{schedule} is a valid schedule"
             );
-            let five = match schedule {
-                "@hourly" => "0 * * * *",
-                "@daily" | "@midnight" => "0 0 * * *",
-                "@weekly" => "0 0 * * 0",
-                "@monthly" => "0 0 1 * *",
-                "@yearly" | "@annually" => "0 0 1 1 *",
-                s => s,
-            };
+            let five = crate::model::schedule::five_fields(schedule);
             let quartz = to_quartz(schedule).unwrap_or_else(|e| panic!("{schedule}: {e:?}"));
             let cron = cron_parser.parse(five).unwrap();
             let q = quartz_parser

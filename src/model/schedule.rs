@@ -267,15 +267,10 @@ impl croner::CronDateTime for WallClock {
 /// Counted on the wall clock of the schedule's zone: a daylight-saving shift is not seen. The
 /// same answer on every machine and day.
 pub fn gap_longer_than(schedule: &str, seconds: u64) -> Option<u64> {
-    let five = match schedule.trim() {
-        "@hourly" => "0 * * * *",
-        "@daily" | "@midnight" => "0 0 * * *",
-        "@weekly" => "0 0 * * 0",
-        "@monthly" => "0 0 1 * *",
-        "@yearly" | "@annually" => "0 0 1 1 *",
-        other => other,
-    };
-    let cron = CronParser::builder().build().parse(five).ok()?;
+    let cron = CronParser::builder()
+        .build()
+        .parse(five_fields(schedule))
+        .ok()?;
     let start = jiff::civil::date(2026, 1, 1).at(0, 0, 0, 0);
     let end = start
         .checked_add(jiff::SignedDuration::from_hours(366 * 24))
@@ -296,6 +291,18 @@ pub fn gap_longer_than(schedule: &str, seconds: u64) -> Option<u64> {
         previous = Some(at);
     }
     None
+}
+
+/// A schedule's five fields: a macro (`@daily`) spelled out, as the controller reads it.
+pub fn five_fields(schedule: &str) -> &str {
+    match schedule.trim() {
+        "@hourly" => "0 * * * *",
+        "@daily" | "@midnight" => "0 0 * * *",
+        "@weekly" => "0 0 * * 0",
+        "@monthly" => "0 0 1 * *",
+        "@yearly" | "@annually" => "0 0 1 1 *",
+        other => other,
+    }
 }
 
 /// Whether `zone` is in the IANA time zone database (bundled, the same on every machine).

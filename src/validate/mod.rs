@@ -21,8 +21,6 @@ mod tokens;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Deserialize;
-
 use crate::diag::{Diagnostic, Severity, codes};
 use crate::expand::Attached;
 use crate::model::{self, Platform};
@@ -46,11 +44,10 @@ pub struct Outcome {
 /// explain a document the typed config cannot read. A valid config pays for neither building
 /// the validator nor a JSON copy of the document.
 pub fn validate(doc: &Document, attached: &Attached, source_name: &str) -> Outcome {
-    let (typed, violations) =
-        crate::timings::measure("schema", || match Config::deserialize(&doc.root) {
-            Ok(config) => (Ok(config), Vec::new()),
-            Err(e) => (Err(e), schema::check(doc)),
-        });
+    let (typed, violations) = crate::timings::measure("schema", || match Config::read(&doc.root) {
+        Ok(config) => (Ok(config), Vec::new()),
+        Err(e) => (Err(e), schema::check(doc)),
+    });
     crate::timings::measure("semantic", || {
         semantic(doc, attached, source_name, typed, violations)
     })
@@ -87,7 +84,9 @@ fn semantic(
         for p in &pruned {
             remove(&mut root, p);
         }
-        Config::deserialize(&root)
+        // What a schema error removed may be a pipeline's `schedule` or `after`: reported
+        // already, so the pipeline is read without it.
+        <Config as serde::Deserialize>::deserialize(&root)
     };
     let config: Config = match parsed {
         Ok(c) => c,

@@ -68,6 +68,24 @@ pub struct Config {
     pub dolphinscheduler: Option<DolphinScheduler>,
 }
 
+impl Config {
+    /// Reads the typed config, and refuses what its types cannot say but the schema does: a
+    /// pipeline with neither `schedule` nor `after`. The schema then locates it, as any other
+    /// missing key (see `validate`: the schema runs only when this fails).
+    pub fn read<'de, D: serde::Deserializer<'de>>(from: D) -> Result<Config, D::Error> {
+        let config = Config::deserialize(from)?;
+        let unscheduled = config
+            .namespaces
+            .values()
+            .flat_map(|ns| ns.pipelines.values())
+            .any(|pl| pl.schedule.is_none() && pl.after.is_none());
+        if unscheduled {
+            return Err(serde::de::Error::missing_field("schedule"));
+        }
+        Ok(config)
+    }
+}
+
 /// The body of a `[templates.NAME]`: any namespace fields, checked where a namespace uses it.
 /// Only a table: a `serde_json::Map` alone would also read a NaN (which the document reads as
 /// nothing) as an empty table, which the schema refuses.

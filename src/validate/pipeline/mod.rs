@@ -63,19 +63,6 @@ pub(crate) fn pipeline(
             None => d,
         });
     }
-    let pruned = |key: &str| ctx.is_pruned(&p.key(key));
-    if pl.schedule.is_none() && pl.after.is_none() && !pruned("after") && !pruned("schedule") {
-        // As the schema says it, for a config the typed reader takes.
-        ctx.push(
-            Diagnostic::error(
-                codes::MISSING_KEY,
-                ctx.key(&p),
-                format!("missing key `schedule` in `{p}`"),
-            )
-            .with_label("`schedule` is required here")
-            .with_help("add `schedule = ...` (Cron schedule: 5 fields or @hourly/@daily/@weekly/@monthly/@yearly. Required unless the pipeline runs `after` others)"),
-        );
-    }
     let scheduler = scheduler::scheduler(ctx, env, &p, ns_name, pl);
     if let Some(tz) = &pl.time_zone
         && !schedule::is_time_zone(tz)
