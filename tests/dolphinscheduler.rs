@@ -489,3 +489,45 @@ fn a_follower_without_deadline_waits_until_the_job_ends() {
     assert_eq!(code, 0, "{calls:#?}");
     assert!(calls[0].starts_with("kubectl -n reports create job publish-"));
 }
+
+/// The submit Job's pod passes Pod Security `restricted`, as every pod platc writes, reads its
+/// token from the Secret the config declares, and runs as an Argo CD PostSync hook recreated at
+/// each sync.
+#[test]
+fn the_submit_job_is_a_restricted_post_sync_hook() {
+    use k8s_openapi::api::batch::v1::Job;
+    let c = compile_file(&root().join("tests/golden/dolphinscheduler/platform.toml"))
+        .unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+    let value = object(
+        &c,
+        "default/dolphinscheduler",
+        "Job",
+        "dolphinscheduler-submit",
+    );
+    let job: Job = serde_json::from_value(value.clone()).unwrap();
+    let pod = job.spec.unwrap().template.spec.unwrap();
+    let violations = platc::model::pod_security::check(platc::model::PodSecurity::Restricted, &pod);
+    assert!(violations.is_empty(), "{violations:?}");
+    assert_eq!(pod.automount_service_account_token, Some(false));
+    let annotations = &value["metadata"]["annotations"];
+    assert_eq!(annotations["argocd.argoproj.io/hook"], "PostSync");
+    assert_eq!(
+        annotations["argocd.argoproj.io/hook-delete-policy"],
+        "BeforeHookCreation"
+    );
+    let token = &value["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "PYDS_JAVA_GATEWAY_AUTH_TOKEN")
+        .unwrap()["valueFrom"]["secretKeyRef"];
+    assert_eq!(
+        token,
+        &json!({ "name": "dolphinscheduler-gateway", "key": "token" })
+    );
+    // The ExternalSecret that makes it lands beside the Job.
+    assert!(
+        c.tree
+            .contains_key("default/dolphinscheduler/externalsecret-dolphinscheduler-gateway.yaml")
+    );
+}
