@@ -198,7 +198,7 @@ fn declared(ctx: &mut Ctx<'_>, config: &Config, ds: &config::DolphinScheduler, t
 }
 
 /// A pipeline in the graph: where it is in the model.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Node {
     ns: usize,
     pl: usize,
@@ -212,6 +212,13 @@ pub(crate) fn chains(
     namespaces: &mut [model::Namespace],
     ds: Option<&DolphinScheduler>,
 ) -> Vec<Workflow> {
+    let any = namespaces
+        .iter()
+        .flat_map(|ns| &ns.pipelines)
+        .any(|pl| pl.scheduler != Scheduler::Kubernetes);
+    if !any {
+        return Vec::new();
+    }
     let index: BTreeMap<(&str, &str), Node> = namespaces
         .iter()
         .enumerate()
@@ -406,6 +413,7 @@ pub(crate) fn chains(
 }
 
 /// Depth-first: `me`'s heads from its predecessors', each predecessor placed before it.
+/// Iterative, so a chain of any length cannot overflow the stack.
 fn visit(
     me: Node,
     edges: &BTreeMap<Node, Vec<(Node, Span)>>,
@@ -413,28 +421,95 @@ fn visit(
     heads: &mut BTreeMap<Node, BTreeSet<Node>>,
     order: &mut Vec<Node>,
 ) {
-    if heads.contains_key(&me) {
-        return;
+    let preds = |n: Node| -> Vec<Node> {
+        edges
+            .get(&n)
+            .map(|e| {
+                e.iter()
+                    .map(|(p, _)| *p)
+                    .filter(|p| !cyclic.contains(p))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // (node, whether its predecessors are done)
+    let mut stack = vec![(me, false)];
+    while let Some((n, ready)) = stack.pop() {
+        if heads.contains_key(&n) {
+            continue;
+        }
+        if !ready {
+            stack.push((n, true));
+            stack.extend(preds(n).into_iter().map(|p| (p, false)));
+            continue;
+        }
+        let mut mine = BTreeSet::new();
+        if edges.get(&n).is_none_or(Vec::is_empty) {
+            mine.insert(n);
+        }
+        for p in preds(n) {
+            if let Some(h) = heads.get(&p) {
+                mine.extend(h.iter().copied());
+            }
+        }
+        heads.insert(n, mine);
+        order.push(n);
     }
-    let preds: Vec<Node> = edges
-        .get(&me)
-        .map(|e| {
-            e.iter()
-                .map(|(n, _)| *n)
-                .filter(|n| !cyclic.contains(n))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut mine = BTreeSet::new();
-    if edges.get(&me).is_none_or(Vec::is_empty) {
-        mine.insert(me);
+}
+
+/// The strongly connected components of `edges` (Tarjan's algorithm, iterative so a long
+/// chain cannot overflow the stack), each in the order its nodes were found.
+fn components(edges: &BTreeMap<Node, Vec<(Node, Span)>>) -> Vec<Vec<Node>> {
+    let mut index: BTreeMap<Node, usize> = BTreeMap::new();
+    let mut low: BTreeMap<Node, usize> = BTreeMap::new();
+    let mut stack: Vec<Node> = Vec::new();
+    let mut on_stack: BTreeSet<Node> = BTreeSet::new();
+    let mut out = Vec::new();
+    let successors = |v: &Node| edges.get(v).map(Vec::as_slice).unwrap_or_default();
+    for &root in edges.keys() {
+        if index.contains_key(&root) {
+            continue;
+        }
+        // (node, how many of its successors were looked at)
+        let mut calls: Vec<(Node, usize)> = vec![(root, 0)];
+        while let Some(&mut (v, ref mut next)) = calls.last_mut() {
+            if *next == 0 && !index.contains_key(&v) {
+                let i = index.len();
+                index.insert(v, i);
+                low.insert(v, i);
+                stack.push(v);
+                on_stack.insert(v);
+            }
+            if let Some((w, _)) = successors(&v).get(*next) {
+                *next += 1;
+                let w = *w;
+                if !index.contains_key(&w) {
+                    calls.push((w, 0));
+                } else if on_stack.contains(&w) {
+                    let l = low[&v].min(index[&w]);
+                    low.insert(v, l);
+                }
+                continue;
+            }
+            calls.pop();
+            if let Some(&(parent, _)) = calls.last() {
+                let l = low[&parent].min(low[&v]);
+                low.insert(parent, l);
+            }
+            if low[&v] == index[&v] {
+                let mut component = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack.remove(&w);
+                    component.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                out.push(component);
+            }
+        }
     }
-    for p in preds {
-        visit(p, edges, cyclic, heads, order);
-        mine.extend(heads[&p].iter().copied());
-    }
-    heads.insert(me, mine);
-    order.push(me);
+    out
 }
 
 /// Every pipeline on a cycle of `after`, each cycle reported once (at its first member's
@@ -444,59 +519,8 @@ fn cycles(
     namespaces: &[model::Namespace],
     edges: &BTreeMap<Node, Vec<(Node, Span)>>,
 ) -> BTreeSet<Node> {
-    // Tarjan's strongly connected components, iteratively ordered by node for determinism.
-    struct State<'e> {
-        edges: &'e BTreeMap<Node, Vec<(Node, Span)>>,
-        index: BTreeMap<Node, usize>,
-        low: BTreeMap<Node, usize>,
-        stack: Vec<Node>,
-        on_stack: BTreeSet<Node>,
-        components: Vec<Vec<Node>>,
-    }
-    fn strong(v: Node, s: &mut State<'_>) {
-        let i = s.index.len();
-        s.index.insert(v, i);
-        s.low.insert(v, i);
-        s.stack.push(v);
-        s.on_stack.insert(v);
-        let edges = s.edges;
-        for (w, _) in edges.get(&v).map(Vec::as_slice).unwrap_or_default() {
-            if !s.index.contains_key(w) {
-                strong(*w, s);
-                let low = s.low[&v].min(s.low[w]);
-                s.low.insert(v, low);
-            } else if s.on_stack.contains(w) {
-                let low = s.low[&v].min(s.index[w]);
-                s.low.insert(v, low);
-            }
-        }
-        if s.low[&v] == s.index[&v] {
-            let mut component = Vec::new();
-            while let Some(w) = s.stack.pop() {
-                s.on_stack.remove(&w);
-                component.push(w);
-                if w == v {
-                    break;
-                }
-            }
-            s.components.push(component);
-        }
-    }
-    let mut s = State {
-        edges,
-        index: BTreeMap::new(),
-        low: BTreeMap::new(),
-        stack: Vec::new(),
-        on_stack: BTreeSet::new(),
-        components: Vec::new(),
-    };
-    for &v in edges.keys() {
-        if !s.index.contains_key(&v) {
-            strong(v, &mut s);
-        }
-    }
     let mut cyclic = BTreeSet::new();
-    for mut component in s.components {
+    for mut component in components(edges) {
         let own_loop = |v: &Node| edges.get(v).is_some_and(|e| e.iter().any(|(w, _)| w == v));
         if component.len() == 1 && !own_loop(&component[0]) {
             continue;
@@ -569,19 +593,23 @@ fn workflows(
         .map(|n| n.clusters.clone())
         .unwrap_or_default();
     let declared = namespaces.iter().any(|n| n.name == ds.namespace);
+    // Each chain's members: every pipeline whose only head is the chain's (a pipeline with two
+    // heads is already an error), in `order`.
+    let mut chains: BTreeMap<Node, Vec<Node>> = BTreeMap::new();
+    for &n in order {
+        if let [head] = heads[&n].iter().copied().collect::<Vec<_>>()[..]
+            && !joined.contains(&n)
+        {
+            chains.entry(head).or_default().push(n);
+        }
+    }
     let mut out = Vec::new();
     for &head in order {
-        if heads[&head].len() != 1 || !heads[&head].contains(&head) {
+        let Some(members) = chains.get(&head).filter(|_| heads[&head].contains(&head)) else {
             continue;
-        }
+        };
         let head_ns = &namespaces[head.ns];
         let head_pl = &head_ns.pipelines[head.pl];
-        // Members: every pipeline whose only head is this one (a join is already an error).
-        let members: Vec<Node> = order
-            .iter()
-            .copied()
-            .filter(|n| heads[n].len() == 1 && heads[n].contains(&head) && !joined.contains(n))
-            .collect();
         for cluster in &head_ns.clusters {
             if declared && !ds_clusters.contains(cluster) {
                 ctx.push(
@@ -671,5 +699,37 @@ fn sort_tasks(tasks: &mut Vec<Task>) {
             .position(|t| t.deps.iter().all(|d| placed.contains(d.as_str())))
             .unwrap_or(0);
         tasks.push(left.remove(next));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chain of 30,000 pipelines, each after the one before, and the same chain closed into
+    /// a circle: found without recursion (a test thread has a 2 MiB stack).
+    #[test]
+    fn long_chains_and_circles_do_not_overflow_the_stack() {
+        let n = 30_000;
+        let node = |i: usize| Node { ns: 0, pl: i };
+        let span = Span::new(crate::diag::FileId(0), 0..0);
+        let mut edges: BTreeMap<Node, Vec<(Node, Span)>> = (1..n)
+            .map(|i| (node(i), vec![(node(i - 1), span)]))
+            .collect();
+        let (mut heads, mut order) = (BTreeMap::new(), Vec::new());
+        visit(
+            node(n - 1),
+            &edges,
+            &BTreeSet::new(),
+            &mut heads,
+            &mut order,
+        );
+        assert_eq!(order.len(), n);
+        assert_eq!(order[0], node(0), "predecessors first");
+        assert_eq!(heads[&node(n - 1)], BTreeSet::from([node(0)]));
+        assert!(components(&edges).iter().all(|c| c.len() == 1));
+        edges.insert(node(0), vec![(node(n - 1), span)]);
+        let circles: Vec<usize> = components(&edges).iter().map(Vec::len).collect();
+        assert_eq!(circles, [n]);
     }
 }
