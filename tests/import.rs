@@ -519,6 +519,7 @@ fn a_hand_written_cronjob_with_every_pod_setting_is_mapped_without_patches() {
 #[test]
 fn the_dolphinscheduler_golden_imports_into_its_config() {
     let golden = root().join("tests/golden/dolphinscheduler");
+    assert_round_trip(&golden.join("out"));
     let (report, config) = import_report_and_config(&golden.join("out"));
     assert!(
         !report.contains("kept") && !report.contains("patched"),
