@@ -18,6 +18,7 @@ mod rbac;
 pub mod schema;
 mod secrets;
 mod tokens;
+pub(crate) mod whole;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -103,12 +104,13 @@ fn semantic(
     let mut ctx = Ctx::new(doc, &pruned);
     // A manifest file that does not parse is reported once, however many namespaces list it.
     diagnostics.extend(attached.yaml_errors().cloned());
-    let platform = build(&mut ctx, &config, attached, source_name);
+    let (platform, facts) = build(&mut ctx, &config, attached, source_name);
     // Lints judge a platform that is otherwise valid: on a broken one (values a schema error
     // removed, references that do not resolve) they would warn about the breakage again.
     let has_error = |d: &Diagnostic| d.severity == Severity::Error;
     if !diagnostics.iter().any(has_error) && !ctx.diags.iter().any(has_error) {
         lints::lint(&mut ctx, &config, &platform);
+        crate::timings::measure("whole", || whole::check(&mut ctx, &config, &platform, &facts));
     }
     diagnostics.extend(ctx.diags);
     finish(Some(platform), diagnostics)
@@ -134,7 +136,12 @@ fn remove(root: &mut Node, path: &Path) {
 
 const IN_CLUSTER: &str = "https://kubernetes.default.svc";
 
-fn build(ctx: &mut Ctx<'_>, config: &Config, attached: &Attached, source_name: &str) -> Platform {
+fn build(
+    ctx: &mut Ctx<'_>,
+    config: &Config,
+    attached: &Attached,
+    source_name: &str,
+) -> (Platform, Vec<Vec<whole::facts::Fact>>) {
     let root = Path::root();
     let name_path = root.key("platform").key("name");
     ctx.dns_label(&name_path, &config.platform.name, "platform name", false);
@@ -260,12 +267,15 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, attached: &Attached, source_name: &
     };
     // Namespaces are checked independently, on all cores.
     let entries: Vec<(&String, &config::Namespace)> = config.namespaces.iter().collect();
-    let mut namespaces = ctx.each(&entries, |ctx, (name, ns)| {
-        namespace::namespace(ctx, &env, name, ns)
-    });
+    let (mut namespaces, facts): (Vec<model::Namespace>, Vec<_>) = ctx
+        .each(&entries, |ctx, (name, ns)| {
+            namespace::namespace(ctx, &env, name, ns)
+        })
+        .into_iter()
+        .unzip();
     tokens::decide(&clusters, &mut namespaces);
 
-    Platform {
+    let platform = Platform {
         name: config.platform.name.clone(),
         source_name: source_name.to_string(),
         common_labels,
@@ -273,5 +283,6 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, attached: &Attached, source_name: &
         argocd,
         rule_labels,
         namespaces,
-    }
+    };
+    (platform, facts)
 }

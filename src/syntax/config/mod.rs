@@ -151,6 +151,10 @@ pub struct Monitoring {
     /// Labels on every PrometheusRule (e.g. `release = "kube-prometheus-stack"`).
     #[serde(default)]
     pub rule_labels: StringMap,
+    /// The alert severities Alertmanager routes; a pipeline's `on_failure` or `severity` label
+    /// outside them is an error. Default `["critical", "warning", "info"]`.
+    #[serde(default)]
+    pub severities: Option<Vec<String>>,
 }
 
 /// `[services.NAME]`: an endpoint outside the platform's namespaces.

@@ -10,6 +10,7 @@ mod secrets;
 mod workloads;
 
 pub(crate) use pipeline::ALLOW_CONCURRENT_RUNS;
+pub(crate) use pipeline::{time_zone, unpinned_image};
 
 use super::context::Ctx;
 use crate::model::{self, Platform};

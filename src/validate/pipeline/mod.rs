@@ -166,7 +166,14 @@ pub(crate) fn pipeline(
     let alerts = pl
         .alerts
         .as_ref()
-        .map(|a| alerts::alerts(ctx, &p.key("alerts"), a));
+        .map(|a| {
+            let severities = env
+                .config
+                .monitoring
+                .as_ref()
+                .and_then(|m| m.severities.as_deref());
+            alerts::alerts(ctx, &p.key("alerts"), a, severities)
+        });
 
     model::Pipeline {
         name: name.to_string(),
@@ -202,30 +209,7 @@ pub(crate) fn pipeline(
 }
 
 fn image(ctx: &mut Ctx<'_>, p: &Path, image: &str) {
-    // The problem, and the bytes of the value it is about.
-    let problem = if image.is_empty() {
-        Some(("is empty", 0..0))
-    } else if image.contains(char::is_whitespace) {
-        Some(("contains whitespace", 0..image.len()))
-    } else {
-        let without_digest = image.split('@').next().unwrap_or(image);
-        let repo = match without_digest.rsplit_once(':') {
-            Some((r, tag)) if !tag.contains('/') => r,
-            _ => without_digest,
-        };
-        let upper = repo.find(|c: char| c.is_ascii_uppercase());
-        if repo.is_empty() {
-            Some(("has no repository", 0..image.len()))
-        } else {
-            upper.map(|first| {
-                let last = repo
-                    .rfind(|c: char| c.is_ascii_uppercase())
-                    .unwrap_or(first);
-                ("has upper-case letters in its repository", first..last + 1)
-            })
-        }
-    };
-    if let Some((problem, part)) = problem {
+    if let Some((problem, part)) = model::image::problem(image) {
         ctx.push(
             Diagnostic::error(
                 codes::INVALID_IMAGE,
