@@ -253,6 +253,7 @@ mod tests {
 
     #[test]
     fn pipeline_and_step_images_without_a_pinned_tag_warn_at_the_image() {
+        let sha = "0f".repeat(32);
         let toml = format!(
             "{HEAD}[namespaces.a.pipelines.job]
 schedule = \"@daily\"
@@ -261,7 +262,7 @@ image = \"registry.example.com/app\"
 steps = [
   {{ name = \"one\" }},
   {{ name = \"two\", image = \"registry.example.com/tool:latest\" }},
-  {{ name = \"three\", image = \"registry.example.com/tool@sha256:00ff\" }},
+  {{ name = \"three\", image = \"registry.example.com/tool@sha256:{sha}\" }},
 ]
 "
         );
