@@ -37,6 +37,8 @@ pub struct Outcome {
     pub platform: Option<Platform>,
     /// Errors, warnings and notes, sorted by position.
     pub diagnostics: Vec<Diagnostic>,
+    /// `[lints] allow`: the codes and where each is written.
+    pub allow: Vec<(String, crate::diag::Span)>,
 }
 
 /// Validates a parsed document. `source_name` is the config's file name for the output header.
@@ -102,6 +104,7 @@ fn semantic(
         }
     };
     let mut ctx = Ctx::new(doc, &pruned);
+    let allow = allowed_codes(&mut ctx, &config);
     // A manifest file that does not parse is reported once, however many namespaces list it.
     diagnostics.extend(attached.yaml_errors().cloned());
     let (platform, facts) = build(&mut ctx, &config, attached, source_name);
@@ -113,7 +116,9 @@ fn semantic(
         crate::timings::measure("whole", || whole::check(&mut ctx, &config, &platform, &facts));
     }
     diagnostics.extend(ctx.diags);
-    finish(Some(platform), diagnostics)
+    let mut outcome = finish(Some(platform), diagnostics);
+    outcome.allow = allow;
+    outcome
 }
 
 fn finish(platform: Option<Platform>, mut diagnostics: Vec<Diagnostic>) -> Outcome {
@@ -122,7 +127,34 @@ fn finish(platform: Option<Platform>, mut diagnostics: Vec<Diagnostic>) -> Outco
     Outcome {
         platform: if failed { None } else { platform },
         diagnostics,
+        allow: Vec::new(),
     }
+}
+
+/// `[lints] allow`: codes of warnings and notes.
+fn allowed_codes(ctx: &mut Ctx<'_>, config: &Config) -> Vec<(String, crate::diag::Span)> {
+    let Some(lints) = &config.lints else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, code) in lints.allow.iter().enumerate() {
+        let at = ctx.val(&Path::root().key("lints").key("allow").index(i));
+        let known = crate::diag::CODES.iter().find(|(c, _, _)| c.0 == code.as_str());
+        match known {
+            Some((c, _, _)) if c.0.starts_with('E') => ctx.push(
+                Diagnostic::error(codes::INVALID_CHOICE, at, format!("`{code}` is an error; only warnings and notes can be allowed"))
+                    .with_label("cannot be allowed")
+                    .with_help("fix what the error says: platc writes nothing while it stands"),
+            ),
+            Some(_) => out.push((code.clone(), at)),
+            None => ctx.push(
+                Diagnostic::error(codes::INVALID_CHOICE, at, format!("unknown diagnostic code `{code}`"))
+                    .with_label("no such code")
+                    .with_help(crate::diag::did_you_mean(code, crate::diag::CODES.iter().map(|(c, _, _)| c.0)).unwrap_or_else(|| "`platc explain` lists every code".into())),
+            ),
+        }
+    }
+    out
 }
 
 fn remove(root: &mut Node, path: &Path) {
