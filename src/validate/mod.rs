@@ -150,7 +150,10 @@ fn allowed_codes(ctx: &mut Ctx<'_>, config: &Config) -> Vec<(String, crate::diag
             None => ctx.push(
                 Diagnostic::error(codes::INVALID_CHOICE, at, format!("unknown diagnostic code `{code}`"))
                     .with_label("no such code")
-                    .with_help(crate::diag::did_you_mean(code, crate::diag::CODES.iter().map(|(c, _, _)| c.0)).unwrap_or_else(|| "`platc explain` lists every code".into())),
+                    .with_help(match crate::diag::explain(code) {
+                        Some((c, _, _)) => format!("did you mean `{c}`?"),
+                        None => "`platc explain` lists every code".into(),
+                    }),
             ),
         }
     }

@@ -62,7 +62,9 @@ pub(crate) fn pipeline(
         && !schedule::is_time_zone(tz)
     {
         let similar = schedule::similar_time_zones(tz);
-        let help = if similar.is_empty() {
+        let help = if let Some(meant) = model::zones::abbreviation(tz) {
+            format!("`{tz}` is an abbreviation, not a zone; use the region's zone, e.g. `{meant}`, which follows daylight saving")
+        } else if similar.is_empty() {
             "use an IANA time zone name such as `Etc/UTC` or `Europe/London`".to_string()
         } else {
             format!(
