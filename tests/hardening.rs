@@ -965,7 +965,12 @@ fn lint_missed_alert_fires_in_the_schedules_own_gaps() {
     let notes: Vec<(String, String)> = compiled
         .diagnostics
         .iter()
-        .map(|d| (d.code.to_string(), text[d.span.unwrap().range()].to_string()))
+        .map(|d| {
+            (
+                d.code.to_string(),
+                text[d.span.unwrap().range()].to_string(),
+            )
+        })
         .collect();
     assert_eq!(notes, [("N0824".to_string(), "true".to_string())]);
 }
@@ -1038,7 +1043,12 @@ steps = [{ name = "run" }]
     );
     let compiled = compile_text("t.toml", "t.toml", text.into(), SourceMap::default())
         .unwrap_or_else(|f| panic!("{:#?}", f.diagnostics));
-    assert!(!compiled.diagnostics.iter().any(|d| d.code.to_string() == "N0408"));
+    assert!(
+        !compiled
+            .diagnostics
+            .iter()
+            .any(|d| d.code.to_string() == "N0408")
+    );
     let help = compiled
         .diagnostics
         .iter()
@@ -1097,9 +1107,15 @@ egress = [{ to = "0.0.0.0/0" }]
     assert_eq!(out.status.code(), Some(0), "{err}");
     // Only the unused `W0401` of `[lints] allow` is reported.
     assert_eq!(err.matches("warning[").count(), 1, "{err}");
-    assert!(err.contains("warning[W0827]: `[lints] allow` allows `W0401`"), "{err}");
+    assert!(
+        err.contains("warning[W0827]: `[lints] allow` allows `W0401`"),
+        "{err}"
+    );
     for code in ["W0503", "W0501", "W0602"] {
-        assert!(err.contains(&format!("platc: allowed {code} at ")), "{code}: {err}");
+        assert!(
+            err.contains(&format!("platc: allowed {code} at ")),
+            "{code}: {err}"
+        );
     }
     // Without --verbose the allowed findings are not listed.
     let quiet = stderr(&run(&["check"], dir.path()));
@@ -1122,11 +1138,21 @@ fn check_format_json_lists_every_diagnostic() {
     assert_eq!(d["code"], "W0503");
     assert_eq!(d["severity"], "warning");
     assert_eq!(d["file"], "platform.toml");
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(5), Some(21)));
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(5), Some(21))
+    );
     assert!(d["message"].as_str().unwrap().contains("0.0.0.0/0"));
-    let denied = run(&["check", "--format", "json", "--deny-warnings"], dir.path());
+    let denied = run(
+        &["check", "--format", "json", "--deny-warnings"],
+        dir.path(),
+    );
     assert_eq!(denied.status.code(), Some(2));
-    fs::write(dir.path().join("platform.toml"), "[platform]\nname = \"P\"\n").unwrap();
+    fs::write(
+        dir.path().join("platform.toml"),
+        "[platform]\nname = \"P\"\n",
+    )
+    .unwrap();
     let out = run(&["check", "--format", "json"], dir.path());
     assert_eq!(out.status.code(), Some(2));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -84,7 +84,11 @@ struct Case {
 const CASES: &[Case] = &[
     Case {
         what: "the Service selects a misspelt label value",
-        edits: &[(YAML, "  selector:\n    app.kubernetes.io/name: orders-api", "  selector:\n    app.kubernetes.io/name: order-api")],
+        edits: &[(
+            YAML,
+            "  selector:\n    app.kubernetes.io/name: orders-api",
+            "  selector:\n    app.kubernetes.io/name: order-api",
+        )],
         want: &[("W0810", YAML, "  selector:", 1)],
     },
     Case {
@@ -95,31 +99,54 @@ const CASES: &[Case] = &[
     Case {
         what: "targetPort is a number no container exposes",
         edits: &[(YAML, "targetPort: 9090", "targetPort: 9091")],
-        want: &[("W0811", YAML, "targetPort: 9091", 0), ("W0818", YAML, "targetPort: 9091", 0)],
+        want: &[
+            ("W0811", YAML, "targetPort: 9091", 0),
+            ("W0818", YAML, "targetPort: 9091", 0),
+        ],
     },
     Case {
         what: "the Ingress names a Service that is not there",
-        edits: &[(YAML, "                name: orders-api", "                name: order-api")],
+        edits: &[(
+            YAML,
+            "                name: orders-api",
+            "                name: order-api",
+        )],
         want: &[("W0812", YAML, "name: order-api", 0)],
     },
     Case {
         what: "the Ingress names a port the Service does not have",
-        edits: &[(YAML, "                  name: http", "                  name: https")],
+        edits: &[(
+            YAML,
+            "                  name: http",
+            "                  name: https",
+        )],
         want: &[("W0813", YAML, "name: https", 0)],
     },
     Case {
         what: "the HPA scales a Deployment that is not there",
-        edits: &[(YAML, "    kind: Deployment\n    name: orders-api", "    kind: Deployment\n    name: orders")],
+        edits: &[(
+            YAML,
+            "    kind: Deployment\n    name: orders-api",
+            "    kind: Deployment\n    name: orders",
+        )],
         want: &[("W0814", YAML, "    name: orders", 0)],
     },
     Case {
         what: "the Deployment sets replicas while the HPA owns them",
-        edits: &[(YAML, "spec:\n  selector:\n    matchLabels:", "spec:\n  replicas: 3\n  selector:\n    matchLabels:")],
+        edits: &[(
+            YAML,
+            "spec:\n  selector:\n    matchLabels:",
+            "spec:\n  replicas: 3\n  selector:\n    matchLabels:",
+        )],
         want: &[("W0815", YAML, "replicas: 3", 0)],
     },
     Case {
         what: "the PodDisruptionBudget selects no pod",
-        edits: &[(YAML, "  maxUnavailable: 1\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: orders-api", "  maxUnavailable: 1\n  selector:\n    matchLabels:\n      app: orders-api")],
+        edits: &[(
+            YAML,
+            "  maxUnavailable: 1\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: orders-api",
+            "  maxUnavailable: 1\n  selector:\n    matchLabels:\n      app: orders-api",
+        )],
         want: &[("W0816", YAML, "  selector:", 2)],
     },
     Case {
@@ -135,16 +162,27 @@ const CASES: &[Case] = &[
     Case {
         what: "the policy opens a port the pods do not expose, so 8080 stays closed",
         edits: &[(TOML, "ports = [8080]", "ports = [8000]")],
-        want: &[("W0818", YAML, "targetPort: http", 0), ("W0819", TOML, "ports = [8000]", 0)],
+        want: &[
+            ("W0818", YAML, "targetPort: http", 0),
+            ("W0819", TOML, "ports = [8000]", 0),
+        ],
     },
     Case {
         what: "no policy opens the API's port in a default-deny namespace",
-        edits: &[(TOML, "  { from = \"namespace:ingress-nginx\", ports = [8080] },\n", "")],
+        edits: &[(
+            TOML,
+            "  { from = \"namespace:ingress-nginx\", ports = [8080] },\n",
+            "",
+        )],
         want: &[("W0818", YAML, "targetPort: http", 0)],
     },
     Case {
         what: "every port open to another namespace",
-        edits: &[(TOML, "{ from = \"namespace:monitoring\", ports = [9090] }", "{ from = \"namespace:monitoring\" }")],
+        edits: &[(
+            TOML,
+            "{ from = \"namespace:monitoring\", ports = [9090] }",
+            "{ from = \"namespace:monitoring\" }",
+        )],
         want: &[("W0820", TOML, "namespace:monitoring", 0)],
     },
     Case {
@@ -154,7 +192,11 @@ const CASES: &[Case] = &[
     },
     Case {
         what: "the environment takes a key of a Secret nothing declares",
-        edits: &[(YAML, "secretKeyRef: {name: orders-db,", "secretKeyRef: {name: orders-database,")],
+        edits: &[(
+            YAML,
+            "secretKeyRef: {name: orders-db,",
+            "secretKeyRef: {name: orders-database,",
+        )],
         want: &[
             ("W0407", YAML, "orders-database", 0),
             ("N0408", TOML, "[namespaces.shop.secrets.orders-db]", 0),
@@ -162,7 +204,18 @@ const CASES: &[Case] = &[
     },
     Case {
         what: "the ServiceMonitor selects the pods' label the Service lacks",
-        edits: &[(YAML, "  endpoints:", "  namespaceSelector:\n    matchNames: [shop]\n  endpoints:"), (YAML, "kind: ServiceMonitor\nmetadata:\n  name: orders-api\nspec:\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: orders-api", "kind: ServiceMonitor\nmetadata:\n  name: orders-api\nspec:\n  selector:\n    matchLabels:\n      app: orders-api")],
+        edits: &[
+            (
+                YAML,
+                "  endpoints:",
+                "  namespaceSelector:\n    matchNames: [shop]\n  endpoints:",
+            ),
+            (
+                YAML,
+                "kind: ServiceMonitor\nmetadata:\n  name: orders-api\nspec:\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: orders-api",
+                "kind: ServiceMonitor\nmetadata:\n  name: orders-api\nspec:\n  selector:\n    matchLabels:\n      app: orders-api",
+            ),
+        ],
         want: &[("W0826", YAML, "  selector:", 3)],
     },
     Case {
@@ -173,7 +226,11 @@ const CASES: &[Case] = &[
     // Errors: what the API server refuses.
     Case {
         what: "the Deployment's selector does not select its template",
-        edits: &[(YAML, "    matchLabels:\n      app.kubernetes.io/name: orders-api\n  template:", "    matchLabels:\n      app.kubernetes.io/name: orders\n  template:")],
+        edits: &[(
+            YAML,
+            "    matchLabels:\n      app.kubernetes.io/name: orders-api\n  template:",
+            "    matchLabels:\n      app.kubernetes.io/name: orders\n  template:",
+        )],
         want: &[("E0801", YAML, "  selector:", 0)],
     },
     Case {
@@ -188,7 +245,11 @@ const CASES: &[Case] = &[
     },
     Case {
         what: "pod-level resources (alpha in 1.33)",
-        edits: &[(YAML, "      securityContext:\n        runAsNonRoot: true", "      resources:\n        limits: {cpu: \"1\"}\n      securityContext:\n        runAsNonRoot: true")],
+        edits: &[(
+            YAML,
+            "      securityContext:\n        runAsNonRoot: true",
+            "      resources:\n        limits: {cpu: \"1\"}\n      securityContext:\n        runAsNonRoot: true",
+        )],
         want: &[("E0802", YAML, "      resources:", 0)],
     },
     Case {
@@ -219,15 +280,27 @@ fn each_mistake_is_reported_at_the_line_at_fault() {
                     "W" => Severity::Warning,
                     _ => Severity::Note,
                 };
-                let name = Path::new(file).file_name().unwrap().to_string_lossy().into_owned();
-                (severity, code.to_string(), name, line_of(dir.path(), file, text, *skip))
+                let name = Path::new(file)
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                (
+                    severity,
+                    code.to_string(),
+                    name,
+                    line_of(dir.path(), file, text, *skip),
+                )
             })
             .collect();
         let mut got_sorted = got.clone();
         got_sorted.sort_by(|a, b| (&a.1, a.3).cmp(&(&b.1, b.3)));
         want.sort_by(|a, b| (&a.1, a.3).cmp(&(&b.1, b.3)));
         if got_sorted != want {
-            failures.push(format!("{}:\n  want {want:?}\n  got  {got_sorted:?}", case.what));
+            failures.push(format!(
+                "{}:\n  want {want:?}\n  got  {got_sorted:?}",
+                case.what
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -103,7 +103,11 @@ fn patched(
                 .operations
                 .iter()
                 .rev()
-                .find(|(op, _)| touched(op).any(|p| p == *pointer || pointer.starts_with(&format!("{p}/")) || p.is_empty()))
+                .find(|(op, _)| {
+                    touched(op).any(|p| {
+                        p == *pointer || pointer.starts_with(&format!("{p}/")) || p.is_empty()
+                    })
+                })
                 .map_or(at, |(_, s)| *s);
             return Err(vec![result_at(op, format!("has another `{}`", &pointer[1..].replace('/', ".")))
                 .with_help("a patch changes an object, never which object it is; write a manifest for another one")]);
@@ -122,21 +126,22 @@ fn patched(
                     .map(|p| {
                         let result = |message: String| result_at(p.span, message);
                         match p.kind {
-                        ProblemKind::UnknownField { field, expected } => {
-                            let d = result(format!("has an unknown field `{field}`"));
-                            match did_you_mean(&field, expected.iter().copied()) {
-                                Some(h) => d.with_help(h),
-                                None => d,
+                            ProblemKind::UnknownField { field, expected } => {
+                                let d = result(format!("has an unknown field `{field}`"));
+                                match did_you_mean(&field, expected.iter().copied()) {
+                                    Some(h) => d.with_help(h),
+                                    None => d,
+                                }
+                            }
+                            ProblemKind::Invalid { message, .. } => {
+                                result(format!("is invalid: {message}"))
+                            }
+                            ProblemKind::Quantity { text, why } => {
+                                result(format!("has an invalid quantity `{text}`: {why}"))
+                                    .with_help(crate::model::quantity::help(&text))
                             }
                         }
-                        ProblemKind::Invalid { message, .. } => {
-                            result(format!("is invalid: {message}"))
-                        }
-                        ProblemKind::Quantity { text, why } => {
-                            result(format!("has an invalid quantity `{text}`: {why}"))
-                                .with_help(crate::model::quantity::help(&text))
-                        }
-                    }})
+                    })
                     .collect());
             }
         }
@@ -150,7 +155,8 @@ fn patched(
                 return Err(violations
                     .into_iter()
                     .map(|v| {
-                        let d = result_at(v.span, format!("does not match its schema: {}", v.message));
+                        let d =
+                            result_at(v.span, format!("does not match its schema: {}", v.message));
                         match v.help {
                             Some(h) => d.with_help(h),
                             None => d,
@@ -342,10 +348,9 @@ fn mark(node: &mut yaml::Node, ops: &[(json_patch::PatchOperation, Span)]) {
             return Some(node);
         };
         let next = match &mut node.value {
-            yaml::Value::Map(entries) => entries
-                .iter_mut()
-                .find(|(k, _)| k == first)
-                .map(|(_, v)| v),
+            yaml::Value::Map(entries) => {
+                entries.iter_mut().find(|(k, _)| k == first).map(|(_, v)| v)
+            }
             yaml::Value::Seq(items) => {
                 let i = if first == "-" {
                     items.len().checked_sub(1)

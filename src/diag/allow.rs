@@ -57,7 +57,11 @@ fn comments(sources: &SourceMap) -> Vec<Comment> {
                 if !looks {
                     break;
                 }
-                codes.push((code.to_string(), Span::new(id, offset..offset + code.len()), false));
+                codes.push((
+                    code.to_string(),
+                    Span::new(id, offset..offset + code.len()),
+                    false,
+                ));
                 offset += word.len();
             }
             out.push(Comment {
@@ -99,8 +103,8 @@ pub fn apply(
         let by_comment = d.span.and_then(|span| {
             let line = sources.file(span.file).line_of(span.range().start);
             comments.iter_mut().find_map(|c| {
-                let here = c.file == span.file
-                    && (c.line == line || (c.own_line && c.line + 1 == line));
+                let here =
+                    c.file == span.file && (c.line == line || (c.own_line && c.line + 1 == line));
                 if !here {
                     return None;
                 }

@@ -118,10 +118,14 @@ codes! {
          tell what the rule should allow or whom it should bind. Fix: write one of those \
          forms.";
     INVALID_IMAGE = "E0111", "invalid-image",
-        "A container image reference a runtime cannot pull: empty, with spaces, or with \
-         upper-case letters in the repository. Why it matters: the pod would fail with \
+        "A container image reference a runtime cannot pull, in a pipeline or a manifest: \
+         empty, with spaces, an empty tag (`registry/x:`, also when a variable renders it \
+         empty), no repository, upper-case letters or an empty part in the repository path, a \
+         tag with other characters than `A-Z a-z 0-9 _ . -`, a digest that is not \
+         `algorithm:hex` (64 hex digits for sha256). Why it matters: the pod would fail with \
          ErrImagePull or InvalidImageName at run time, not at review time. Fix: write \
-         `registry/repository:tag` or `registry/repository@sha256:...` in lower case.";
+         `registry/repository:tag` or `registry/repository@sha256:...`, the repository in \
+         lower case.";
     INVALID_VALUE = "E0112", "invalid-value",
         "A value of the right type that is not allowed here: an empty string, a duplicate \
          list entry, an environment variable name with illegal characters, a URL that is not \
@@ -302,13 +306,16 @@ codes! {
          secrets the account's pipelines mount (`secrets = [...]`), or drop the rule (envFrom \
          needs no RBAC at all).";
     UNDECLARED_SECRET = "W0407", "undeclared-secret",
-        "A pipeline mounts a secret its namespace does not declare in `[namespaces.NAME.secrets]`. \
-         It may be made outside platc, so this is a warning. Why it matters: if nobody creates \
+        "A pipeline mounts (`secrets`) or takes an `env` key from a secret its namespace does \
+         not declare, or a manifest's container takes a `secretKeyRef` from one (declared: \
+         `[namespaces.NAME.secrets]`, the manifests' ExternalSecrets and Secrets, \
+         Certificates' `secretName`, Ingresses' `tls` Secrets). It may be made outside platc, \
+         so this is a warning. Why it matters: if nobody creates \
          it, every run fails with CreateContainerConfigError; a typo looks the same. Fix: \
          declare it (an ExternalSecret from a store), or fix the name the help suggests.";
     UNUSED_SECRET = "N0408", "unused-secret",
         "A secret declared in `[namespaces.NAME.secrets]` that no pipeline of the namespace \
-         mounts. Why it matters: an ExternalSecret nobody reads still copies credentials into \
+         uses (`secrets`, an `env` key, `files`) and no workload of its manifests mounts. Why it matters: an ExternalSecret nobody reads still copies credentials into \
          the cluster. Fix: remove it, or mount it where it is needed; ignore this note when \
          workloads of the namespace's manifests use it.";
     RBAC_SECRETS_READ = "W0401", "rbac-secrets-read",
@@ -361,7 +368,8 @@ codes! {
          explicit resources stop starting. Fix: keep min <= default_request <= default <= max \
          for each resource.";
     IMAGE_UNPINNED = "W0602", "image-unpinned",
-        "An image without a tag, or tagged `latest`. Why it matters: the same manifest can \
+        "An image without a tag, or tagged `latest` (a pipeline's, or a container's in a \
+         manifest). Why it matters: the same manifest can \
          run different code on two nodes or two days, and a rollback does not roll back. Fix: \
          pin a version tag or, better, a digest (`@sha256:...`).";
     MISSING_RESOURCES = "E0603", "missing-resources",

@@ -36,7 +36,8 @@ pub fn problem(image: &str) -> Option<(&'static str, Range<usize>)> {
         }
         let valid = t.len() <= 128
             && t.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-            && t.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
         if !valid {
             return Some((
                 "has an invalid tag (at most 128 of `A-Z a-z 0-9 _ . -`, not starting with `.` or `-`)",
@@ -55,7 +56,9 @@ pub fn problem(image: &str) -> Option<(&'static str, Range<usize>)> {
         return Some(("has no repository", 0..image.len()));
     }
     if let Some(first) = path.find(|c: char| c.is_ascii_uppercase()) {
-        let last = path.rfind(|c: char| c.is_ascii_uppercase()).unwrap_or(first);
+        let last = path
+            .rfind(|c: char| c.is_ascii_uppercase())
+            .unwrap_or(first);
         return Some((
             "has upper-case letters in its repository",
             path_at + first..path_at + last + 1,
@@ -119,9 +122,11 @@ fn digest_problem(d: &str) -> Option<&'static str> {
         return Some("has a digest that is not `algorithm:hex` (e.g. `sha256:` and 64 hex digits)");
     };
     let algorithm_ok = !algorithm.is_empty()
-        && algorithm
-            .split(['+', '.', '_', '-'])
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        && algorithm.split(['+', '.', '_', '-']).all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        });
     let hex_ok = hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_hexdigit());
     if !algorithm_ok || !hex_ok || (algorithm == "sha256" && hex.len() != 64) {
         return Some("has a digest that is not `algorithm:hex` (e.g. `sha256:` and 64 hex digits)");
@@ -152,7 +157,10 @@ mod tests {
         for (bad, why) in [
             ("", "is empty"),
             ("registry/x:", "has an empty tag"),
-            ("registry.example.com/team/App:1", "has upper-case letters in its repository"),
+            (
+                "registry.example.com/team/App:1",
+                "has upper-case letters in its repository",
+            ),
             (":1", "has no repository"),
             ("registry.example.com/:1", "has no repository"),
             ("app@sha256:xyz", "has a digest that is not"),

@@ -4,12 +4,12 @@
 pub mod duration;
 pub mod expansion;
 pub mod image;
-pub mod zones;
 pub mod names;
 mod pipeline;
 pub mod pod_security;
 pub mod quantity;
 pub mod schedule;
+pub mod zones;
 
 use std::collections::BTreeMap;
 

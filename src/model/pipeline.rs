@@ -190,6 +190,10 @@ impl Pipeline {
             FileSource::Secret(s) => Some(s.as_str()),
             FileSource::ConfigMap(_) => None,
         });
-        self.secrets.iter().map(String::as_str).chain(env).chain(files)
+        self.secrets
+            .iter()
+            .map(String::as_str)
+            .chain(env)
+            .chain(files)
     }
 }

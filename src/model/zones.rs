@@ -6,20 +6,44 @@
 /// Legacy names of the tz database (its `backward` and old `northamerica`/`europe` rules):
 /// the name, what it is, the region zone likely meant.
 const LEGACY: [(&str, &str, &str); 14] = [
-    ("EST", "a fixed UTC-5 without daylight saving", "America/New_York"),
-    ("MST", "a fixed UTC-7 without daylight saving", "America/Denver` (or `America/Phoenix`, which keeps UTC-7 all year"),
+    (
+        "EST",
+        "a fixed UTC-5 without daylight saving",
+        "America/New_York",
+    ),
+    (
+        "MST",
+        "a fixed UTC-7 without daylight saving",
+        "America/Denver` (or `America/Phoenix`, which keeps UTC-7 all year",
+    ),
     ("HST", "a fixed UTC-10", "Pacific/Honolulu"),
     ("EST5EDT", "a legacy POSIX-style zone", "America/New_York"),
     ("CST6CDT", "a legacy POSIX-style zone", "America/Chicago"),
     ("MST7MDT", "a legacy POSIX-style zone", "America/Denver"),
-    ("PST8PDT", "a legacy POSIX-style zone", "America/Los_Angeles"),
+    (
+        "PST8PDT",
+        "a legacy POSIX-style zone",
+        "America/Los_Angeles",
+    ),
     ("CET", "a legacy zone", "Europe/Paris` or `Europe/Berlin"),
     ("MET", "a legacy zone", "Europe/Paris` or `Europe/Berlin"),
     ("EET", "a legacy zone", "Europe/Athens` or `Europe/Helsinki"),
     ("WET", "a legacy zone", "Europe/Lisbon"),
-    ("GMT0", "a legacy alias", "Etc/UTC` (or `Europe/London`, which keeps summer time"),
-    ("Etc/GMT0", "a legacy alias", "Etc/UTC` (or `Europe/London`, which keeps summer time"),
-    ("Greenwich", "a legacy alias", "Etc/UTC` (or `Europe/London`, which keeps summer time"),
+    (
+        "GMT0",
+        "a legacy alias",
+        "Etc/UTC` (or `Europe/London`, which keeps summer time",
+    ),
+    (
+        "Etc/GMT0",
+        "a legacy alias",
+        "Etc/UTC` (or `Europe/London`, which keeps summer time",
+    ),
+    (
+        "Greenwich",
+        "a legacy alias",
+        "Etc/UTC` (or `Europe/London`, which keeps summer time",
+    ),
 ];
 
 /// Abbreviations people write for a zone, and the zone likely meant.
@@ -96,18 +120,45 @@ mod tests {
 
     #[test]
     fn fixed_and_legacy_zones_name_the_region_meant() {
-        for zone in ["EST", "MST", "HST", "EST5EDT", "CET", "Etc/GMT+5", "Etc/GMT-1"] {
-            assert!(crate::model::schedule::is_time_zone(zone), "{zone} is in the database");
+        for zone in [
+            "EST",
+            "MST",
+            "HST",
+            "EST5EDT",
+            "CET",
+            "Etc/GMT+5",
+            "Etc/GMT-1",
+        ] {
+            assert!(
+                crate::model::schedule::is_time_zone(zone),
+                "{zone} is in the database"
+            );
             assert!(fixed(zone).is_some(), "{zone}");
         }
-        assert_eq!(fixed("Etc/GMT+5").map(|f| f.1), Some("America/New_York".into()));
+        assert_eq!(
+            fixed("Etc/GMT+5").map(|f| f.1),
+            Some("America/New_York".into())
+        );
         assert!(fixed("Etc/GMT+5").unwrap().0.contains("UTC-5"));
-        for zone in ["Etc/UTC", "UTC", "Europe/London", "America/New_York", "Etc/GMT", "Etc/GMT+0"] {
+        for zone in [
+            "Etc/UTC",
+            "UTC",
+            "Europe/London",
+            "America/New_York",
+            "Etc/GMT",
+            "Etc/GMT+0",
+        ] {
             assert_eq!(fixed(zone), None, "{zone}");
         }
-        assert_eq!(abbreviation("cest"), Some("Europe/Paris` or `Europe/Berlin"));
+        assert_eq!(
+            abbreviation("cest"),
+            Some("Europe/Paris` or `Europe/Berlin")
+        );
         for (a, _) in ABBREVIATIONS {
-            assert!(!crate::model::schedule::is_time_zone(a), "{a} is a zone after all");
+            assert!(
+                !crate::model::schedule::is_time_zone(a),
+                "{a} is a zone after all"
+            );
         }
     }
 }

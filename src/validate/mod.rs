@@ -113,7 +113,9 @@ fn semantic(
     let has_error = |d: &Diagnostic| d.severity == Severity::Error;
     if !diagnostics.iter().any(has_error) && !ctx.diags.iter().any(has_error) {
         lints::lint(&mut ctx, &config, &platform);
-        crate::timings::measure("whole", || whole::check(&mut ctx, &config, &platform, &facts));
+        crate::timings::measure("whole", || {
+            whole::check(&mut ctx, &config, &platform, &facts)
+        });
     }
     diagnostics.extend(ctx.diags);
     let mut outcome = finish(Some(platform), diagnostics);
@@ -139,21 +141,31 @@ fn allowed_codes(ctx: &mut Ctx<'_>, config: &Config) -> Vec<(String, crate::diag
     let mut out = Vec::new();
     for (i, code) in lints.allow.iter().enumerate() {
         let at = ctx.val(&Path::root().key("lints").key("allow").index(i));
-        let known = crate::diag::CODES.iter().find(|(c, _, _)| c.0 == code.as_str());
+        let known = crate::diag::CODES
+            .iter()
+            .find(|(c, _, _)| c.0 == code.as_str());
         match known {
             Some((c, _, _)) if c.0.starts_with('E') => ctx.push(
-                Diagnostic::error(codes::INVALID_CHOICE, at, format!("`{code}` is an error; only warnings and notes can be allowed"))
-                    .with_label("cannot be allowed")
-                    .with_help("fix what the error says: platc writes nothing while it stands"),
+                Diagnostic::error(
+                    codes::INVALID_CHOICE,
+                    at,
+                    format!("`{code}` is an error; only warnings and notes can be allowed"),
+                )
+                .with_label("cannot be allowed")
+                .with_help("fix what the error says: platc writes nothing while it stands"),
             ),
             Some(_) => out.push((code.clone(), at)),
             None => ctx.push(
-                Diagnostic::error(codes::INVALID_CHOICE, at, format!("unknown diagnostic code `{code}`"))
-                    .with_label("no such code")
-                    .with_help(match crate::diag::explain(code) {
-                        Some((c, _, _)) => format!("did you mean `{c}`?"),
-                        None => "`platc explain` lists every code".into(),
-                    }),
+                Diagnostic::error(
+                    codes::INVALID_CHOICE,
+                    at,
+                    format!("unknown diagnostic code `{code}`"),
+                )
+                .with_label("no such code")
+                .with_help(match crate::diag::explain(code) {
+                    Some((c, _, _)) => format!("did you mean `{c}`?"),
+                    None => "`platc explain` lists every code".into(),
+                }),
             ),
         }
     }

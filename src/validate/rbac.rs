@@ -51,7 +51,10 @@ pub(super) fn role(ctx: &mut Ctx<'_>, p: &Path, name: &str, r: &config::Role) ->
                 }
             }
             if rule.resource_names.as_ref().is_some_and(Vec::is_empty) {
-                ctx.push(empty_resource_names(ctx.val(&rp.key("resource_names")), name));
+                ctx.push(empty_resource_names(
+                    ctx.val(&rp.key("resource_names")),
+                    name,
+                ));
             }
             model::PolicyRule {
                 api_groups: rule

@@ -64,7 +64,12 @@ pub(super) fn lint(
                     if s.ports.contains(port) {
                         continue;
                     }
-                    let listens = s.ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
+                    let listens = s
+                        .ports
+                        .iter()
+                        .map(u16::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     ctx.push(
                         Diagnostic::warning(
                             codes::EGRESS_PORT_CLOSED,
@@ -97,10 +102,14 @@ pub(super) fn lint(
             // W0820: every port open to another namespace.
             let other = match rule.from.split_once(':') {
                 Some(("namespace", n)) => (n != ns).then(|| format!("namespace `{n}`")),
-                Some(("service", s)) => services
-                    .get(s)
-                    .filter(|svc| svc.namespace != ns)
-                    .map(|svc| format!("the pods of service `{s}` (namespace `{}`)", svc.namespace)),
+                Some(("service", s)) => {
+                    services
+                        .get(s)
+                        .filter(|svc| svc.namespace != ns)
+                        .map(|svc| {
+                            format!("the pods of service `{s}` (namespace `{}`)", svc.namespace)
+                        })
+                }
                 _ => None,
             };
             if let Some(who) = other.filter(|_| no_ports) {

@@ -119,7 +119,11 @@ fn gated(ctx: &mut Ctx<'_>, id: &Identity, parent: Option<&yaml::Node>, g: &Gate
 /// Where the pod template is, for the kinds that have one.
 fn template_path(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController"
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
         | "Job" => &["spec", "template"],
         "CronJob" => &["spec", "jobTemplate", "spec", "template"],
         "Pod" => &[],
@@ -160,7 +164,9 @@ pub(super) fn check(ctx: &mut Ctx<'_>, node: &yaml::Node, id: &Identity) {
                 if let Some(names) = rule.get("resourceNames")
                     && matches!(&names.value, Value::Seq(v) if v.is_empty())
                 {
-                    ctx.push(crate::validate::rbac::empty_resource_names(names.span, &id.name));
+                    ctx.push(crate::validate::rbac::empty_resource_names(
+                        names.span, &id.name,
+                    ));
                 }
             }
         }
@@ -172,7 +178,12 @@ fn claim(ctx: &mut Ctx<'_>, id: &Identity, spec: Option<&yaml::Node>) {
     for g in &CLAIM_SPEC {
         gated(ctx, id, spec, g);
     }
-    gated(ctx, id, spec.and_then(|s| s.get("dataSourceRef")), &DATA_SOURCE_NAMESPACE);
+    gated(
+        ctx,
+        id,
+        spec.and_then(|s| s.get("dataSourceRef")),
+        &DATA_SOURCE_NAMESPACE,
+    );
 }
 
 /// The selector of a workload against its own template's labels.
@@ -184,10 +195,11 @@ fn selector(ctx: &mut Ctx<'_>, node: &yaml::Node, id: &Identity, template: &yaml
         }
         // Without a selector the API server takes the template's labels.
         "ReplicationController" => sel_node.and_then(Selector::from_map),
-        "Job" if matches!(
-            at(node, &["spec", "manualSelector"]).map(|m| &m.value),
-            Some(Value::Bool(true))
-        ) =>
+        "Job"
+            if matches!(
+                at(node, &["spec", "manualSelector"]).map(|m| &m.value),
+                Some(Value::Bool(true))
+            ) =>
         {
             sel_node.and_then(Selector::from_label_selector)
         }
@@ -220,7 +232,8 @@ fn selector(ctx: &mut Ctx<'_>, node: &yaml::Node, id: &Identity, template: &yaml
     let (message, help) = if empty {
         (
             format!("{} `{}` has an empty selector", id.kind, id.name),
-            "select the template's labels, e.g. `matchLabels: {app.kubernetes.io/name: NAME}`".to_string(),
+            "select the template's labels, e.g. `matchLabels: {app.kubernetes.io/name: NAME}`"
+                .to_string(),
         )
     } else {
         (
@@ -282,7 +295,10 @@ fn image_reference(ctx: &mut Ctx<'_>, id: &Identity, at: Span, image: &str) {
             Diagnostic::error(
                 codes::INVALID_IMAGE,
                 at,
-                format!("{} `{}`: invalid image `{image}`: {problem}", id.kind, id.name),
+                format!(
+                    "{} `{}`: invalid image `{image}`: {problem}",
+                    id.kind, id.name
+                ),
             )
             .with_label("not an image reference")
             .with_help("e.g. `registry.example.com/team/app:1.4.2`"),

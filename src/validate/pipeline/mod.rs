@@ -63,7 +63,9 @@ pub(crate) fn pipeline(
     {
         let similar = schedule::similar_time_zones(tz);
         let help = if let Some(meant) = model::zones::abbreviation(tz) {
-            format!("`{tz}` is an abbreviation, not a zone; use the region's zone, e.g. `{meant}`, which follows daylight saving")
+            format!(
+                "`{tz}` is an abbreviation, not a zone; use the region's zone, e.g. `{meant}`, which follows daylight saving"
+            )
         } else if similar.is_empty() {
             "use an IANA time zone name such as `Etc/UTC` or `Europe/London`".to_string()
         } else {
@@ -165,17 +167,14 @@ pub(crate) fn pipeline(
         .topic
         .as_ref()
         .and_then(|t| topic::topic(ctx, env, &p.key("topic"), name, t));
-    let alerts = pl
-        .alerts
-        .as_ref()
-        .map(|a| {
-            let severities = env
-                .config
-                .monitoring
-                .as_ref()
-                .and_then(|m| m.severities.as_deref());
-            alerts::alerts(ctx, &p.key("alerts"), a, severities)
-        });
+    let alerts = pl.alerts.as_ref().map(|a| {
+        let severities = env
+            .config
+            .monitoring
+            .as_ref()
+            .and_then(|m| m.severities.as_deref());
+        alerts::alerts(ctx, &p.key("alerts"), a, severities)
+    });
 
     model::Pipeline {
         name: name.to_string(),

@@ -484,7 +484,12 @@ fn routes(m: &UserManifest, node: &yaml::Node, out: &mut Vec<Fact>) {
         for r in seq(rule.get("backendRefs")) {
             let service = text(r.get("kind")).is_none_or(|k| k == "Service")
                 && text(r.get("group")).is_none_or(|g| g.is_empty());
-            let here = text(r.get("namespace")).is_none_or(|n| Some(n.as_str()) == m.body.pointer("/metadata/namespace").and_then(|v| v.as_str()));
+            let here = text(r.get("namespace")).is_none_or(|n| {
+                Some(n.as_str())
+                    == m.body
+                        .pointer("/metadata/namespace")
+                        .and_then(|v| v.as_str())
+            });
             let Some(name) = r.get("name") else { continue };
             if !(service && here) {
                 continue;
@@ -534,10 +539,7 @@ fn amount(node: &yaml::Node) -> Option<Amount> {
 fn pdb(m: &UserManifest, node: &yaml::Node) -> Option<Pdb> {
     let spec = node.get("spec")?;
     let sel = spec.get("selector")?;
-    let field = |k: &str| {
-        spec.get(k)
-            .and_then(|n| Some((amount(n)?, n.span)))
-    };
+    let field = |k: &str| spec.get(k).and_then(|n| Some((amount(n)?, n.span)));
     Some(Pdb {
         name: m.name.clone(),
         selector: Selector::from_label_selector(sel)?,

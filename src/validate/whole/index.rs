@@ -76,7 +76,9 @@ impl<'a> Index<'a> {
                 Fact::Pods(t) => {
                     let i = index.templates.len();
                     index.templates.push(t);
-                    index.workloads.insert((t.kind.as_str(), t.name.as_str()), i);
+                    index
+                        .workloads
+                        .insert((t.kind.as_str(), t.name.as_str()), i);
                     for (k, v) in t.labels.iter() {
                         index
                             .by_label
@@ -171,7 +173,10 @@ impl<'a> Index<'a> {
             if score + keys == 0 {
                 continue;
             }
-            if best.as_ref().is_none_or(|(s, k, _, _)| (score, keys) > (*s, *k)) {
+            if best
+                .as_ref()
+                .is_none_or(|(s, k, _, _)| (score, keys) > (*s, *k))
+            {
                 best = Some((score, keys, t, near));
             }
         }
@@ -194,9 +199,15 @@ mod tests {
     fn pointers_overlap_at_parents_and_children() {
         use super::overlaps;
         assert!(overlaps("/spec", "/spec/template/metadata/labels"));
-        assert!(overlaps("/spec/template/metadata/labels/app", "/spec/template/metadata/labels"));
+        assert!(overlaps(
+            "/spec/template/metadata/labels/app",
+            "/spec/template/metadata/labels"
+        ));
         assert!(overlaps("", "/spec"));
-        assert!(!overlaps("/spec/template/spec/nodeSelector", "/spec/template/metadata/labels"));
+        assert!(!overlaps(
+            "/spec/template/spec/nodeSelector",
+            "/spec/template/metadata/labels"
+        ));
         assert!(!overlaps("/spec/replicasX", "/spec/replicas"));
     }
 }

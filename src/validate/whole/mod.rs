@@ -15,10 +15,10 @@
 pub(crate) mod facts;
 mod index;
 mod network;
-pub(crate) mod selector;
-mod secrets;
-mod services;
 mod scaling;
+mod secrets;
+pub(crate) mod selector;
+mod services;
 
 use std::collections::HashMap;
 
@@ -32,11 +32,8 @@ pub(crate) use index::Index;
 /// Runs every cross-object check on every namespace. `facts[i]` are the facts of the
 /// manifests of `platform.namespaces[i]`.
 pub(crate) fn check(ctx: &mut Ctx<'_>, config: &Config, platform: &Platform, facts: &[Vec<Fact>]) {
-    let namespaces: Vec<(usize, &config::Namespace)> = config
-        .namespaces
-        .values()
-        .enumerate()
-        .collect();
+    let namespaces: Vec<(usize, &config::Namespace)> =
+        config.namespaces.values().enumerate().collect();
     // What platc generates, with the spans of the config values it comes from.
     let own: Vec<Vec<Fact>> = ctx.each(&namespaces, |ctx, (i, raw)| {
         generated(ctx, &platform.common_labels, &platform.namespaces[*i], raw)

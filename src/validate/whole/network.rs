@@ -35,7 +35,12 @@ struct Reach {
 pub(super) fn check(ctx: &mut Ctx<'_>, index: &Index<'_>, np: &Path, raw: &config::Namespace) {
     let ns = index.ns;
     // A patch on a policy may open or close anything.
-    if index.ns.patches.iter().any(|p| p.kind.eq_ignore_ascii_case("networkpolicy")) {
+    if index
+        .ns
+        .patches
+        .iter()
+        .any(|p| p.kind.eq_ignore_ascii_case("networkpolicy"))
+    {
         return;
     }
     let mut reach = vec![Reach::default(); index.templates.len()];
@@ -46,7 +51,10 @@ pub(super) fn check(ctx: &mut Ctx<'_>, index: &Index<'_>, np: &Path, raw: &confi
             ctx.key(np)
         };
         for r in &mut reach {
-            r.isolated = Some((at, "ingress is denied by default here (`default_deny`)".into()));
+            r.isolated = Some((
+                at,
+                "ingress is denied by default here (`default_deny`)".into(),
+            ));
         }
     }
     let mut isolate = |ids: &[usize], at: Span, label: String, opens: Vec<Open>| {
@@ -79,7 +87,12 @@ pub(super) fn check(ctx: &mut Ctx<'_>, index: &Index<'_>, np: &Path, raw: &confi
                 }
             })
             .collect();
-        isolate(&ids, pol.span, format!("policy `{}` isolates these pods", pol.name), opens);
+        isolate(
+            &ids,
+            pol.span,
+            format!("policy `{}` isolates these pods", pol.name),
+            opens,
+        );
     }
     for pol in &index.policies {
         let Some(rules) = &pol.ingress else { continue };
@@ -102,7 +115,12 @@ pub(super) fn check(ctx: &mut Ctx<'_>, index: &Index<'_>, np: &Path, raw: &confi
                 }
             })
             .collect();
-        isolate(&ids, pol.span, format!("policy `{}` isolates these pods", pol.name), opens);
+        isolate(
+            &ids,
+            pol.span,
+            format!("policy `{}` isolates these pods", pol.name),
+            opens,
+        );
     }
     if unsure {
         return;
@@ -113,7 +131,11 @@ pub(super) fn check(ctx: &mut Ctx<'_>, index: &Index<'_>, np: &Path, raw: &confi
 
 /// The port of a template's containers a Service's target names: number, name, protocol.
 fn resolve(t: &Template, target: &PortRef, protocol: &str) -> Option<(i64, Option<String>)> {
-    let ports = t.containers.iter().filter(|c| !c.init).flat_map(|c| c.ports.iter());
+    let ports = t
+        .containers
+        .iter()
+        .filter(|c| !c.init)
+        .flat_map(|c| c.ports.iter());
     match target {
         PortRef::Name(n) => ports
             .clone()
@@ -149,7 +171,9 @@ fn admits(opens: &[Open], number: i64, name: Option<&str>, protocol: &str) -> bo
 
 fn unreachable_ports(ctx: &mut Ctx<'_>, index: &Index<'_>, reach: &[Reach]) {
     for s in &index.service_list {
-        let Some((labels, _)) = &s.selector else { continue };
+        let Some((labels, _)) = &s.selector else {
+            continue;
+        };
         if index.changed("Service", &s.name, "/spec") {
             continue;
         }
@@ -252,7 +276,14 @@ fn unexposed_ports(ctx: &mut Ctx<'_>, index: &Index<'_>, np: &Path, raw: &config
                     .index(i)
                     .key("ports")
                     .index(j);
-                ctx.push(unexposed(ctx.val(&at), &name, &p.to_string(), &ports, index, &ids));
+                ctx.push(unexposed(
+                    ctx.val(&at),
+                    &name,
+                    &p.to_string(),
+                    &ports,
+                    index,
+                    &ids,
+                ));
             }
         }
     }
@@ -305,7 +336,10 @@ fn unexposed(
         format!("policy `{policy}` opens port {port}, which none of the pods it selects expose"),
     )
     .with_label("opens nothing")
-    .with_related(Some(t.labels_span), format!("the pods of {} `{}`", t.kind, t.name))
+    .with_related(
+        Some(t.labels_span),
+        format!("the pods of {} `{}`", t.kind, t.name),
+    )
     .with_help(if shown.is_empty() {
         "name a port the pods' containers declare".to_string()
     } else {

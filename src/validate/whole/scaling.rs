@@ -8,7 +8,12 @@ use crate::diag::{Diagnostic, codes, did_you_mean};
 use crate::validate::context::Ctx;
 
 /// Kinds an HPA scales whose pods platc sees.
-const SCALED: [&str; 4] = ["Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"];
+const SCALED: [&str; 4] = [
+    "Deployment",
+    "StatefulSet",
+    "ReplicaSet",
+    "ReplicationController",
+];
 
 pub(super) fn check(ctx: &mut Ctx<'_>, index: &Index<'_>) {
     for h in &index.hpas {
@@ -34,15 +39,15 @@ pub(super) fn check(ctx: &mut Ctx<'_>, index: &Index<'_>) {
                 .find(|t| t.name == h.target_name && SCALED.contains(&t.kind.as_str()));
             let help = match other_kind {
                 Some(t) => format!("`{}` is a {}; set `kind: {}`", t.name, t.kind, t.kind),
-                None => did_you_mean(&h.target_name, same_kind.iter().copied()).unwrap_or_else(
-                    || {
+                None => {
+                    did_you_mean(&h.target_name, same_kind.iter().copied()).unwrap_or_else(|| {
                         if same_kind.is_empty() {
                             format!("namespace `{}` has no {}", index.ns.name, h.target_kind)
                         } else {
                             format!("{}s here: {}", h.target_kind, same_kind.join(", "))
                         }
-                    },
-                ),
+                    })
+                }
             };
             ctx.push(
                 Diagnostic::warning(
@@ -128,8 +133,17 @@ pub(super) fn check(ctx: &mut Ctx<'_>, index: &Index<'_>) {
                         .iter()
                         .find(|h| h.target_kind == t.kind && h.target_name == t.name);
                     at = at.or(match scaled {
-                        Some(h) => Some((h.span, format!("HorizontalPodAutoscaler `{}` may scale it down to {}", h.name, h.min))),
-                        None => Some((span.unwrap_or(t.span), format!("{} `{}` runs {n}", t.kind, t.name))),
+                        Some(h) => Some((
+                            h.span,
+                            format!(
+                                "HorizontalPodAutoscaler `{}` may scale it down to {}",
+                                h.name, h.min
+                            ),
+                        )),
+                        None => Some((
+                            span.unwrap_or(t.span),
+                            format!("{} `{}` runs {n}", t.kind, t.name),
+                        )),
                     });
                     if index.changed(&t.kind, &t.name, "/spec/replicas") {
                         covered = i64::MIN;
@@ -144,9 +158,10 @@ pub(super) fn check(ctx: &mut Ctx<'_>, index: &Index<'_>) {
             covered = covered.saturating_add(n);
         }
         let blocked = match (&p.min_available, &p.max_unavailable) {
-            (_, Some((Amount::Count(0) | Amount::Percent(0), span))) => {
-                Some((*span, "`maxUnavailable: 0` lets no pod be evicted".to_string()))
-            }
+            (_, Some((Amount::Count(0) | Amount::Percent(0), span))) => Some((
+                *span,
+                "`maxUnavailable: 0` lets no pod be evicted".to_string(),
+            )),
             (Some((amount, span)), _) if covered > 0 => {
                 let needed = match amount {
                     Amount::Count(n) => *n,

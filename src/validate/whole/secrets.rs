@@ -34,7 +34,11 @@ pub(super) fn check(ctx: &mut Ctx<'_>, index: &Index<'_>, np: &Path, raw: &confi
             if index.secrets.contains_key(secret.as_str()) {
                 continue;
             }
-            let at = np.key("pipelines").key(name.as_str()).key("secrets").index(i);
+            let at = np
+                .key("pipelines")
+                .key(name.as_str())
+                .key("secrets")
+                .index(i);
             let mut d = undeclared(secret, format!("pipeline `{name}` mounts"));
             d.span = Some(ctx.val(&at));
             ctx.push(d);

@@ -103,7 +103,11 @@ impl Selector {
 
     /// `app=api, tier in (web)`, as `kubectl get -l` takes it.
     pub fn shown(&self) -> String {
-        let mut parts: Vec<String> = self.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut parts: Vec<String> = self
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         for (k, r) in &self.expressions {
             parts.push(match r {
                 Requirement::In(v) => format!("{k} in ({})", v.join(",")),

@@ -52,7 +52,11 @@ pub(super) fn check(
             })
         };
         if !found {
-            let what = if m.kind == "ServiceMonitor" { "Service" } else { "pod" };
+            let what = if m.kind == "ServiceMonitor" {
+                "Service"
+            } else {
+                "pod"
+            };
             ctx.push(
                 Diagnostic::warning(
                     codes::MONITOR_SELECTS_NOTHING,
@@ -169,7 +173,10 @@ fn selects(ctx: &mut Ctx<'_>, index: &Index<'_>, s: &Service) {
                 let numbers: Vec<String> = declared.iter().map(|(x, _)| x.to_string()).collect();
                 (
                     format!("no selected container exposes port {n}"),
-                    format!("the selected containers declare port {}", numbers.join(", ")),
+                    format!(
+                        "the selected containers declare port {}",
+                        numbers.join(", ")
+                    ),
                 )
             }
         };
@@ -210,13 +217,15 @@ fn backends(ctx: &mut Ctx<'_>, index: &Index<'_>) {
                     ),
                 )
                 .with_label("no such Service")
-                .with_help(did_you_mean(&b.service, names.iter().copied()).unwrap_or_else(|| {
-                    if names.is_empty() {
-                        "the namespace has no Service; add one to its manifests".into()
-                    } else {
-                        format!("Services here: {}", names.join(", "))
-                    }
-                })),
+                .with_help(
+                    did_you_mean(&b.service, names.iter().copied()).unwrap_or_else(|| {
+                        if names.is_empty() {
+                            "the namespace has no Service; add one to its manifests".into()
+                        } else {
+                            format!("Services here: {}", names.join(", "))
+                        }
+                    }),
+                ),
             );
             continue;
         };
@@ -240,10 +249,9 @@ fn backends(ctx: &mut Ctx<'_>, index: &Index<'_>) {
             })
             .collect();
         let help = match port {
-            PortRef::Name(name) => did_you_mean(
-                name,
-                s.ports.iter().filter_map(|p| p.name.as_deref()),
-            ),
+            PortRef::Name(name) => {
+                did_you_mean(name, s.ports.iter().filter_map(|p| p.name.as_deref()))
+            }
             PortRef::Number(_) => None,
         }
         .unwrap_or_else(|| format!("Service `{}` has port {}", s.name, shown.join(", ")));

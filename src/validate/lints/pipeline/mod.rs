@@ -107,10 +107,16 @@ fn alerts(ctx: &mut Ctx<'_>, p: &Path, pl: &model::Pipeline) {
             Diagnostic::note(
                 codes::MISSED_ALERT_SUSPENDED,
                 ctx.val(&p.key("suspend")),
-                format!("pipeline `{}` is suspended, so its missed-run alert is off", pl.name),
+                format!(
+                    "pipeline `{}` is suspended, so its missed-run alert is off",
+                    pl.name
+                ),
             )
             .with_label("no run, and no alert about it")
-            .with_related(Some(at), "this alert is silent while the CronJob is suspended")
+            .with_related(
+                Some(at),
+                "this alert is silent while the CronJob is suspended",
+            )
             .with_help("set `suspend = false` when it should run again"),
         );
     }
@@ -158,16 +164,12 @@ pub(crate) fn time_zone(zone: &str, at: crate::diag::Span) -> Option<Diagnostic>
 pub(crate) fn unpinned_image(image: &str, at: crate::diag::Span) -> Option<Diagnostic> {
     let why = unpinned(image)?;
     Some(
-        Diagnostic::warning(
-            codes::IMAGE_UNPINNED,
-            at,
-            format!("image `{image}` {why}"),
-        )
-        .with_label("not pinned")
-        .with_help(
-            "pin a version (`registry.example.com/team/app:1.4.2`) or a digest \
+        Diagnostic::warning(codes::IMAGE_UNPINNED, at, format!("image `{image}` {why}"))
+            .with_label("not pinned")
+            .with_help(
+                "pin a version (`registry.example.com/team/app:1.4.2`) or a digest \
              (`...@sha256:...`), so every run executes the same code",
-        ),
+            ),
     )
 }
 
