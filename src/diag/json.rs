@@ -34,10 +34,10 @@ pub fn diagnostic(d: &Diagnostic, sources: &SourceMap) -> Json {
         "name": super::explain(d.code.as_str()).map(|e| e.1),
         "message": d.message,
     });
-    if let (Some(span), Json::Object(map)) = (d.span, &mut out) {
-        if let Json::Object(p) = place(sources, span) {
-            map.extend(p);
-        }
+    if let (Some(span), Json::Object(map)) = (d.span, &mut out)
+        && let Json::Object(p) = place(sources, span)
+    {
+        map.extend(p);
     }
     if let Json::Object(map) = &mut out {
         if let Some(label) = &d.label {

@@ -391,7 +391,7 @@ fn service(m: &UserManifest, node: &yaml::Node) -> Option<Service> {
     let selector = spec
         .get("selector")
         .filter(|_| !external)
-        .and_then(|s| Some((labels_of(Some(s)), s.key.unwrap_or(s.span))))
+        .map(|s| (labels_of(Some(s)), s.key.unwrap_or(s.span)))
         .filter(|(l, _)| !l.is_empty());
     let ports = seq(spec.get("ports"))
         .iter()

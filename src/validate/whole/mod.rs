@@ -134,11 +134,10 @@ pub(crate) fn scale_by_autoscalers(facts: &[Fact], workloads: &mut [model::Workl
         for w in workloads.iter_mut() {
             if w.kind == h.target_kind && w.name == h.target_name {
                 let max = u32::try_from(h.max.0.max(0)).unwrap_or(u32::MAX);
-                w.claims = if w.pods == 0 {
-                    w.claims
-                } else {
-                    w.claims / w.pods * max
-                };
+                w.claims = w
+                    .claims
+                    .checked_div(w.pods)
+                    .map_or(w.claims, |each| each.saturating_mul(max));
                 w.pods = max;
                 w.scaled_by = Some((h.name.clone(), h.max.1));
             }

@@ -278,7 +278,7 @@ fn unexposed_ports(ctx: &mut Ctx<'_>, index: &Index<'_>, np: &Path, raw: &config
                     .index(j);
                 ctx.push(unexposed(
                     ctx.val(&at),
-                    &name,
+                    name,
                     &p.to_string(),
                     &ports,
                     index,
