@@ -49,6 +49,15 @@ pub(super) fn check(ctx: &mut Ctx<'_>, index: &Index<'_>) {
                     })
                 }
             };
+            // The other end, when there is one close enough to be meant.
+            let meant = other_kind.copied().or_else(|| {
+                let name = crate::diag::closest(&h.target_name, same_kind.iter().copied())?;
+                index
+                    .templates
+                    .iter()
+                    .copied()
+                    .find(|t| t.kind == h.target_kind && t.name == name)
+            });
             ctx.push(
                 Diagnostic::warning(
                     codes::HPA_TARGET_MISSING,
@@ -59,6 +68,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>, index: &Index<'_>) {
                     ),
                 )
                 .with_label("nothing to scale")
+                .with_related(meant.map(|t| t.span), "probably this one")
                 .with_help(help),
             );
             continue;

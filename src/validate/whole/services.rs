@@ -217,6 +217,12 @@ fn backends(ctx: &mut Ctx<'_>, index: &Index<'_>) {
                     ),
                 )
                 .with_label("no such Service")
+                .with_related(
+                    crate::diag::closest(&b.service, names.iter().copied())
+                        .and_then(|n| index.services.get(n))
+                        .map(|s| s.span),
+                    "probably this one",
+                )
                 .with_help(
                     did_you_mean(&b.service, names.iter().copied()).unwrap_or_else(|| {
                         if names.is_empty() {
