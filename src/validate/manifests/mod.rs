@@ -86,7 +86,7 @@ pub(crate) fn read(
                 for node in items(&document.root) {
                     if let Some((object, workload)) = object(ctx, schemas, node, place) {
                         if let Place::Namespace { .. } = place {
-                            crate::validate::whole::facts::of(&object, node, &mut read.facts);
+                            crate::validate::whole::read::of(&object, node, &mut read.facts);
                         }
                         read.objects.push(object);
                         read.workloads.extend(workload);

@@ -15,6 +15,7 @@
 pub(crate) mod facts;
 mod index;
 mod network;
+pub(crate) mod read;
 mod scaling;
 mod secrets;
 pub(crate) mod selector;
@@ -26,8 +27,11 @@ use super::context::Ctx;
 use crate::model::{self, Labels, Platform};
 use crate::syntax::Path;
 use crate::syntax::config::{self, Config, EnvValue};
-use facts::{Container, Declared, Fact, SecretKeyRef, Template};
+use facts::{
+    Container, Declared, Fact, IngressRule, Policy, PolicyPort, PortRef, SecretKeyRef, Template,
+};
 pub(crate) use index::Index;
+use selector::Selector;
 
 /// Runs every cross-object check on every namespace. `facts[i]` are the facts of the
 /// manifests of `platform.namespaces[i]`.
@@ -53,13 +57,13 @@ pub(crate) fn check(ctx: &mut Ctx<'_>, config: &Config, platform: &Platform, fac
         let np = Path::root().key("namespaces").key(index.ns.name.as_str());
         services::check(ctx, index, all, &platform.common_labels);
         scaling::check(ctx, index);
-        network::check(ctx, index, &np, raw);
+        network::check(ctx, index, &np, raw.default_deny.is_some());
         secrets::check(ctx, index, &np, raw);
     });
 }
 
-/// The facts of what platc generates in a namespace: its pipelines' pods and the Secrets of
-/// its `[namespaces.NAME.secrets]`.
+/// The facts of what platc generates in a namespace: its pipelines' pods, its ingress
+/// policies and the Secrets of its `[namespaces.NAME.secrets]`.
 fn generated(
     ctx: &mut Ctx<'_>,
     common: &Labels,
@@ -107,6 +111,33 @@ fn generated(
             }],
             replicas: None,
             pointer: "/spec/jobTemplate/spec/template",
+        }));
+    }
+    for pol in &ns.network_policies {
+        let Some(rules) = &pol.ingress else { continue };
+        let pp = np.key("network_policies").key(pol.name.as_str());
+        let ingress = rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| IngressRule {
+                ports: r
+                    .ports
+                    .iter()
+                    .enumerate()
+                    .map(|(j, p)| PolicyPort {
+                        port: Some(PortRef::Number(i64::from(*p))),
+                        end_port: None,
+                        protocol: "TCP".into(),
+                        span: ctx.val(&pp.key("ingress").index(i).key("ports").index(j)),
+                    })
+                    .collect(),
+            })
+            .collect();
+        out.push(Fact::Policy(Policy {
+            name: pol.name.clone(),
+            span: pol.span,
+            pods: pol.pods.as_ref().map(Selector::of).unwrap_or_default(),
+            ingress: Some(ingress),
         }));
     }
     for s in &ns.secrets {

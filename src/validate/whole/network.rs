@@ -9,7 +9,6 @@ use super::selector::Selector;
 use crate::diag::{Diagnostic, Span, codes};
 use crate::model::Direction;
 use crate::syntax::Path;
-use crate::syntax::config;
 use crate::validate::context::Ctx;
 
 /// What one ingress rule opens on the pods it applies to.
@@ -32,11 +31,10 @@ struct Reach {
     opens: Vec<Open>,
 }
 
-pub(super) fn check(ctx: &mut Ctx<'_>, index: &Index<'_>, np: &Path, raw: &config::Namespace) {
+pub(super) fn check(ctx: &mut Ctx<'_>, index: &Index<'_>, np: &Path, deny_written: bool) {
     let ns = index.ns;
     // A patch on a policy may open or close anything.
-    if index
-        .ns
+    if ns
         .patches
         .iter()
         .any(|p| p.kind.eq_ignore_ascii_case("networkpolicy"))
@@ -45,7 +43,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>, index: &Index<'_>, np: &Path, raw: &confi
     }
     let mut reach = vec![Reach::default(); index.templates.len()];
     if ns.default_deny.contains(&Direction::Ingress) {
-        let at = if raw.default_deny.is_some() {
+        let at = if deny_written {
             ctx.val(&np.key("default_deny"))
         } else {
             ctx.key(np)
@@ -57,48 +55,12 @@ pub(super) fn check(ctx: &mut Ctx<'_>, index: &Index<'_>, np: &Path, raw: &confi
             ));
         }
     }
-    let mut isolate = |ids: &[usize], at: Span, label: String, opens: Vec<Open>| {
-        for &i in ids {
-            let r = &mut reach[i];
-            r.isolated.get_or_insert_with(|| (at, label.clone()));
-            r.opens.extend(opens.iter().cloned());
-        }
-    };
     let mut unsure = false;
-    for pol in &ns.network_policies {
-        let Some(rules) = &pol.ingress else { continue };
-        let selector = pol.pods.as_ref().map(Selector::of).unwrap_or_default();
-        let (ids, u) = index.select(&selector);
-        unsure |= u;
-        let opens = rules
-            .iter()
-            .flat_map(|r| {
-                if r.ports.is_empty() {
-                    vec![Open::All]
-                } else {
-                    r.ports
-                        .iter()
-                        .map(|p| Open::Port {
-                            port: Some(PortRef::Number(i64::from(*p))),
-                            end: None,
-                            protocol: "TCP".into(),
-                        })
-                        .collect()
-                }
-            })
-            .collect();
-        isolate(
-            &ids,
-            pol.span,
-            format!("policy `{}` isolates these pods", pol.name),
-            opens,
-        );
-    }
     for pol in &index.policies {
         let Some(rules) = &pol.ingress else { continue };
         let (ids, u) = index.select(&pol.pods);
         unsure |= u;
-        let opens = rules
+        let opens: Vec<Open> = rules
             .iter()
             .flat_map(|r| {
                 if r.ports.is_empty() {
@@ -115,18 +77,22 @@ pub(super) fn check(ctx: &mut Ctx<'_>, index: &Index<'_>, np: &Path, raw: &confi
                 }
             })
             .collect();
-        isolate(
-            &ids,
-            pol.span,
-            format!("policy `{}` isolates these pods", pol.name),
-            opens,
-        );
+        for &i in &ids {
+            let r = &mut reach[i];
+            r.isolated.get_or_insert_with(|| {
+                (
+                    pol.span,
+                    format!("policy `{}` isolates these pods", pol.name),
+                )
+            });
+            r.opens.extend(opens.iter().cloned());
+        }
     }
     if unsure {
         return;
     }
     unreachable_ports(ctx, index, &reach);
-    unexposed_ports(ctx, index, np, raw);
+    unexposed_ports(ctx, index);
 }
 
 /// The port of a template's containers a Service's target names: number, name, protocol.
@@ -239,64 +205,28 @@ fn unreachable_ports(ctx: &mut Ctx<'_>, index: &Index<'_>, reach: &[Reach]) {
 }
 
 /// Ingress rules opening ports none of the pods they select expose.
-fn unexposed_ports(ctx: &mut Ctx<'_>, index: &Index<'_>, np: &Path, raw: &config::Namespace) {
-    let exposed = |ids: &[usize]| -> Vec<(i64, Option<String>)> {
-        ids.iter()
+fn unexposed_ports(ctx: &mut Ctx<'_>, index: &Index<'_>) {
+    for pol in &index.policies {
+        let Some(rules) = &pol.ingress else { continue };
+        let (ids, _) = index.select(&pol.pods);
+        if ids.is_empty()
+            || ids
+                .iter()
+                .any(|&i| index.containers_unsure(index.templates[i]))
+        {
+            continue;
+        }
+        let ports: Vec<(i64, Option<String>)> = ids
+            .iter()
             .flat_map(|&i| index.templates[i].containers.iter())
             .filter(|c| !c.init)
             .flat_map(|c| c.ports.iter())
             .map(|p| (p.number, p.name.clone()))
-            .collect()
-    };
-    let selected = |selector: &Selector| {
-        let (ids, _) = index.select(selector);
-        let sure = !ids
-            .iter()
-            .any(|&i| index.containers_unsure(index.templates[i]));
-        (ids, sure)
-    };
-    for (name, pol) in &raw.network_policies {
-        let Some(model) = index.ns.network_policies.iter().find(|p| &p.name == name) else {
-            continue;
-        };
-        let (ids, sure) = selected(&model.pods.as_ref().map(Selector::of).unwrap_or_default());
-        let ports = exposed(&ids);
-        if ids.is_empty() || !sure || ports.is_empty() {
-            continue;
-        }
-        for (i, rule) in pol.ingress.iter().flatten().enumerate() {
-            for (j, p) in rule.ports.iter().flatten().enumerate() {
-                if ports.iter().any(|(n, _)| *n == i64::from(*p)) {
-                    continue;
-                }
-                let at = np
-                    .key("network_policies")
-                    .key(name.as_str())
-                    .key("ingress")
-                    .index(i)
-                    .key("ports")
-                    .index(j);
-                ctx.push(unexposed(
-                    ctx.val(&at),
-                    name,
-                    &p.to_string(),
-                    &ports,
-                    index,
-                    &ids,
-                ));
-            }
-        }
-    }
-    for pol in &index.policies {
-        let Some(rules) = &pol.ingress else { continue };
-        let (ids, sure) = selected(&pol.pods);
-        if ids.is_empty() || !sure {
-            continue;
-        }
-        let ports = exposed(&ids);
+            .collect();
         for rule in rules {
             for p in &rule.ports {
                 let missing = match &p.port {
+                    // A container may listen on a port it does not declare.
                     Some(PortRef::Number(n)) if p.end_port.is_none() => {
                         !ports.is_empty() && !ports.iter().any(|(x, _)| x == n)
                     }
