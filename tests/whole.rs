@@ -305,3 +305,50 @@ fn each_mistake_is_reported_at_the_line_at_fault() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn a_namespace_platc_does_not_manage_or_with_unknown_kinds_gets_no_guess() {
+    // Its owner, or an operator's custom resource, may make the pods, the Service and the
+    // Secret: nothing is said about what seems missing.
+    let broken: &[(&str, &str, &str)] = &[
+        (
+            YAML,
+            "  selector:\n    app.kubernetes.io/name: orders-api",
+            "  selector:\n    app.kubernetes.io/name: order-api",
+        ),
+        (
+            YAML,
+            "                name: orders-api",
+            "                name: order-api",
+        ),
+        (
+            YAML,
+            "secretKeyRef: {name: orders-db,",
+            "secretKeyRef: {name: orders-database,",
+        ),
+    ];
+    let mut unmanaged = broken.to_vec();
+    unmanaged.push((
+        TOML,
+        "manifests = [\"manifests/*.yaml\"]",
+        "managed = false\nmanifests = [\"manifests/*.yaml\"]",
+    ));
+    let dir = project(&unmanaged);
+    let codes: Vec<String> = found(dir.path()).into_iter().map(|d| d.1).collect();
+    assert!(
+        !codes
+            .iter()
+            .any(|c| ["W0810", "W0812", "W0407", "W0818"].contains(&c.as_str())),
+        "{codes:?}"
+    );
+    let mut with_operator = broken.to_vec();
+    with_operator.push((YAML, "apiVersion: monitoring.coreos.com/v1", "apiVersion: example.com/v1\nkind: Database\nmetadata:\n  name: orders\nspec: {}\n---\napiVersion: monitoring.coreos.com/v1"));
+    let dir = project(&with_operator);
+    let codes: Vec<String> = found(dir.path()).into_iter().map(|d| d.1).collect();
+    assert!(
+        !codes
+            .iter()
+            .any(|c| ["W0810", "W0812", "W0407"].contains(&c.as_str())),
+        "{codes:?}"
+    );
+}

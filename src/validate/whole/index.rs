@@ -25,8 +25,8 @@ pub(crate) struct Index<'a> {
     pub backends: Vec<&'a Backend>,
     pub monitors: Vec<&'a Monitor>,
     pub secrets: HashMap<&'a str, &'a Declared>,
-    /// Whether platc sees every pod, Service and Secret of the namespace: no object of a
-    /// kind it does not know could make more.
+    /// Whether platc sees every pod, Service and Secret of the namespace: it manages the
+    /// namespace, and no object of a kind it does not know could make more.
     pub complete: bool,
     /// Whether a patch may change the labels of some template.
     unsure_labels: bool,
@@ -50,7 +50,8 @@ impl<'a> Index<'a> {
             backends: Vec::new(),
             monitors: Vec::new(),
             secrets: HashMap::new(),
-            complete: true,
+            // Another owner puts its own objects into a namespace platc does not manage.
+            complete: ns.managed,
             unsure_labels: false,
             patched: ns
                 .patches

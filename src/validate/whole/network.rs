@@ -33,11 +33,13 @@ struct Reach {
 
 pub(super) fn check(ctx: &mut Ctx<'_>, index: &Index<'_>, np: &Path, deny_written: bool) {
     let ns = index.ns;
-    // A patch on a policy may open or close anything.
-    if ns
-        .patches
-        .iter()
-        .any(|p| p.kind.eq_ignore_ascii_case("networkpolicy"))
+    // A namespace platc does not manage may hold policies of its owner; a patch on a policy
+    // may open or close anything.
+    if !ns.managed
+        || ns
+            .patches
+            .iter()
+            .any(|p| p.kind.eq_ignore_ascii_case("networkpolicy"))
     {
         return;
     }

@@ -29,7 +29,9 @@ pub(super) fn check(ctx: &mut Ctx<'_>, index: &Index<'_>, np: &Path, raw: &confi
         .with_label("not declared here")
         .with_help(help)
     };
-    for (name, pl) in &raw.pipelines {
+    // In a namespace platc does not manage, its owner may make any Secret.
+    let owned = index.ns.managed;
+    for (name, pl) in raw.pipelines.iter().filter(|_| owned) {
         for (i, secret) in pl.secrets.iter().enumerate() {
             if index.secrets.contains_key(secret.as_str()) {
                 continue;
@@ -60,7 +62,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>, index: &Index<'_>, np: &Path, raw: &confi
         for r in t.containers.iter().flat_map(|c| c.secret_refs.iter()) {
             match index.secrets.get(r.secret.as_str()) {
                 None => {
-                    if r.optional || !(from_pipeline || index.complete) {
+                    if r.optional || !owned || !(from_pipeline || index.complete) {
                         continue;
                     }
                     let mut d = undeclared(
