@@ -22,7 +22,11 @@ pub(super) fn build(config: &Path, out: &Path, options: Options, colors: Colors)
         fail_on_change,
         verbose,
     } = options;
-    let (compiled, mut stderr) = match compile_checked(config, deny_warnings, colors) {
+    let root = match root_of(config, colors) {
+        Ok(r) => r,
+        Err(o) => return o,
+    };
+    let (compiled, mut stderr) = match compile_checked(config, &root, deny_warnings, colors) {
         Ok(c) => c,
         Err(o) => return o,
     };
@@ -49,7 +53,9 @@ pub(super) fn build(config: &Path, out: &Path, options: Options, colors: Colors)
         Ok(t) => t,
         Err(problems) => return out_problems(&problems, colors),
     };
-    let by_hand = measure("hand-edits", || hand_edits(out, &compiled.tree, &current));
+    let by_hand = measure("hand-edits", || {
+        hand_edits(&root, out, &compiled.tree, &current)
+    });
     let written = measure("write", || fs::write(out, &compiled.tree, &current));
     let (objects, files) = (compiled.objects.len(), compiled.tree.len());
     leave_to_exit((compiled, current));
@@ -96,12 +102,17 @@ pub(super) fn build(config: &Path, out: &Path, options: Options, colors: Colors)
 /// The files of `out/` this build rewrites that were edited by hand (see
 /// [`diff::hand_edits`]), by path under `out/`. Without git to ask (not a repository, no
 /// commit yet), none.
-fn hand_edits(out: &Path, compiled: &Tree, current: &render::DiskTree) -> Vec<String> {
+fn hand_edits(
+    root: &crate::fs::Root,
+    out: &Path,
+    compiled: &Tree,
+    current: &render::DiskTree,
+) -> Vec<String> {
     let rewritten = diff::hand_edits::rewritten(compiled, current);
     if rewritten.is_empty() {
         return Vec::new();
     }
-    match crate::git::at_head(out, &rewritten) {
+    match crate::git::at_head(root, out, &rewritten) {
         Ok(committed) => diff::hand_edits::edited_by_hand(compiled, &rewritten, &committed)
             .into_iter()
             .map(str::to_string)
@@ -169,8 +180,12 @@ pub(super) fn check(
     verbose: bool,
     colors: Colors,
 ) -> Outcome {
+    let root = match root_of(config, colors) {
+        Ok(r) => r,
+        Err(o) => return o,
+    };
     if format == crate::cli::CheckFormat::Json {
-        let (diags, sources) = match crate::stages::compile_file(config) {
+        let (diags, sources) = match crate::stages::compile_in(config, &root) {
             Ok(c) => (c.diagnostics, c.sources),
             Err(f) => (f.diagnostics, f.sources),
         };
@@ -181,7 +196,7 @@ pub(super) fn check(
             ..Outcome::default()
         };
     }
-    match compile_checked(config, deny_warnings, colors) {
+    match compile_checked(config, &root, deny_warnings, colors) {
         Ok((compiled, mut stderr)) => {
             if verbose {
                 stderr.push_str(&allowed(&compiled));

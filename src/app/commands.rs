@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::outcome::*;
 use crate::diag::{self, Diagnostic, SourceMap, codes};
-use crate::stages::{expand_text, read};
+use crate::stages::{expand_text, find_root, read};
 use crate::timings::measure;
 use crate::{expand, fs, validate};
 
@@ -78,13 +78,13 @@ pub(super) fn init(config: &Path) -> Outcome {
 }
 
 pub(super) fn show(config: &Path, namespace: &str, colors: Colors) -> Outcome {
-    let loader = fs::DiskLoader::for_config(config);
-    let expanded = read(config).and_then(|text| {
+    let expanded = find_root(config).and_then(|root| {
+        let text = read(config, &root)?;
         expand_text(
             &config.display().to_string(),
             text,
             SourceMap::default(),
-            &loader,
+            &fs::DiskLoader::new(&root),
         )
     });
     let (doc, attached, sources) = match expanded {

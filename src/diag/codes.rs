@@ -211,6 +211,39 @@ codes! {
          file and renamed, so each file is complete, old or new, never torn. Fix: fix the \
          cause and run build again; it converges to the full new tree and removes leftover \
          temporary files.";
+    OUTSIDE_ROOT = "E0305", "outside-root",
+        "A path the config names (the config itself, an `include`, `manifests` or \
+         `crd_schemas` pattern) leads outside the repository that holds the config (outside \
+         git: outside the config's folder): `..` above its top, an absolute path, a symlink \
+         that points outside (at any component, a folder a wildcard matched included), a path \
+         inside `.git`, or at `diff --base` a symlink committed in the tree, which platc does \
+         not follow in history. Why it matters: in CI, whoever opens a pull request controls \
+         the config and every file in the repository; a path that leaves it would copy files of \
+         the CI machine (keys, tokens, other checkouts) into out/, the diff and the \
+         pull-request comment. platc refuses before opening the file, and never quotes it. \
+         Fix: keep every file the config names inside the repository (copy a shared file in \
+         rather than linking to it), with relative paths that stay below its top.";
+    NESTED_REPOSITORY = "E0306", "nested-repository",
+        "`diff --base` (or the check for files of out/ edited by hand) found a git repository \
+         inside the repository that holds the config, on the way from its top to the config: a \
+         folder with `.git`, or the layout of a bare repository (`HEAD`, `objects/`, `refs/`). \
+         Why it matters: git would take such a folder for the repository, so a pull request \
+         that adds one could choose the history the diff compares against (and report \"no \
+         changes\" for a change). platc reads history only from the repository found from the \
+         working directory, and refuses a config below another one. Fix: remove the nested \
+         repository from the tree, or, for a submodule, run platc from inside it.";
+    WORK_LIMIT = "E0315", "work-limit",
+        "The input asks for more work than platc allows a run: a YAML file whose aliases \
+         expand it beyond `yaml-values` values or `yaml-bytes` bytes, a patch whose values and \
+         `copy` operations write more than `patch-bytes` into an object, `{{ }}` templates \
+         that use more than `template-fuel` fuel or render more than `template-bytes` bytes. \
+         Why it matters: whoever opens a pull request controls the config and every file it \
+         names; without bounds a few kilobytes (an alias bomb, a `copy` that doubles a list, \
+         a nested loop) make a CI runner work for hours or run out of memory. Fix: find \
+         what the error points at; an honest platform is far below every default. If a real \
+         one needs more, raise the bound on the command line that runs platc, e.g. `platc \
+         build --limit yaml-bytes=134217728`; the config cannot raise it (docs/security.md \
+         lists the bounds and their defaults).";
     YAML_SYNTAX = "E0701", "yaml-syntax",
         "A manifest file (named by a namespace's `manifests`) is not valid YAML: a bad indent, \
          an unclosed quote or bracket, a key written twice in one mapping, an alias to no \

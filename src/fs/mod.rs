@@ -1,8 +1,10 @@
-//! All file-system access: reading the config and what it names, reading `out/`, the lock,
+//! All file-system access: reading the config and what it names (confined to the root of
+//! [`confine`]), reading `out/`, the lock,
 //! atomic writes and pruning. Nothing here decides what to write; it only refuses what would be
 //! unsafe. Each file below does one of these; they share only the temporary-name rules of
 //! [`leftovers`].
 
+pub mod confine;
 mod input;
 mod leftovers;
 mod lock;
@@ -12,9 +14,10 @@ mod write;
 #[cfg(test)]
 mod tests;
 
+pub use confine::{Match, PathError, Root};
 pub use input::{
-    DiskLoader, MAX_CONFIG_BYTES, create_new, create_new_in_folders, read_config, read_text,
-    read_yaml_inputs, write_new_files,
+    DiskLoader, MAX_CONFIG_BYTES, create_new, create_new_in_folders, read_text, read_yaml_inputs,
+    write_new_files,
 };
 pub use lock::{OutLock, lock, lock_wait};
 pub use read_out::{check_root, read_out, read_out_against, read_out_for_write};

@@ -5,6 +5,7 @@
 use serde_json::Value as Json;
 
 use crate::diag::{Diagnostic, SourceMap, Span, codes};
+use crate::yaml::secrets::{self, Rule};
 use crate::yaml::{self, Node};
 
 /// One object to import.
@@ -128,7 +129,7 @@ pub fn objects(
                         o.cluster = cluster(&o, place.as_ref());
                         objects.push(o);
                     }
-                    Err(d) => errors.push(d),
+                    Err(d) => errors.extend(d),
                 }
             }
         }
@@ -204,7 +205,7 @@ fn items(root: Node) -> Vec<Node> {
         .unwrap_or_default()
 }
 
-fn object(node: Node) -> Result<Object, Diagnostic> {
+fn object(node: Node) -> Result<Object, Vec<Diagnostic>> {
     let missing = |what: &str, at: Span| {
         Diagnostic::error(
             codes::MANIFEST_IDENTITY,
@@ -215,27 +216,51 @@ fn object(node: Node) -> Result<Object, Diagnostic> {
         .with_help("every object needs `apiVersion`, `kind` and `metadata.name`")
     };
     if !matches!(node.value, yaml::Value::Map(_)) {
-        return Err(Diagnostic::error(
-            codes::MANIFEST_IDENTITY,
-            node.span,
-            format!("an object must be a mapping, not {}", node.type_name()),
-        )
-        .with_label("not an object"));
+        return Err(vec![
+            Diagnostic::error(
+                codes::MANIFEST_IDENTITY,
+                node.span,
+                format!("an object must be a mapping, not {}", node.type_name()),
+            )
+            .with_label("not an object"),
+        ]);
     }
     fn text(n: Option<&Node>) -> Option<&str> {
         n.and_then(Node::as_str).filter(|s| !s.is_empty())
     }
     let api_version =
-        text(node.get("apiVersion")).ok_or_else(|| missing("apiVersion", node.anchor()))?;
-    let kind = text(node.get("kind")).ok_or_else(|| missing("kind", node.anchor()))?;
+        text(node.get("apiVersion")).ok_or_else(|| vec![missing("apiVersion", node.anchor())])?;
+    let kind = text(node.get("kind")).ok_or_else(|| vec![missing("kind", node.anchor())])?;
     let meta = node.get("metadata");
     let name_node = meta.and_then(|m| m.get("name"));
     let name = text(name_node).ok_or_else(|| {
-        missing(
+        vec![missing(
             "metadata.name",
             meta.map_or(node.anchor(), |m| m.key.unwrap_or(m.span)),
-        )
+        )]
     })?;
+    // An ExternalSecret's literal template values and pasted credentials would be copied into
+    // the config or a kept manifest. (A Secret with values is reported as not copied, see
+    // `map::platform`; the last-applied annotation is dropped below.)
+    let values: Vec<Diagnostic> = secrets::material(&node)
+        .into_iter()
+        .filter(|f| matches!(f.rule, Rule::Template | Rule::RemoteKey))
+        .map(|f| {
+            Diagnostic::error(
+                codes::SECRET_VALUE,
+                node.span_at(&f.path, f.at_key),
+                format!(
+                    "{kind} `{name}` {}; platc import never copies secret values",
+                    f.what
+                ),
+            )
+            .with_label("secret material")
+            .with_help(f.help)
+        })
+        .collect();
+    if !values.is_empty() {
+        return Err(values);
+    }
     let (api_version, kind, name) = (api_version.to_string(), kind.to_string(), name.to_string());
     let namespace = text(meta.and_then(|m| m.get("namespace"))).map(str::to_string);
     let origin = name_node.map_or(node.span, |n| n.span);
@@ -248,7 +273,7 @@ fn object(node: Node) -> Result<Object, Diagnostic> {
             meta.remove(f);
         }
         if let Some(a) = meta.get_mut("annotations").and_then(Json::as_object_mut) {
-            a.remove("kubectl.kubernetes.io/last-applied-configuration");
+            a.remove(secrets::LAST_APPLIED);
             if a.is_empty() {
                 meta.remove("annotations");
             }

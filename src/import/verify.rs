@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::Value as Json;
 
 use super::toml::V;
-use crate::expand::{Loaded, Loader};
+use crate::expand::{LoadError, Loaded, Loader};
 use crate::import::read::Pointer;
 use crate::model::Quantity;
 
@@ -20,7 +20,7 @@ pub struct Files {
 }
 
 impl Loader for Files {
-    fn load(&self, pattern: &str) -> Result<Vec<Loaded>, String> {
+    fn load(&self, pattern: &str) -> Result<Vec<Loaded>, LoadError> {
         let p = glob::Pattern::new(pattern).map_err(|e| format!("invalid pattern: {e}"))?;
         let mut out: Vec<Loaded> = self
             .files
@@ -29,6 +29,7 @@ impl Loader for Files {
             .map(|(path, text)| Loaded {
                 shown: path.clone(),
                 rel: path.clone(),
+                key: path.clone(),
                 text: text.clone(),
             })
             .collect();

@@ -14,6 +14,7 @@ pub mod fast;
 pub mod kinds;
 mod scalar;
 pub mod schema;
+pub mod secrets;
 
 use serde_json::{Map, Value as Json};
 

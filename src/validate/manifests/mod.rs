@@ -61,6 +61,8 @@ pub(crate) fn read(
     let Some(NodeValue::Array(patterns)) = ctx.node(list).map(|n| n.value.clone()) else {
         return read;
     };
+    // A file two patterns match is read once.
+    let mut seen = std::collections::HashSet::new();
     for pattern in &patterns {
         let files = match attached.files(pattern) {
             Ok(files) => files,
@@ -69,15 +71,21 @@ pub(crate) fn read(
                     NodeValue::String(s) => s.as_str(),
                     _ => "",
                 };
-                ctx.push(
-                    Diagnostic::error(codes::MANIFEST_FILE, pattern.span, format!("manifests `{shown}`: {why}"))
-                        .with_label("no manifests here")
-                        .with_help("patterns are relative to the file they are written in, e.g. `manifests/*.yaml`"),
-                );
+                ctx.push(crate::expand::pattern_error(
+                    why,
+                    codes::MANIFEST_FILE,
+                    pattern.span,
+                    &format!("manifests `{shown}`"),
+                    "no manifests here",
+                    "patterns are relative to the file they are written in, e.g. `manifests/*.yaml`",
+                ));
                 continue;
             }
         };
         for file in files {
+            if !seen.insert(*file) {
+                continue;
+            }
             // Syntax errors are reported once per file, by `validate`.
             let Some(Ok(documents)) = attached.yaml(*file) else {
                 continue;
@@ -144,17 +152,23 @@ fn object(
         }
         _ => {}
     }
-    if id.kind == "Secret" && id.api_version == "v1" {
-        for field in ["data", "stringData"] {
-            if let Some(values) = node.get(field) {
-                ctx.push(
-                    Diagnostic::error(codes::SECRET_VALUE, values.key.unwrap_or(values.span), format!("Secret `{}` holds values in `{field}`; secret values never go into git", id.name))
-                        .with_label("secret material")
-                        .with_help("keep the values in a secret store and create the Secret with an ExternalSecret (External Secrets Operator), which names the store and the remote key, never the value"),
-                );
-                return None;
-            }
+    let found = yaml::secrets::material(node);
+    if !found.is_empty() {
+        for f in found {
+            ctx.push(
+                Diagnostic::error(
+                    codes::SECRET_VALUE,
+                    node.span_at(&f.path, f.at_key),
+                    format!(
+                        "{} `{}` {}; secret values never go into git",
+                        id.kind, id.name, f.what
+                    ),
+                )
+                .with_label("secret material")
+                .with_help(f.help),
+            );
         }
+        return None;
     }
     let schema = schemas.get(&id.api_version, &id.kind).cloned();
     let body = match kinds::find(&id.api_version, &id.kind) {

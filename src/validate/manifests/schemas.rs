@@ -31,6 +31,7 @@ impl Schemas {
         let Some(NodeValue::Array(patterns)) = ctx.node(&list).map(|n| n.value.clone()) else {
             return schemas;
         };
+        let mut read = std::collections::HashSet::new();
         for pattern in &patterns {
             let files = match attached.files(pattern) {
                 Ok(f) => f,
@@ -39,22 +40,22 @@ impl Schemas {
                         NodeValue::String(s) => s.as_str(),
                         _ => "",
                     };
-                    ctx.push(
-                        Diagnostic::error(
-                            codes::MANIFEST_FILE,
-                            pattern.span,
-                            format!("crd_schemas `{shown}`: {why}"),
-                        )
-                        .with_label("no schemas here")
-                        .with_help(
-                            "patterns are relative to this file, e.g. `schemas/crds/*.json`",
-                        ),
-                    );
+                    ctx.push(crate::expand::pattern_error(
+                        why,
+                        codes::MANIFEST_FILE,
+                        pattern.span,
+                        &format!("crd_schemas `{shown}`"),
+                        "no schemas here",
+                        "patterns are relative to this file, e.g. `schemas/crds/*.json`",
+                    ));
                     continue;
                 }
             };
+            // A file two patterns match is read once.
             for file in files {
-                schemas.add(ctx, attached, *file);
+                if read.insert(*file) {
+                    schemas.add(ctx, attached, *file);
+                }
             }
         }
         schemas
