@@ -137,6 +137,11 @@ pub enum Command {
         /// Where the objects kept as manifests go, relative to the config's folder.
         #[arg(long, value_name = "DIR", default_value = "manifests")]
         manifests: PathBuf,
+        /// Map a CronJob into a pipeline even when the pipeline runs it hardened (restricted
+        /// security context, read-only root file system, scratch volumes, no API token), which
+        /// changes it; without, such a CronJob is kept as a manifest as it is.
+        #[arg(long)]
+        harden: bool,
     },
     /// Explain a diagnostic code (e.g. `platc explain E0101`); without one, list them all.
     Explain {

@@ -123,6 +123,7 @@ pub(super) fn import(
     config: &Path,
     paths: &[std::path::PathBuf],
     manifests: &Path,
+    harden: bool,
     colors: Colors,
 ) -> Outcome {
     let inputs = match measure("import-inputs", || fs::read_yaml_inputs(paths)) {
@@ -162,6 +163,7 @@ pub(super) fn import(
             .trim_end_matches('/')
             .to_string(),
         fallback_name: fallback,
+        harden,
     };
     let imported = match measure("import", || crate::import::import(sources, &files, &opts)) {
         Ok(i) => i,

@@ -75,7 +75,11 @@ fn run_command(cli: &Cli, colors: Colors) -> Outcome {
         },
         Command::Init => init(&common.config),
         Command::Explain { code } => explain(code.as_deref()),
-        Command::Import { paths, manifests } => import(&common.config, paths, manifests, colors),
+        Command::Import {
+            paths,
+            manifests,
+            harden,
+        } => import(&common.config, paths, manifests, *harden, colors),
         Command::Show { namespace } => show(&common.config, namespace, colors),
     }
 }

@@ -1,5 +1,6 @@
 //! The files a config names besides its includes: the YAML manifests of `manifests` patterns
-//! (namespaces and clusters) and the JSON Schemas of `[platform] crd_schemas`. Each pattern is
+//! (namespaces and clusters), the JSON Schemas of `[platform] crd_schemas` and the
+//! CustomResourceDefinitions of `[platform] crds`. Each pattern is
 //! relative to the file it is written in (the main config, an included file, a template's
 //! file), expanded once however many namespaces share it, and every file is read and parsed
 //! once, on all cores.
@@ -101,7 +102,7 @@ enum Format {
     Json,
 }
 
-/// Reads every file the `manifests` and `crd_schemas` patterns of `root` name.
+/// Reads every file the `manifests`, `crd_schemas` and `crds` patterns of `root` name.
 pub(super) fn attach(
     root: &Node,
     mut attached: Attached,
@@ -186,8 +187,8 @@ fn json(file: FileId, text: &str) -> Result<serde_json::Value, Diagnostic> {
     })
 }
 
-/// Every pattern string of the document: `[platform] crd_schemas`, each namespace's and each
-/// cluster's `manifests`.
+/// Every pattern string of the document: `[platform] crd_schemas` and `crds`, each namespace's
+/// and each cluster's `manifests`.
 fn patterns(root: &Node) -> Vec<(&Node, Format)> {
     let mut out = Vec::new();
     fn strings(node: Option<&Node>) -> Vec<&Node> {
@@ -199,6 +200,9 @@ fn patterns(root: &Node) -> Vec<(&Node, Format)> {
     let key = |k: &str| Seg::Key(k.into());
     for n in strings(root.get(&[key("platform"), key("crd_schemas")])) {
         out.push((n, Format::Json));
+    }
+    for n in strings(root.get(&[key("platform"), key("crds")])) {
+        out.push((n, Format::Yaml));
     }
     for section in ["namespaces", "clusters"] {
         if let Some(table) = root.get(&[key(section)]).and_then(Node::table) {

@@ -9,6 +9,7 @@ mod context;
 mod env;
 mod lints;
 mod manifests;
+pub(crate) use manifests::generate_name;
 mod namespace;
 mod patches;
 mod peer;

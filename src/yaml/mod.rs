@@ -9,6 +9,7 @@
 //! kinds are built in.
 
 mod build;
+pub mod crd;
 pub mod de;
 pub mod fast;
 pub mod kinds;
