@@ -66,6 +66,9 @@ pub struct Config {
     /// The Apache DolphinScheduler that runs pipelines with `scheduler = "dolphinscheduler"`.
     #[serde(default)]
     pub dolphinscheduler: Option<DolphinScheduler>,
+    /// Which lints not to report.
+    #[serde(default)]
+    pub lints: Option<LintsTable>,
 }
 
 impl Config {
@@ -84,6 +87,16 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// `[lints]`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LintsTable {
+    /// Warning and note codes never reported for this platform (`["W0503"]`); one finding is
+    /// silenced by a `# platc:allow CODE` comment on its line instead.
+    #[serde(default)]
+    pub allow: Vec<String>,
 }
 
 /// The body of a `[templates.NAME]`: any namespace fields, checked where a namespace uses it.
@@ -181,6 +194,10 @@ pub struct Monitoring {
     /// Labels on every PrometheusRule (e.g. `release = "kube-prometheus-stack"`).
     #[serde(default)]
     pub rule_labels: StringMap,
+    /// The alert severities Alertmanager routes; a pipeline's `on_failure` or `severity` label
+    /// outside them is an error. Default `["critical", "warning", "info"]`.
+    #[serde(default)]
+    pub severities: Option<Vec<String>>,
 }
 
 /// `[services.NAME]`: an endpoint outside the platform's namespaces.
