@@ -16,15 +16,18 @@ pub(super) fn build(
     fail_on_change: bool,
     colors: Colors,
 ) -> Outcome {
+    // Refuse an out/ reached through a symlink (or not a folder) before anything is read or
+    // written. What is inside is read once, under the lock, and checked before anything is
+    // written.
+    let out = match measure("pre-check", || fs::resolve_out(out)) {
+        Ok(o) => o,
+        Err(problems) => return out_problems(&problems, colors),
+    };
+    let out = out.as_path();
     let (compiled, mut stderr) = match compile_checked(config, deny_warnings, colors) {
         Ok(c) => c,
         Err(o) => return o,
     };
-    // Refuse a symlinked or non-folder out/ before creating or locking anything. What is inside
-    // is read once, under the lock, and checked before anything is written.
-    if let Err(problems) = measure("pre-check", || fs::check_root(out)) {
-        return out_problems(&problems, colors);
-    }
     let lock = match fs::lock(out, fs::lock_wait()) {
         Ok(l) => l,
         Err(d) => return out_problems(&[d], colors),
@@ -73,11 +76,22 @@ pub(super) fn build(
                 ..Outcome::default()
             }
         }
-        Err(e) => {
+        Err(failed) => {
+            let state = match &failed.restored {
+                Ok(()) => format!("{} is left as it was", out.display()),
+                Err(e) => format!(
+                    "putting {} back failed too ({e}): it holds part of the new tree; fix the cause and build again",
+                    out.display()
+                ),
+            };
             let d = Diagnostic::error(
                 codes::WRITE_FAILED,
                 None,
-                format!("writing {} failed: {e}", out.display()),
+                format!(
+                    "writing {} failed: {}; {state}",
+                    out.display(),
+                    failed.error
+                ),
             );
             out_problems(&[d], colors)
         }

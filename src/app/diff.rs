@@ -115,6 +115,12 @@ pub(super) fn diff_cmd(
     base: Option<&str>,
     colors: Colors,
 ) -> Outcome {
+    // The same check as build's: a diff must not read another tree through a link.
+    let out = match fs::resolve_out(out) {
+        Ok(o) => o,
+        Err(problems) => return out_problems(&problems, colors),
+    };
+    let out = out.as_path();
     let (compiled, mut stderr) = match compile_checked(config, false, colors) {
         Ok(c) => c,
         Err(o) => return o,

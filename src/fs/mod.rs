@@ -1,11 +1,13 @@
-//! All file-system access: reading the config and what it names, reading `out/`, the lock,
-//! atomic writes and pruning. Nothing here decides what to write; it only refuses what would be
+//! All file-system access: reading the config and what it names, where `out/` is, reading it,
+//! the lock, all-or-nothing writes and pruning. Nothing here decides what to write; it only refuses what would be
 //! unsafe. Each file below does one of these; they share only the temporary-name rules of
 //! [`leftovers`].
 
+mod commit;
 mod input;
 mod leftovers;
 mod lock;
+mod out_path;
 mod read_out;
 mod write;
 
@@ -17,8 +19,9 @@ pub use input::{
     read_yaml_inputs, write_new_files,
 };
 pub use lock::{OutLock, lock, lock_wait};
-pub use read_out::{check_root, read_out, read_out_against, read_out_for_write};
-pub use write::{WriteStats, write};
+pub use out_path::resolve_out;
+pub use read_out::{read_out, read_out_against, read_out_for_write};
+pub use write::{WriteFailed, WriteStats, write};
 
 use crate::diag::{Diagnostic, codes};
 
