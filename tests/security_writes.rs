@@ -501,6 +501,56 @@ fn four_objects_with_one_name_in_two_groups_are_four_files() {
 }
 
 #[test]
+fn diff_names_the_group_of_a_kind_two_groups_share() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            ("platform.toml", DEV_WITH_MANIFESTS),
+            ("m/certs.yaml", TWO_GROUPS),
+        ],
+    );
+    let o = platc(dir.path(), &["build"]);
+    assert_eq!(code(&o), Some(0), "{}", stderr(&o));
+    let changed = TWO_GROUPS
+        .replace("{x: 1}", "{x: 3}")
+        .replace("{secretName: a}", "{secretName: b}");
+    fs::write(dir.path().join("m/certs.yaml"), changed).unwrap();
+    let o = platc(dir.path(), &["diff", "--format", "json"]);
+    assert_eq!(code(&o), Some(1), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut seen: Vec<(String, String)> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap().to_string(),
+                c["group"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            ("Certificate".to_string(), "cert-manager.io".to_string()),
+            ("Certificate".to_string(), "other.example.com".to_string())
+        ]
+    );
+    let o = platc(dir.path(), &["diff", "--format", "markdown"]);
+    let table = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        table.contains("| Certificate.cert-manager.io | a |"),
+        "{table}"
+    );
+    assert!(
+        table.contains("| Certificate.other.example.com | a |"),
+        "{table}"
+    );
+}
+
+#[test]
 fn a_patch_target_names_the_group_when_two_share_a_kind() {
     let dir = tempfile::tempdir().unwrap();
     let patched = |target: &str| {
@@ -648,9 +698,9 @@ fn names_file_systems_do_not_keep_apart_get_distinct_portable_file_names() {
     for expected in [
         "clusterrole-%41dmin.yaml",
         "clusterrole-admin.yaml",
-        "clusterrole-caf%C3%A9.yaml",
-        "clusterrole-cafe%CC%81.yaml",
-        "clusterrole-system%3Aaggregate-to-view.yaml",
+        "clusterrole-caf%c3%a9.yaml",
+        "clusterrole-cafe%cc%81.yaml",
+        "clusterrole-system%3aaggregate-to-view.yaml",
         "clusterrole-dots.and_underscores-.yaml",
     ] {
         assert!(

@@ -1,5 +1,5 @@
 //! All file-system access: reading the config and what it names, where `out/` is, reading it,
-//! the lock, all-or-nothing writes and pruning. Nothing here decides what to write; it only refuses what would be
+//! the lock, all-or-nothing writes and pruning, and the new files of `platc import`. Nothing here decides what to write; it only refuses what would be
 //! unsafe. Each file below does one of these; they share only the temporary-name rules of
 //! [`leftovers`].
 
@@ -7,6 +7,7 @@ mod commit;
 mod input;
 mod leftovers;
 mod lock;
+mod new_files;
 mod out_path;
 mod read_out;
 mod write;
@@ -16,9 +17,10 @@ mod tests;
 
 pub use input::{
     DiskLoader, MAX_CONFIG_BYTES, create_new, create_new_in_folders, read_config, read_text,
-    read_yaml_inputs, write_new_files,
+    read_yaml_inputs,
 };
 pub use lock::{OutLock, lock, lock_wait};
+pub use new_files::{NotWritten, write_new_files};
 pub use out_path::resolve_out;
 pub use read_out::{read_out, read_out_against, read_out_for_write};
 pub use write::{WriteFailed, WriteStats, write};

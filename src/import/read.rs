@@ -47,9 +47,14 @@ impl Object {
         string_map(self.json.at("/metadata/annotations"))
     }
 
-    /// `kind/name` as the report and patches name it.
-    pub fn id(&self) -> String {
-        format!("{}/{}", self.kind.to_ascii_lowercase(), self.name)
+    /// `kind/name` as a patch's target names it, or with its group (`kind.group/name`, as
+    /// kubectl writes it) where another object shares its kind and name.
+    pub fn id(&self, with_group: bool) -> String {
+        let kind = self.kind.to_ascii_lowercase();
+        match self.group() {
+            group if with_group && !group.is_empty() => format!("{kind}.{group}/{}", self.name),
+            _ => format!("{kind}/{}", self.name),
+        }
     }
 }
 
@@ -147,10 +152,48 @@ pub fn objects(
         }
     }
     if errors.is_empty() {
+        errors = twice(&objects);
+    }
+    if errors.is_empty() {
         Ok(objects)
     } else {
         Err(errors)
     }
+}
+
+/// The objects the input holds twice: one API group, kind, namespace and name (on one cluster,
+/// where the paths say), each an error at the second naming the first. Kubernetes keeps one of
+/// them; which one an import kept would be a silent guess.
+fn twice(objects: &[Object]) -> Vec<Diagnostic> {
+    let mut first: std::collections::HashMap<_, &Object> = std::collections::HashMap::new();
+    let mut errors = Vec::new();
+    for o in objects {
+        let id = (
+            o.cluster.as_deref(),
+            o.group(),
+            o.kind.as_str(),
+            o.namespace.as_deref(),
+            o.name.as_str(),
+        );
+        if let Some(before) = first.insert(id, o) {
+            let place = o
+                .namespace
+                .as_ref()
+                .map(|ns| format!(" in namespace `{ns}`"))
+                .unwrap_or_default();
+            errors.push(
+                Diagnostic::error(
+                    codes::DUPLICATE_OBJECT,
+                    o.origin,
+                    format!("{} `{}`{place} is in the input twice", o.kind, o.name),
+                )
+                .with_label("again here")
+                .with_related(Some(before.origin), "first here")
+                .with_help("Kubernetes keeps one object per API group, kind, namespace and name: remove one of them from the input"),
+            );
+        }
+    }
+    errors
 }
 
 /// The last two folders of a path: `(c, f)` of `.../c/f/<file>`.
