@@ -123,6 +123,14 @@ fn pipeline_settings() {
     check_case("pipeline-settings");
 }
 
+/// Namespaces platc writes into but does not own (`managed = false`, directly and through a
+/// template): no Namespace object, no Pod Security labels, no default policies; what is
+/// written explicitly (a quota, `default_deny`) still is, and Argo CD still deploys there.
+#[test]
+fn unmanaged() {
+    check_case("unmanaged");
+}
+
 #[test]
 fn every_case_has_a_test() {
     let mut cases: Vec<String> = fs::read_dir(golden_dir())
@@ -141,7 +149,8 @@ fn every_case_has_a_test() {
             "quantities",
             "rbac",
             "seed",
-            "tricky-strings"
+            "tricky-strings",
+            "unmanaged"
         ]
     );
 }

@@ -279,6 +279,17 @@ fn lint_network_dns_blocked() {
         &format!("{HEAD}[namespaces.team]\ndefault_deny = [\"ingress\"]\nallow_dns = false\n"),
         &[],
     );
+    // A namespace platc does not own denies nothing unless told to.
+    expect(
+        &format!("{HEAD}[namespaces.team]\nmanaged = false\nallow_dns = false\n"),
+        &[],
+    );
+    expect(
+        &format!(
+            "{HEAD}[namespaces.team]\nmanaged = false\ndefault_deny = [\"egress\"]\nallow_dns = false\n"
+        ),
+        &[("W0502", 7, "false")],
+    );
 }
 
 #[test]

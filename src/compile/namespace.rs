@@ -24,17 +24,19 @@ pub(super) fn compile(p: &Platform, ns: &model::Namespace, cluster: &str, out: &
         ));
     };
 
-    let mut ns_meta = meta(p, &ns.name, None, Wave::Namespace, &ns.labels);
-    no_prune(&mut ns_meta);
-    push(
-        "Namespace",
-        &ns.name,
-        ns.span,
-        Manifest::Namespace(Box::new(Namespace {
-            metadata: ns_meta,
-            ..Default::default()
-        })),
-    );
+    if ns.managed {
+        let mut ns_meta = meta(p, &ns.name, None, Wave::Namespace, &ns.labels);
+        no_prune(&mut ns_meta);
+        push(
+            "Namespace",
+            &ns.name,
+            ns.span,
+            Manifest::Namespace(Box::new(Namespace {
+                metadata: ns_meta,
+                ..Default::default()
+            })),
+        );
+    }
 
     if let Some(hard) = &ns.quota {
         let name = format!("{}-quota", ns.name);

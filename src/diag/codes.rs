@@ -167,7 +167,8 @@ codes! {
         "Two keys that exclude each other are both set (`role` and `cluster_role`, `cluster` \
          and `clusters`, an alert's `on_failure` and a different `severity` in its `labels`, \
          a namespace's `pod_security` and a different `pod-security.kubernetes.io/enforce` or \
-         `enforce-version` label), or neither of a required pair is. Why it matters: the meaning would \
+         `enforce-version` label, `labels` on a namespace with `managed = false`, which has no \
+         Namespace object to carry them), or neither of a required pair is. Why it matters: the meaning would \
          be ambiguous. Fix: keep exactly one of them.";
     DUPLICATE_DEFINITION = "E0205", "duplicate-definition",
         "The same namespace, service, cluster or template is defined in two files of one \

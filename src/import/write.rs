@@ -11,9 +11,10 @@ use super::read::Object;
 use super::toml::{self, V};
 
 /// The order of a namespace's keys, as the README writes them.
-const ORDER: [&str; 18] = [
+const ORDER: [&str; 19] = [
     "cluster",
     "clusters",
+    "managed",
     "labels",
     "pod_security",
     "default_deny",

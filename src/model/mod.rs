@@ -168,9 +168,13 @@ pub struct Namespace {
     pub span: Span,
     /// Clusters it is stamped onto (at least one).
     pub clusters: Vec<String>,
-    /// Labels of the Namespace object (user labels + pod security).
+    /// Whether platc owns it: writes its Namespace object (`managed = false`: no Namespace
+    /// object, no Pod Security labels, no default policies; the objects still go into it).
+    pub managed: bool,
+    /// Labels of the Namespace object (user labels + pod security); empty when not managed.
     pub labels: Labels,
-    /// The Pod Security Standard its pods must meet.
+    /// The Pod Security Standard its pods must meet (of a namespace platc does not manage:
+    /// the level its owner enforces, which platc checks pods against without writing it).
     pub pod_security: PodSecurity,
     /// Directions denied by `default-deny` (empty: no such policy).
     pub default_deny: Vec<Direction>,

@@ -22,15 +22,23 @@ pub(crate) fn namespace(
     let span = ctx.key(&p);
     let clusters = clusters(ctx, env, &p, name, ns);
 
+    let managed = ns.managed.unwrap_or(true);
     ctx.labels(&p.key("labels"), &ns.labels);
-    let mut labels = ns.labels.clone();
     let pod_security = ns.pod_security.unwrap_or(PodSecurity::Restricted);
-    super::pod_security::labels(ctx, &p, pod_security, &mut labels);
+    let mut labels = ns.labels.clone();
+    if managed {
+        super::pod_security::labels(ctx, &p, pod_security, &mut labels);
+    } else if !ns.labels.is_empty() {
+        unmanaged_labels(ctx, &p);
+    }
 
-    let mut default_deny: Vec<Direction> = ns
-        .default_deny
-        .clone()
-        .unwrap_or(vec![Direction::Ingress, Direction::Egress]);
+    // A namespace platc does not own gets no policy it was not asked for: its owner's pods
+    // (kube-system's DNS, an operator's webhooks) would lose their traffic.
+    let mut default_deny: Vec<Direction> = ns.default_deny.clone().unwrap_or(if managed {
+        vec![Direction::Ingress, Direction::Egress]
+    } else {
+        Vec::new()
+    });
     default_deny.sort();
     default_deny.dedup();
 
@@ -114,6 +122,7 @@ pub(crate) fn namespace(
         name: name.to_string(),
         span,
         clusters,
+        managed,
         labels,
         pod_security,
         default_deny,
@@ -130,6 +139,24 @@ pub(crate) fn namespace(
         patches,
         secrets,
     }
+}
+
+/// `labels` are the Namespace object's, which a namespace with `managed = false` does not have.
+fn unmanaged_labels(ctx: &mut Ctx<'_>, p: &Path) {
+    let managed = p.key("managed");
+    ctx.push(
+        Diagnostic::error(
+            codes::CONFLICTING_KEYS,
+            ctx.key(&p.key("labels")),
+            "`labels` are the Namespace object's, and `managed = false` writes none",
+        )
+        .with_label("no Namespace object to put them on")
+        .with_related(Some(ctx.val(&managed)), "`managed = false` set here")
+        .with_help(
+            "remove `labels` (the namespace's owner labels it), or remove `managed = false` so \
+             platc writes the Namespace",
+        ),
+    );
 }
 
 fn clusters(

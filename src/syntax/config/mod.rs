@@ -251,10 +251,17 @@ pub struct Namespace {
     /// Several clusters to stamp it onto.
     #[serde(default)]
     pub clusters: Option<Vec<String>>,
+    /// Whether platc owns the namespace (default true). `false`: the namespace exists and
+    /// belongs to someone else (`kube-system`, an operator's): platc writes its objects into it
+    /// but no Namespace object, no Pod Security labels and no default policies; a quota,
+    /// limits and `default_deny` only when written here.
+    #[serde(default)]
+    pub managed: Option<bool>,
     /// Labels of the Namespace object.
     #[serde(default)]
     pub labels: StringMap,
-    /// Directions denied by a `default-deny` NetworkPolicy; default both, `[]` for none.
+    /// Directions denied by a `default-deny` NetworkPolicy; default both (none in a namespace
+    /// with `managed = false`), `[]` for none.
     #[serde(default)]
     pub default_deny: Option<Vec<Direction>>,
     /// Where egress is denied, allow DNS to kube-dns (NetworkPolicy `allow-dns`); default true.

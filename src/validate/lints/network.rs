@@ -17,10 +17,7 @@ pub(super) fn lint(
     model_ns: &model::Namespace,
 ) {
     let np = Path::root().key("namespaces").key(ns);
-    let egress_denied = namespace
-        .default_deny
-        .as_deref()
-        .is_none_or(|d| d.contains(&Direction::Egress));
+    let egress_denied = model_ns.default_deny.contains(&Direction::Egress);
     // A policy of the user's own that opens port 53 is the documented alternative, in the
     // config or among the manifests.
     let own_dns = namespace
