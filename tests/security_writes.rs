@@ -10,7 +10,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::Path;
@@ -62,35 +61,19 @@ fn code(o: &Output) -> Option<i32> {
     o.status.code()
 }
 
-/// Every file, folder and symlink under `dir` (links not followed), by relative path: a
-/// file's bytes, `<dir>`, or `-> TARGET`.
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut found = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&d) else {
-            continue;
-        };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            let rel = path
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            let meta = fs::symlink_metadata(&path).unwrap();
-            if meta.file_type().is_symlink() {
-                let target = fs::read_link(&path).unwrap();
-                found.insert(rel, format!("-> {}", target.display()).into_bytes());
-            } else if meta.is_dir() {
-                found.insert(rel, b"<dir>".to_vec());
-                stack.push(path);
-            } else {
-                found.insert(rel, fs::read(&path).unwrap());
-            }
-        }
-    }
-    found
+/// A temporary folder holding `files` (relative path, text).
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), files);
+    dir
+}
+
+/// [`project`], built once (successfully) into `out/`.
+fn built(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = project(files);
+    let o = platc(dir.path(), &["build"]);
+    assert_eq!(code(&o), Some(0), "{}", stderr(&o));
+    dir
 }
 
 /// Writes `files` (relative path, text) under `dir`, creating folders.
@@ -132,7 +115,7 @@ fn out_committed_as_a_symlink_is_refused_whatever_the_spelling() {
     let (top, repo) = repo_with_linked_out();
     let target = top.path().join("target");
     let absolute = format!("{}/out/", repo.display());
-    let before = snapshot(&target);
+    let before = common::entries(&target);
     for spelling in [
         "out",
         "out/",
@@ -157,7 +140,7 @@ fn out_committed_as_a_symlink_is_refused_whatever_the_spelling() {
             );
         }
         assert_eq!(
-            snapshot(&target),
+            common::entries(&target),
             before,
             "-o {spelling} wrote through the link"
         );
@@ -175,7 +158,7 @@ fn a_symlinked_parent_of_the_output_folder_is_refused() {
         &[("out/other/victim.yaml", &format!("{HEADER}kind: Victim\n"))],
     );
     symlink("../elsewhere", repo.join("gen")).unwrap();
-    let before = snapshot(&elsewhere);
+    let before = common::entries(&elsewhere);
     for spelling in ["gen/out", "gen/out/", "./gen/./out", "gen/new/out"] {
         for command in ["build", "diff"] {
             let o = platc(&repo, &[command, "-o", spelling]);
@@ -185,7 +168,7 @@ fn a_symlinked_parent_of_the_output_folder_is_refused() {
             assert!(err.contains("gen is a symlink"), "{err}");
         }
     }
-    assert_eq!(snapshot(&elsewhere), before);
+    assert_eq!(common::entries(&elsewhere), before);
     // A real folder of that name is fine.
     fs::remove_file(repo.join("gen")).unwrap();
     let o = platc(&repo, &["build", "-o", "gen/out/"]);
@@ -200,31 +183,25 @@ fn a_symlinked_parent_of_the_output_folder_is_refused() {
 /// would put one namespace's files into another's folder.
 #[test]
 fn a_folder_link_inside_out_on_the_write_path_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), &[("platform.toml", TWO_NAMESPACES)]);
-    let o = platc(dir.path(), &["build"]);
-    assert_eq!(code(&o), Some(0), "{}", stderr(&o));
+    let dir = built(&[("platform.toml", TWO_NAMESPACES)]);
     let out = dir.path().join("out");
     fs::remove_dir_all(out.join("default/prod")).unwrap();
     symlink("dev", out.join("default/prod")).unwrap();
-    let before = snapshot(&out);
+    let before = common::entries(&out);
     for command in ["build", "diff"] {
         let o = platc(dir.path(), &[command]);
         let err = stderr(&o);
         assert_eq!(code(&o), Some(2), "{command}: {err}");
         assert!(err.contains("prod is a symlink"), "{err}");
     }
-    assert_eq!(snapshot(&out), before);
+    assert_eq!(common::entries(&out), before);
 }
 
 // --- Item 10: a temporary-named symlink inside out/ --------------------------------------
 
 #[test]
 fn a_temporary_named_symlink_is_never_written_through() {
-    let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), &[("platform.toml", TWO_NAMESPACES)]);
-    let o = platc(dir.path(), &["build"]);
-    assert_eq!(code(&o), Some(0), "{}", stderr(&o));
+    let dir = built(&[("platform.toml", TWO_NAMESPACES)]);
     let out = dir.path().join("out/default");
     let dev = fs::read(out.join("dev/namespace-dev.yaml")).unwrap();
     symlink(
@@ -298,16 +275,10 @@ fn check_refuses_a_file_name_longer_than_the_file_system_takes() {
 /// exists, where the file goes through a temporary name that would be longer.
 #[test]
 fn the_longest_file_name_is_written() {
-    let dir = tempfile::tempdir().unwrap();
-    write_files(
-        dir.path(),
-        &[
-            ("platform.toml", DEV_WITH_MANIFESTS),
-            ("m/short.yaml", &role_manifest("short")),
-        ],
-    );
-    let o = platc(dir.path(), &["build"]);
-    assert_eq!(code(&o), Some(0), "{}", stderr(&o));
+    let dir = built(&[
+        ("platform.toml", DEV_WITH_MANIFESTS),
+        ("m/short.yaml", &role_manifest("short")),
+    ]);
     let name = "r".repeat(255 - "role-.yaml".len());
     fs::write(dir.path().join("m/long.yaml"), role_manifest(&name)).unwrap();
     let o = platc(dir.path(), &["build"]);
@@ -346,7 +317,7 @@ fn a_write_that_fails_midway_leaves_out_exactly_as_it_was() {
         format!("{HEADER}kind: ConfigMap\n"),
     )
     .unwrap();
-    let before = snapshot(&out);
+    let before = common::entries(&out);
     three_namespaces(dir.path(), "two");
     // Every file changes; the ConfigMap of `m` (after all of `a`) cannot be written.
     let o = platc_limited(dir.path(), 100, true, &["build"]);
@@ -354,7 +325,10 @@ fn a_write_that_fails_midway_leaves_out_exactly_as_it_was() {
     assert_eq!(code(&o), Some(2), "{err}");
     assert!(err.contains("error[E0304]"), "{err}");
     assert!(err.contains("left as it was"), "{err}");
-    assert!(snapshot(&out) == before, "a failed build changed out/");
+    assert!(
+        common::entries(&out) == before,
+        "a failed build changed out/"
+    );
     // Without the limit it goes through, and removes the stale file.
     let o = platc(dir.path(), &["build"]);
     assert_eq!(code(&o), Some(0), "{}", stderr(&o));
@@ -366,14 +340,14 @@ fn a_write_that_fails_midway_leaves_out_exactly_as_it_was() {
     );
 }
 
-/// The same failure in a cold build: `out/` does not exist before, and does not after.
+/// The same failure in a cold build: `out/` does not exist before, and is empty after.
 #[test]
 fn a_cold_build_that_fails_midway_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     three_namespaces(dir.path(), "one");
     let o = platc_limited(dir.path(), 100, true, &["build"]);
     assert_eq!(code(&o), Some(2), "{}", stderr(&o));
-    let left = snapshot(&dir.path().join("out"));
+    let left = common::entries(&dir.path().join("out"));
     assert!(left.is_empty(), "left behind: {:?}", left.keys());
 }
 
@@ -393,11 +367,10 @@ fn import_input() -> String {
 
 #[test]
 fn a_killed_import_leaves_nothing_and_does_not_block_the_next() {
-    let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), &[("in/all.yaml", &import_input())]);
+    let dir = project(&[("in/all.yaml", &import_input())]);
     let o = platc_limited(dir.path(), 100, false, &["import", "in"]);
     assert_eq!(code(&o), None, "killed by SIGXFSZ midway: {}", stderr(&o));
-    let left: Vec<String> = snapshot(dir.path())
+    let left: Vec<String> = common::entries(dir.path())
         .into_keys()
         .filter(|p| !p.starts_with("in"))
         .collect();
@@ -409,7 +382,7 @@ fn a_killed_import_leaves_nothing_and_does_not_block_the_next() {
     // The next import is not blocked by what the killed one left, and removes it.
     let o = platc(dir.path(), &["import", "in"]);
     assert_eq!(code(&o), Some(0), "{}", stderr(&o));
-    let after = snapshot(dir.path());
+    let after = common::entries(dir.path());
     let temporaries: Vec<&String> = after.keys().filter(|p| p.contains("platc-tmp")).collect();
     assert!(temporaries.is_empty(), "{temporaries:?}");
     let manifests = after
@@ -419,7 +392,7 @@ fn a_killed_import_leaves_nothing_and_does_not_block_the_next() {
     assert_eq!(manifests, 30);
     let o = platc(dir.path(), &["build"]);
     assert_eq!(code(&o), Some(0), "{}", stderr(&o));
-    let built = snapshot(&dir.path().join("out/default/apps"));
+    let built = common::entries(&dir.path().join("out/default/apps"));
     assert_eq!(
         built.keys().filter(|f| f.starts_with("configmap-")).count(),
         30
@@ -428,12 +401,11 @@ fn a_killed_import_leaves_nothing_and_does_not_block_the_next() {
 
 #[test]
 fn an_import_that_fails_midway_writes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), &[("in/all.yaml", &import_input())]);
+    let dir = project(&[("in/all.yaml", &import_input())]);
     let o = platc_limited(dir.path(), 100, true, &["import", "in"]);
     assert_eq!(code(&o), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("nothing written"), "{}", stderr(&o));
-    let left: Vec<String> = snapshot(dir.path())
+    let left: Vec<String> = common::entries(dir.path())
         .into_keys()
         .filter(|p| !p.starts_with("in"))
         .collect();
@@ -467,16 +439,10 @@ spec: {x: 2}
 
 #[test]
 fn four_objects_with_one_name_in_two_groups_are_four_files() {
-    let dir = tempfile::tempdir().unwrap();
-    write_files(
-        dir.path(),
-        &[
-            ("platform.toml", DEV_WITH_MANIFESTS),
-            ("m/certs.yaml", TWO_GROUPS),
-        ],
-    );
-    let o = platc(dir.path(), &["build"]);
-    assert_eq!(code(&o), Some(0), "{}", stderr(&o));
+    let dir = built(&[
+        ("platform.toml", DEV_WITH_MANIFESTS),
+        ("m/certs.yaml", TWO_GROUPS),
+    ]);
     let dev = dir.path().join("out/default/dev");
     for (file, api_version) in [
         ("certificate.cert-manager.io-a.yaml", "cert-manager.io/v1"),
@@ -502,16 +468,10 @@ fn four_objects_with_one_name_in_two_groups_are_four_files() {
 
 #[test]
 fn diff_names_the_group_of_a_kind_two_groups_share() {
-    let dir = tempfile::tempdir().unwrap();
-    write_files(
-        dir.path(),
-        &[
-            ("platform.toml", DEV_WITH_MANIFESTS),
-            ("m/certs.yaml", TWO_GROUPS),
-        ],
-    );
-    let o = platc(dir.path(), &["build"]);
-    assert_eq!(code(&o), Some(0), "{}", stderr(&o));
+    let dir = built(&[
+        ("platform.toml", DEV_WITH_MANIFESTS),
+        ("m/certs.yaml", TWO_GROUPS),
+    ]);
     let changed = TWO_GROUPS
         .replace("{x: 1}", "{x: 3}")
         .replace("{secretName: a}", "{secretName: b}");
@@ -615,13 +575,13 @@ fn import_keeps_four_objects_with_one_name_in_two_groups() {
     write_files(dir.path(), &[("in.yaml", &input)]);
     let o = platc(dir.path(), &["import", "in.yaml"]);
     assert_eq!(code(&o), Some(0), "{}", stderr(&o));
-    let kept: Vec<String> = snapshot(&dir.path().join("manifests/dev"))
+    let kept: Vec<String> = common::entries(&dir.path().join("manifests/dev"))
         .into_keys()
         .collect();
     assert_eq!(kept.len(), 4, "{kept:?}");
     let o = platc(dir.path(), &["build"]);
     assert_eq!(code(&o), Some(0), "{}", stderr(&o));
-    let written = snapshot(&dir.path().join("out/default/dev"));
+    let written = common::entries(&dir.path().join("out/default/dev"));
     let objects = written
         .keys()
         .filter(|f| f.starts_with("certificate") || f.starts_with("issuer"));
@@ -675,7 +635,7 @@ fn names_file_systems_do_not_keep_apart_get_distinct_portable_file_names() {
     );
     let o = platc(dir.path(), &["build"]);
     assert_eq!(code(&o), Some(0), "{}", stderr(&o));
-    let files: Vec<String> = snapshot(&dir.path().join("out/default/_cluster"))
+    let files: Vec<String> = common::entries(&dir.path().join("out/default/_cluster"))
         .into_keys()
         .filter(|f| f.starts_with("clusterrole-"))
         .collect();

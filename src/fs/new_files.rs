@@ -42,6 +42,9 @@ fn write_new_files_with(
     let staging = folder.join(STAGING);
     remove_leftover(&staging)?;
     let plan = plan(folder, files).map_err(NotWritten::Nothing)?;
+    // The config's own folder (`-c new/platform.toml`); created even if the import then fails,
+    // which leaves only empty folders.
+    fs::create_dir_all(folder).map_err(|e| NotWritten::Nothing(at(folder, e).to_string()))?;
     let failed = |e: io::Error| {
         remove_tree(&staging);
         NotWritten::Nothing(e.to_string())
@@ -85,7 +88,10 @@ fn plan(folder: &Path, files: &[(String, String)]) -> Result<Vec<String>, String
         let parts: Vec<&str> = rel.split('/').collect();
         for (i, part) in parts.iter().enumerate() {
             if part.is_empty() || *part == "." || *part == ".." {
-                return Err(format!("{rel}: not a path below {}", folder.display()));
+                return Err(format!(
+                    "`{rel}`: platc import writes only below the config's folder ({}); give `--manifests` a relative folder without `..`",
+                    folder.display()
+                ));
             }
             let prefix = parts[..=i].join("/");
             let path = folder.join(&prefix);
@@ -196,6 +202,7 @@ fn remove_tree(path: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fs::tests::everything_under;
 
     fn files() -> Vec<(String, String)> {
         [
@@ -211,20 +218,12 @@ mod tests {
         .collect()
     }
 
+    /// Every path under `dir`, folders included.
     fn everything(dir: &Path) -> Vec<String> {
-        let mut found = Vec::new();
-        let mut stack = vec![dir.to_path_buf()];
-        while let Some(d) = stack.pop() {
-            for e in fs::read_dir(&d).unwrap() {
-                let p = e.unwrap().path();
-                found.push(p.strip_prefix(dir).unwrap().display().to_string());
-                if p.is_dir() {
-                    stack.push(p);
-                }
-            }
-        }
-        found.sort();
-        found
+        everything_under(dir)
+            .into_iter()
+            .map(|(rel, _)| rel)
+            .collect()
     }
 
     #[test]

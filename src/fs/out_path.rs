@@ -62,8 +62,9 @@ pub fn resolve_out(out: &Path) -> Result<PathBuf, Vec<Diagnostic>> {
     Ok(path)
 }
 
-/// Whether `path` exists; an error when it is a symlink or not a folder.
-fn check(path: &Path, last: bool) -> Result<bool, Vec<Diagnostic>> {
+/// Whether `path` exists; an error when it is a symlink or not a folder. `last`: it is the
+/// output folder itself, not a folder on the way to it.
+pub(super) fn check(path: &Path, last: bool) -> Result<bool, Vec<Diagnostic>> {
     let meta = match fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),

@@ -11,34 +11,9 @@ use crate::diag::Diagnostic;
 use crate::render::{DiskTree, OnDisk, Tree, has_header, lost_header};
 
 /// Refuses an output folder that is a symlink or not a folder, without reading what is inside.
-/// Returns whether it exists. [`read_out`] makes the same check first.
+/// Returns whether it exists. [`resolve_out`](super::resolve_out) checked the way to it.
 pub(super) fn check_root(out: &Path) -> Result<bool, Vec<Diagnostic>> {
-    let meta = match fs::symlink_metadata(out) {
-        Ok(m) => m,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => {
-            return Err(vec![unsafe_output(format!(
-                "{}: cannot read: {e}",
-                out.display()
-            ))]);
-        }
-    };
-    if meta.file_type().is_symlink() {
-        return Err(vec![
-            unsafe_output(format!(
-                "{} is a symlink; platc writes only into a real folder",
-                out.display()
-            ))
-            .with_help("point `-o` at the real folder, or replace the link with a folder"),
-        ]);
-    }
-    if !meta.is_dir() {
-        return Err(vec![unsafe_output(format!(
-            "{} exists and is not a folder",
-            out.display()
-        ))]);
-    }
-    Ok(true)
+    super::out_path::check(out, true)
 }
 
 /// The generated files currently in `out/` (those with the header), by relative path, each

@@ -82,25 +82,11 @@ fn write_prunes_stale_files_wherever_they_sort() {
 
 /// Every file under `dir`, relative, with its text; temporary names included.
 fn files_under(dir: &Path) -> Vec<(String, String)> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                files.push((rel, fs::read_to_string(&path).unwrap()));
-            }
-        }
-    }
-    files.sort();
-    files
+    everything_under(dir)
+        .into_iter()
+        .filter(|(_, bytes)| bytes != b"<dir>")
+        .map(|(rel, bytes)| (rel, String::from_utf8(bytes).unwrap()))
+        .collect()
 }
 
 #[test]
@@ -270,7 +256,7 @@ fn a_link_on_the_write_path_is_refused() {
 }
 
 /// Every file and link under `dir` (links as `-> TARGET`), for byte-for-byte comparisons.
-fn everything_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
+pub(super) fn everything_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut found = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -345,9 +331,9 @@ fn a_failure_at_any_step_leaves_out_as_it_was() {
     // 2 new folders placed, 6 files renamed, 2 stale files removed.
     assert_eq!(steps, 10);
     let after: Vec<(String, Vec<u8>)> = desired.into_iter().collect();
-    let files: Vec<(String, Vec<u8>)> = everything_under(out)
+    let files: Vec<(String, Vec<u8>)> = files_under(out)
         .into_iter()
-        .filter(|(_, b)| b != b"<dir>")
+        .map(|(rel, text)| (rel, text.into_bytes()))
         .collect();
     assert_eq!(files, after);
 }
