@@ -16,8 +16,6 @@
 //! - A file name is at most [`MAX_FILE_NAME`] bytes, what Linux, macOS and Windows file systems
 //!   take; a longer one is an error at the object's name (`platc check` finds it).
 
-use std::borrow::Cow;
-
 /// The longest file name (in bytes) the file systems platc writes to take.
 pub const MAX_FILE_NAME: usize = 255;
 
@@ -26,34 +24,53 @@ fn portable(b: u8) -> bool {
     b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_')
 }
 
-/// A part of a file name (a kind, group or name) as it is written: itself when every byte is
-/// portable, else with every other byte written `%XX`.
-pub fn segment(part: &str) -> Cow<'_, str> {
-    if part.bytes().all(portable) {
-        return Cow::Borrowed(part);
-    }
-    let mut out = String::with_capacity(part.len() * 3);
-    for b in part.bytes() {
+/// Appends a part of a file name (a kind, group or name) as it is written: every portable byte
+/// as it is (upper-case ASCII letters first made lower-case when `lower`), every other byte as
+/// `%XX`. One pass, no allocation of its own: a path is made for every object of every build.
+fn push_segment(out: &mut String, part: &str, lower: bool) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    // Names are nearly always DNS names already: copied whole.
+    let rest = if lower {
+        part
+    } else {
+        let portable_up_to = part
+            .bytes()
+            .position(|b| !portable(b))
+            .unwrap_or(part.len());
+        out.push_str(&part[..portable_up_to]);
+        &part[portable_up_to..]
+    };
+    for b in rest.bytes() {
+        let b = if lower { b.to_ascii_lowercase() } else { b };
         if portable(b) {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02x}"));
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
         }
     }
-    Cow::Owned(out)
 }
 
-/// The file of an object of `kind` (in API group `group`) named `name`: `<kind>-<name>.yaml`,
-/// or, `qualified`, `<kind>.<group>-<name>.yaml` (the core group has no name to add).
-pub fn object_file(kind: &str, group: &str, name: &str, qualified: bool) -> String {
-    let kind = kind.to_ascii_lowercase();
-    let kind = segment(&kind);
-    let name = segment(name);
+/// Appends the file of an object of `kind` (in API group `group`) named `name` to `out`:
+/// `<kind>-<name>.yaml`, or, `qualified`, `<kind>.<group>-<name>.yaml` (the core group has no
+/// name to add).
+pub fn push_object_file(out: &mut String, kind: &str, group: &str, name: &str, qualified: bool) {
+    push_segment(out, kind, true);
     if qualified && !group.is_empty() {
-        format!("{kind}.{}-{name}.yaml", segment(group))
-    } else {
-        format!("{kind}-{name}.yaml")
+        out.push('.');
+        push_segment(out, group, false);
     }
+    out.push('-');
+    push_segment(out, name, false);
+    out.push_str(".yaml");
+}
+
+/// [`push_object_file`] as a string of its own.
+pub fn object_file(kind: &str, group: &str, name: &str, qualified: bool) -> String {
+    let mut out = String::with_capacity(kind.len() + name.len() + 8);
+    push_object_file(&mut out, kind, group, name, qualified);
+    out
 }
 
 #[cfg(test)]

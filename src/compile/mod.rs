@@ -145,8 +145,18 @@ impl<M> Object<M> {
     /// Path under `out/`: `<folder>/<kind>-<name>.yaml` ([`file_name`] says how the kind and
     /// name are written, and when the group is added).
     pub fn path(&self) -> String {
-        let file = file_name::object_file(&self.kind, &self.group, &self.name, self.qualified);
-        format!("{}/{file}", self.folder)
+        let mut path =
+            String::with_capacity(self.folder.len() + self.kind.len() + self.name.len() + 8);
+        path.push_str(&self.folder);
+        path.push('/');
+        file_name::push_object_file(
+            &mut path,
+            &self.kind,
+            &self.group,
+            &self.name,
+            self.qualified,
+        );
+        path
     }
 
     /// Whether `other` is the same Kubernetes object: group, kind, namespace (its folder) and
