@@ -34,6 +34,18 @@ pub struct Common {
     /// When to colour output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+    /// Raise (or lower) a bound on the work an input may ask for, e.g. `--limit
+    /// yaml-bytes=134217728`; repeatable. Bounds: yaml-values, yaml-bytes, patch-bytes,
+    /// template-fuel, template-bytes, diagnostics (docs/security.md). Only the command line sets
+    /// them, never the config.
+    #[arg(long = "limit", global = true, value_name = "NAME=N", value_parser = limit)]
+    pub limits: Vec<String>,
+}
+
+/// A `--limit` setting, checked.
+fn limit(setting: &str) -> Result<String, String> {
+    crate::limits::Limits::default().with(setting)?;
+    Ok(setting.to_string())
 }
 
 /// `--color`.
@@ -106,6 +118,11 @@ pub enum Command {
         /// Where the objects kept as manifests go, relative to the config's folder.
         #[arg(long, value_name = "DIR", default_value = "manifests")]
         manifests: PathBuf,
+        /// Map a CronJob into a pipeline even when the pipeline runs it hardened (restricted
+        /// security context, read-only root file system, scratch volumes, no API token), which
+        /// changes it; without, such a CronJob is kept as a manifest as it is.
+        #[arg(long)]
+        harden: bool,
     },
     /// Explain a diagnostic code (e.g. `platc explain E0101`); without one, list them all.
     Explain {

@@ -18,6 +18,7 @@ pub mod expand;
 pub mod fs;
 pub mod git;
 pub mod import;
+pub mod limits;
 pub mod memory;
 pub mod model;
 pub mod par;

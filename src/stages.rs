@@ -34,27 +34,49 @@ pub struct Failed {
 
 /// Reads, validates, compiles and renders the config at `path`.
 pub fn compile_file(path: &Path) -> Result<Compiled, Failed> {
-    let text = read(path)?;
+    let root = find_root(path)?;
+    compile_in(path, &root)
+}
+
+/// [`compile_file`] with the root already found (a command that also reads git history finds
+/// it once).
+pub fn compile_in(path: &Path, root: &fs::Root) -> Result<Compiled, Failed> {
+    let text = read(path, root)?;
     let source_name = path.file_name().map_or_else(
         || "platform.toml".into(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let loader = fs::DiskLoader::for_config(path);
     compile_with(
         &path.display().to_string(),
         &source_name,
         text,
         SourceMap::default(),
-        &loader,
+        &fs::DiskLoader::new(root),
     )
 }
 
-/// Reads a config file; the error is one located-nowhere E0301 diagnostic.
-pub(crate) fn read(path: &Path) -> Result<String, Failed> {
-    measure("read", || fs::read_config(path)).map_err(|message| Failed {
-        diagnostics: vec![Diagnostic::error(codes::UNREADABLE, None, message)],
-        sources: SourceMap::default(),
+/// The root of the config at `path`; the error is one located-nowhere E0301 diagnostic.
+pub fn find_root(path: &Path) -> Result<fs::Root, Failed> {
+    fs::Root::find(path).map_err(|message| unlocated(codes::UNREADABLE, message))
+}
+
+/// Reads the config of `root` (named `path` on the command line); the error is one
+/// located-nowhere diagnostic: E0305 when it resolves outside the root, else E0301.
+pub(crate) fn read(path: &Path, root: &fs::Root) -> Result<String, Failed> {
+    measure("read", || root.read_config(path)).map_err(|e| match e {
+        fs::PathError::Outside(message) => unlocated(
+            codes::OUTSIDE_ROOT,
+            format!("{}: {message}", path.display()),
+        ),
+        fs::PathError::Failed(message) => unlocated(codes::UNREADABLE, message),
     })
+}
+
+fn unlocated(code: codes::Code, message: String) -> Failed {
+    Failed {
+        diagnostics: vec![Diagnostic::error(code, None, message)],
+        sources: SourceMap::default(),
+    }
 }
 
 /// Registers config text and expands it (includes, templates, variables) into the document
@@ -84,7 +106,7 @@ pub(crate) fn expand_text(
 struct NoFiles;
 
 impl expand::Loader for NoFiles {
-    fn load(&self, _pattern: &str) -> Result<Vec<expand::Loaded>, String> {
+    fn load(&self, _pattern: &str) -> Result<Vec<expand::Loaded>, expand::LoadError> {
         Err("patterns need a config file on disk".into())
     }
 }

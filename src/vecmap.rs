@@ -102,6 +102,22 @@ impl<K: Ord, V> VecMap<K, V> {
     {
         self.find(key).ok().map(|i| self.entries.remove(i).1)
     }
+
+    /// Keeps only the entries `keep` says yes to, in one pass (removing many keys one by one
+    /// moves the rest each time).
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        self.entries.retain_mut(|(k, v)| keep(k, v));
+    }
+
+    /// The entries in key order, as the vector they are kept in.
+    pub fn into_entries(self) -> Vec<(K, V)> {
+        self.entries
+    }
+
+    /// The last (greatest) key.
+    pub fn last_key(&self) -> Option<&K> {
+        self.entries.last().map(|(k, _)| k)
+    }
 }
 
 impl<K, V> VecMap<K, V> {
@@ -291,6 +307,8 @@ mod tests {
         assert_eq!(ours.insert("b", 5), theirs.insert("b", 5));
         assert_eq!(ours.remove("c"), theirs.remove("c"));
         assert_eq!(ours.remove("zz"), theirs.remove("zz"));
+        ours.retain(|k, _| *k != "d");
+        theirs.retain(|k, _| *k != "d");
         *ours.get_or_insert_with("0", || 7) += 1;
         *theirs.entry("0").or_insert(7) += 1;
         assert!(ours.iter().eq(theirs.iter()));

@@ -1082,7 +1082,7 @@ fn alias_bomb_is_a_fast_located_error() {
     let bomb = failed
         .diagnostics
         .iter()
-        .find(|d| d.message.contains("expands to more than"))
+        .find(|d| d.message.contains("expand this YAML file to more than"))
         .expect("the bomb is named");
     let span = bomb.span.expect("located");
     assert_eq!(failed.sources.file(span.file).name, "manifests/0.yaml");

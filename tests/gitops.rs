@@ -421,7 +421,7 @@ fn a_huge_drift_fits_in_one_github_comment() {
         "{} characters",
         md.chars().count()
     );
-    assert!(md.contains("| added | default | team-00000 | Namespace | team-00000 |"));
+    assert!(md.contains("| added | `default` | `team-00000` | `Namespace` | `team-00000` |"));
     assert!(
         md.contains("more objects, left out to fit a comment"),
         "table not cut"
@@ -511,7 +511,7 @@ mod base {
         let (code, stdout, _) = platc(&config, &["--base", "HEAD", "--format", "markdown"]);
         assert_eq!(code, 1);
         assert!(
-            stdout.contains("| changed | default | team | ResourceQuota | team-quota |"),
+            stdout.contains("| changed | `default` | `team` | `ResourceQuota` | `team-quota` |"),
             "{stdout}"
         );
         assert!(stdout.contains("spec.hard.pods: 200 → 250"), "{stdout}");
@@ -617,7 +617,7 @@ mod base {
         assert_eq!(code, 1);
         assert!(stdout.contains("does not compile"), "{stdout}");
         assert!(
-            stdout.contains("| changed | default | team | ResourceQuota | team-quota |"),
+            stdout.contains("| changed | `default` | `team` | `ResourceQuota` | `team-quota` |"),
             "{stdout}"
         );
 

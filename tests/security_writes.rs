@@ -501,11 +501,11 @@ fn diff_names_the_group_of_a_kind_two_groups_share() {
     let o = platc(dir.path(), &["diff", "--format", "markdown"]);
     let table = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(
-        table.contains("| Certificate.cert-manager.io | a |"),
+        table.contains("| `Certificate.cert-manager.io` | `a` |"),
         "{table}"
     );
     assert!(
-        table.contains("| Certificate.other.example.com | a |"),
+        table.contains("| `Certificate.other.example.com` | `a` |"),
         "{table}"
     );
 }
@@ -598,7 +598,7 @@ fn import_refuses_the_same_object_twice() {
     let o = platc(dir.path(), &["import", "in"]);
     let err = stderr(&o);
     assert_eq!(code(&o), Some(2), "{err}");
-    assert!(err.contains("error[E0202]"), "{err}");
+    assert!(err.contains("is defined twice"), "{err}");
     assert!(err.contains("in/2.yaml:3:18"), "{err}");
     assert!(err.contains("in/1.yaml:3:18"), "{err}");
     assert!(!dir.path().join("platform.toml").exists());

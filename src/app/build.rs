@@ -24,7 +24,11 @@ pub(super) fn build(
         Err(problems) => return out_problems(&problems, colors),
     };
     let out = out.as_path();
-    let (compiled, mut stderr) = match compile_checked(config, deny_warnings, colors) {
+    let root = match root_of(config, colors) {
+        Ok(r) => r,
+        Err(o) => return o,
+    };
+    let (compiled, mut stderr) = match compile_checked(config, &root, deny_warnings, colors) {
         Ok(c) => c,
         Err(o) => return o,
     };
@@ -43,7 +47,9 @@ pub(super) fn build(
         Ok(t) => t,
         Err(problems) => return out_problems(&problems, colors),
     };
-    let by_hand = measure("hand-edits", || hand_edits(out, &compiled.tree, &current));
+    let by_hand = measure("hand-edits", || {
+        hand_edits(&root, out, &compiled.tree, &current)
+    });
     let written = measure("write", || fs::write(out, &compiled.tree, &current));
     let (objects, files) = (compiled.objects.len(), compiled.tree.len());
     leave_to_exit((compiled, current));
@@ -101,12 +107,17 @@ pub(super) fn build(
 /// The files of `out/` this build rewrites that were edited by hand (see
 /// [`diff::hand_edits`]), by path under `out/`. Without git to ask (not a repository, no
 /// commit yet), none.
-fn hand_edits(out: &Path, compiled: &Tree, current: &render::DiskTree) -> Vec<String> {
+fn hand_edits(
+    root: &crate::fs::Root,
+    out: &Path,
+    compiled: &Tree,
+    current: &render::DiskTree,
+) -> Vec<String> {
     let rewritten = diff::hand_edits::rewritten(compiled, current);
     if rewritten.is_empty() {
         return Vec::new();
     }
-    match crate::git::at_head(out, &rewritten) {
+    match crate::git::at_head(root, out, &rewritten) {
         Ok(committed) => diff::hand_edits::edited_by_hand(compiled, &rewritten, &committed)
             .into_iter()
             .map(str::to_string)
@@ -147,7 +158,11 @@ fn reverted(by_hand: &[String], out: &Path, config: &Path) -> String {
 }
 
 pub(super) fn check(config: &Path, deny_warnings: bool, colors: Colors) -> Outcome {
-    match compile_checked(config, deny_warnings, colors) {
+    let root = match root_of(config, colors) {
+        Ok(r) => r,
+        Err(o) => return o,
+    };
+    match compile_checked(config, &root, deny_warnings, colors) {
         Ok((compiled, mut stderr)) => {
             stderr.push_str(&format!(
                 "platc: {} is valid: {} objects in {} files\n",

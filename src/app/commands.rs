@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::outcome::*;
 use crate::diag::{self, Diagnostic, SourceMap, codes};
-use crate::stages::{expand_text, read};
+use crate::stages::{expand_text, find_root, read};
 use crate::timings::measure;
 use crate::{expand, fs, validate};
 
@@ -78,13 +78,13 @@ pub(super) fn init(config: &Path) -> Outcome {
 }
 
 pub(super) fn show(config: &Path, namespace: &str, colors: Colors) -> Outcome {
-    let loader = fs::DiskLoader::for_config(config);
-    let expanded = read(config).and_then(|text| {
+    let expanded = find_root(config).and_then(|root| {
+        let text = read(config, &root)?;
         expand_text(
             &config.display().to_string(),
             text,
             SourceMap::default(),
-            &loader,
+            &fs::DiskLoader::new(&root),
         )
     });
     let (doc, attached, sources) = match expanded {
@@ -123,6 +123,7 @@ pub(super) fn import(
     config: &Path,
     paths: &[std::path::PathBuf],
     manifests: &Path,
+    harden: bool,
     colors: Colors,
 ) -> Outcome {
     let inputs = match measure("import-inputs", || fs::read_yaml_inputs(paths)) {
@@ -162,6 +163,7 @@ pub(super) fn import(
             .trim_end_matches('/')
             .to_string(),
         fallback_name: fallback,
+        harden,
     };
     let imported = match measure("import", || crate::import::import(sources, &files, &opts)) {
         Ok(i) => i,

@@ -5,10 +5,12 @@ use std::path::Path;
 use super::outcome::*;
 use crate::cli::DiffFormat;
 use crate::diag::{Diagnostic, Severity, SourceMap, codes};
+use crate::expand::LoadError;
+use crate::fs::Root;
 use crate::render::{self, Tree};
 use crate::stages::compile_with;
 use crate::timings::measure;
-use crate::{diff, fs};
+use crate::{diff, fs, git};
 
 /// The old side of `diff --base REV`.
 struct Base {
@@ -25,14 +27,23 @@ struct Base {
 
 /// What `config` compiled to at git revision `rev`. A config that does not compile there (a
 /// broken main that a pull request fixes) is not an error: the base is then the `out/`
-/// committed at `rev`, and a note says so.
-fn base_tree(config: &Path, out: &Path, rev: &str, colors: Colors) -> Result<Base, Outcome> {
+/// committed at `rev`, and a note says so. A path it names that leads outside the repository
+/// is an error, at the base as on disk.
+fn base_tree(
+    config: &Path,
+    root: &Root,
+    out: &Path,
+    rev: &str,
+    colors: Colors,
+) -> Result<Base, Outcome> {
     let shown = format!("{rev}:{}", config.display());
     let note_error = |message: String| {
         let d = Diagnostic::error(codes::UNREADABLE, None, message);
         out_problems(&[d], colors)
     };
-    let text = match crate::git::config_at(config, rev) {
+    let repo = git::Repository::of(root).map_err(|d| out_problems(&[d], colors))?;
+    let revision = repo.revision(rev).map_err(note_error)?;
+    let text = match revision.config(root) {
         Ok(Some(text)) => text,
         Ok(None) => {
             return Ok(Base {
@@ -45,16 +56,21 @@ fn base_tree(config: &Path, out: &Path, rev: &str, colors: Colors) -> Result<Bas
                 committed: false,
             });
         }
-        Err(message) => return Err(note_error(message)),
+        Err(LoadError::Outside(message)) => {
+            let d = Diagnostic::error(
+                codes::OUTSIDE_ROOT,
+                None,
+                format!("{}: {message}", config.display()),
+            );
+            return Err(out_problems(&[d], colors));
+        }
+        Err(LoadError::Failed(message)) => return Err(note_error(message)),
     };
     let source_name = config.file_name().map_or_else(
         || "platform.toml".into(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let loader = match crate::git::RevisionLoader::new(config, rev) {
-        Ok(l) => l,
-        Err(message) => return Err(note_error(message)),
-    };
+    let loader = git::RevisionLoader::new(&revision, root);
     let failed = match compile_with(&shown, &source_name, text, SourceMap::default(), &loader) {
         Ok(c) => {
             return Ok(Base {
@@ -66,6 +82,14 @@ fn base_tree(config: &Path, out: &Path, rev: &str, colors: Colors) -> Result<Bas
         }
         Err(f) => f,
     };
+    // A path leading outside is refused, not worked around with the committed out/.
+    if failed
+        .diagnostics
+        .iter()
+        .any(|d| d.code == codes::OUTSIDE_ROOT)
+    {
+        return Err(super::outcome::failed(&failed, colors));
+    }
     let errors = failed
         .diagnostics
         .iter()
@@ -75,12 +99,7 @@ fn base_tree(config: &Path, out: &Path, rev: &str, colors: Colors) -> Result<Bas
         "the config at `{rev}` does not compile ({})",
         plural(errors, "error")
     );
-    let dir = match config.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let repo = crate::git::Repository::containing(dir).map_err(note_error)?;
-    let commit = repo.commit(rev).map_err(note_error)?;
+    let repo = revision.repository();
     let Some(folder) = repo.relative(out) else {
         return Ok(Base {
             tree: Tree::new(),
@@ -92,7 +111,9 @@ fn base_tree(config: &Path, out: &Path, rev: &str, colors: Colors) -> Result<Bas
             committed: true,
         });
     };
-    let mut tree = repo.tree_at(&commit, &folder).map_err(note_error)?;
+    let mut tree = repo
+        .tree_at(revision.commit(), &folder)
+        .map_err(note_error)?;
     // What build would read of it: the files with the header.
     tree.retain(|_, bytes| render::has_header(bytes));
     let note = if tree.is_empty() {
@@ -116,12 +137,16 @@ pub(super) fn diff_cmd(
     colors: Colors,
 ) -> Outcome {
     // The same check as build's: a diff must not read another tree through a link.
-    let out = match fs::resolve_out(out) {
+    let out = match measure("pre-check", || fs::resolve_out(out)) {
         Ok(o) => o,
         Err(problems) => return out_problems(&problems, colors),
     };
     let out = out.as_path();
-    let (compiled, mut stderr) = match compile_checked(config, false, colors) {
+    let root = match root_of(config, colors) {
+        Ok(r) => r,
+        Err(o) => return o,
+    };
+    let (compiled, mut stderr) = match compile_checked(config, &root, false, colors) {
         Ok(c) => c,
         Err(o) => return o,
     };
@@ -134,7 +159,7 @@ pub(super) fn diff_cmd(
             Ok(t) => (t, prefix.to_string(), None, false),
             Err(problems) => return out_problems(&problems, colors),
         },
-        Some(rev) => match base_tree(config, out, rev, colors) {
+        Some(rev) => match base_tree(config, &root, out, rev, colors) {
             Ok(base) => {
                 if let Some(note) = &base.note {
                     stderr.push_str(&format!("platc: {note}\n"));

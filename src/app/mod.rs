@@ -21,6 +21,20 @@ pub use outcome::{Colors, EXIT_DRIFT, EXIT_ERROR, Outcome};
 /// Runs one command. Meant to be the last thing a process does: `build` and `diff` leave their
 /// large values to the process's exit rather than free them.
 pub fn run(cli: &Cli, colors: Colors) -> Outcome {
+    let mut limits = crate::limits::Limits::default();
+    for setting in &cli.common.limits {
+        match limits.with(setting) {
+            Ok(l) => limits = l,
+            Err(why) => {
+                return Outcome {
+                    stderr: format!("platc: --limit {setting}: {why}\n"),
+                    code: EXIT_ERROR,
+                    ..Outcome::default()
+                };
+            }
+        }
+    }
+    crate::limits::set(limits);
     let mut outcome = run_command(cli, colors);
     outcome.stderr.push_str(&timings::take_report());
     outcome
@@ -53,7 +67,11 @@ fn run_command(cli: &Cli, colors: Colors) -> Outcome {
         },
         Command::Init => init(&common.config),
         Command::Explain { code } => explain(code.as_deref()),
-        Command::Import { paths, manifests } => import(&common.config, paths, manifests, colors),
+        Command::Import {
+            paths,
+            manifests,
+            harden,
+        } => import(&common.config, paths, manifests, *harden, colors),
         Command::Show { namespace } => show(&common.config, namespace, colors),
     }
 }

@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use crate::diag::{self, Diagnostic, Severity, SourceMap};
-use crate::stages::{Compiled, Failed, compile_file, has_errors};
+use crate::fs::Root;
+use crate::stages::{Compiled, Failed, compile_in, find_root, has_errors};
 use crate::timings::measure;
 
 /// What a command produced.
@@ -54,13 +55,19 @@ pub(super) fn failed(f: &Failed, colors: Colors) -> Outcome {
     }
 }
 
+/// The root of the config at `config`, found once a run; `Err` is the finished outcome.
+pub(super) fn root_of(config: &Path, colors: Colors) -> Result<Root, Outcome> {
+    find_root(config).map_err(|f| failed(&f, colors))
+}
+
 /// Compiles and applies `--deny-warnings`; `Err` is the finished outcome of a failed run.
 pub(super) fn compile_checked(
     config: &Path,
+    root: &Root,
     deny_warnings: bool,
     colors: Colors,
 ) -> Result<(Compiled, String), Outcome> {
-    let compiled = compile_file(config).map_err(|f| failed(&f, colors))?;
+    let compiled = compile_in(config, root).map_err(|f| failed(&f, colors))?;
     let stderr = measure("report", || {
         report(&compiled.diagnostics, &compiled.sources, colors.stderr)
     });

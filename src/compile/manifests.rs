@@ -106,25 +106,21 @@ pub(super) fn compile(
     }
 }
 
-/// Adds the platform's labels (its own kept, platc's winning) and the sync wave of its kind
-/// (unless it sets one) to an object's metadata.
+/// Adds the platform's labels (`[defaults]`, managed-by, part-of) and the sync wave of its
+/// kind to an object's metadata; the object's own labels and sync wave win: a Service another
+/// team's ServiceMonitor selects by its `app.kubernetes.io/part-of` keeps it.
 fn finish_metadata(p: &Platform, metadata: &mut Json, kind: &str) {
     let Some(meta) = metadata.as_object_mut() else {
         return;
     };
-    let own: Labels = meta
-        .get("labels")
-        .and_then(Json::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default();
-    let merged: Map<String, Json> = labels(p, &own)
+    let mut merged: Map<String, Json> = labels(p, &Labels::new())
         .into_iter()
         .map(|(k, v)| (k, Json::String(v)))
         .collect();
+    if let Some(own) = meta.get("labels").and_then(Json::as_object) {
+        merged.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+        sort_keys(&mut merged);
+    }
     meta.insert("labels".into(), Json::Object(merged));
     let annotations = meta
         .entry("annotations")

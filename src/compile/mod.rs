@@ -374,7 +374,8 @@ pub(crate) fn objects_of(path: &std::path::Path, text: &str) -> Vec<Object> {
     let what = path.display();
     let mut sources = crate::diag::SourceMap::default();
     let main = sources.add(what.to_string(), text);
-    let loader = crate::fs::DiskLoader::for_config(path);
+    let root = crate::fs::Root::find(path).unwrap_or_else(|e| panic!("{e}"));
+    let loader = crate::fs::DiskLoader::new(&root);
     let (doc, attached) = crate::expand::expand(main, &mut sources, &loader)
         .unwrap_or_else(|_| panic!("{what} does not expand"));
     let Some(platform) = crate::validate::validate(&doc, &attached, "platform.toml").platform

@@ -88,6 +88,103 @@ fn ambiguous_target(patch: &model::Patch, found: &[usize], objects: &[Object]) -
     ))
 }
 
+/// The bytes an operation writes into the object: the value of `add`, `replace` and `test`
+/// (from the config), what a `copy` copies; `move` and `remove` write nothing new.
+fn writes(doc: &Json, op: &json_patch::PatchOperation) -> u64 {
+    use json_patch::PatchOperation as Op;
+    match op {
+        Op::Add(a) => json_bytes(&a.value),
+        Op::Replace(r) => json_bytes(&r.value),
+        Op::Test(t) => json_bytes(&t.value),
+        Op::Copy(c) => doc.pointer(c.from.as_str()).map_or(0, json_bytes),
+        Op::Move(_) | Op::Remove(_) => 0,
+    }
+}
+
+/// About what a value takes written as JSON: its strings and keys, and a few bytes a value.
+fn json_bytes(value: &Json) -> u64 {
+    let mut bytes = 0u64;
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        bytes += match v {
+            Json::String(s) => s.len() as u64 + 2,
+            Json::Array(items) => {
+                stack.extend(items);
+                2
+            }
+            Json::Object(map) => {
+                for (k, v) in map {
+                    bytes += k.len() as u64 + 3;
+                    stack.push(v);
+                }
+                2
+            }
+            _ => 8,
+        };
+    }
+    bytes
+}
+
+/// A patch that writes more than `patch-bytes` into its object.
+fn too_large(object: &Object, patch: &model::Patch, at: Span, max: u64) -> Diagnostic {
+    let name = "patch-bytes";
+    Diagnostic::error(
+        codes::WORK_LIMIT,
+        at,
+        format!(
+            "the patch writes more than {} into {} `{}`",
+            crate::limits::show(name, max),
+            object.kind,
+            object.name
+        ),
+    )
+    .with_label("the bound is passed here")
+    .with_related(Some(patch.span), "the patched object")
+    .with_note(format!("an object the API server stores is at most about 1.5 MiB; platc lets one patch write at most {} (its values and what its `copy` operations copy: `--limit {name}`)", crate::limits::show(name, max)))
+    .with_help(crate::limits::raise(name))
+}
+
+/// Secret material a patch put into an object, at the operation that wrote it (the last one
+/// whose path is on the way to it, or below it), with the target as a second place.
+fn secret_value(
+    object: &Object,
+    patch: &model::Patch,
+    found: &crate::yaml::secrets::Found,
+) -> Diagnostic {
+    let pointer = found.pointer();
+    let wrote = patch.operations.iter().rev().find(|(op, _)| {
+        let path = match op {
+            json_patch::PatchOperation::Test(_) | json_patch::PatchOperation::Remove(_) => {
+                return false;
+            }
+            other => other.path().as_str(),
+        };
+        on_the_way(path, &pointer) || on_the_way(&pointer, path)
+    });
+    let at = wrote.map_or(patch.span, |(_, span)| *span);
+    let d = Diagnostic::error(
+        codes::SECRET_VALUE,
+        at,
+        format!(
+            "after the patch, {} `{}` {}; secret values never go into git",
+            object.kind, object.name, found.what
+        ),
+    )
+    .with_label("writes secret material")
+    .with_help(found.help);
+    if at == patch.span {
+        d
+    } else {
+        d.with_related(Some(patch.span), "the patched object")
+    }
+}
+
+/// Whether the JSON Pointer `a` is `b` or a parent of it.
+fn on_the_way(a: &str, b: &str) -> bool {
+    b.strip_prefix(a)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 fn unknown_target(patch: &model::Patch, objects: &[Object]) -> Diagnostic {
     let names: Vec<String> = objects
         .iter()
@@ -134,10 +231,25 @@ fn patched(
     let mut doc = serde_json::to_value(&object.manifest).unwrap_or_default();
     // What says which object it is, which a patch must leave as it is.
     let identity = IDENTITY.map(|pointer| doc.pointer(pointer).cloned());
+    let max = crate::limits::get().patch_bytes;
+    let mut written = 0u64;
     for (op, span) in &patch.operations {
+        // Counted before the operation runs: forty `copy` operations that each double a list
+        // would otherwise take gigabytes before anything is checked.
+        written = written.saturating_add(writes(&doc, op));
+        if written > max {
+            return Err(vec![too_large(object, patch, *span, max)]);
+        }
         if let Err(e) = json_patch::patch(&mut doc, std::slice::from_ref(op)) {
             return Err(vec![failed(&doc, op, &e.kind, *span, object)]);
         }
+    }
+    let found = crate::yaml::secrets::material(&doc);
+    if !found.is_empty() {
+        return Err(found
+            .into_iter()
+            .map(|f| secret_value(object, patch, &f))
+            .collect());
     }
     let what = format!("{} `{}`", object.kind, object.name);
     let at = patch.span;

@@ -224,6 +224,39 @@ codes! {
          (it says so), the tree may be part old, part new, each file whole. Fix: fix the cause \
          and run build again; it converges to the full new tree and removes leftover temporary \
          files.";
+    OUTSIDE_ROOT = "E0305", "outside-root",
+        "A path the config names (the config itself, an `include`, `manifests` or \
+         `crd_schemas` pattern) leads outside the repository that holds the config (outside \
+         git: outside the config's folder): `..` above its top, an absolute path, a symlink \
+         that points outside (at any component, a folder a wildcard matched included), a path \
+         inside `.git`, or at `diff --base` a symlink committed in the tree, which platc does \
+         not follow in history. Why it matters: in CI, whoever opens a pull request controls \
+         the config and every file in the repository; a path that leaves it would copy files of \
+         the CI machine (keys, tokens, other checkouts) into out/, the diff and the \
+         pull-request comment. platc refuses before opening the file, and never quotes it. \
+         Fix: keep every file the config names inside the repository (copy a shared file in \
+         rather than linking to it), with relative paths that stay below its top.";
+    NESTED_REPOSITORY = "E0306", "nested-repository",
+        "`diff --base` (or the check for files of out/ edited by hand) found a git repository \
+         inside the repository that holds the config, on the way from its top to the config: a \
+         folder with `.git`, or the layout of a bare repository (`HEAD`, `objects/`, `refs/`). \
+         Why it matters: git would take such a folder for the repository, so a pull request \
+         that adds one could choose the history the diff compares against (and report \"no \
+         changes\" for a change). platc reads history only from the repository found from the \
+         working directory, and refuses a config below another one. Fix: remove the nested \
+         repository from the tree, or, for a submodule, run platc from inside it.";
+    WORK_LIMIT = "E0315", "work-limit",
+        "The input asks for more work than platc allows a run: a YAML file whose aliases \
+         expand it beyond `yaml-values` values or `yaml-bytes` bytes, a patch whose values and \
+         `copy` operations write more than `patch-bytes` into an object, `{{ }}` templates \
+         that use more than `template-fuel` fuel or render more than `template-bytes` bytes. \
+         Why it matters: whoever opens a pull request controls the config and every file it \
+         names; without bounds a few kilobytes (an alias bomb, a `copy` that doubles a list, \
+         a nested loop) make a CI runner work for hours or run out of memory. Fix: find \
+         what the error points at; an honest platform is far below every default. If a real \
+         one needs more, raise the bound on the command line that runs platc, e.g. `platc \
+         build --limit yaml-bytes=134217728`; the config cannot raise it (docs/security.md \
+         lists the bounds and their defaults).";
     FILE_NAMES_COLLIDE = "E0331", "file-names-collide",
         "Two different objects of one folder would be written to one file even with their API \
          groups in the file names: their kinds differ only in upper and lower case (`Widget` \
@@ -245,24 +278,28 @@ codes! {
          twice would silently lose one of its values. Fix: correct the YAML at the caret; \
          `kubectl apply --dry-run=client -f FILE` reads it the same way.";
     MANIFEST_FILE = "E0702", "manifest-file",
-        "A `manifests` (or `crd_schemas`) pattern that cannot be used: it matches no file, is \
+        "A `manifests` (or `crd_schemas`, or `crds`) pattern that cannot be used: it matches no file, is \
          absolute or empty, or a file it matches cannot be read (missing, a directory, not \
          UTF-8, larger than 64 MiB). Why it matters: a silently skipped file drops objects \
          from the platform. Fix: correct the pattern; it is relative to the file that names \
          it (the main config, an included file or a template's file).";
     MANIFEST_IDENTITY = "E0703", "manifest-identity",
         "A manifest without `apiVersion`, `kind` or `metadata.name`, a kind that is not a \
-         kind name (`Widget`), a name that is not a valid name for its kind (it also names the \
-         file the object is written to), or a `metadata.namespace` other than the namespace that \
+         kind name (`Widget`), a name that is not text or not a valid name for its kind (it \
+         also names the file the object is written to), `metadata.generateName` without a \
+         name (an Argo CD hook: the API server would make a new object on every sync, and \
+         platc writes named objects), or a `metadata.namespace` other than the namespace that \
          lists the file. Why it matters: the API server rejects such an object, and an \
          object for another namespace would be deployed by the wrong Argo CD Application. \
          Fix: set the three fields; leave out `metadata.namespace` (platc sets it) or make it \
          the namespace that lists the file.";
     MANIFEST_KIND = "E0704", "manifest-kind",
-        "A manifest of a kind platc cannot place: a Kubernetes kind under an API version that \
-         Kubernetes 1.33 does not serve (`apps/v1beta1`), a misspelt built-in kind, or a \
-         cluster-scoped kind (ClusterRole, StorageClass, CustomResourceDefinition, ...) among \
-         a namespace's manifests. Why it matters: the object would be rejected, or would land \
+        "A manifest (or an object `platc import` reads) of a kind platc cannot place: a \
+         Kubernetes kind under an API version that Kubernetes 1.33 does not serve \
+         (`apps/v1beta1`, `batch/v1beta1`, `extensions/v1beta1`), a kind Kubernetes removed \
+         (PodSecurityPolicy), a misspelt built-in kind, or a cluster-scoped kind \
+         (ClusterRole, StorageClass, CustomResourceDefinition, a custom resource its CRD says \
+         is cluster-scoped) among a namespace's manifests. Why it matters: the object would be rejected, or would land \
          outside the namespace whose Application deploys it. Fix: use the API version the \
          help names; put cluster-scoped objects in `[clusters.NAME] manifests`.";
     MANIFEST_FIELD = "E0705", "manifest-field",
@@ -277,8 +314,8 @@ codes! {
          matters: the API server rejects the object. Fix: write the type the message names; \
          quote a value that must stay a string (`\"yes\"`, `\"8080\"`).";
     MANIFEST_SCHEMA = "E0707", "manifest-schema",
-        "A custom resource that does not match the JSON Schema of its kind given in `[platform] \
-         crd_schemas`: an unknown field, a missing required field, a wrong type or a value \
+        "A custom resource that does not match the schema of its kind given in `[platform] \
+         crds` (a CustomResourceDefinition) or `crd_schemas` (a JSON Schema): an unknown field, a missing required field, a wrong type or a value \
          outside what the CRD allows. Why it matters: the API server checks custom resources \
          against the same schema and rejects (or prunes) what does not fit. Fix: correct the \
          field the message names; check the CRD version the schema came from.";
@@ -318,13 +355,45 @@ codes! {
          the workload would never start. Fix: change the pod as the help says, or lower the \
          namespace's `pod_security` to `baseline` if the workload truly needs it.";
     CRD_SCHEMA = "E0713", "crd-schema",
-        "A file named by `[platform] crd_schemas` that is not a usable JSON Schema, or whose \
+        "A file named by `[platform] crds` whose objects are not usable \
+         CustomResourceDefinitions (another kind, no `scope`, a schema that does not compile, \
+         such as a `pattern` that is no RE2 regular expression), or a file named by \
+         `[platform] crd_schemas` that is not a usable JSON Schema, or whose \
          kind cannot be told (no `apiVersion`/`kind` const or enum in the schema, no \
          `x-kubernetes-group-version-kind`, and a file name not of the forms \
          `KIND_VERSION.json` in a folder named after the group, `GROUP_KIND_VERSION.json` or \
          `KIND-GROUP-VERSION.json`). Two schemas for one kind are an error too. Why it \
          matters: a custom resource would go unchecked. Fix: use the schemas kubeconform \
          uses (e.g. from the datree CRDs catalog) or name the file after its kind.";
+    IMPORT_ROUND_TRIP = "E0714", "import-round-trip",
+        "`platc import` could not give an object of its input back as it was: the build of \
+         what it would write loses the object, writes it differently, or adds an object the \
+         input does not have. Why it matters: import promises that `platc build` gives the \
+         same objects back, and Argo CD would deploy whatever differs. Nothing is written. \
+         Fix: this is platc's fault; the message names the object and the field; please \
+         report it. Meanwhile, leave that object out of the import and keep it as a manifest \
+         by hand.";
+    DUPLICATE_INPUT = "E0715", "duplicate-input",
+        "The same object (API group, kind, namespace and name) is written twice in what \
+         `platc import` reads, and the two copies differ. Why it matters: Kubernetes keeps one \
+         object of each; `kubectl apply` would apply one copy over the other, and which one \
+         wins depends on the order of the files. Equal copies are folded into one, with a \
+         report line. Fix: delete the copy that is wrong, or rename one of them (the message \
+         points at both).";
+    UNKNOWN_SCOPE = "E0716", "unknown-scope",
+        "A custom resource without `metadata.namespace` whose kind platc cannot place: no \
+         CustomResourceDefinition among the input (or `[platform] crds`) says whether it is \
+         namespaced or cluster-scoped, and it is not one of the kinds platc knows. Why it \
+         matters: a cluster-scoped object written into a namespace (or the other way) lands \
+         in the wrong Argo CD Application, which its AppProject refuses to sync. Fix: add the \
+         file of its CustomResourceDefinition to what you import, or give a namespaced object \
+         its `metadata.namespace`.";
+    EMPTY_LIST = "E0717", "empty-list",
+        "A `kind: List` (or `...List`) whose `items` are empty, among a namespace's \
+         `manifests` or the input of `platc import`. Why it matters: the file adds nothing; it \
+         is usually the output of a template or a `kubectl get` that found nothing, and the \
+         objects it was meant to hold are silently missing. Fix: remove the file, or put the \
+         objects in it.";
     RBAC_UNUSED_SECRETS = "W0406", "rbac-unused-secrets",
         "A role bound to a pipeline's service account lets it read secrets its pipelines never \
          mount: `get` on secrets without `resource_names`, or names no pipeline running as that \

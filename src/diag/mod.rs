@@ -147,6 +147,16 @@ pub fn sort(diags: &mut Vec<Diagnostic>) {
     diags.dedup();
 }
 
+/// The first of a file's syntax errors by position, alone. A file named by a pattern that does
+/// not parse may not be the YAML, TOML or JSON platc expected at all (a key, a password file,
+/// credentials a CI step left in the checkout), and each further error would quote another of
+/// its lines: one error quotes one line, the line at fault.
+pub fn first_only(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    sort(&mut diags);
+    diags.truncate(1);
+    diags
+}
+
 /// "did you mean `x`?" for the candidate closest to `got`, when one is close enough (see
 /// [`closest`]).
 pub fn did_you_mean<'a>(

@@ -65,31 +65,31 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
 /// Related places within this many lines of the primary span share its snippet.
 const NEAR_LINES: usize = 12;
 
-/// A snippet of the lines covering `spans` (all in one file), the first one primary.
+/// A snippet of the lines covering `spans` (all in one file), the first one primary. A span
+/// is shown on its first line only: a diagnostic quotes the line at fault, never more of a
+/// file, which might not be the YAML or TOML platc expected at all (a key, a password file;
+/// a document that is one long multi-line scalar would otherwise be quoted whole).
 fn snippet<'a>(
     sources: &'a SourceMap,
     spans: &[(Span, &'a str, bool)],
 ) -> Snippet<'a, annotate_snippets::Annotation<'a>> {
     let file = sources.file(spans[0].0.file);
     let text = file.text.as_str();
-    let first = spans
+    let lines: Vec<usize> = spans
         .iter()
         .map(|(s, _, _)| file.line_of(s.range().start.min(text.len())))
-        .min()
-        .unwrap_or(0);
-    let last = spans
-        .iter()
-        .map(|(s, _, _)| file.line_of(s.range().end.min(text.len())))
-        .max()
-        .unwrap_or(0);
+        .collect();
+    let first = lines.iter().copied().min().unwrap_or(0);
+    let last = lines.iter().copied().max().unwrap_or(0);
     let window = file.line_range(first).start..file.line_range(last).end;
     let window_text = &text[window.clone()];
     let mut snippet = Snippet::source(window_text)
         .path(file.name.as_str())
         .line_start(first + 1)
         .fold(true);
-    for (span, label, primary) in spans {
-        let (s, e) = clamp(text, span.range().start, span.range().end);
+    for ((span, label, primary), line) in spans.iter().zip(lines) {
+        let line_end = file.line_range(line).end;
+        let (s, e) = clamp(text, span.range().start, span.range().end.min(line_end));
         let s = s.clamp(window.start, window.end) - window.start;
         let e = e.clamp(window.start, window.end) - window.start;
         let (s, e) = clamp(window_text, s, e);
@@ -106,22 +106,56 @@ fn snippet<'a>(
 /// Renders every diagnostic, a blank line between them, then a summary line
 /// (`error: 3 errors, 1 warning`); empty when there is nothing to say.
 pub fn render_all(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    render_at_most(
+        diags,
+        sources,
+        color,
+        usize::try_from(crate::limits::get().diagnostics).unwrap_or(usize::MAX),
+    )
+}
+
+/// [`render_all`] showing at most `limit` diagnostics: errors before warnings before notes
+/// (a run's one error is never hidden behind its warnings), each shown in the order given;
+/// the rest are counted in one line. The totals count them all.
+fn render_at_most(diags: &[Diagnostic], sources: &SourceMap, color: bool, limit: usize) -> String {
     let mut out = String::new();
+    let shown: Vec<&Diagnostic> = if diags.len() > limit {
+        let mut by_severity: Vec<usize> = (0..diags.len()).collect();
+        by_severity.sort_by_key(|&i| diags[i].severity);
+        by_severity.truncate(limit);
+        by_severity.sort_unstable();
+        by_severity.into_iter().map(|i| &diags[i]).collect()
+    } else {
+        diags.iter().collect()
+    };
     // A large platform can carry thousands of warnings; each renders on its own.
-    for text in crate::par::map(diags, 256, |d| render(d, sources, color)) {
+    for text in crate::par::map(&shown, 256, |d| render(d, sources, color)) {
         out.push_str(&text);
         out.push_str("\n\n");
     }
-    let errors = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Warning)
-        .count();
+    let count = |severity| diags.iter().filter(|d| d.severity == severity).count();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    if shown.len() < diags.len() {
+        let hidden =
+            |severity| count(severity) - shown.iter().filter(|d| d.severity == severity).count();
+        let parts: Vec<String> = [
+            (Severity::Error, "error"),
+            (Severity::Warning, "warning"),
+            (Severity::Note, "note"),
+        ]
+        .into_iter()
+        .filter(|(s, _)| hidden(*s) > 0)
+        .map(|(s, word)| plural(hidden(s), word))
+        .collect();
+        out.push_str(&format!(
+            "platc: not shown: {} (at most {} diagnostics a run; `--limit diagnostics=N` shows more)\n",
+            parts.join(", "),
+            crate::limits::show("diagnostics", limit as u64)
+        ));
+    }
+    let errors = count(Severity::Error);
+    let warnings = count(Severity::Warning);
     if errors + warnings > 0 {
-        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         let mut parts = Vec::new();
         if errors > 0 {
             parts.push(plural(errors, "error"));
@@ -149,4 +183,31 @@ fn clamp(text: &str, start: usize, end: usize) -> (usize, usize) {
         end += text[start..].chars().next().map_or(0, char::len_utf8);
     }
     (start, end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::codes;
+
+    #[test]
+    fn errors_are_shown_before_warnings_and_the_rest_counted() {
+        let mut diags: Vec<Diagnostic> = (0..5)
+            .map(|i| Diagnostic::warning(codes::UNKNOWN_KEY, None, format!("w{i}")))
+            .collect();
+        diags.push(Diagnostic::error(codes::UNKNOWN_KEY, None, "the error"));
+        let out = render_at_most(&diags, &SourceMap::default(), false, 3);
+        assert!(out.contains("the error"), "{out}");
+        assert!(
+            out.contains("w0") && out.contains("w1") && !out.contains("w2"),
+            "{out}"
+        );
+        assert!(
+            out.contains("platc: not shown: 3 warnings (at most 3 diagnostics a run"),
+            "{out}"
+        );
+        assert!(out.ends_with("platc: 1 error, 5 warnings\n"), "{out}");
+        let all = render_at_most(&diags, &SourceMap::default(), false, 6);
+        assert!(!all.contains("not shown"), "{all}");
+    }
 }

@@ -42,36 +42,84 @@ pub fn noted(
 /// The note as a quoted paragraph.
 fn note_block(note: Option<&str>) -> String {
     note.map_or_else(String::new, |n| {
-        format!(
-            "> **Note:** {}\n\n",
-            escape_html(&n.replace(['\n', '\r'], " "))
-        )
+        format!("> **Note:** {}\n\n", text(&n.replace(['\n', '\r'], " ")))
     })
 }
 
-/// Escapes a table cell: `|` would end it, a line break would end the row.
-fn cell(text: Option<&str>) -> String {
-    match text {
+// Everything below that comes from the compared trees (names, kinds, paths, values, the
+// revisions compared) is written so that the comment shows it as text and nothing else: a pull
+// request chooses those names, and the comment is posted under the CI's account. In a table cell
+// or a sentence a value is a code span, which markdown shows as it is (no HTML, links,
+// emphasis, mentions or autolinks); inside the HTML of a `<summary>` it is escaped HTML.
+
+/// A table cell: a code span (with `|` escaped, which GFM reads as a cell's end even inside
+/// one), or `–` when empty.
+fn cell(value: Option<&str>) -> String {
+    match value {
         None | Some("") => "–".into(),
-        Some(t) => t.replace('|', "\\|").replace(['\n', '\r'], " "),
+        Some(v) => code_span(v).replace('|', "\\|"),
     }
 }
 
-/// A code fence longer than any run of backticks in `text`.
-fn fence(text: &str) -> String {
+/// The longest run of backticks in `text`.
+fn longest_backtick_run(text: &str) -> usize {
     let mut longest = 0;
     let mut run = 0;
     for c in text.chars() {
         run = if c == '`' { run + 1 } else { 0 };
         longest = longest.max(run);
     }
-    "`".repeat((longest + 1).max(3))
+    longest
 }
 
+/// A code fence longer than any run of backticks in `text`.
+fn fence(text: &str) -> String {
+    "`".repeat((longest_backtick_run(text) + 1).max(3))
+}
+
+/// Inline code that shows `text` as it is: delimited by more backticks than any run in it,
+/// padded with a space where it starts or ends with a backtick or a space (which markdown
+/// would otherwise take as part of the delimiter or strip).
+fn code_span(text: &str) -> String {
+    let text = text.replace(['\n', '\r'], " ");
+    let ticks = "`".repeat(longest_backtick_run(&text) + 1);
+    let pad = if text.starts_with(['`', ' ']) || text.ends_with(['`', ' ']) {
+        " "
+    } else {
+        ""
+    };
+    format!("{ticks}{pad}{text}{pad}{ticks}")
+}
+
+/// Text in HTML (the `<summary>` line, which markdown leaves as HTML): escaped, and an `@`
+/// followed by an invisible space so that no name mentions anyone.
 fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
+    text.replace(['\n', '\r'], " ")
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('@', "@&#8203;")
+}
+
+/// Text in a markdown sentence: every character markdown or HTML gives a meaning escaped, and
+/// `@` kept from mentioning.
+fn text(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '@' => out.push_str("@&#8203;"),
+            c if c.is_ascii_punctuation() => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The diff body of one change: hunks only, cut after [`DIFF_LINES`] lines.
@@ -106,6 +154,9 @@ fn details(d: &Described<'_, '_>, prefix: &str) -> String {
         escape_html(prefix),
         escape_html(d.change.path),
     );
+    // The summary line is HTML up to the blank line after it; a line break in a name would end
+    // it early and let the rest be read as markdown.
+    debug_assert!(!out.trim_end().contains('\n'));
     if !d.fields.is_empty() {
         for f in d.fields.iter().take(FIELD_LINES) {
             out.push_str(&format!("- {}\n", code_span(&Field::line(f))));
@@ -138,16 +189,6 @@ fn shared_kinds<'a>(objects: &[&'a Described<'_, '_>]) -> std::collections::BTre
     shared
 }
 
-/// Inline code that survives backticks in the text.
-fn code_span(text: &str) -> String {
-    let text = text.replace(['\n', '\r'], " ");
-    if text.contains('`') {
-        format!("`` {text} ``")
-    } else {
-        format!("`{text}`")
-    }
-}
-
 fn render(
     changes: &[Change<'_>],
     prefix: &str,
@@ -166,19 +207,19 @@ fn render(
     } = Counts::of(changes);
     if changes.is_empty() {
         out.push_str(&format!(
-            "### platc: no changes\n\n{}`{}` and `{}` hold the same manifests.\n",
+            "### platc: no changes\n\n{}{} and {} hold the same manifests.\n",
             note_block(note),
-            escape_html(from),
-            escape_html(to)
+            code_span(from),
+            code_span(to)
         ));
         return out;
     }
     out.push_str(&format!(
         "### platc: {added} added, {changed} changed, {removed} removed\n\n{}\
-         Kubernetes objects that change from `{}` to `{}`.\n\n",
+         Kubernetes objects that change from {} to {}.\n\n",
         note_block(note),
-        escape_html(from),
-        escape_html(to)
+        code_span(from),
+        code_span(to)
     ));
     let objects: Vec<&Described<'_, '_>> =
         described.iter().filter(|d| !d.is_kustomization()).collect();
@@ -278,11 +319,11 @@ mod tests {
             "{md}"
         );
         assert!(
-            md.contains("| changed | default | prod | ResourceQuota | prod-quota |\n"),
+            md.contains("| changed | `default` | `prod` | `ResourceQuota` | `prod-quota` |\n"),
             "{md}"
         );
         assert!(
-            md.contains("| added | default | prod | ConfigMap | x |\n"),
+            md.contains("| added | `default` | `prod` | `ConfigMap` | `x` |\n"),
             "{md}"
         );
         assert!(!md.contains("| Kustomization"), "{md}");
@@ -293,6 +334,104 @@ mod tests {
         assert!(md.contains("````diff\n"), "{md}");
         assert_eq!(md.matches("<details>").count(), 3);
         assert_eq!(md.matches("</details>").count(), 3);
+    }
+
+    /// The comment of one added ConfigMap named `name` (in a namespace of that name too).
+    fn comment_naming(name: &str) -> String {
+        let new = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {}\n  namespace: {}\n",
+            serde_json::to_string(name).unwrap(),
+            serde_json::to_string(name).unwrap()
+        );
+        let changes = [Change {
+            path: "default/prod/configmap-x.yaml",
+            status: Status::Added,
+            old: "",
+            new: &new,
+        }];
+        markdown(&changes, "out", name, "platform.toml")
+    }
+
+    /// The table row of the comment, and the `<summary>` line.
+    fn row_and_summary(md: &str) -> (&str, &str) {
+        let row = md.lines().find(|l| l.starts_with("| added |")).unwrap();
+        let summary = md.lines().find(|l| l.starts_with("<details>")).unwrap();
+        (row, summary)
+    }
+
+    #[test]
+    fn html_in_a_name_is_shown_not_rendered() {
+        for name in [
+            "<img src=x onerror=alert(1)>",
+            "<!-- hide the rest",
+            "a</summary></details><script>",
+        ] {
+            let md = comment_naming(name);
+            let (row, summary) = row_and_summary(&md);
+            assert!(row.contains(&format!("`{name}`")), "{row}");
+            assert!(
+                !summary.contains('<') || !summary.contains(name),
+                "{summary}"
+            );
+            assert!(summary.contains("&lt;"), "{summary}");
+            // Outside code spans and escaped HTML, no `<` of the name is left.
+            let outside: String = md.split('`').step_by(2).collect();
+            assert!(
+                !outside.contains("<img")
+                    && !outside.contains("<!-- hide")
+                    && !outside.contains("<script"),
+                "{md}"
+            );
+        }
+    }
+
+    #[test]
+    fn links_mentions_and_emphasis_in_a_name_are_text() {
+        for name in [
+            "[x](https://evil.example)",
+            "@octocat",
+            "*bold* _it_ ~~gone~~",
+            "#1 www.evil.example",
+        ] {
+            let md = comment_naming(name);
+            let (row, summary) = row_and_summary(&md);
+            assert!(row.contains(&format!("| `{name}` |")), "{row}");
+            if name.contains('@') {
+                assert!(
+                    summary.contains("@&#8203;octocat") && !summary.contains("@octocat"),
+                    "{summary}"
+                );
+                assert!(!md.contains("from @octocat"), "{md}");
+            }
+        }
+    }
+
+    #[test]
+    fn pipes_and_backticks_cannot_break_out() {
+        let md = comment_naming("a|b");
+        let (row, _) = row_and_summary(&md);
+        assert!(row.contains("| `a\\|b` |"), "{row}");
+        assert_eq!(row.matches(" | ").count(), 4, "five cells: {row}");
+        // A value with backtick runs gets a longer delimiter, padded where it starts or ends
+        // with one.
+        assert_eq!(code_span("a``b"), "```a``b```");
+        assert_eq!(code_span("`x`"), "`` `x` ``");
+        assert_eq!(code_span("x"), "`x`");
+        let md = comment_naming("``");
+        let (row, _) = row_and_summary(&md);
+        assert!(row.contains("| ``` `` ``` |"), "{row}");
+        // The revisions compared are code spans too (escaped HTML there showed `&lt;`).
+        let md = comment_naming("main<b>");
+        assert!(md.contains("from `main<b>` to `platform.toml`"), "{md}");
+    }
+
+    #[test]
+    fn notes_escape_markdown_and_html() {
+        let note = text("see <img src=x> [link](http://x) @team *now*");
+        assert_eq!(
+            note,
+            "see &lt;img src\\=x&gt; \\[link\\]\\(http\\:\\/\\/x\\) @&#8203;team \\*now\\*"
+        );
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! The files a config names besides its includes: the YAML manifests of `manifests` patterns
-//! (namespaces and clusters) and the JSON Schemas of `[platform] crd_schemas`. Each pattern is
+//! (namespaces and clusters), the JSON Schemas of `[platform] crd_schemas` and the
+//! CustomResourceDefinitions of `[platform] crds`. Each pattern is
 //! relative to the file it is written in (the main config, an included file, a template's
 //! file), expanded once however many namespaces share it, and every file is read and parsed
 //! once, on all cores.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::{Loaded, Loader};
+use super::{LoadError, Loaded, Loader};
 use crate::diag::{Diagnostic, FileId, SourceMap, Span, codes};
 use crate::syntax::{Node, NodeValue, Seg};
 use crate::yaml;
@@ -17,7 +18,7 @@ pub struct Attached {
     /// The folder of each config file, relative to the main config's folder (`""` for it).
     dirs: HashMap<FileId, String>,
     /// Each pattern (joined with its file's folder): the files it matched, or why none.
-    patterns: HashMap<String, Result<Vec<FileId>, String>>,
+    patterns: HashMap<String, Result<Vec<FileId>, LoadError>>,
     /// Every YAML file's documents, or its syntax errors.
     yaml: BTreeMap<FileId, yaml::Documents>,
     /// Every JSON file's value, or why it is not JSON.
@@ -28,7 +29,7 @@ pub struct Attached {
 
 impl Attached {
     /// The files `pattern` (a string of the config) matched, or why none.
-    pub fn files(&self, pattern: &Node) -> Result<&[FileId], &str> {
+    pub fn files(&self, pattern: &Node) -> Result<&[FileId], &LoadError> {
         let NodeValue::String(text) = &pattern.value else {
             return Ok(&[]);
         };
@@ -101,7 +102,7 @@ enum Format {
     Json,
 }
 
-/// Reads every file the `manifests` and `crd_schemas` patterns of `root` name.
+/// Reads every file the `manifests`, `crd_schemas` and `crds` patterns of `root` name.
 pub(super) fn attach(
     root: &Node,
     mut attached: Attached,
@@ -116,21 +117,28 @@ pub(super) fn attach(
     }
     let wanted: Vec<(String, Format)> = wanted.into_iter().collect();
     let loaded = crate::par::map(&wanted, 8, |(pattern, _)| loader.load(pattern));
-    // Register each file once, however many patterns match it.
-    let mut by_rel: HashMap<String, FileId> = HashMap::new();
+    // Register each file once, however many patterns (or names through symlinks) match it.
+    let mut by_key: HashMap<String, FileId> = HashMap::new();
     let mut new_files: Vec<(FileId, Format)> = Vec::new();
     for ((pattern, format), result) in wanted.into_iter().zip(loaded) {
         let result = result.map(|files| {
             files
                 .into_iter()
-                .map(|Loaded { shown, rel, text }| {
-                    *by_rel.entry(rel.clone()).or_insert_with(|| {
-                        let id = sources.add(shown, text);
-                        new_files.push((id, format));
-                        attached.paths.insert(id, rel);
-                        id
-                    })
-                })
+                .map(
+                    |Loaded {
+                         shown,
+                         rel,
+                         key,
+                         text,
+                     }| {
+                        *by_key.entry(key).or_insert_with(|| {
+                            let id = sources.add(shown, text);
+                            new_files.push((id, format));
+                            attached.paths.insert(id, rel);
+                            id
+                        })
+                    },
+                )
                 .collect()
         });
         attached.patterns.insert(pattern, result);
@@ -139,7 +147,7 @@ pub(super) fn attach(
     let parsed = crate::par::map(&new_files, 16, |(file, format)| {
         let text = &shared.file(*file).text;
         match format {
-            Format::Yaml => Parsed::Yaml(yaml::parse(*file, text)),
+            Format::Yaml => Parsed::Yaml(yaml::parse(*file, text).map_err(crate::diag::first_only)),
             Format::Json => Parsed::Json(json(*file, text)),
         }
     });
@@ -179,8 +187,8 @@ fn json(file: FileId, text: &str) -> Result<serde_json::Value, Diagnostic> {
     })
 }
 
-/// Every pattern string of the document: `[platform] crd_schemas`, each namespace's and each
-/// cluster's `manifests`.
+/// Every pattern string of the document: `[platform] crd_schemas` and `crds`, each namespace's
+/// and each cluster's `manifests`.
 fn patterns(root: &Node) -> Vec<(&Node, Format)> {
     let mut out = Vec::new();
     fn strings(node: Option<&Node>) -> Vec<&Node> {
@@ -192,6 +200,9 @@ fn patterns(root: &Node) -> Vec<(&Node, Format)> {
     let key = |k: &str| Seg::Key(k.into());
     for n in strings(root.get(&[key("platform"), key("crd_schemas")])) {
         out.push((n, Format::Json));
+    }
+    for n in strings(root.get(&[key("platform"), key("crds")])) {
+        out.push((n, Format::Yaml));
     }
     for section in ["namespaces", "clusters"] {
         if let Some(table) = root.get(&[key(section)]).and_then(Node::table) {

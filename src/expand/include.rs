@@ -21,32 +21,42 @@ pub(super) fn merge_includes(
     else {
         return; // absent, or the wrong type (the schema reports it)
     };
+    // A file two patterns match is merged once.
+    let mut merged = std::collections::HashSet::new();
     for pattern in patterns {
         let NodeValue::String(p) = &pattern.value else {
             continue;
         };
         let files = match loader.load(p) {
             Ok(files) => files,
-            Err(message) => {
-                diags.push(
-                    Diagnostic::error(
-                        codes::INCLUDE_ERROR,
-                        pattern.span,
-                        format!("include `{p}`: {message}"),
-                    )
-                    .with_label("cannot include")
-                    .with_help("patterns are relative to this file, e.g. `tenants/*.toml`"),
-                );
+            Err(why) => {
+                diags.push(super::pattern_error(
+                    &why,
+                    codes::INCLUDE_ERROR,
+                    pattern.span,
+                    &format!("include `{p}`"),
+                    "cannot include",
+                    "patterns are relative to this file, e.g. `tenants/*.toml`",
+                ));
                 continue;
             }
         };
-        for Loaded { shown, rel, text } in files {
+        for Loaded {
+            shown,
+            rel,
+            key,
+            text,
+        } in files
+        {
+            if !merged.insert(key) {
+                continue;
+            }
             let file = sources.add(shown, text);
             attached.config_file(file, &rel);
             let text = sources.file(file).text.clone();
             match parse_file(file, &text) {
                 Ok(node) => merge_file(root, node, diags),
-                Err(errors) => diags.extend(errors),
+                Err(errors) => diags.extend(crate::diag::first_only(errors)),
             }
         }
     }

@@ -19,18 +19,52 @@ pub use files::Attached;
 pub struct Loaded {
     /// Its name in diagnostics.
     pub shown: String,
-    /// Its path relative to the main config's folder, with `/`.
+    /// Its path relative to the main config's folder, with `/`, as the pattern names it.
     pub rel: String,
+    /// Which file it is: its path with symlinks resolved, relative to the root. Files with one
+    /// key are one file, read and registered once however many patterns (or names) match it.
+    pub key: String,
     /// Its text.
     pub text: String,
 }
 
+pub use crate::fs::PathError as LoadError;
+
 /// Reads the files a pattern names (`include`, `manifests`, `crd_schemas`), in sorted order,
-/// or says why not. Patterns are called from several threads at once.
+/// or says why not. Patterns are called from several threads at once. A loader reads nothing
+/// outside the config's root: [`crate::fs::DiskLoader`] and [`crate::git::RevisionLoader`] go
+/// through the one confinement of [`crate::fs::Root`].
 pub trait Loader: Sync {
     /// Expands one pattern (relative to the main config's folder) and reads every file it
     /// matches.
-    fn load(&self, pattern: &str) -> Result<Vec<Loaded>, String>;
+    fn load(&self, pattern: &str) -> Result<Vec<Loaded>, LoadError>;
+}
+
+/// The error of a pattern (`what`: e.g. ``manifests `m/*.yaml` ``) that gave no files: E0305
+/// when it leads outside the root, else `code` with the caller's label and help.
+pub fn pattern_error(
+    why: &LoadError,
+    code: crate::diag::Code,
+    span: crate::diag::Span,
+    what: &str,
+    label: &str,
+    help: &str,
+) -> Diagnostic {
+    match why {
+        LoadError::Outside(message) => Diagnostic::error(
+            crate::diag::codes::OUTSIDE_ROOT,
+            span,
+            format!("{what}: {message}"),
+        )
+        .with_label("outside the repository")
+        .with_help(
+            "name files inside the repository that holds the config (outside git: inside the \
+             config's folder); copy a shared file in rather than linking to it",
+        ),
+        LoadError::Failed(message) => Diagnostic::error(code, span, format!("{what}: {message}"))
+            .with_label(label)
+            .with_help(help),
+    }
 }
 
 /// The `namespaces` table of a document root, when it is a table.

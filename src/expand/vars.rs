@@ -35,8 +35,11 @@ fn string_table(node: Option<&Node>) -> Vars {
 
 /// What rendering one namespace's strings needs.
 struct Scope<'a> {
-    env: &'a Environment<'a>,
+    /// The engine; its fuel is set to what the run has left before each render.
+    env: &'a std::cell::RefCell<Environment<'a>>,
     ctx: minijinja::Value,
+    /// What the strings of the run may still use, shared by every namespace.
+    budget: &'a std::cell::Cell<Budget>,
     ns: &'a str,
     cluster: Option<String>,
     platform: &'a str,
@@ -56,6 +59,15 @@ pub(super) fn render_vars(root: &mut Node, sources: &mut SourceMap, diags: &mut 
         .unwrap_or_default();
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    let limits = crate::limits::get();
+    let budget = std::cell::Cell::new(Budget {
+        fuel: limits.template_fuel,
+        bytes: limits.template_bytes,
+        spent: None,
+    });
+    // Every render gets what the run has left (`render`); the fuel counts minijinja's
+    // instructions and the data a template makes, the bytes its output.
+    let env = std::cell::RefCell::new(env);
     let Some(namespaces) = super::namespaces_mut(root) else {
         return;
     };
@@ -100,6 +112,7 @@ pub(super) fn render_vars(root: &mut Node, sources: &mut SourceMap, diags: &mut 
         let scope = Scope {
             env: &env,
             ctx: minijinja::Value::from_pairs(ctx),
+            budget: &budget,
             ns: name,
             cluster,
             platform: &platform,
@@ -116,6 +129,116 @@ fn has_template(s: &str) -> bool {
         .any(|(i, _)| matches!(s.as_bytes().get(i + 1), Some(b'{' | b'%' | b'#')))
 }
 
+/// What the `{{ }}` strings of a run may still use: fuel and bytes of output
+/// (`--limit template-fuel` and `template-bytes`), and which was used up first.
+#[derive(Clone, Copy)]
+struct Budget {
+    fuel: u64,
+    bytes: u64,
+    spent: Option<&'static str>,
+}
+
+/// Why a string did not render.
+enum Failure {
+    /// The template is wrong (syntax, an undefined variable).
+    Template(minijinja::Error),
+    /// The run's budget was used up (the bound's name), here or before.
+    Spent(&'static str, bool),
+}
+
+/// Output that stops at `room` bytes.
+struct Bounded {
+    text: Vec<u8>,
+    room: u64,
+    over: bool,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.text.len() as u64 + buf.len() as u64 > self.room {
+            self.over = true;
+            return Err(std::io::Error::other("template-bytes"));
+        }
+        self.text.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Renders `s` with what the run's budget has left, and takes what it used from it. Once the
+/// budget is spent, no other string is rendered (the run has failed; one error says why).
+fn render(s: &str, scope: &Scope<'_>) -> Result<String, Failure> {
+    let mut budget = scope.budget.get();
+    if let Some(bound) = budget.spent {
+        return Err(Failure::Spent(bound, false));
+    }
+    scope.env.borrow_mut().set_fuel(Some(budget.fuel));
+    let env = scope.env.borrow();
+    let template = env.template_from_str(s).map_err(Failure::Template)?;
+    let mut out = Bounded {
+        text: Vec::new(),
+        room: budget.bytes,
+        over: false,
+    };
+    let result = template.render_captured_to(scope.ctx.clone(), &mut out);
+    let spent = match &result {
+        Ok(captured) => {
+            let used = captured.state().fuel_levels().map_or(0, |(used, _)| used);
+            budget.fuel = budget.fuel.saturating_sub(used);
+            budget.bytes = budget.bytes.saturating_sub(out.text.len() as u64);
+            None
+        }
+        Err(_) if out.over => Some("template-bytes"),
+        Err(e) if e.kind() == minijinja::ErrorKind::OutOfFuel => Some("template-fuel"),
+        Err(_) => None,
+    };
+    if spent.is_some() {
+        budget.spent = spent;
+    }
+    scope.budget.set(budget);
+    match (result, spent) {
+        (_, Some(bound)) => Err(Failure::Spent(bound, true)),
+        (Ok(_), None) => String::from_utf8(out.text).map_err(|_| {
+            Failure::Template(minijinja::Error::new(
+                minijinja::ErrorKind::BadEscape,
+                "the output is not UTF-8",
+            ))
+        }),
+        (Err(e), None) => Err(Failure::Template(e)),
+    }
+}
+
+/// The error of the string that used up the run's template budget.
+fn spent(bound: &'static str, node: &Node, scope: &Scope<'_>) -> Diagnostic {
+    let max = crate::limits::get().value(bound).unwrap_or_default();
+    let max = crate::limits::show(bound, max);
+    let (message, why) = if bound == "template-fuel" {
+        (
+            format!(
+                "rendering `{{{{ }}}}` in this string for namespace `{}` uses up the template fuel of the run ({max})",
+                scope.ns
+            ),
+            "fuel counts minijinja's instructions (a loop, a filter) and the data a template makes, one for about 64 bytes",
+        )
+    } else {
+        (
+            format!(
+                "the `{{{{ }}}}` strings of the run render to more than {max}; this one, for namespace `{}`, passes the bound",
+                scope.ns
+            ),
+            "every rendered string is kept in the expanded config",
+        )
+    };
+    Diagnostic::error(codes::WORK_LIMIT, node.span, message)
+        .with_label("the bound is passed here")
+        .with_note(format!(
+            "{why}; all the `{{{{ }}}}` strings of a run together get {max} (`--limit {bound}`)"
+        ))
+        .with_help(crate::limits::raise(bound))
+}
+
 fn render_node(
     node: &mut Node,
     scope: &Scope<'_>,
@@ -123,7 +246,13 @@ fn render_node(
     diags: &mut Vec<Diagnostic>,
 ) {
     match &mut node.value {
-        NodeValue::String(s) if has_template(s) => match scope.env.render_str(s, &scope.ctx) {
+        NodeValue::String(s) if has_template(s) => match render(s, scope) {
+            Err(Failure::Spent(bound, here)) => {
+                if here {
+                    let d = spent(bound, node, scope);
+                    diags.push(d);
+                }
+            }
             Ok(out) => {
                 let vars = uses(s, &out, scope);
                 if !vars.is_empty() {
@@ -141,7 +270,7 @@ fn render_node(
                 }
                 *s = out;
             }
-            Err(e) => {
+            Err(Failure::Template(e)) => {
                 let mut known = vec!["namespace".to_string(), "platform".to_string()];
                 if scope.cluster.is_some() {
                     known.push("cluster".into());
@@ -299,7 +428,7 @@ fn expression_output(whole: &str, inner: &str, scope: &Scope<'_>) -> Option<Stri
         "namespace" => Some(scope.ns.to_string()),
         "platform" => Some(scope.platform.to_string()),
         "cluster" => scope.cluster.clone(),
-        _ => scope.env.render_str(whole, &scope.ctx).ok(),
+        _ => scope.env.borrow().render_str(whole, &scope.ctx).ok(),
     }
 }
 
@@ -326,15 +455,22 @@ mod tests {
             platform => "p",
             vars => vars.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect::<std::collections::BTreeMap<_, _>>(),
         };
+        let budget = std::cell::Cell::new(super::Budget {
+            fuel: 1_000_000,
+            bytes: 1_000_000,
+            spent: None,
+        });
+        let env = std::cell::RefCell::new(env);
         let scope = Scope {
             env: &env,
             ctx,
+            budget: &budget,
             ns: "risk",
             cluster: None,
             platform: "p",
             vars,
         };
-        let out = env.render_str(template, &scope.ctx).unwrap();
+        let out = env.borrow().render_str(template, &scope.ctx).unwrap();
         uses(template, &out, &scope)
             .into_iter()
             .map(|u| {

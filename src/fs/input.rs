@@ -11,9 +11,8 @@ use crate::expand::Loaded;
 /// bigger is a mistake (`-c` pointed at a dump), and reading it whole would only exhaust memory.
 pub const MAX_CONFIG_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Reads a config file, with one clear error for every way that can fail.
-pub fn read_config(path: &Path) -> Result<String, String> {
-    let text = read_text(path, "a .toml file")?;
+/// Checks a config's text: not binary, not empty.
+pub(crate) fn config_text(path: &Path, text: String) -> Result<String, String> {
     if looks_binary(&text) {
         return Err(format!(
             "{}: contains NUL bytes; it looks like a binary file, not TOML",
@@ -42,17 +41,37 @@ fn looks_binary(text: &str) -> bool {
     nuls > 0 && (controls >= 3 || (nuls > 1 && nuls * 100 > text.len()))
 }
 
-/// Reads a UTF-8 text file (a config, an included file, a manifest, a schema): a regular file
-/// of at most [`MAX_CONFIG_BYTES`]. `expected` says what the path should have named.
+/// Reads a UTF-8 text file that the user named directly (a schema `platc init` left as it was):
+/// a regular file of at most [`MAX_CONFIG_BYTES`]. `expected` says what the path should have
+/// named. What a config names is read through [`Root`](super::Root) instead.
 pub fn read_text(path: &Path, expected: &str) -> Result<String, String> {
     let shown = path.display();
-    let meta = fs::metadata(path).map_err(|e| match e.kind() {
+    let problem = |e: io::Error| match e.kind() {
         io::ErrorKind::NotFound => {
             format!("{shown}: no such file (run `platc init` to create one)")
         }
         io::ErrorKind::PermissionDenied => format!("{shown}: permission denied"),
         _ => format!("{shown}: cannot read: {e}"),
-    })?;
+    };
+    // Opening a FIFO would block: what it is is checked before it is opened.
+    let meta = fs::metadata(path).map_err(problem)?;
+    if meta.is_dir() {
+        return Err(format!("{shown}: is a directory, not a config file"));
+    }
+    if !meta.is_file() {
+        return Err(format!(
+            "{shown}: is not a regular file (a device, pipe or socket); give the path of {expected}"
+        ));
+    }
+    text_of(fs::File::open(path).map_err(problem)?, path, expected)
+}
+
+/// The text of an open file: a regular file of at most [`MAX_CONFIG_BYTES`], UTF-8.
+pub(crate) fn text_of(file: fs::File, path: &Path, expected: &str) -> Result<String, String> {
+    let shown = path.display();
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("{shown}: cannot read: {e}"))?;
     if meta.is_dir() {
         return Err(format!("{shown}: is a directory, not a config file"));
     }
@@ -69,10 +88,20 @@ pub fn read_text(path: &Path, expected: &str) -> Result<String, String> {
             MAX_CONFIG_BYTES / 1024 / 1024
         ));
     }
-    let bytes = fs::read(path).map_err(|e| match e.kind() {
-        io::ErrorKind::PermissionDenied => format!("{shown}: permission denied"),
-        _ => format!("{shown}: cannot read: {e}"),
-    })?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    // A file that grew since its size was read is cut at the limit, not read whole.
+    io::Read::read_to_end(&mut io::Read::take(file, MAX_CONFIG_BYTES + 1), &mut bytes).map_err(
+        |e| match e.kind() {
+            io::ErrorKind::PermissionDenied => format!("{shown}: permission denied"),
+            _ => format!("{shown}: cannot read: {e}"),
+        },
+    )?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(format!(
+            "{shown}: is more than the {} MiB platc reads; is it really {expected}?",
+            MAX_CONFIG_BYTES / 1024 / 1024
+        ));
+    }
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let valid = &e.as_bytes()[..offset];
@@ -104,65 +133,33 @@ pub fn create_new_in_folders(path: &Path, content: &str) -> io::Result<()> {
 }
 
 /// Reads the files a config names (`include`, `manifests`, `crd_schemas` patterns) from disk,
-/// relative to the main config's folder.
-pub struct DiskLoader {
-    /// The main config's folder on disk.
-    pub base: PathBuf,
-    /// The same folder as diagnostics show it (relative to where platc runs, as the user typed).
-    pub shown_base: PathBuf,
+/// relative to the config's folder, confined to its [`Root`](super::Root).
+pub struct DiskLoader<'r> {
+    root: &'r super::Root,
 }
 
-impl DiskLoader {
-    /// A loader for the files the config at `config` names.
-    pub fn for_config(config: &Path) -> Self {
-        let base = config.parent().map(Path::to_path_buf).unwrap_or_default();
-        Self {
-            shown_base: base.clone(),
-            base,
-        }
+impl<'r> DiskLoader<'r> {
+    /// A loader for the files the config of `root` names.
+    pub fn new(root: &'r super::Root) -> Self {
+        Self { root }
     }
 }
 
-impl crate::expand::Loader for DiskLoader {
-    fn load(&self, pattern: &str) -> Result<Vec<Loaded>, String> {
-        if pattern.trim().is_empty() {
-            return Err("empty pattern".into());
-        }
-        if Path::new(pattern).is_absolute() {
-            return Err("patterns are relative to the file that names them".into());
-        }
-        let full = self.base.join(pattern);
-        // A plain path needs no listing of its folder (which glob would read whole, once per
-        // pattern: 10,000 tenants naming their own file in one folder made that quadratic).
-        let literal = !pattern.contains(['*', '?', '[', ']']);
-        let mut paths: Vec<PathBuf> = if literal {
-            vec![full.clone()]
-                .into_iter()
-                .filter(|p| p.is_file())
-                .collect()
-        } else {
-            let options = glob::MatchOptions {
-                require_literal_leading_dot: true,
-                ..Default::default()
-            };
-            glob::glob_with(&full.to_string_lossy(), options)
-                .map_err(|e| format!("invalid pattern: {e}"))?
-                .filter_map(Result::ok)
-                .filter(|p| p.is_file())
-                .collect()
-        };
-        paths.sort();
-        if paths.is_empty() {
-            return Err("matches no files".into());
-        }
-        paths
+impl crate::expand::Loader for DiskLoader<'_> {
+    fn load(&self, pattern: &str) -> Result<Vec<Loaded>, super::PathError> {
+        let matches = self.root.matches(pattern)?;
+        // Every match is resolved and checked before the first file is opened.
+        matches
             .into_iter()
-            .map(|p| {
-                let rel = p.strip_prefix(&self.base).unwrap_or(&p);
-                let shown = self.shown_base.join(rel);
-                let shown = shown.to_string_lossy().replace('\\', "/");
-                let rel = rel.to_string_lossy().replace('\\', "/");
-                read_text(&p, "a text file").map(|text| Loaded { shown, rel, text })
+            .map(|m| {
+                let shown = self.root.shown_folder().join(&m.named);
+                let text = self.root.read(&m.physical, &shown, "a text file")?;
+                Ok(Loaded {
+                    shown: shown.to_string_lossy().replace('\\', "/"),
+                    rel: m.named,
+                    key: m.physical,
+                    text,
+                })
             })
             .collect()
     }
@@ -174,10 +171,7 @@ pub fn read_yaml_inputs(paths: &[PathBuf]) -> Result<Vec<(String, String)>, Stri
     let mut out = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-                .map_err(|e| format!("standard input: {e}"))?;
-            out.push(("<stdin>".to_string(), text));
+            out.push(("<stdin>".to_string(), read_stdin(std::io::stdin())?));
             continue;
         }
         let meta = fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -201,6 +195,26 @@ pub fn read_yaml_inputs(paths: &[PathBuf]) -> Result<Vec<(String, String)>, Stri
         }
     }
     Ok(out)
+}
+
+/// Standard input as text, read as a file is: at most [`MAX_CONFIG_BYTES`] (only that much and
+/// one byte more is read), UTF-8.
+fn read_stdin(input: impl io::Read) -> Result<String, String> {
+    let mut bytes = Vec::new();
+    io::Read::read_to_end(&mut io::Read::take(input, MAX_CONFIG_BYTES + 1), &mut bytes)
+        .map_err(|e| format!("standard input: {e}"))?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(format!(
+            "standard input: more than the {} MiB platc reads of one input; give the YAML as files or folders",
+            MAX_CONFIG_BYTES / 1024 / 1024
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "standard input: not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -29,6 +29,8 @@ pub struct Patch {
     pub target: String,
     /// Operations as TOML inline tables.
     pub ops: Vec<V>,
+    /// The object it restores.
+    pub owner: Id,
 }
 
 /// `[argocd]`'s entries and the Argo CD objects they came from.

@@ -5,7 +5,8 @@
 use serde_json::Value as Json;
 
 use crate::diag::{Diagnostic, SourceMap, Span, codes};
-use crate::yaml::{self, Node};
+use crate::yaml::secrets::{self, Rule};
+use crate::yaml::{self, Node, kinds};
 
 /// One object to import.
 #[derive(Debug, Clone)]
@@ -22,8 +23,12 @@ pub struct Object {
     pub json: Json,
     /// Where its name is written.
     pub origin: Span,
+    /// Where its `kind` is written.
+    pub kind_span: Span,
     /// The cluster its file's path names (`out/<cluster>/<namespace>/...`), when it does.
     pub cluster: Option<String>,
+    /// Whether it lives outside namespaces (set by [`scopes`]).
+    pub cluster_scoped: bool,
 }
 
 impl Object {
@@ -54,6 +59,16 @@ impl Object {
         match self.group() {
             group if with_group && !group.is_empty() => format!("{kind}.{group}/{}", self.name),
             _ => format!("{kind}/{}", self.name),
+        }
+    }
+
+    /// Its namespace as `kubectl apply` places it: none for a cluster-scoped object, else its
+    /// own or `default`.
+    pub fn placed_namespace(&self) -> &str {
+        if self.cluster_scoped {
+            ""
+        } else {
+            self.namespace.as_deref().unwrap_or("default")
         }
     }
 }
@@ -111,89 +126,122 @@ const SERVER_FIELDS: [&str; 7] = [
     "ownerReferences",
 ];
 
+/// What the inputs hold.
+pub struct Read {
+    /// Every object, in input order.
+    pub objects: Vec<Object>,
+    /// Where each List without items is (its `items`).
+    pub empty_lists: Vec<Span>,
+}
+
 /// Reads every object of the files in `sources` (all of them are inputs), on all cores.
 pub fn objects(
     sources: &SourceMap,
     files: &[crate::diag::FileId],
-) -> Result<Vec<Object>, Vec<Diagnostic>> {
+) -> Result<Read, Vec<Diagnostic>> {
     let read = crate::par::map(files, 64, |&file| {
         let f = sources.file(file);
         let name = f.name.rsplit('/').next().unwrap_or(&f.name);
         if name == "kustomization.yaml" || name == "kustomization.yml" {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
         }
         let place = place_of(&f.name);
         let docs = yaml::parse(file, &f.text)?;
         let mut objects = Vec::new();
         let mut errors = Vec::new();
+        let mut empty = Vec::new();
         for doc in docs {
+            if let Some(at) = empty_list(&doc.root) {
+                empty.push(at);
+            }
             for node in items(doc.root) {
                 match object(node) {
                     Ok(mut o) => {
                         o.cluster = cluster(&o, place.as_ref());
                         objects.push(o);
                     }
-                    Err(d) => errors.push(d),
+                    Err(d) => errors.extend(d),
                 }
             }
         }
         if errors.is_empty() {
-            Ok(objects)
+            Ok((objects, empty))
         } else {
             Err(errors)
         }
     });
-    let mut objects = Vec::new();
+    let mut out = Read {
+        objects: Vec::new(),
+        empty_lists: Vec::new(),
+    };
     let mut errors = Vec::new();
     for r in read {
         match r {
-            Ok(o) => objects.extend(o),
+            Ok((o, empty)) => {
+                out.objects.extend(o);
+                out.empty_lists.extend(empty);
+            }
             Err(e) => errors.extend(e),
         }
     }
     if errors.is_empty() {
-        errors = twice(&objects);
-    }
-    if errors.is_empty() {
-        Ok(objects)
+        Ok(out)
     } else {
         Err(errors)
     }
 }
 
-/// The objects the input holds twice: one API group, kind, namespace and name (on one cluster,
-/// where the paths say), each an error at the second naming the first. Kubernetes keeps one of
-/// them; which one an import kept would be a silent guess.
-fn twice(objects: &[Object]) -> Vec<Diagnostic> {
-    let mut first: std::collections::HashMap<_, &Object> = std::collections::HashMap::new();
+/// Where the `items` of a List without any are.
+pub fn empty_list(root: &Node) -> Option<Span> {
+    let items = root.get("items")?;
+    (is_list(root) && matches!(&items.value, yaml::Value::Seq(i) if i.is_empty()))
+        .then_some(items.key.unwrap_or(items.span))
+}
+
+/// The objects without the copies of one written twice: a copy equal (as data) to the first
+/// is folded into it; one that differs is an error naming both. An object is the same as
+/// another when its API group, kind, namespace, name and cluster are.
+pub fn fold_duplicates(objects: Vec<Object>) -> (Vec<Object>, Vec<super::Folded>, Vec<Diagnostic>) {
+    let mut first: std::collections::HashMap<
+        (String, String, String, String, Option<String>),
+        usize,
+    > = std::collections::HashMap::new();
+    let mut kept: Vec<Object> = Vec::with_capacity(objects.len());
+    let mut folded = Vec::new();
     let mut errors = Vec::new();
     for o in objects {
-        let id = (
-            o.cluster.as_deref(),
-            o.group(),
-            o.kind.as_str(),
-            o.namespace.as_deref(),
-            o.name.as_str(),
+        let key = (
+            o.group().to_string(),
+            o.kind.clone(),
+            o.placed_namespace().to_string(),
+            o.name.clone(),
+            o.cluster.clone(),
         );
-        if let Some(before) = first.insert(id, o) {
-            let place = o
-                .namespace
-                .as_ref()
-                .map(|ns| format!(" in namespace `{ns}`"))
-                .unwrap_or_default();
-            errors.push(
+        match first.get(&key) {
+            None => {
+                first.insert(key, kept.len());
+                kept.push(o);
+            }
+            Some(&at) if kept[at].json == o.json => folded.push(super::Folded {
+                at: o.origin,
+                what: super::rounds::what(&o),
+                first: kept[at].origin,
+            }),
+            Some(&at) => errors.push(
                 Diagnostic::error(
-                    codes::DUPLICATE_OBJECT,
+                    codes::DUPLICATE_INPUT,
                     o.origin,
-                    format!("{} `{}`{place} is in the input twice", o.kind, o.name),
+                    format!("{} is defined twice, differently", super::rounds::what(&o)),
                 )
-                .with_label("again here")
-                .with_related(Some(before.origin), "first here")
-                .with_help("Kubernetes keeps one object per API group, kind, namespace and name: remove one of them from the input"),
-            );
+                .with_label("defined again here")
+                .with_related(Some(kept[at].origin), "first defined here")
+                .with_help(
+                    "Kubernetes keeps one object of each kind, namespace and name: delete the copy that is wrong, or rename one",
+                ),
+            ),
         }
     }
-    errors
+    (kept, folded, errors)
 }
 
 /// The last two folders of a path: `(c, f)` of `.../c/f/<file>`.
@@ -212,27 +260,19 @@ fn place_of(path: &str) -> Option<(String, String)> {
 /// objects). A path of any other shape says nothing.
 fn cluster(o: &Object, place: Option<&(String, String)>) -> Option<String> {
     let (cluster, folder) = place?;
-    let scoped =
-        crate::yaml::kinds::find(&o.api_version, &o.kind).is_some_and(|k| k.cluster_scoped);
-    let expected = match o.kind.as_str() {
-        "Namespace" if scoped => o.name.as_str(),
-        _ if scoped => "_cluster",
-        _ => o.namespace.as_deref().unwrap_or("default"),
+    let placed = match o.namespace.as_deref() {
+        _ if o.kind == "Namespace" && o.group().is_empty() => folder == &o.name,
+        // Cluster-scoped (whatever the kind: a custom resource's scope is not known yet).
+        None if folder == "_cluster" => true,
+        ns => folder == ns.unwrap_or("default"),
     };
-    (folder == expected).then(|| cluster.clone())
+    placed.then(|| cluster.clone())
 }
 
-/// The objects of a document: the items of a `kind: List`, else the document.
+/// The objects of a document: the items of a `kind: List` (or any `...List` with `items`, as
+/// kubectl takes them), else the document.
 fn items(root: Node) -> Vec<Node> {
-    let is_list = root
-        .get("kind")
-        .and_then(Node::as_str)
-        .is_some_and(|k| k == "List" || k.ends_with("List"))
-        && matches!(
-            root.get("items").map(|i| &i.value),
-            Some(yaml::Value::Seq(_))
-        );
-    if !is_list {
+    if !is_list(&root) {
         return vec![root];
     }
     let yaml::Value::Map(entries) = root.value else {
@@ -247,7 +287,18 @@ fn items(root: Node) -> Vec<Node> {
         .unwrap_or_default()
 }
 
-fn object(node: Node) -> Result<Object, Diagnostic> {
+/// Whether a document is a List of objects: `kind: List` or `...List`, with `items` a sequence.
+pub fn is_list(root: &Node) -> bool {
+    root.get("kind")
+        .and_then(Node::as_str)
+        .is_some_and(|k| k.ends_with("List"))
+        && matches!(
+            root.get("items").map(|i| &i.value),
+            Some(yaml::Value::Seq(_))
+        )
+}
+
+fn object(node: Node) -> Result<Object, Vec<Diagnostic>> {
     let missing = |what: &str, at: Span| {
         Diagnostic::error(
             codes::MANIFEST_IDENTITY,
@@ -258,30 +309,75 @@ fn object(node: Node) -> Result<Object, Diagnostic> {
         .with_help("every object needs `apiVersion`, `kind` and `metadata.name`")
     };
     if !matches!(node.value, yaml::Value::Map(_)) {
-        return Err(Diagnostic::error(
-            codes::MANIFEST_IDENTITY,
-            node.span,
-            format!("an object must be a mapping, not {}", node.type_name()),
-        )
-        .with_label("not an object"));
+        return Err(vec![
+            Diagnostic::error(
+                codes::MANIFEST_IDENTITY,
+                node.span,
+                format!("an object must be a mapping, not {}", node.type_name()),
+            )
+            .with_label("not an object"),
+        ]);
     }
     fn text(n: Option<&Node>) -> Option<&str> {
         n.and_then(Node::as_str).filter(|s| !s.is_empty())
     }
     let api_version =
-        text(node.get("apiVersion")).ok_or_else(|| missing("apiVersion", node.anchor()))?;
-    let kind = text(node.get("kind")).ok_or_else(|| missing("kind", node.anchor()))?;
+        text(node.get("apiVersion")).ok_or_else(|| vec![missing("apiVersion", node.anchor())])?;
+    let kind = text(node.get("kind")).ok_or_else(|| vec![missing("kind", node.anchor())])?;
     let meta = node.get("metadata");
     let name_node = meta.and_then(|m| m.get("name"));
+    if let Some(n) = name_node.filter(|n| !matches!(n.value, yaml::Value::String(_))) {
+        return Err(vec![
+            Diagnostic::error(
+                codes::MANIFEST_IDENTITY,
+                n.span,
+                format!("`metadata.name` must be a string, not {}", n.type_name()),
+            )
+            .with_label("not a string")
+            .with_help(
+                "quote it: YAML reads an unquoted number, `yes` or `~` as something else than text",
+            ),
+        ]);
+    }
+    if let (None, Some(g)) = (name_node, meta.and_then(|m| m.get("generateName"))) {
+        return Err(vec![crate::validate::generate_name(g)]);
+    }
     let name = text(name_node).ok_or_else(|| {
-        missing(
+        vec![missing(
             "metadata.name",
             meta.map_or(node.anchor(), |m| m.key.unwrap_or(m.span)),
-        )
+        )]
     })?;
+    // An ExternalSecret's literal template values and pasted credentials would be copied into
+    // the config or a kept manifest. (A Secret with values is reported as not copied, see
+    // `map::platform`; the last-applied annotation is dropped below.)
+    let values: Vec<Diagnostic> = secrets::material(&node)
+        .into_iter()
+        .filter(|f| matches!(f.rule, Rule::Template | Rule::RemoteKey))
+        .map(|f| {
+            Diagnostic::error(
+                codes::SECRET_VALUE,
+                node.span_at(&f.path, f.at_key),
+                format!(
+                    "{kind} `{name}` {}; platc import never copies secret values",
+                    f.what
+                ),
+            )
+            .with_label("secret material")
+            .with_help(f.help)
+        })
+        .collect();
+    if !values.is_empty() {
+        return Err(values);
+    }
     let (api_version, kind, name) = (api_version.to_string(), kind.to_string(), name.to_string());
     let namespace = text(meta.and_then(|m| m.get("namespace"))).map(str::to_string);
     let origin = name_node.map_or(node.span, |n| n.span);
+    let kind_span = node.get("kind").map_or(node.span, |n| n.span);
+    let version_span = node.get("apiVersion").map_or(node.span, |n| n.span);
+    if let Some(d) = not_served(&api_version, &kind, version_span, kind_span) {
+        return Err(vec![d]);
+    }
     let mut json = node.into_json();
     if let Some(m) = json.as_object_mut() {
         m.remove("status");
@@ -291,7 +387,7 @@ fn object(node: Node) -> Result<Object, Diagnostic> {
             meta.remove(f);
         }
         if let Some(a) = meta.get_mut("annotations").and_then(Json::as_object_mut) {
-            a.remove("kubectl.kubernetes.io/last-applied-configuration");
+            a.remove(secrets::LAST_APPLIED);
             if a.is_empty() {
                 meta.remove("annotations");
             }
@@ -304,8 +400,85 @@ fn object(node: Node) -> Result<Object, Diagnostic> {
         namespace,
         json,
         origin,
+        kind_span,
         cluster: None,
+        cluster_scoped: false,
     })
+}
+
+/// A built-in kind under an API version Kubernetes 1.33 does not serve (`batch/v1beta1`
+/// CronJob), or a kind its built-in group does not have: one error, at the version or kind.
+pub fn not_served(
+    api_version: &str,
+    kind: &str,
+    version_span: Span,
+    kind_span: Span,
+) -> Option<Diagnostic> {
+    let problem = kinds::not_served(api_version, kind)?;
+    let span = if problem.at_version {
+        version_span
+    } else {
+        kind_span
+    };
+    Some(
+        Diagnostic::error(codes::MANIFEST_KIND, span, problem.message)
+            .with_label("not a Kubernetes kind")
+            .with_help(problem.help),
+    )
+}
+
+/// Sets each object's scope: a built-in kind's from k8s-openapi; a custom resource's from its
+/// CustomResourceDefinition among the objects, else from the kinds platc knows. A custom
+/// resource of unknown scope is namespaced when it names a namespace, and an error when it
+/// does not (platc cannot tell where it goes). A namespace written on a cluster-scoped object
+/// means nothing (kubectl ignores it) and is dropped.
+pub fn scopes(objects: &mut [Object]) -> Vec<Diagnostic> {
+    let mut defined: std::collections::HashMap<(String, String), bool> =
+        std::collections::HashMap::new();
+    for o in objects.iter().filter(|o| crate::yaml::crd::is_crd(&o.json)) {
+        if let Ok(crd) = crate::yaml::crd::read(&o.json) {
+            defined.insert((crd.group, crd.kind), crd.cluster_scoped);
+        }
+    }
+    let mut errors = Vec::new();
+    for o in objects.iter_mut() {
+        let group = kinds::group_of(&o.api_version);
+        let scope = match kinds::find(&o.api_version, &o.kind) {
+            Some(k) => Some(k.cluster_scoped),
+            None => defined
+                .get(&(group.to_string(), o.kind.clone()))
+                .copied()
+                .or_else(|| crate::yaml::crd::known_scope(group, &o.kind)),
+        };
+        o.cluster_scoped = match (scope, &o.namespace) {
+            (Some(s), _) => s,
+            (None, Some(_)) => false,
+            (None, None) => {
+                errors.push(
+                    Diagnostic::error(
+                        codes::UNKNOWN_SCOPE,
+                        o.kind_span,
+                        format!(
+                            "platc cannot tell whether {} ({group}) is namespaced or cluster-scoped",
+                            o.kind
+                        ),
+                    )
+                    .with_label("scope unknown")
+                    .with_help(
+                        "add the file of its CustomResourceDefinition to what you import, or give the object a `metadata.namespace` if it is namespaced",
+                    ),
+                );
+                false
+            }
+        };
+        if o.cluster_scoped
+            && o.namespace.take().is_some()
+            && let Some(meta) = o.json.get_mut("metadata").and_then(Json::as_object_mut)
+        {
+            meta.remove("namespace");
+        }
+    }
+    errors
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@ pub enum V {
     Str(String),
     /// An integer.
     Int(i64),
+    /// A number with a fraction.
+    Float(f64),
     /// A boolean.
     Bool(bool),
     /// An array.
@@ -35,6 +37,15 @@ impl V {
         )
     }
 
+    /// A JSON number as TOML: an integer, else a float.
+    pub fn number(n: &serde_json::Number) -> Self {
+        match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => V::Int(i),
+            (None, Some(f)) => V::Float(f),
+            (None, None) => V::s(n.to_string()),
+        }
+    }
+
     /// An array of strings.
     pub fn strings<'a>(items: impl IntoIterator<Item = &'a String>) -> Self {
         V::Arr(items.into_iter().map(|s| V::s(s.clone())).collect())
@@ -58,6 +69,7 @@ fn inline(v: &V) -> String {
     match v {
         V::Str(s) => string(s),
         V::Int(i) => i.to_string(),
+        V::Float(f) => ::toml::Value::Float(*f).to_string(),
         V::Bool(b) => b.to_string(),
         V::Arr(items) => {
             let parts: Vec<String> = items.iter().map(inline).collect();

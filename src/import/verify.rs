@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::Value as Json;
 
 use super::toml::V;
-use crate::expand::{Loaded, Loader};
+use crate::expand::{LoadError, Loaded, Loader};
 use crate::import::read::Pointer;
 use crate::model::Quantity;
 
@@ -20,7 +20,7 @@ pub struct Files {
 }
 
 impl Loader for Files {
-    fn load(&self, pattern: &str) -> Result<Vec<Loaded>, String> {
+    fn load(&self, pattern: &str) -> Result<Vec<Loaded>, LoadError> {
         let p = glob::Pattern::new(pattern).map_err(|e| format!("invalid pattern: {e}"))?;
         let mut out: Vec<Loaded> = self
             .files
@@ -29,6 +29,7 @@ impl Loader for Files {
             .map(|(path, text)| Loaded {
                 shown: path.clone(),
                 rel: path.clone(),
+                key: path.clone(),
                 text: text.clone(),
             })
             .collect();
@@ -96,10 +97,93 @@ pub fn find<'b>(
 /// How an input object differs from the built one.
 #[derive(Debug, Default)]
 pub struct Changes {
-    /// Paths the build added.
+    /// Paths the build added that docs/import.md lists as what platc adds without changing
+    /// what the object does: its labels and sync-wave annotations, the namespace, what the
+    /// API server would set anyway.
     pub added: Vec<String>,
+    /// Paths the build added that change what the object does (a pipeline's restricted
+    /// security context, scratch volumes, Pod Security labels).
+    pub changed: Vec<String>,
     /// Operations that restore what the input had: (`add`|`replace`, path, value).
     pub restore: Vec<(&'static str, String, Json)>,
+}
+
+/// Labels platc puts on every object.
+const PLATC_LABELS: [&str; 2] = ["app.kubernetes.io/managed-by", "app.kubernetes.io/part-of"];
+
+/// Whether a label the build adds at `path` (a `.../metadata/labels` map) is one platc adds
+/// without changing the object: its own, and on a pipeline's Jobs and pods the pipeline's name.
+fn platc_label(kind: &str, path: &str, key: &str) -> bool {
+    PLATC_LABELS.contains(&key)
+        || (kind == "CronJob" && path.contains("emplate") && key == "app.kubernetes.io/name")
+}
+
+/// Whether an annotation the build adds is one platc adds without changing the object.
+fn platc_annotation(kind: &str, key: &str, value: &Json) -> bool {
+    key == "argocd.argoproj.io/sync-wave"
+        || (key == "argocd.argoproj.io/sync-options"
+            && value == "Prune=false"
+            && matches!(kind, "Namespace" | "KafkaTopic"))
+}
+
+/// What the API server sets on an object of `kind` that does not say (Kubernetes' defaults,
+/// or the default of the kind's CRD): the build writing it changes nothing.
+fn api_default(kind: &str, path: &str, key: &str, value: &Json, input: &Json) -> bool {
+    match (kind, path, key) {
+        ("CronJob", "/spec", "concurrencyPolicy") => value == "Allow",
+        ("CronJob", "/spec", "suspend") => value == false,
+        ("CronJob", "/spec", "successfulJobsHistoryLimit") => value == 3,
+        ("CronJob", "/spec", "failedJobsHistoryLimit") => value == 1,
+        ("CronJob", "/spec/jobTemplate/spec", "backoffLimit") => value == 6,
+        // Kubernetes reads a policy without `policyTypes` as an ingress policy, and an egress
+        // policy too when it has egress rules.
+        ("NetworkPolicy", "/spec", "policyTypes") => {
+            let mut want = vec![Json::from("Ingress")];
+            if input.pointer("/spec/egress").is_some() {
+                want.push(Json::from("Egress"));
+            }
+            *value == Json::Array(want)
+        }
+        // The claims a StatefulSet makes are objects of their own: the API server (and
+        // k8s-openapi) write their apiVersion and kind.
+        ("StatefulSet", p, "apiVersion") if p.starts_with("/spec/volumeClaimTemplates/") => {
+            value == "v1"
+        }
+        ("StatefulSet", p, "kind") if p.starts_with("/spec/volumeClaimTemplates/") => {
+            value == "PersistentVolumeClaim"
+        }
+        ("ExternalSecret", "/spec/target", "creationPolicy") => value == "Owner",
+        ("ExternalSecret", "/spec/target", "deletionPolicy") => value == "Retain",
+        _ => false,
+    }
+}
+
+/// Whether the build adding `key` = `value` at `path` of an object of `kind` (read as
+/// `input`) leaves what the object does as it was (docs/import.md, "What comes back").
+fn documented(kind: &str, path: &str, key: &str, value: &Json, input: &Json) -> bool {
+    let last = path.rsplit('/').next().unwrap_or_default();
+    let only = |v: &Json, ok: &dyn Fn(&str, &Json) -> bool| {
+        v.as_object()
+            .is_some_and(|m| m.iter().all(|(k, v)| ok(k, v)))
+    };
+    match (last, key) {
+        ("metadata", "labels") => only(value, &|k, _| platc_label(kind, path, k)),
+        ("labels", k) if path.ends_with("/metadata/labels") => platc_label(kind, path, k),
+        ("metadata", "annotations") => only(value, &|k, v| platc_annotation(kind, k, v)),
+        ("annotations", k) if path.ends_with("/metadata/annotations") => {
+            platc_annotation(kind, k, value)
+        }
+        ("metadata", "namespace") => path == "/metadata",
+        // A pipeline's Jobs carry the labels and annotations of its pods.
+        ("jobTemplate", "metadata") => kind == "CronJob",
+        _ => api_default(kind, path, key, value, input),
+    }
+}
+
+/// The object being compared: its kind and the input's whole object.
+struct Of<'a> {
+    kind: &'a str,
+    input: &'a Json,
 }
 
 /// Quantities written differently but equal (`1000m` and `1`), and numbers and their text.
@@ -161,12 +245,12 @@ impl At<'_> {
     }
 }
 
-/// The differences between `input` and `built` below `path`.
-pub fn diff(input: &Json, built: &Json, path: &str, out: &mut Changes) {
-    diff_at(input, built, &At::Root(path), out);
+/// The differences between `input` (an object of `kind`) and `built`.
+pub fn diff(kind: &str, input: &Json, built: &Json, out: &mut Changes) {
+    diff_at(&Of { kind, input }, input, built, &At::Root(""), out);
 }
 
-fn diff_at(input: &Json, built: &Json, path: &At<'_>, out: &mut Changes) {
+fn diff_at(of: &Of<'_>, input: &Json, built: &Json, path: &At<'_>, out: &mut Changes) {
     match (input, built) {
         (Json::Object(i), Json::Object(b)) => {
             let mut found = 0;
@@ -175,15 +259,21 @@ fn diff_at(input: &Json, built: &Json, path: &At<'_>, out: &mut Changes) {
                 match b.get(k) {
                     Some(bv) => {
                         found += 1;
-                        diff_at(v, bv, &p, out);
+                        diff_at(of, v, bv, &p, out);
                     }
                     None => out.restore.push(("add", p.text(), v.clone())),
                 }
             }
             // When every key of `built` is one of the input's, it added none: no second look.
             if found < b.len() {
-                for k in b.keys().filter(|k| !i.contains_key(*k)) {
-                    out.added.push(At::Key(path, k).text());
+                let here = path.text();
+                for (k, v) in b.iter().filter(|(k, _)| !i.contains_key(*k)) {
+                    let p = At::Key(path, k).text();
+                    if documented(of.kind, &here, k, v, of.input) {
+                        out.added.push(p);
+                    } else {
+                        out.changed.push(p);
+                    }
                 }
             }
         }
@@ -197,7 +287,7 @@ fn diff_at(input: &Json, built: &Json, path: &At<'_>, out: &mut Changes) {
                 for v in i {
                     let name = v.get("name");
                     match b.iter().position(|x| x.get("name") == name) {
-                        Some(j) => diff_at(v, &b[j], &At::Index(path, j), out),
+                        Some(j) => diff_at(of, v, &b[j], &At::Index(path, j), out),
                         None => out
                             .restore
                             .push(("add", format!("{}/-", path.text()), v.clone())),
@@ -208,14 +298,14 @@ fn diff_at(input: &Json, built: &Json, path: &At<'_>, out: &mut Changes) {
                     .filter(|x| !i.iter().any(|v| v.get("name") == x.get("name")))
                 {
                     let name = x.get("name").and_then(Json::as_str).unwrap_or_default();
-                    out.added.push(format!("{}[{name}]", path.text()));
+                    out.changed.push(format!("{}[{name}]", path.text()));
                 }
             } else if i.len() == b.len() {
                 for (j, (v, bv)) in i.iter().zip(b).enumerate() {
-                    diff_at(v, bv, &At::Index(path, j), out);
+                    diff_at(of, v, bv, &At::Index(path, j), out);
                 }
             } else if i.len() < b.len() && i.iter().zip(b).all(|(x, y)| same(x, y)) {
-                out.added.push(At::Index(path, i.len()).text());
+                out.changed.push(At::Index(path, i.len()).text());
             } else {
                 out.restore.push(("replace", path.text(), input.clone()));
             }
@@ -243,7 +333,7 @@ fn toml_value(v: &Json) -> V {
     match v {
         Json::Null => V::s(""),
         Json::Bool(b) => V::Bool(*b),
-        Json::Number(n) => n.as_i64().map_or_else(|| V::s(n.to_string()), V::Int),
+        Json::Number(n) => V::number(n),
         Json::String(s) => V::s(s.clone()),
         Json::Array(items) => V::Arr(items.iter().map(toml_value).collect()),
         Json::Object(m) => V::Inline(m.iter().map(|(k, v)| (k.clone(), toml_value(v))).collect()),

@@ -2,7 +2,7 @@
 //! namespace, no defaults spelled out) and the manifests kept, one file per object under
 //! `MANIFESTS/NAMESPACE/` (`MANIFESTS/_cluster/CLUSTER/` for cluster-scoped ones).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value as Json;
 
@@ -66,10 +66,12 @@ pub fn manifest_dir(dir: &str, ns: &str) -> String {
 /// The config text.
 pub fn config(draft: &Draft, objects: &[Object], dir: &str, header: &str) -> String {
     let mut root: Vec<(String, V)> = Vec::new();
-    root.push((
-        "platform".into(),
-        V::Table(vec![("name".into(), V::s(draft.name.clone()))]),
-    ));
+    let mut platform = vec![("name".into(), V::s(draft.name.clone()))];
+    let crds = crds(draft, objects, dir);
+    if !crds.is_empty() {
+        platform.push(("crds".into(), V::Arr(crds)));
+    }
+    root.push(("platform".into(), V::Table(platform)));
     if !draft.defaults.is_empty() {
         root.push((
             "defaults".into(),
@@ -170,8 +172,43 @@ pub fn config(draft: &Draft, objects: &[Object], dir: &str, header: &str) -> Str
     for text in &texts {
         out.push_str(text.strip_prefix('\n').unwrap_or(text));
     }
-    let _ = objects;
     out
+}
+
+/// `[platform] crds`: the CustomResourceDefinitions kept as manifests, so that custom
+/// resources are checked against them as the API server would. One pattern when they are on
+/// one cluster; else each CRD's file once (the first cluster's).
+fn crds(draft: &Draft, objects: &[Object], dir: &str) -> Vec<V> {
+    let is_crd = |id: &Id| crate::yaml::crd::is_crd(&objects[*id].json);
+    let clusters: Vec<(&String, Vec<Id>)> = draft
+        .cluster_kept
+        .iter()
+        .map(|(c, ids)| (c, ids.iter().copied().filter(is_crd).collect::<Vec<Id>>()))
+        .filter(|(_, ids)| !ids.is_empty())
+        .collect();
+    match clusters.as_slice() {
+        [] => Vec::new(),
+        [(cluster, _)] => vec![V::s(format!(
+            "{}/customresourcedefinition-*.yaml",
+            manifest_dir(&format!("{dir}/_cluster"), cluster)
+        ))],
+        _ => {
+            let mut seen = std::collections::BTreeSet::new();
+            let mut out = Vec::new();
+            for (cluster, ids) in &clusters {
+                for &id in ids {
+                    if seen.insert(&objects[id].name) {
+                        out.push(V::s(format!(
+                            "{}/customresourcedefinition-{}.yaml",
+                            manifest_dir(&format!("{dir}/_cluster"), cluster),
+                            objects[id].name
+                        )));
+                    }
+                }
+            }
+            out
+        }
+    }
 }
 
 /// The entries of `[namespaces.NAME]`, in the README's order.
@@ -219,54 +256,43 @@ fn namespace(name: &str, ns: &Namespace, dir: &str, several: bool) -> Vec<(Strin
     t
 }
 
-/// The manifest files kept: (object, path relative to the config's folder, text).
+/// The manifest files kept: (object, path relative to the config's folder, text). `rendered`
+/// holds each object's text from earlier rounds (it depends on the object alone), so a round
+/// renders only the objects it keeps first, on every core.
 pub fn manifests(
     draft: &Draft,
     objects: &[Object],
     dir: &str,
     kept: &[Id],
+    rendered: &mut HashMap<Id, String>,
 ) -> Vec<(Id, String, String)> {
-    let mut files = Vec::new();
-    let mut place = |folder: String, id: Id| {
-        let o = &objects[id];
-        let mut json = o.json.clone();
-        if let Some(meta) = json.get_mut("metadata").and_then(Json::as_object_mut) {
-            // What the build writes anyway: the namespace, platc's labels and the sync wave
-            // of the kind.
-            meta.remove("namespace");
-            if let Some(labels) = meta.get_mut("labels").and_then(Json::as_object_mut) {
-                labels.retain(|k, v| {
-                    !super::map::OWN_LABELS.contains(&k.as_str())
-                        && draft.defaults.get(k).is_none_or(|d| v.as_str() != Some(d))
-                });
-                if labels.is_empty() {
-                    meta.remove("labels");
-                }
-            }
-            if let Some(a) = meta.get_mut("annotations").and_then(Json::as_object_mut) {
-                let wave = crate::compile::manifests::sync_wave(&o.kind);
-                if a.get("argocd.argoproj.io/sync-wave").and_then(Json::as_str) == Some(wave) {
-                    a.remove("argocd.argoproj.io/sync-wave");
-                }
-                if a.is_empty() {
-                    meta.remove("annotations");
-                }
-            }
-        }
-        let text = crate::render::yaml(&json);
-        files.push((id, folder, text));
-    };
+    let mut is_kept = vec![false; objects.len()];
+    for &id in kept {
+        is_kept[id] = true;
+    }
+    let mut placed: Vec<(String, Id)> = Vec::new();
     for (ns, d) in &draft.namespaces {
-        for &id in d.kept.iter().filter(|id| kept.contains(id)) {
-            place(manifest_dir(dir, ns), id);
+        for &id in d.kept.iter().filter(|&&id| is_kept[id]) {
+            placed.push((manifest_dir(dir, ns), id));
         }
     }
     for (cluster, ids) in &draft.cluster_kept {
         for &id in ids {
-            place(manifest_dir(&format!("{dir}/_cluster"), cluster), id);
+            placed.push((manifest_dir(&format!("{dir}/_cluster"), cluster), id));
         }
     }
-    name_files(objects, files)
+    let missing: Vec<Id> = placed
+        .iter()
+        .map(|(_, id)| *id)
+        .filter(|id| !rendered.contains_key(id))
+        .collect();
+    let texts = crate::par::map(&missing, 16, |&id| text(draft, &objects[id]));
+    rendered.extend(missing.into_iter().zip(texts));
+    let placed = placed
+        .into_iter()
+        .map(|(folder, id)| (id, folder, rendered[&id].clone()))
+        .collect();
+    name_files(objects, placed)
 }
 
 /// Each kept object's file in its folder, named as `build` names files
@@ -319,4 +345,37 @@ fn name_files(objects: &[Object], placed: Vec<(Id, String, String)>) -> Vec<(Id,
         .into_iter()
         .map(|(p, (id, text))| (id, p, text))
         .collect()
+}
+
+/// A kept object's manifest: as the input has it, without what the build writes anyway (the
+/// namespace, platc's labels where they have platc's values, the sync wave of its kind).
+fn text(draft: &Draft, o: &Object) -> String {
+    let mut json = o.json.clone();
+    if let Some(meta) = json.get_mut("metadata").and_then(Json::as_object_mut) {
+        meta.remove("namespace");
+        if let Some(labels) = meta.get_mut("labels").and_then(Json::as_object_mut) {
+            // Only where they say what the build writes: a label of another value wins.
+            labels.retain(|k, v| {
+                let platc = match k.as_str() {
+                    "app.kubernetes.io/managed-by" => Some("platc"),
+                    "app.kubernetes.io/part-of" => Some(draft.name.as_str()),
+                    _ => draft.defaults.get(k).map(String::as_str),
+                };
+                v.as_str() != platc
+            });
+            if labels.is_empty() {
+                meta.remove("labels");
+            }
+        }
+        if let Some(a) = meta.get_mut("annotations").and_then(Json::as_object_mut) {
+            let wave = crate::compile::manifests::sync_wave(&o.kind);
+            if a.get("argocd.argoproj.io/sync-wave").and_then(Json::as_str) == Some(wave) {
+                a.remove("argocd.argoproj.io/sync-wave");
+            }
+            if a.is_empty() {
+                meta.remove("annotations");
+            }
+        }
+    }
+    crate::render::yaml(&json)
 }

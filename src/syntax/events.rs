@@ -73,7 +73,78 @@ struct Tbl {
     key: Option<toml_parser::Span>,
     span: toml_parser::Span,
     kind: Kind,
-    entries: VecMap<String, Entry>,
+    entries: Entries<Entry>,
+}
+
+/// A table's entries while it is built: a sorted vector, as the finished table keeps them, and
+/// once the table is large, a B-tree for the keys that come out of order (`k10` after `k9`).
+/// Putting those into the vector moved its tail each time: quadratic in a table of a million
+/// keys. Small tables and keys in order (nearly every table) never touch the tree.
+struct Entries<V> {
+    sorted: VecMap<String, V>,
+    late: std::collections::BTreeMap<String, V>,
+}
+
+/// Entries a table holds before keys out of order go to the tree.
+const SMALL_TABLE: usize = 64;
+
+impl<V> Entries<V> {
+    fn new() -> Self {
+        Self {
+            sorted: VecMap::new(),
+            late: std::collections::BTreeMap::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.sorted.len() + self.late.len()
+    }
+
+    fn contains_key(&self, key: &str) -> bool {
+        self.sorted.contains_key(key) || self.late.contains_key(key)
+    }
+
+    fn get(&self, key: &str) -> Option<&V> {
+        self.sorted.get(key).or_else(|| self.late.get(key))
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut V> {
+        match self.sorted.get_mut(key) {
+            Some(v) => Some(v),
+            None => self.late.get_mut(key),
+        }
+    }
+
+    /// Inserts a key that is not there.
+    fn insert(&mut self, key: String, value: V) {
+        if self.sorted.len() < SMALL_TABLE || self.sorted.last_key().is_none_or(|last| *last < key)
+        {
+            self.sorted.insert(key, value);
+        } else {
+            self.late.insert(key, value);
+        }
+    }
+
+    fn remove(&mut self, key: &str) -> Option<V> {
+        self.sorted.remove(key).or_else(|| self.late.remove(key))
+    }
+
+    /// The entries in key order: the two sorted sequences merged.
+    fn into_sorted(self) -> Vec<(String, V)> {
+        if self.late.is_empty() {
+            return self.sorted.into_entries();
+        }
+        let mut out = Vec::with_capacity(self.len());
+        let mut late = self.late.into_iter().peekable();
+        for (k, v) in self.sorted {
+            while let Some(l) = late.next_if(|(lk, _)| *lk < k) {
+                out.push(l);
+            }
+            out.push((k, v));
+        }
+        out.extend(late);
+        out
+    }
 }
 
 enum Entry {
@@ -113,7 +184,7 @@ impl Tbl {
             key,
             span,
             kind,
-            entries: VecMap::new(),
+            entries: Entries::new(),
         }
     }
 
@@ -286,13 +357,13 @@ impl<'i> Builder<'_, 'i> {
     /// The rest of an inline table, from its opening brace. Dotted keys inside it are left to
     /// `DeTable`.
     fn inline_table(&mut self, open: Event) -> Option<Node> {
-        let mut entries = Table::new();
+        let mut entries = Entries::new();
         loop {
             let event = self.next_item()?;
             match event.kind() {
                 EventKind::InlineTableClose => {
                     let span = open.span().append(event.span());
-                    let entries = entries.into_iter().collect();
+                    let entries: Table = entries.into_sorted().into_iter().collect();
                     return Some(self.node(span, NodeValue::Table(entries)));
                 }
                 EventKind::ValueSep => {}
@@ -303,7 +374,7 @@ impl<'i> Builder<'_, 'i> {
                     }
                     let (name, key_span) = keys.pop()?;
                     let mut value = self.key_value()?;
-                    if entries.contains_key(&*name) {
+                    if entries.contains_key(&name) {
                         return None;
                     }
                     value.key = Some(self.span(key_span));
@@ -351,7 +422,7 @@ impl<'i> Builder<'_, 'i> {
 
     fn table_node(&self, table: Tbl) -> Node {
         let mut entries = Vec::with_capacity(table.entries.len());
-        for (name, entry) in table.entries {
+        for (name, entry) in table.entries.into_sorted() {
             let node = match entry {
                 Entry::Value(node) => node,
                 Entry::Table(t) => self.table_node(t),
@@ -389,7 +460,7 @@ fn insert_dotted(table: &mut Tbl, mut keys: Key<'_>, value: Node) -> Option<()> 
             _ => return None,
         };
     }
-    if table.entries.contains_key(&*name) {
+    if table.entries.contains_key(&name) {
         return None;
     }
     table.entries.insert(name.into_owned(), Entry::Value(value));
@@ -421,15 +492,15 @@ fn start(root: &mut Tbl, header: &Header<'_>) -> Option<Tbl> {
     let ((name, key_span), path) = header.keys.split_last()?;
     let parent = descend(root, path)?;
     if header.array {
-        return match parent.entries.get(&**name) {
+        return match parent.entries.get(name) {
             None | Some(Entry::Tables { .. }) => Some(Tbl::new(None, header.span, Kind::Header)),
             Some(_) => None,
         };
     }
-    match parent.entries.get(&**name) {
+    match parent.entries.get(name) {
         None => Some(Tbl::new(Some(*key_span), header.span, Kind::Header)),
         Some(Entry::Table(t)) if t.kind == Kind::Implicit => {
-            let Some(Entry::Table(mut table)) = parent.entries.remove(&**name) else {
+            let Some(Entry::Table(mut table)) = parent.entries.remove(name) else {
                 return None;
             };
             table.kind = Kind::Header;
@@ -456,7 +527,7 @@ fn finish(root: &mut Tbl, header: Header<'_>, table: Tbl) -> Option<()> {
         items.push(table);
         return Some(());
     }
-    if parent.entries.contains_key(&**name) {
+    if parent.entries.contains_key(name) {
         return None;
     }
     parent.entries.insert(name.to_string(), Entry::Table(table));
@@ -467,6 +538,23 @@ fn finish(root: &mut Tbl, header: Header<'_>, table: Tbl) -> Option<()> {
 mod tests {
     use super::*;
     use crate::syntax::Seg;
+
+    #[test]
+    fn entries_out_of_order_merge_in_key_order() {
+        let mut entries = Entries::new();
+        let keys: Vec<String> = (0..500).map(|i| format!("k{}", (i * 7919) % 500)).collect();
+        for (i, k) in keys.iter().enumerate() {
+            assert!(!entries.contains_key(k));
+            entries.insert(k.clone(), i);
+            assert_eq!(entries.get(k), Some(&i));
+        }
+        assert!(!entries.late.is_empty(), "the tree took the late keys");
+        assert!(entries.remove("k3").is_some());
+        let sorted: Vec<String> = entries.into_sorted().into_iter().map(|(k, _)| k).collect();
+        let mut expected: Vec<String> = keys.into_iter().filter(|k| k != "k3").collect();
+        expected.sort();
+        assert_eq!(sorted, expected);
+    }
 
     /// The tree through `toml`'s document, or `None` when it reports an error.
     fn detable(text: &str) -> Option<Node> {

@@ -73,8 +73,21 @@ fn patch(ctx: &mut Ctx<'_>, p: &Path, patch: &Patch) -> Option<model::Patch> {
     })
 }
 
+/// How deep a patch's path may reach. An object the API server takes is a few dozen levels
+/// deep at most; each `add` one level deeper would otherwise nest an object until writing it
+/// overflows the stack.
+const MAX_POINTER_DEPTH: usize = 64;
+
 fn pointer(ctx: &mut Ctx<'_>, at: &Path, text: &str) -> Option<PointerBuf> {
     match PointerBuf::parse(text) {
+        Ok(p) if p.count() > MAX_POINTER_DEPTH => {
+            ctx.push(
+                Diagnostic::error(codes::PATCH_FAILED, ctx.val(at), format!("`{}...` reaches more than {MAX_POINTER_DEPTH} levels deep", text.chars().take(40).collect::<String>()))
+                    .with_label("too deep")
+                    .with_help("a path names the keys down to one field of an object, e.g. `/spec/template/spec/nodeSelector`"),
+            );
+            None
+        }
         Ok(p) => Some(p),
         Err(e) => {
             ctx.push(

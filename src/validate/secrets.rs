@@ -124,8 +124,17 @@ fn is_secret_key(key: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
-/// `path/in/store#property` split, or a located error.
+/// `path/in/store#property` split, or a located error. A key that looks like a pasted
+/// credential ([`crate::yaml::secrets::credential`]) is E0708, and its text is not repeated.
 fn remote_key(ctx: &mut Ctx<'_>, at: &Path, text: &str) -> Option<(String, Option<String>)> {
+    if let Some(looks) = crate::yaml::secrets::credential(text) {
+        ctx.push(
+            Diagnostic::error(codes::SECRET_VALUE, ctx.val(at), format!("`{at}` looks like {looks}, not a remote key; secret values never go into git"))
+                .with_label("secret material")
+                .with_help("write where the value is in the store, e.g. `commodities/api#key`; the value goes into the store (`vault kv put ...`), never into platform.toml. This one is now in the branch's history: rotate it"),
+        );
+        return None;
+    }
     let (key, prop) = match text.split_once('#') {
         Some((k, p)) => (k, Some(p)),
         None => (text, None),

@@ -3,8 +3,10 @@
 //!
 //! Beyond the parser's own checks: a key written twice in one mapping is an error (kubectl's
 //! strict decoding refuses it too); a key must be a scalar; anchors, aliases and `<<` merge
-//! keys work as in go-yaml, but what aliases expand to is bounded ([`MAX_NODES`]), so a
-//! "billion laughs" file is an error, not an exhausted machine.
+//! keys work as in go-yaml, but what a file expands to is bounded, in values and in bytes
+//! (`--limit yaml-values` and `yaml-bytes`, [`crate::limits`]), each alias counted at what it
+//! repeats and checked before it is copied: a "billion laughs" file, or a thousand aliases of a
+//! megabyte string, is an error, not an exhausted machine.
 
 use std::collections::HashMap;
 
@@ -12,10 +14,6 @@ use granit_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
 
 use super::{Document, Documents, Node, Value, scalar};
 use crate::diag::{Diagnostic, FileId, Span, codes};
-
-/// The most nodes one file may expand to, aliases included. A manifest has hundreds; a file
-/// beyond a million is an alias bomb or not a manifest.
-pub const MAX_NODES: usize = 1_000_000;
 
 /// Nesting deeper than this is refused (the parser's own limit is 255 per style).
 const MAX_DEPTH: usize = 200;
@@ -29,16 +27,37 @@ pub fn parse(file: FileId, text: &str) -> Documents {
 /// [`parse`], through the fast reader when it takes `text` (`fast`) or always through
 /// granit-parser. Both give the same documents; tests compare them.
 pub(crate) fn parse_with(file: FileId, text: &str, fast: bool) -> Documents {
+    parse_limited(file, text, fast, crate::limits::get())
+}
+
+/// [`parse_with`] under `limits` (its `yaml-values` and `yaml-bytes`).
+pub(crate) fn parse_limited(
+    file: FileId,
+    text: &str,
+    fast: bool,
+    limits: crate::limits::Limits,
+) -> Documents {
     let mut builder = Builder {
         file,
         text,
         stack: Vec::new(),
         anchors: HashMap::new(),
-        nodes: 0,
-        documents: Vec::new(),
+        size: Size::default(),
+        max: Size {
+            values: limits.yaml_values,
+            bytes: limits.yaml_bytes,
+        },
+        aliased: false,
+        finished: Vec::new(),
         errors: Vec::new(),
     };
-    if let Some(events) = fast.then(|| super::fast::events(text)).flatten() {
+    // The fast reader keeps every event of the file before the first is used; a file with
+    // more values than the builder takes is left to granit-parser, whose events are used as
+    // they come, so the builder stops it at the bound (a file of millions of tiny documents).
+    let fast_events = fast
+        .then(|| super::fast::events(text, limits.yaml_values))
+        .flatten();
+    if let Some(events) = fast_events {
         for (event, start, end) in events {
             let span = builder.span(Some(start), Some(end));
             if builder.event(event, span).is_err() {
@@ -64,7 +83,7 @@ pub(crate) fn parse_with(file: FileId, text: &str, fast: bool) -> Documents {
         }
     }
     if builder.errors.is_empty() {
-        Ok(builder.documents)
+        Ok(builder.finished)
     } else {
         Err(builder.errors)
     }
@@ -81,6 +100,9 @@ enum Open {
         start: Span,
         anchor: usize,
         entries: Vec<(String, Node)>,
+        /// The entries by key, once there are more than a few: a key written twice is found
+        /// without a scan of the others (a mapping of 100,000 keys was quadratic).
+        index: Option<HashMap<String, usize>>,
         /// The key read, waiting for its value: its text, span, and whether it is `<<`.
         key: Option<(String, Span, bool)>,
         /// Mappings merged in with `<<`, in order.
@@ -88,15 +110,65 @@ enum Open {
     },
 }
 
+/// Entries a mapping holds before they are indexed by key.
+const INDEXED_FROM: usize = 16;
+
+/// What a tree (or the file so far) holds: values, and bytes of keys and scalars.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Size {
+    values: u64,
+    bytes: u64,
+}
+
+impl Size {
+    /// What a tree holds, its keys counted as values too (as they were when read).
+    fn of(node: &Node) -> Self {
+        let mut size = Size {
+            values: 1,
+            bytes: scalar_bytes(&node.value),
+        };
+        match &node.value {
+            Value::Seq(items) => items.iter().for_each(|i| size.add(Size::of(i))),
+            Value::Map(entries) => entries.iter().for_each(|(k, v)| {
+                size.add(Size {
+                    values: 1,
+                    bytes: k.len() as u64,
+                });
+                size.add(Size::of(v));
+            }),
+            _ => {}
+        }
+        size
+    }
+
+    fn add(&mut self, other: Size) {
+        self.values = self.values.saturating_add(other.values);
+        self.bytes = self.bytes.saturating_add(other.bytes);
+    }
+}
+
+/// The bytes a scalar holds (its text; a number or boolean counts as a few).
+fn scalar_bytes(value: &Value) -> u64 {
+    match value {
+        Value::String(s) => s.len() as u64,
+        Value::Seq(_) | Value::Map(_) => 0,
+        _ => 8,
+    }
+}
+
 struct Builder<'t> {
     file: FileId,
     text: &'t str,
     stack: Vec<Open>,
-    /// Anchored nodes of the current document, with how many nodes each holds.
-    anchors: HashMap<usize, (Node, usize)>,
-    /// Nodes made so far, aliases counted at their full size.
-    nodes: usize,
-    documents: Vec<Document>,
+    /// Anchored nodes of the current document, with what each holds.
+    anchors: HashMap<usize, (Node, Size)>,
+    /// What the file expanded to so far, aliases counted at their full size.
+    size: Size,
+    /// The bounds of `size`.
+    max: Size,
+    /// Whether an alias was expanded (says what made the file large).
+    aliased: bool,
+    finished: Vec<Document>,
     errors: Vec<Diagnostic>,
 }
 
@@ -134,6 +206,15 @@ impl Builder<'_> {
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let value = self.scalar(&text, style, tag.as_deref(), span)?;
+                let size = Size {
+                    values: 1,
+                    bytes: scalar_bytes(&value),
+                };
+                // An empty document (skipped) is not counted: the readers differ in whether
+                // they report one after a last `---`.
+                if !(self.stack.is_empty() && value == Value::Null) {
+                    self.count(size, span)?;
+                }
                 self.done(Node::new(span, value), anchor)
             }
             Event::SequenceStart(_, anchor, _) => self.open(Open::Seq {
@@ -145,19 +226,25 @@ impl Builder<'_> {
                 start: span,
                 anchor,
                 entries: Vec::new(),
+                index: None,
                 key: None,
                 merged: Vec::new(),
             }),
             Event::SequenceEnd | Event::MappingEnd => self.close(span),
             Event::Alias(id) => {
-                let Some((node, size)) = self.anchors.get(&id).cloned() else {
+                let Some(&(_, size)) = self.anchors.get(&id) else {
                     return self.fail(
                         Diagnostic::error(codes::YAML_SYNTAX, span, "unknown alias")
                             .with_label("no anchor of this name before it"),
                     );
                 };
+                // Counted before it is copied: the copy is what an alias bomb costs.
+                self.aliased = true;
                 self.count(size, span)?;
-                let mut node = node;
+                let Some((node, _)) = self.anchors.get(&id) else {
+                    return Ok(());
+                };
+                let mut node = node.clone();
                 node.span = span;
                 self.done(node, 0)
             }
@@ -165,20 +252,46 @@ impl Builder<'_> {
         }
     }
 
-    fn count(&mut self, n: usize, span: Span) -> Result<(), Stop> {
-        self.nodes += n;
-        if self.nodes > MAX_NODES {
-            return self.fail(
-                Diagnostic::error(
-                    codes::YAML_SYNTAX,
-                    span,
-                    format!("the file expands to more than {MAX_NODES} values"),
-                )
-                .with_label("expanded here")
-                .with_help("aliases (`*name`) repeat what their anchor holds; this file repeats too much to be a manifest"),
-            );
-        }
-        Ok(())
+    /// Adds what a node holds to the file's size, or fails at the bound it passes.
+    fn count(&mut self, size: Size, span: Span) -> Result<(), Stop> {
+        self.size.add(size);
+        let (name, what, max) = if self.size.values > self.max.values {
+            ("yaml-values", "values", self.max.values)
+        } else if self.size.bytes > self.max.bytes {
+            ("yaml-bytes", "of keys and strings", self.max.bytes)
+        } else {
+            return Ok(());
+        };
+        let max = crate::limits::show(name, max);
+        let (message, label) = if self.aliased {
+            (
+                format!("aliases expand this YAML file to more than {max} {what}"),
+                "expanded here",
+            )
+        } else {
+            (
+                format!(
+                    "this YAML file holds more than {max} {what} (in {} documents)",
+                    // The one being read, and those before it that hold something (both
+                    // readers agree on these).
+                    self.finished.len() + 1
+                ),
+                "the bound is passed here",
+            )
+        };
+        let why = if self.aliased {
+            "an alias (`*name`) repeats everything its anchor holds"
+        } else {
+            "a manifest file holds a few objects"
+        };
+        self.fail(
+            Diagnostic::error(codes::WORK_LIMIT, span, message)
+                .with_label(label)
+                .with_note(format!(
+                    "{why}; platc reads at most {max} {what} of one file (`--limit {name}`)"
+                ))
+                .with_help(crate::limits::raise(name)),
+        )
     }
 
     fn open(&mut self, open: Open) -> Result<(), Stop> {
@@ -218,11 +331,15 @@ impl Builder<'_> {
             } => {
                 // `<<: *base`: keys of the merged mappings that the mapping does not set itself;
                 // of several merged mappings, the first to set a key wins (go-yaml's rule).
-                for m in merged {
-                    if let Value::Map(more) = m.value {
-                        for (k, v) in more {
-                            if !entries.iter().any(|(have, _)| *have == k) {
-                                entries.push((k, v));
+                if !merged.is_empty() {
+                    let mut have: std::collections::HashSet<String> =
+                        entries.iter().map(|(k, _)| k.clone()).collect();
+                    for m in merged {
+                        if let Value::Map(more) = m.value {
+                            for (k, v) in more {
+                                if have.insert(k.clone()) {
+                                    entries.push((k, v));
+                                }
                             }
                         }
                     }
@@ -235,20 +352,28 @@ impl Builder<'_> {
             Span::new(self.file, start.range().start..end as usize),
             value,
         );
+        self.count(
+            Size {
+                values: 1,
+                bytes: 0,
+            },
+            node.span,
+        )?;
         self.done(node, anchor)
     }
 
-    /// A finished node: the document's root, an item, a key or a value.
+    /// A finished node (counted already): the document's root, an item, a key or a value.
+    /// An anchored one is kept with what it holds, which each alias of it counts again. (Only
+    /// anchored trees are measured: files without anchors, nearly all, never pay for it.)
     fn done(&mut self, node: Node, anchor: usize) -> Result<(), Stop> {
-        self.count(1, node.span)?;
         if anchor != 0 {
-            let size = size(&node);
+            let size = Size::of(&node);
             self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
             None => {
                 if node.value != Value::Null {
-                    self.documents.push(Document {
+                    self.finished.push(Document {
                         file: self.file,
                         root: node,
                     });
@@ -287,6 +412,7 @@ impl Builder<'_> {
             Some(Open::Map {
                 key: key @ Some(_),
                 entries,
+                index,
                 merged,
                 ..
             }) => {
@@ -318,7 +444,11 @@ impl Builder<'_> {
                         }
                     };
                 }
-                if let Some((_, first)) = entries.iter().find(|(have, _)| *have == k) {
+                let before = match index {
+                    Some(index) => index.get(&k).map(|&i| &entries[i]),
+                    None => entries.iter().find(|(have, _)| *have == k),
+                };
+                if let Some((_, first)) = before {
                     let first = first.key.unwrap_or(first.span);
                     return self.fail(
                         Diagnostic::error(
@@ -333,6 +463,21 @@ impl Builder<'_> {
                 }
                 let mut node = node;
                 node.key = Some(key_span);
+                match index {
+                    Some(index) => {
+                        index.insert(k.clone(), entries.len());
+                    }
+                    None if entries.len() + 1 >= INDEXED_FROM => {
+                        let mut built: HashMap<String, usize> = entries
+                            .iter()
+                            .enumerate()
+                            .map(|(i, (k, _))| (k.clone(), i))
+                            .collect();
+                        built.insert(k.clone(), entries.len());
+                        *index = Some(built);
+                    }
+                    None => {}
+                }
                 entries.push((k, node));
                 Ok(())
             }
@@ -383,15 +528,6 @@ impl Builder<'_> {
     fn fail_now(&mut self, d: Diagnostic) -> Stop {
         self.errors.push(d);
         Stop
-    }
-}
-
-/// How many nodes a tree holds.
-fn size(node: &Node) -> usize {
-    1 + match &node.value {
-        Value::Seq(items) => items.iter().map(size).sum(),
-        Value::Map(entries) => entries.iter().map(|(_, v)| size(v)).sum(),
-        _ => 0,
     }
 }
 
@@ -459,6 +595,69 @@ mod tests {
         assert!(error("? [a]\n: 1\n").contains("mapping key"));
         assert!(error("a: *nothing\n").starts_with("invalid YAML"));
         let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
-        assert!(error(bomb).contains("expands to more than"));
+        assert!(error(bomb).contains("expand this YAML file to more than"));
+    }
+
+    fn limited(text: &str, values: u64, bytes: u64) -> Result<usize, String> {
+        let limits = crate::limits::Limits {
+            yaml_values: values,
+            yaml_bytes: bytes,
+            ..Default::default()
+        };
+        let fast = parse_limited(FileId(0), text, true, limits);
+        let slow = parse_limited(FileId(0), text, false, limits);
+        assert_eq!(
+            format!("{fast:?}"),
+            format!("{slow:?}"),
+            "both readers agree"
+        );
+        fast.map(|d| d.len()).map_err(|e| e[0].message.clone())
+    }
+
+    #[test]
+    fn aliases_are_counted_in_bytes_before_they_are_copied() {
+        let text = format!("a: &a {}\nb: [*a, *a, *a, *a]\n", "x".repeat(100));
+        assert_eq!(limited(&text, 1000, 600), Ok(1));
+        let e = limited(&text, 1000, 400).unwrap_err();
+        assert_eq!(
+            e,
+            "aliases expand this YAML file to more than 400 bytes of keys and strings"
+        );
+        // An anchored mapping counts its keys and strings, an alias inside it included: `a`,
+        // `k`, `vvvv`, `l`, the copy of `vvvv` (10 bytes under `a`), `b`, then two copies.
+        let text = "a: &a {k: &v vvvv, l: *v}\nb: [*a, *a]\n";
+        assert_eq!(limited(text, 100, 32), Ok(1));
+        assert!(limited(text, 100, 31).is_err());
+        // A merge copies what its alias already counted: `a`, `k`, `v`, `b`, `<<`, the
+        // alias (2), `m`, `o`.
+        let text = "a: &a {k: v}\nb: {<<: *a, m: o}\n";
+        assert_eq!(limited(text, 100, 10), Ok(1));
+        assert!(limited(text, 100, 9).is_err());
+    }
+
+    #[test]
+    fn many_documents_get_a_message_that_counts_them() {
+        let text = "a: 1\n---\n".repeat(50);
+        assert_eq!(limited(&text, 150, 1000), Ok(50));
+        let e = limited(&text, 100, 1000).unwrap_err();
+        assert_eq!(
+            e,
+            "this YAML file holds more than 100 values (in 34 documents)"
+        );
+        // Over the bound, the fast reader keeps no more events than a file within it can
+        // have, and leaves the file to granit-parser.
+        assert!(super::super::fast::events(&text, 100).is_some());
+        assert!(super::super::fast::events(&text, 30).is_none());
+    }
+
+    #[test]
+    fn a_mapping_of_many_keys_finds_its_duplicate() {
+        let mut text: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        assert_eq!(limited(&text, 1000, 1000), Ok(1));
+        text.push_str("k7: again\n");
+        assert_eq!(
+            limited(&text, 1000, 1000).unwrap_err(),
+            "key `k7` is written twice in one mapping"
+        );
     }
 }

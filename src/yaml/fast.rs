@@ -28,8 +28,11 @@ type Read<T> = Result<T, Decline>;
 /// deep ones with its own message).
 const MAX_DEPTH: usize = 64;
 
-/// The events of every document of `text`, or `None` when granit-parser must read it.
-pub(super) fn events(text: &str) -> Option<Vec<Spanned<'_>>> {
+/// The events of every document of `text`, or `None` when granit-parser must read it: also
+/// when the text has more events than a file of `max_values` values can have (each value is
+/// one event or two, each document two more and holds a value), so a file the tree builder
+/// refuses is never held whole as events first.
+pub(super) fn events(text: &str, max_values: u64) -> Option<Vec<Spanned<'_>>> {
     let bytes = text.as_bytes();
     if bytes
         .iter()
@@ -37,15 +40,18 @@ pub(super) fn events(text: &str) -> Option<Vec<Spanned<'_>>> {
     {
         return None;
     }
+    let room =
+        usize::try_from(max_values.saturating_mul(4).saturating_add(4)).unwrap_or(usize::MAX);
     let mut reader = Reader {
         text,
         b: bytes,
         pos: 0,
         depth: 0,
-        out: Vec::with_capacity(bytes.len() / 6),
+        out: Vec::with_capacity((bytes.len() / 6).min(room.saturating_add(1))),
+        room,
     };
     reader.stream().ok()?;
-    Some(reader.out)
+    (reader.out.len() <= reader.room).then_some(reader.out)
 }
 
 /// Whether the fast reader, when it takes `text`, gives the documents (or the errors)
@@ -53,7 +59,7 @@ pub(super) fn events(text: &str) -> Option<Vec<Spanned<'_>>> {
 /// declined, `Err` with both results when they differ. For the tests and the cargo-fuzz
 /// target `yaml_readers`.
 pub fn agrees(text: &str) -> Result<bool, String> {
-    if events(text).is_none() {
+    if events(text, crate::limits::get().yaml_values).is_none() {
         return Ok(false);
     }
     let file = crate::diag::FileId(0);
@@ -98,6 +104,8 @@ struct Reader<'t> {
     pos: usize,
     depth: usize,
     out: Vec<Spanned<'t>>,
+    /// The most events kept; one more says there were too many.
+    room: usize,
 }
 
 impl<'t> Reader<'t> {
@@ -107,6 +115,16 @@ impl<'t> Reader<'t> {
 
     fn emit(&mut self, event: Event<'t>, start: usize, end: usize) {
         self.out.push((event, start, end));
+    }
+
+    /// Declines once more events were kept than a file within the bound can have; checked at
+    /// the end of each line and after each item of a flow collection, so at most a line's
+    /// events (or a flow item's) more are ever kept.
+    fn room_left(&self) -> Read<()> {
+        if self.out.len() > self.room {
+            return Err(Decline);
+        }
+        Ok(())
     }
 
     fn scalar(&mut self, value: Cow<'t, str>, style: ScalarStyle, start: usize, end: usize) {
@@ -169,6 +187,7 @@ impl<'t> Reader<'t> {
 
     /// After a value on a line: only spaces and a comment may follow. Moves to the next line.
     fn end_line(&mut self, p: usize) -> Read<()> {
+        self.room_left()?;
         let q = self.skip_spaces(p);
         match self.at(q) {
             b'\n' => {}
@@ -563,6 +582,7 @@ impl<'t> Reader<'t> {
                 }
                 q = self.flow_item(q)?;
                 q = self.skip_spaces(q);
+                self.room_left()?;
                 match self.at(q) {
                     b',' => {
                         q = self.skip_spaces(q + 1);
@@ -655,7 +675,7 @@ mod tests {
             "a: b\n...\n",
         ] {
             if text.contains("...") {
-                assert!(events(text).is_none());
+                assert!(events(text, u64::MAX).is_none());
                 continue;
             }
             same(text);
@@ -684,7 +704,7 @@ mod tests {
             "a: {b}\n",
             "a: [1, ]\n",
         ] {
-            assert!(events(text).is_none(), "should decline:\n{text}");
+            assert!(events(text, u64::MAX).is_none(), "should decline:\n{text}");
         }
     }
 

@@ -232,10 +232,98 @@ pub fn find(api_version: &str, kind: &str) -> Option<&'static Kind> {
         .find(|k| k.api_version == api_version && k.kind == kind)
 }
 
+/// The API groups of Kubernetes 1.33 (every group k8s-openapi has types of, at any version)
+/// with a dot in their name. Other `*.k8s.io` groups (Gateway API's `gateway.networking.k8s.io`,
+/// `snapshot.storage.k8s.io`, `metrics.k8s.io`) are served by add-ons, as custom resources.
+const GROUPS: [&str; 17] = [
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "apiregistration.k8s.io",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+    "certificates.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "events.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+    "internal.apiserver.k8s.io",
+    "networking.k8s.io",
+    "node.k8s.io",
+    "rbac.authorization.k8s.io",
+    "resource.k8s.io",
+    "scheduling.k8s.io",
+    "storage.k8s.io",
+];
+
 /// Whether an API group is Kubernetes' own: the core group, groups without a dot (`apps`,
-/// `batch`) and `*.k8s.io`. Objects of other groups are custom resources.
+/// `batch`, `extensions`: a CRD's group must have one) and the groups of [`GROUPS`]. Objects of
+/// other groups are custom resources.
 pub fn is_builtin_group(group: &str) -> bool {
-    !group.contains('.') || group.ends_with(".k8s.io") || group == "k8s.io"
+    !group.contains('.') || GROUPS.contains(&group) || group == "storagemigration.k8s.io"
+}
+
+/// Why a kind of a built-in group cannot be read: an API version Kubernetes 1.33 does not
+/// serve, or no such kind.
+pub struct NotServed {
+    /// Whether the version is at fault (else the kind).
+    pub at_version: bool,
+    /// What is wrong.
+    pub message: String,
+    /// What to write instead.
+    pub help: String,
+}
+
+/// Kinds Kubernetes removed without a successor of the same name.
+const REMOVED: [(&str, &str); 1] = [(
+    "PodSecurityPolicy",
+    "PodSecurityPolicy was removed in Kubernetes 1.25; Pod Security admission replaces it: set `pod_security` on the namespace",
+)];
+
+/// `None` when `kind` of `api_version` is a built-in kind platc reads, or a custom resource.
+pub fn not_served(api_version: &str, kind: &str) -> Option<NotServed> {
+    if find(api_version, kind).is_some() || !is_builtin_group(group_of(api_version)) {
+        return None;
+    }
+    if let Some((_, why)) = REMOVED.iter().find(|(k, _)| *k == kind) {
+        return Some(NotServed {
+            at_version: true,
+            message: format!("Kubernetes 1.33 does not serve {kind} (`{api_version}`)"),
+            help: (*why).to_string(),
+        });
+    }
+    let versions: Vec<&str> = KINDS
+        .iter()
+        .filter(|k| k.kind == kind)
+        .map(|k| k.api_version)
+        .collect();
+    if !versions.is_empty() {
+        return Some(NotServed {
+            at_version: true,
+            message: format!("Kubernetes 1.33 does not serve {kind} as `{api_version}`"),
+            help: format!("use `apiVersion: {}`", versions.join("` or `")),
+        });
+    }
+    let same_group: Vec<&str> = KINDS
+        .iter()
+        .filter(|k| k.api_version == api_version)
+        .map(|k| k.kind)
+        .collect();
+    let help = crate::diag::did_you_mean(kind, same_group.iter().copied())
+        .or_else(|| {
+            by_name(kind).map(|k| format!("did you mean `{}` (`{}`)?", k.kind, k.api_version))
+        })
+        .unwrap_or_else(|| {
+            if same_group.is_empty() {
+                format!("`{api_version}` is not an API version Kubernetes 1.33 serves")
+            } else {
+                format!("`{api_version}` serves {}", same_group.join(", "))
+            }
+        });
+    Some(NotServed {
+        at_version: false,
+        message: format!("`{api_version}` has no kind `{kind}`"),
+        help,
+    })
 }
 
 /// The group of an `apiVersion` (`apps/v1` → `apps`, `v1` → `""`).
@@ -282,6 +370,44 @@ mod tests {
             "autoscaling/v2"
         );
         assert!(!is_builtin_group("cert-manager.io"));
+        // Groups of add-ons are custom resources, `.k8s.io` or not.
+        for g in [
+            "gateway.networking.k8s.io",
+            "snapshot.storage.k8s.io",
+            "metrics.k8s.io",
+        ] {
+            assert!(!is_builtin_group(g), "{g}");
+        }
+        assert!(not_served("gateway.networking.k8s.io/v1", "HTTPRoute").is_none());
+        // Old versions name the one to use.
+        for (v, k, want) in [
+            ("batch/v1beta1", "CronJob", "use `apiVersion: batch/v1`"),
+            ("batch/v2alpha1", "CronJob", "use `apiVersion: batch/v1`"),
+            (
+                "policy/v1beta1",
+                "PodDisruptionBudget",
+                "use `apiVersion: policy/v1`",
+            ),
+            (
+                "extensions/v1beta1",
+                "Ingress",
+                "use `apiVersion: networking.k8s.io/v1`",
+            ),
+            (
+                "extensions/v1beta1",
+                "Deployment",
+                "use `apiVersion: apps/v1`",
+            ),
+        ] {
+            let p = not_served(v, k).unwrap();
+            assert!(p.at_version && p.help == want, "{v} {k}: {}", p.help);
+        }
+        assert!(
+            not_served("policy/v1beta1", "PodSecurityPolicy")
+                .unwrap()
+                .help
+                .contains("pod_security")
+        );
     }
 
     #[test]

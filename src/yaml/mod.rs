@@ -9,11 +9,13 @@
 //! kinds are built in.
 
 mod build;
+pub mod crd;
 pub mod de;
 pub mod fast;
 pub mod kinds;
 mod scalar;
 pub mod schema;
+pub mod secrets;
 
 use serde_json::{Map, Value as Json};
 

@@ -35,11 +35,29 @@ impl std::fmt::Debug for Schema {
 
 impl Schema {
     /// Compiles a schema document (any draft it declares; draft 2020-12 when it declares none).
-    /// No remote references are fetched.
-    pub fn new(schema: Json) -> Result<Self, String> {
+    /// No remote references are fetched. Its `pattern`s are the RE2 patterns of the CRD it
+    /// was made from (Kubernetes reads them with Go's regexp), checked as such. The error
+    /// names the part of the schema at fault, never the schema itself.
+    pub fn new(mut schema: Json) -> Result<Self, String> {
+        super::crd::re2_patterns(&mut schema);
         let validator = jsonschema::options()
+            .with_keyword(super::crd::RE2_PATTERN, re2)
             .build(&schema)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| {
+                let at = e.instance_path().as_str();
+                let at = at
+                    .strip_suffix(&format!("/{}", super::crd::RE2_PATTERN))
+                    .unwrap_or(at);
+                let what = match e.kind() {
+                    ValidationErrorKind::Custom { message, .. } => message.clone(),
+                    _ => short(&e.to_string()),
+                };
+                if at.is_empty() {
+                    what
+                } else {
+                    format!("{what} (at `{at}` in the schema)")
+                }
+            })?;
         Ok(Self { validator, schema })
     }
 
@@ -166,6 +184,67 @@ impl Schema {
     }
 }
 
+/// At most 200 characters of `text`: an error about a schema must not print the schema.
+fn short(text: &str) -> String {
+    match text.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+/// A string value matched by an RE2 pattern, as the API server matches it (Go's regexp; the
+/// `regex` crate takes the same syntax: `(?i)`, `\\z`, `[[:alpha:]]`, no look-around).
+struct Re2 {
+    regex: regex::Regex,
+}
+
+impl<'i> jsonschema::Keyword<'i> for Re2 {
+    fn validate(&self, instance: &'i Json) -> Result<(), jsonschema::ValidationError<'i>> {
+        match instance.as_str() {
+            Some(s) if !self.regex.is_match(s) => {
+                Err(jsonschema::ValidationError::custom(format!(
+                    "{instance} does not match the pattern `{}`",
+                    self.regex.as_str()
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn is_valid(&self, instance: &'i Json) -> bool {
+        instance.as_str().is_none_or(|s| self.regex.is_match(s))
+    }
+}
+
+#[allow(
+    clippy::type_complexity,
+    reason = "the signature jsonschema asks of a keyword factory"
+)]
+fn re2<'a>(
+    _parent: &'a serde_json::Map<String, Json>,
+    value: &'a Json,
+    _path: jsonschema::paths::Location,
+) -> Result<Box<dyn for<'i> jsonschema::Keyword<'i>>, jsonschema::ValidationError<'a>> {
+    let pattern = value.as_str().unwrap_or_default();
+    // A pattern of a CRD is small; a bound keeps a hostile one from taking the memory.
+    match regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .build()
+    {
+        Ok(regex) => Ok(Box::new(Re2 { regex })),
+        Err(e) => {
+            // The crate's message draws the pattern with a caret over lines; its last says what.
+            let text = e.to_string();
+            let why = text.lines().last().unwrap_or_default();
+            let why = why.strip_prefix("error: ").unwrap_or(why);
+            Err(jsonschema::ValidationError::custom(format!(
+                "the pattern `{pattern}` is not an RE2 regular expression: {}",
+                short(why)
+            )))
+        }
+    }
+}
+
 /// `spec.dnsNames[0]`.
 pub fn show(path: &[Step]) -> String {
     let mut out = String::new();
@@ -181,4 +260,36 @@ pub fn show(path: &[Step]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn re2_patterns_of_crds_compile() {
+        let schema = Schema::new(serde_json::json!({
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "properties": {"s": {"type": "string", "pattern": "^(?i)(abort|warn)?$"}}
+        }));
+        let schema = schema.unwrap_or_else(|e| panic!("{e}"));
+        assert!(schema.validator.is_valid(&serde_json::json!({"s": "WARN"})));
+        assert!(!schema.validator.is_valid(&serde_json::json!({"s": "nope"})));
+        // A pattern that is not one is named, with where it is, and nothing of the schema.
+        let big = "x".repeat(10_000);
+        let e = Schema::new(serde_json::json!({
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "description": big,
+            "properties": {"spec": {"properties": {"s": {"pattern": "^(abc$"}}}}
+        }))
+        .err()
+        .unwrap();
+        assert!(
+            e.starts_with("the pattern `^(abc$` is not an RE2 regular expression"),
+            "{e}"
+        );
+        assert!(e.contains("/properties/spec/properties/s"), "{e}");
+        assert!(e.len() < 400, "{e}");
+    }
 }

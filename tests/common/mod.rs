@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests (each `tests/*.rs` that needs one says `mod common;`).
 #![allow(dead_code, reason = "each test crate uses some of the helpers")]
 
+pub mod same;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use platc::app::{Compiled, Failed};
 use platc::diag::{self, Diagnostic, Severity, SourceMap};
-use platc::expand::{Loaded, Loader};
+use platc::expand::{LoadError, Loaded, Loader};
 
 /// Inputs are bounded, so one compile should take milliseconds; this catches quadratic blowups.
 pub const SLOW: Duration = Duration::from_secs(10);
@@ -44,7 +44,7 @@ impl MemoryLoader {
 }
 
 impl Loader for MemoryLoader {
-    fn load(&self, pattern: &str) -> Result<Vec<Loaded>, String> {
+    fn load(&self, pattern: &str) -> Result<Vec<Loaded>, LoadError> {
         let matches = |rel: &str| match pattern.split_once('*') {
             None => rel == pattern,
             Some((prefix, suffix)) => {
@@ -61,6 +61,7 @@ impl Loader for MemoryLoader {
             .map(|(rel, text)| Loaded {
                 shown: rel.clone(),
                 rel: rel.clone(),
+                key: rel.clone(),
                 text: text.clone(),
             })
             .collect();

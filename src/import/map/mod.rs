@@ -15,7 +15,6 @@ use serde_json::Value as Json;
 use super::draft::{Draft, Id, Service};
 use super::read::Object;
 use crate::import::read::Pointer;
-use crate::yaml::kinds;
 
 /// What became of an input object.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,21 +56,19 @@ pub fn map(objects: &[Object], demoted: &BTreeMap<Id, String>, fallback_name: &s
     platform::secrets(&mut cx);
     // Namespaced objects by namespace (`default` when they name none, as kubectl applies them).
     let mut by_ns: BTreeMap<&str, Vec<Id>> = BTreeMap::new();
-    let scopes = crate::par::map(objects, CHUNK, |o| {
-        kinds::find(&o.api_version, &o.kind).map(|k| k.cluster_scoped)
-    });
-    for ((id, o), scope) in objects.iter().enumerate().zip(scopes) {
+    for (id, o) in objects.iter().enumerate() {
         if *cx.outcome(id) != Outcome::Mapped || cx.is_handled(id) {
             continue;
         }
-        match (o.kind.as_str(), scope) {
-            ("Namespace", Some(true)) => {
+        match (is_namespace(o), o.cluster_scoped) {
+            (true, _) if !cx.demoted.contains_key(&id) => {
                 by_ns.entry(o.name.as_str()).or_default().push(id);
             }
-            (_, Some(true)) => {
-                let cluster = o.cluster.clone().unwrap_or_else(|| "default".into());
-                cx.keep(id, "cluster-scoped: kept in `[clusters.NAME] manifests`");
-                cx.draft.cluster_kept.entry(cluster).or_default().push(id);
+            (_, true) => {
+                let why = cx.demoted.get(&id).cloned().unwrap_or_else(|| {
+                    "cluster-scoped: kept in `[clusters.NAME] manifests`".into()
+                });
+                cx.keep(id, why);
             }
             _ => {
                 let ns = o.namespace.as_deref().unwrap_or("default");
@@ -158,9 +155,49 @@ pub fn map(objects: &[Object], demoted: &BTreeMap<Id, String>, fallback_name: &s
     for (id, outcome) in outcomes {
         all[id] = outcome;
     }
+    place_kept(objects, &all, &mut draft);
+    for (name, ns) in &mut draft.namespaces {
+        namespace::finish(objects, &all, name, ns);
+    }
     Mapping {
         draft,
         outcomes: all,
+    }
+}
+
+/// Whether `o` is a Namespace object.
+pub fn is_namespace(o: &Object) -> bool {
+    o.kind == "Namespace" && o.group().is_empty()
+}
+
+/// Gives every object kept as a manifest its place, whichever step kept it: its namespace's
+/// `manifests`, or its cluster's for a cluster-scoped one (a Namespace object too). No object
+/// kept is left out of what is written.
+fn place_kept(objects: &[Object], outcomes: &[Outcome], draft: &mut Draft) {
+    let mut placed = vec![false; objects.len()];
+    for &id in draft
+        .namespaces
+        .values()
+        .flat_map(|n| n.kept.iter())
+        .chain(draft.cluster_kept.values().flatten())
+    {
+        placed[id] = true;
+    }
+    for (id, o) in objects.iter().enumerate() {
+        if placed[id] || !matches!(outcomes[id], Outcome::Kept(_)) {
+            continue;
+        }
+        if o.cluster_scoped {
+            let cluster = o.cluster.clone().unwrap_or_else(|| "default".into());
+            draft.cluster_kept.entry(cluster).or_default().push(id);
+        } else {
+            let ns = o.namespace.clone().unwrap_or_else(|| "default".into());
+            draft.namespaces.entry(ns).or_default().kept.push(id);
+        }
+    }
+    for ids in draft.cluster_kept.values_mut() {
+        ids.sort_unstable();
+        ids.dedup();
     }
 }
 

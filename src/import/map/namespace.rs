@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use serde_json::Value as Json;
 
 use super::super::draft::{Id, Namespace};
+use super::super::read::Object;
 use super::super::toml::V;
-use super::Cx;
+use super::{Cx, Outcome};
 use crate::import::read::Pointer;
 
 const POD_SECURITY: &str = "pod-security.kubernetes.io/";
@@ -25,8 +26,8 @@ pub(super) fn namespace(cx: &mut Cx<'_>, ns: &str, ids: &[Id]) {
         if o.kind == "CronJob" && o.group() == "batch" {
             continue;
         }
+        // Kept objects are placed once all are mapped (`super::place_kept`).
         if !cx.may_map(id) {
-            draft.kept.push(id);
             continue;
         }
         let mapped = match (o.group(), o.kind.as_str()) {
@@ -48,15 +49,33 @@ pub(super) fn namespace(cx: &mut Cx<'_>, ns: &str, ids: &[Id]) {
             _ => Err("platc does not model this kind".to_string()),
         };
         if let Err(why) = mapped {
+            // Nothing of an object kept stays in the config.
+            draft.entries.retain(|e| e.owners != [id]);
             cx.keep(id, why);
-            draft.kept.push(id);
         }
     }
-    // Generated policies: only those the input had.
-    let has = |name: &str| {
-        ids.iter().any(|&id| {
-            let o = &cx.objects[id];
-            o.kind == "NetworkPolicy" && o.name == name && *cx.outcome(id) == super::Outcome::Mapped
+    cx.draft.namespaces.insert(ns.to_string(), draft);
+}
+
+/// What a namespace's config says about what the input did not have: a namespace whose
+/// Namespace object the input does not have (or that is kept as a manifest) is not platc's
+/// (`managed = false`: no Namespace object, no Pod Security labels, no default policies); one
+/// whose object is mapped gets `default-deny` and `allow-dns` only when the input had them.
+pub(super) fn finish(objects: &[Object], outcomes: &[Outcome], name: &str, draft: &mut Namespace) {
+    let mapped = |id: Id| outcomes[id] == Outcome::Mapped;
+    let owners = || draft.entries.iter().flat_map(|e| e.owners.iter().copied());
+    let owned = owners().any(|id| mapped(id) && super::is_namespace(&objects[id]));
+    if !owned {
+        draft.set(&["managed"], V::Bool(false), &[]);
+        return;
+    }
+    let has = |policy: &str| {
+        owners().any(|id| {
+            let o = &objects[id];
+            mapped(id)
+                && o.kind == "NetworkPolicy"
+                && o.name == policy
+                && o.namespace.as_deref().unwrap_or("default") == name
         })
     };
     let (deny, dns) = (has("default-deny"), has("allow-dns"));
@@ -71,27 +90,33 @@ pub(super) fn namespace(cx: &mut Cx<'_>, ns: &str, ids: &[Id]) {
     if egress_denied && !dns && deny {
         draft.set(&["allow_dns"], V::Bool(false), &[]);
     }
-    cx.draft.namespaces.insert(ns.to_string(), draft);
 }
 
 fn namespace_object(cx: &mut Cx<'_>, draft: &mut Namespace, id: Id) -> Result<(), String> {
     let labels = cx.own_labels(id);
     let level = labels.get("pod-security.kubernetes.io/enforce").cloned();
-    let own: BTreeMap<&String, &String> = labels
-        .iter()
-        .filter(|(k, _)| !k.starts_with(POD_SECURITY))
-        .collect();
-    if !own.is_empty() {
-        draft.set(&["labels"], V::map(own), &[id]);
-    }
     match level.as_deref() {
-        None | Some("restricted") => {}
+        // platc would label it `enforce: restricted`, and the cluster refuse pods it takes now.
+        None => {
+            return Err(
+                "it has no Pod Security labels, and platc would add them (`enforce: restricted`)"
+                    .into(),
+            );
+        }
+        Some("restricted") => {}
         Some(l @ ("baseline" | "privileged")) => draft.set(&["pod_security"], V::s(l), &[id]),
         Some(other) => {
             return Err(format!(
                 "pod security level `{other}` is not one platc knows"
             ));
         }
+    }
+    let own: BTreeMap<&String, &String> = labels
+        .iter()
+        .filter(|(k, _)| !k.starts_with(POD_SECURITY))
+        .collect();
+    if !own.is_empty() {
+        draft.set(&["labels"], V::map(own), &[id]);
     }
     if !draft.has(&["labels"]) {
         // Owned anyway: the Namespace object is what `[namespaces.NAME]` writes.

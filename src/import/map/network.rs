@@ -18,16 +18,17 @@ const NAMESPACE_LABEL: &str = "kubernetes.io/metadata.name";
 pub(super) fn policy(cx: &mut Cx<'_>, draft: &mut Namespace, id: Id) -> Result<(), String> {
     let o = &cx.objects[id];
     let spec = o.json.get("spec").unwrap_or(&Json::Null);
-    let types: Vec<String> = spec
-        .get("policyTypes")
-        .and_then(Json::as_array)
-        .map(|t| {
-            t.iter()
-                .filter_map(Json::as_str)
-                .map(str::to_lowercase)
-                .collect()
-        })
-        .unwrap_or_default();
+    // Without `policyTypes`, Kubernetes reads a policy as an ingress policy, and an egress
+    // policy too when it has egress rules.
+    let types: Vec<String> = match spec.get("policyTypes").and_then(Json::as_array) {
+        Some(t) => t
+            .iter()
+            .filter_map(Json::as_str)
+            .map(str::to_lowercase)
+            .collect(),
+        None if spec.get("egress").is_some() => vec!["ingress".into(), "egress".into()],
+        None => vec!["ingress".into()],
+    };
     let all_pods = spec.get("podSelector") == Some(&json!({}));
     if o.name == "default-deny"
         && all_pods

@@ -103,6 +103,12 @@ pub struct PlatformTable {
     /// schemas kubeconform uses: a manifest of their kind is validated against them.
     #[serde(default)]
     pub crd_schemas: Vec<String>,
+    /// CustomResourceDefinition manifests (globs relative to this file, YAML as users download
+    /// them): a custom resource of a kind they define is checked against the schema of its
+    /// served version, and placed by its scope (a cluster-scoped one in `[clusters.NAME]
+    /// manifests`).
+    #[serde(default)]
+    pub crds: Vec<String>,
 }
 
 /// `[defaults]`.

@@ -203,6 +203,8 @@ pub enum ConfigValue {
     String(String),
     /// An integer.
     Integer(i64),
+    /// A number with a fraction (`min.cleanable.dirty.ratio = 0.5`).
+    Float(f64),
     /// A boolean.
     Bool(bool),
 }

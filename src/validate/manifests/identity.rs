@@ -67,6 +67,19 @@ fn string<'n>(ctx: &mut Ctx<'_>, map: &'n Node, key: &str, shown: &str) -> Optio
     }
 }
 
+/// `generateName` without a `name`: the API server makes a new object on every apply.
+pub(crate) fn generate_name(at: &Node) -> Diagnostic {
+    Diagnostic::error(
+        codes::MANIFEST_IDENTITY,
+        at.key.unwrap_or(at.span),
+        "`metadata.generateName` without `metadata.name`: a new object would be created on every sync",
+    )
+    .with_label("platc writes named objects")
+    .with_help(
+        "give the object a `metadata.name`; Argo CD hooks that use `generateName` (a Job run on each sync) stay outside platc",
+    )
+}
+
 /// Kinds whose names are DNS-1123 labels (RFC 1035 for Services), not subdomains.
 const LABEL_NAMED: [&str; 2] = ["Namespace", "Service"];
 /// Kinds whose names are any path segment (`system:aggregate-to-view`).
@@ -144,6 +157,13 @@ pub(super) fn check(ctx: &mut Ctx<'_>, node: &Node, place: Place<'_>) -> Option<
             None
         }
     };
+    if let Some(g) = meta
+        .filter(|m| m.get("name").is_none())
+        .and_then(|m| m.get("generateName"))
+    {
+        ctx.push(generate_name(g));
+        return None;
+    }
     let name = meta.and_then(|m| string(ctx, m, "name", "metadata.name"));
     let (api_version, kind, (name, name_span)) = (api_version?, kind?, name?);
     let (kind, kind_span) = kind;

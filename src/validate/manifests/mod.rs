@@ -5,7 +5,7 @@
 //! An object needs `apiVersion`, `kind` and `metadata.name`; its namespace is the one that
 //! lists the file. A built-in kind is read strictly into its k8s-openapi type
 //! ([`yaml::kinds`](crate::yaml::kinds)); a custom resource is checked against its schema from
-//! `[platform] crd_schemas` when there is one, and kept as it is written otherwise. Pods get the
+//! `[platform] crd_schemas` or `crds` when there is one, and kept as it is written otherwise. Pods get the
 //! namespace's Pod Security level ([`pods`]); roles and policies get the RBAC and network lints.
 
 mod identity;
@@ -21,6 +21,7 @@ use crate::model::{PodSecurity, UserManifest, Workload};
 use crate::syntax::{NodeValue, Path};
 use crate::yaml::de::{Problem, ProblemKind};
 use crate::yaml::{self, kinds};
+pub(crate) use identity::generate_name;
 pub(crate) use schemas::Schemas;
 
 /// Where the objects go: a namespace (with its Pod Security level) or a cluster's own folder.
@@ -58,6 +59,8 @@ pub(crate) fn read(
     let Some(NodeValue::Array(patterns)) = ctx.node(list).map(|n| n.value.clone()) else {
         return read;
     };
+    // A file two patterns match is read once.
+    let mut seen = std::collections::HashSet::new();
     for pattern in &patterns {
         let files = match attached.files(pattern) {
             Ok(files) => files,
@@ -66,20 +69,27 @@ pub(crate) fn read(
                     NodeValue::String(s) => s.as_str(),
                     _ => "",
                 };
-                ctx.push(
-                    Diagnostic::error(codes::MANIFEST_FILE, pattern.span, format!("manifests `{shown}`: {why}"))
-                        .with_label("no manifests here")
-                        .with_help("patterns are relative to the file they are written in, e.g. `manifests/*.yaml`"),
-                );
+                ctx.push(crate::expand::pattern_error(
+                    why,
+                    codes::MANIFEST_FILE,
+                    pattern.span,
+                    &format!("manifests `{shown}`"),
+                    "no manifests here",
+                    "patterns are relative to the file they are written in, e.g. `manifests/*.yaml`",
+                ));
                 continue;
             }
         };
         for file in files {
+            if !seen.insert(*file) {
+                continue;
+            }
             // Syntax errors are reported once per file, by `validate`.
             let Some(Ok(documents)) = attached.yaml(*file) else {
                 continue;
             };
             for document in documents {
+                empty_list(ctx, &document.root);
                 for node in items(&document.root) {
                     if let Some((object, workload)) = object(ctx, schemas, node, place) {
                         read.objects.push(object);
@@ -92,14 +102,38 @@ pub(crate) fn read(
     read
 }
 
-/// The objects of a document: itself, or the items of a `kind: List`.
-fn items(root: &yaml::Node) -> Vec<&yaml::Node> {
-    let is_list = root.get("kind").and_then(yaml::Node::as_str) == Some("List")
-        && root.get("apiVersion").and_then(yaml::Node::as_str) == Some("v1");
+/// The objects of a document: itself, or the items of a `kind: List` (or any `...List` with
+/// `items`, `ConfigMapList` too, as kubectl takes them).
+pub(crate) fn items(root: &yaml::Node) -> Vec<&yaml::Node> {
+    let is_list = root
+        .get("kind")
+        .and_then(yaml::Node::as_str)
+        .is_some_and(|k| k.ends_with("List"));
     match root.get("items").map(|i| &i.value) {
         Some(yaml::Value::Seq(items)) if is_list => items.iter().collect(),
-        _ if is_list => Vec::new(),
         _ => vec![root],
+    }
+}
+
+/// A List without items is an error: whatever it was meant to hold is missing.
+fn empty_list(ctx: &mut Ctx<'_>, root: &yaml::Node) {
+    let kind = root
+        .get("kind")
+        .and_then(yaml::Node::as_str)
+        .unwrap_or_default();
+    if let Some(items) = root.get("items")
+        && kind.ends_with("List")
+        && matches!(&items.value, yaml::Value::Seq(i) if i.is_empty())
+    {
+        ctx.push(
+            Diagnostic::error(
+                codes::EMPTY_LIST,
+                items.key.unwrap_or(items.span),
+                format!("the {kind} is empty"),
+            )
+            .with_label("no items")
+            .with_help("remove the file, or put the objects it was meant to hold in `items`"),
+        );
     }
 }
 
@@ -111,13 +145,14 @@ fn object(
     place: Place<'_>,
 ) -> Option<(UserManifest, Option<Workload>)> {
     let id = identity::check(ctx, node, place)?;
+    let group = kinds::group_of(&id.api_version);
     let cluster_scoped = match kinds::find(&id.api_version, &id.kind) {
         Some(k) => Some(k.cluster_scoped),
-        None if kinds::is_builtin_group(kinds::group_of(&id.api_version)) => {
+        None if kinds::is_builtin_group(group) => {
             unknown_builtin(ctx, node, &id.api_version, &id.kind);
             return None;
         }
-        None => None,
+        None => schemas.cluster_scoped(group, &id.kind),
     };
     match (place, cluster_scoped) {
         (Place::Namespace { name, .. }, Some(true)) => {
@@ -138,17 +173,23 @@ fn object(
         }
         _ => {}
     }
-    if id.kind == "Secret" && id.api_version == "v1" {
-        for field in ["data", "stringData"] {
-            if let Some(values) = node.get(field) {
-                ctx.push(
-                    Diagnostic::error(codes::SECRET_VALUE, values.key.unwrap_or(values.span), format!("Secret `{}` holds values in `{field}`; secret values never go into git", id.name))
-                        .with_label("secret material")
-                        .with_help("keep the values in a secret store and create the Secret with an ExternalSecret (External Secrets Operator), which names the store and the remote key, never the value"),
-                );
-                return None;
-            }
+    let found = yaml::secrets::material(node);
+    if !found.is_empty() {
+        for f in found {
+            ctx.push(
+                Diagnostic::error(
+                    codes::SECRET_VALUE,
+                    node.span_at(&f.path, f.at_key),
+                    format!(
+                        "{} `{}` {}; secret values never go into git",
+                        id.kind, id.name, f.what
+                    ),
+                )
+                .with_label("secret material")
+                .with_help(f.help),
+            );
         }
+        return None;
     }
     let schema = schemas.get(&id.api_version, &id.kind).cloned();
     let body = match kinds::find(&id.api_version, &id.kind) {
@@ -206,50 +247,22 @@ fn object(
 
 /// A kind of a built-in API group that Kubernetes 1.33 does not serve under that version.
 fn unknown_builtin(ctx: &mut Ctx<'_>, node: &yaml::Node, api_version: &str, kind: &str) {
-    let kind_node = node.get("kind");
-    let version_node = node.get("apiVersion");
-    let (span, message, help) = match kinds::KINDS.iter().find(|k| k.kind == kind) {
-        Some(_) => {
-            let versions: Vec<&str> = kinds::KINDS
-                .iter()
-                .filter(|k| k.kind == kind)
-                .map(|k| k.api_version)
-                .collect();
-            (
-                version_node.map_or(node.span, |n| n.span),
-                format!("Kubernetes 1.33 does not serve {kind} as `{api_version}`"),
-                format!("use `apiVersion: {}`", versions.join("` or `")),
-            )
-        }
-        None => {
-            let same_group: Vec<&str> = kinds::KINDS
-                .iter()
-                .filter(|k| k.api_version == api_version)
-                .map(|k| k.kind)
-                .collect();
-            let help = did_you_mean(kind, same_group.iter().copied())
-                .or_else(|| {
-                    kinds::by_name(kind)
-                        .map(|k| format!("did you mean `{}` (`{}`)?", k.kind, k.api_version))
-                })
-                .unwrap_or_else(|| {
-                    if same_group.is_empty() {
-                        format!("`{api_version}` is not an API version Kubernetes 1.33 serves")
-                    } else {
-                        format!("`{api_version}` serves {}", same_group.join(", "))
-                    }
-                });
-            (
-                kind_node.map_or(node.span, |n| n.span),
-                format!("`{api_version}` has no kind `{kind}`"),
-                help,
-            )
-        }
+    let Some(problem) = kinds::not_served(api_version, kind) else {
+        return;
+    };
+    let at = if problem.at_version {
+        "apiVersion"
+    } else {
+        "kind"
     };
     ctx.push(
-        Diagnostic::error(codes::MANIFEST_KIND, span, message)
-            .with_label("not a Kubernetes kind")
-            .with_help(help),
+        Diagnostic::error(
+            codes::MANIFEST_KIND,
+            node.get(at).map_or(node.span, |n| n.span),
+            problem.message,
+        )
+        .with_label("not a Kubernetes kind")
+        .with_help(problem.help),
     );
 }
 

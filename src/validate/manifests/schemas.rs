@@ -1,5 +1,6 @@
-//! `[platform] crd_schemas`: the JSON Schemas custom resources are checked against, by the
-//! kind each is for.
+//! `[platform] crd_schemas` and `crds`: the JSON Schemas custom resources are checked against,
+//! by the kind each is for (from a JSON Schema file, or from each served version of a
+//! CustomResourceDefinition), and the scope of the kinds the CRDs define.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,10 +11,12 @@ use crate::expand::Attached;
 use crate::syntax::{NodeValue, Path};
 use crate::yaml::schema::Schema;
 
-/// The schemas by `(apiVersion, kind in lower case)`.
+/// The schemas by `(apiVersion, kind in lower case)`, and the scope of the kinds the CRDs of
+/// `[platform] crds` define.
 #[derive(Default)]
 pub(crate) struct Schemas {
-    by_kind: HashMap<(String, String), (Arc<Schema>, FileId)>,
+    by_kind: HashMap<(String, String), (Arc<Schema>, Span)>,
+    scopes: HashMap<(String, String), bool>,
 }
 
 impl Schemas {
@@ -24,40 +27,126 @@ impl Schemas {
             .map(|(s, _)| s)
     }
 
-    /// Reads every schema the patterns of `[platform] crd_schemas` name.
+    /// Whether custom resources of `kind` in `group` are cluster-scoped, when a CRD of
+    /// `[platform] crds` says, or platc knows the kind.
+    pub fn cluster_scoped(&self, group: &str, kind: &str) -> Option<bool> {
+        self.scopes
+            .get(&(group.to_string(), kind.to_string()))
+            .copied()
+            .or_else(|| crate::yaml::crd::known_scope(group, kind))
+    }
+
+    /// Reads every schema the patterns of `[platform] crd_schemas` name, and every CRD of
+    /// `[platform] crds`.
     pub fn load(ctx: &mut Ctx<'_>, attached: &Attached) -> Self {
         let mut schemas = Self::default();
-        let list = Path::root().key("platform").key("crd_schemas");
-        let Some(NodeValue::Array(patterns)) = ctx.node(&list).map(|n| n.value.clone()) else {
-            return schemas;
-        };
-        for pattern in &patterns {
-            let files = match attached.files(pattern) {
-                Ok(f) => f,
-                Err(why) => {
-                    let shown = match &pattern.value {
-                        NodeValue::String(s) => s.as_str(),
-                        _ => "",
-                    };
-                    ctx.push(
-                        Diagnostic::error(
-                            codes::MANIFEST_FILE,
-                            pattern.span,
-                            format!("crd_schemas `{shown}`: {why}"),
-                        )
-                        .with_label("no schemas here")
-                        .with_help(
-                            "patterns are relative to this file, e.g. `schemas/crds/*.json`",
-                        ),
-                    );
+        // A file two patterns match is read once.
+        let mut read = std::collections::HashSet::new();
+        for key in ["crd_schemas", "crds"] {
+            for file in files(ctx, attached, key) {
+                if !read.insert(file) {
                     continue;
                 }
-            };
-            for file in files {
-                schemas.add(ctx, attached, *file);
+                if key == "crds" {
+                    schemas.add_crds(ctx, attached, file);
+                } else {
+                    schemas.add(ctx, attached, file);
+                }
             }
         }
         schemas
+    }
+
+    /// Every CustomResourceDefinition of a `crds` file: its scope, and the schema of each
+    /// version it serves.
+    fn add_crds(&mut self, ctx: &mut Ctx<'_>, attached: &Attached, file: FileId) {
+        // Syntax errors are reported once per file, by `validate`.
+        let Some(Ok(documents)) = attached.yaml(file) else {
+            return;
+        };
+        for document in documents {
+            for node in super::items(&document.root) {
+                let json = node.to_json();
+                let at = node
+                    .get("metadata")
+                    .and_then(|m| m.get("name"))
+                    .map_or_else(|| node.anchor(), |n| n.span);
+                if !crate::yaml::crd::is_crd(&json) {
+                    ctx.push(
+                        Diagnostic::error(
+                            codes::CRD_SCHEMA,
+                            node.get("kind").map_or(at, |k| k.span),
+                            "`crds` names a file with an object that is not a CustomResourceDefinition",
+                        )
+                        .with_label("not a CRD")
+                        .with_help("list only CRD files in `[platform] crds`; other objects go in `manifests`"),
+                    );
+                    continue;
+                }
+                let crd = match crate::yaml::crd::read(&json) {
+                    Ok(c) => c,
+                    Err(why) => {
+                        ctx.push(
+                            Diagnostic::error(
+                                codes::CRD_SCHEMA,
+                                at,
+                                format!(
+                                    "this CustomResourceDefinition defines nothing usable: {why}"
+                                ),
+                            )
+                            .with_label("not usable"),
+                        );
+                        continue;
+                    }
+                };
+                self.scopes
+                    .insert((crd.group.clone(), crd.kind.clone()), crd.cluster_scoped);
+                for (version, schema) in &crd.versions {
+                    let Some(schema) = schema else { continue };
+                    let api_version = crd.api_version(version);
+                    match Schema::new(schema.clone()) {
+                        Ok(s) => self.insert(ctx, api_version, &crd.kind, s, at),
+                        Err(e) => ctx.push(
+                            Diagnostic::error(
+                                codes::CRD_SCHEMA,
+                                at,
+                                format!(
+                                    "the schema of {} `{api_version}` is not usable: {e}",
+                                    crd.kind
+                                ),
+                            )
+                            .with_label("this CRD"),
+                        ),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds the schema of `kind` in `api_version` (from `at`); a second one is an error.
+    fn insert(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        api_version: String,
+        kind: &str,
+        schema: Schema,
+        at: Span,
+    ) {
+        let key = (api_version.clone(), kind.to_ascii_lowercase());
+        if let Some((_, first)) = self.by_kind.get(&key) {
+            ctx.push(
+                Diagnostic::error(
+                    codes::CRD_SCHEMA,
+                    at,
+                    format!("a second schema for {kind} `{api_version}`"),
+                )
+                .with_label("second schema")
+                .with_related(Some(*first), "first schema")
+                .with_help("keep one schema per kind and version"),
+            );
+            return;
+        }
+        self.by_kind.insert(key, (Arc::new(schema), at));
     }
 
     fn add(&mut self, ctx: &mut Ctx<'_>, attached: &Attached, file: FileId) {
@@ -94,23 +183,42 @@ impl Schemas {
             );
             return;
         };
-        let key = (api_version.clone(), kind.to_ascii_lowercase());
-        if let Some((_, first)) = self.by_kind.get(&key) {
-            let first = Span::new(*first, 0..0);
-            ctx.push(
-                Diagnostic::error(
-                    codes::CRD_SCHEMA,
-                    at,
-                    format!("a second schema for {kind} `{api_version}`"),
-                )
-                .with_label("second schema")
-                .with_related(Some(first), "first schema")
-                .with_help("keep one schema per kind and version"),
-            );
-            return;
-        }
-        self.by_kind.insert(key, (Arc::new(schema), file));
+        self.insert(ctx, api_version, &kind, schema, at);
     }
+}
+
+/// The files the patterns of `[platform] KEY` name; a pattern that names none is an error.
+fn files(ctx: &mut Ctx<'_>, attached: &Attached, key: &str) -> Vec<FileId> {
+    let list = Path::root().key("platform").key(key);
+    let Some(NodeValue::Array(patterns)) = ctx.node(&list).map(|n| n.value.clone()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for pattern in &patterns {
+        match attached.files(pattern) {
+            Ok(f) => out.extend_from_slice(f),
+            Err(why) => {
+                let shown = match &pattern.value {
+                    NodeValue::String(s) => s.as_str(),
+                    _ => "",
+                };
+                let (label, example) = if key == "crds" {
+                    ("no CRDs here", "crds/*.yaml")
+                } else {
+                    ("no schemas here", "schemas/crds/*.json")
+                };
+                ctx.push(crate::expand::pattern_error(
+                    why,
+                    codes::MANIFEST_FILE,
+                    pattern.span,
+                    &format!("{key} `{shown}`"),
+                    label,
+                    &format!("patterns are relative to this file, e.g. `{example}`"),
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// `(apiVersion, kind)` from a schema's path: `GROUP/KIND_VERSION.json` or

@@ -114,14 +114,18 @@ pub(super) fn near_misses(errors: &[jsonschema::ValidationError<'_>], at: &Path)
             continue;
         };
         let path = instance_path(at, error);
-        let Some(wanted) = missing.get(&path) else {
+        let Some(wanted) = missing.get_mut(&path) else {
             continue;
         };
         for key in unexpected {
-            let taken = |k: &&String| out.iter().any(|((p, _), m)| *p == path && m == *k);
-            let free: Vec<&String> = wanted.iter().filter(|k| !taken(k)).collect();
-            if let Some(meant) = crate::diag::closest(key, free.iter().map(|k| k.as_str())) {
-                out.insert((path.clone(), key.clone()), meant.to_string());
+            if wanted.is_empty() {
+                break;
+            }
+            // Each missing key stands for one unknown key at most: once taken, it is gone.
+            if let Some(meant) = crate::diag::closest(key, wanted.iter().map(String::as_str)) {
+                let meant = meant.to_string();
+                wanted.retain(|k| *k != meant);
+                out.insert((path.clone(), key.clone()), meant);
             }
         }
     }
@@ -155,8 +159,14 @@ fn describe(
                 .and_then(Value::as_object)
                 .map(|p| p.keys().map(String::as_str).collect())
                 .unwrap_or_default();
-            unexpected
+            // At most as many as a run shows, and then one that counts the rest: a table of a
+            // million unknown keys is one mistake (a file that is not this config), not a
+            // million diagnostics to hold.
+            let shown = usize::try_from(crate::limits::get().diagnostics).unwrap_or(usize::MAX);
+            let more = unexpected.len().saturating_sub(shown);
+            let mut out: Vec<(Path, Diagnostic)> = unexpected
                 .iter()
+                .take(shown)
                 .map(|key| {
                     let key_path = path.key(key.as_str());
                     if is_secret_table(segs) {
@@ -190,7 +200,28 @@ fn describe(
                         .with_help(help),
                     )
                 })
-                .collect()
+                .collect();
+            if more > 0 {
+                let inside = if segs.is_empty() {
+                    "at the top level".into()
+                } else {
+                    format!("in {what}")
+                };
+                let (loc, _) = doc.locate(segs);
+                out.push((
+                    path.clone(),
+                    Diagnostic::error(
+                        codes::UNKNOWN_KEY,
+                        loc.key.unwrap_or(loc.value),
+                        format!("and {more} more unknown keys {inside}"),
+                    )
+                    .with_label("in this table")
+                    .with_help(format!(
+                        "{shown} are reported one by one (`--limit diagnostics`); so many unknown keys say this file is not a platform.toml"
+                    )),
+                ));
+            }
+            out
         }
         ValidationErrorKind::Type { kind } => {
             let expected = match kind {

@@ -76,10 +76,7 @@ pub(in crate::import::map) fn cron_job(cx: &mut Cx<'_>, draft: &mut Namespace, i
             let name = cx.objects[id].name.clone();
             draft.set(&["pipelines", &name], V::Table(table), &[id]);
         }
-        Err(why) => {
-            cx.keep(id, why);
-            draft.kept.push(id);
-        }
+        Err(why) => cx.keep(id, why),
     }
 }
 

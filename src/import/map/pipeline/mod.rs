@@ -173,7 +173,7 @@ pub(super) fn topic(cx: &mut Cx<'_>, producers: &mut Producers, id: Id) {
                 k.clone(),
                 match v {
                     Json::String(s) => V::s(s.clone()),
-                    Json::Number(n) => n.as_i64().map_or_else(|| V::s(n.to_string()), V::Int),
+                    Json::Number(n) => V::number(n),
                     Json::Bool(b) => V::Bool(*b),
                     other => V::s(other.to_string()),
                 },
