@@ -16,22 +16,18 @@ pub(super) fn build(
     fail_on_change: bool,
     colors: Colors,
 ) -> Outcome {
-    // Refuse an out/ reached through a symlink (or not a folder) before anything is read or
-    // written. What is inside is read once, under the lock, and checked before anything is
-    // written.
-    let out = match measure("pre-check", || fs::resolve_out(out)) {
-        Ok(o) => o,
-        Err(problems) => return out_problems(&problems, colors),
+    // out/ is checked before anything is read or written; what is inside is read once, under
+    // the lock, and checked before anything is written.
+    let Prepared {
+        out,
+        root,
+        compiled,
+        mut stderr,
+    } = match prepare(config, out, deny_warnings, colors) {
+        Ok(p) => p,
+        Err(o) => return o,
     };
     let out = out.as_path();
-    let root = match root_of(config, colors) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
-    let (compiled, mut stderr) = match compile_checked(config, &root, deny_warnings, colors) {
-        Ok(c) => c,
-        Err(o) => return o,
-    };
     let lock = match fs::lock(out, fs::lock_wait()) {
         Ok(l) => l,
         Err(d) => return out_problems(&[d], colors),
