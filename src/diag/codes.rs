@@ -118,10 +118,14 @@ codes! {
          tell what the rule should allow or whom it should bind. Fix: write one of those \
          forms.";
     INVALID_IMAGE = "E0111", "invalid-image",
-        "A container image reference a runtime cannot pull: empty, with spaces, or with \
-         upper-case letters in the repository. Why it matters: the pod would fail with \
+        "A container image reference a runtime cannot pull, in a pipeline or a manifest: \
+         empty, with spaces, an empty tag (`registry/x:`, also when a variable renders it \
+         empty), no repository, upper-case letters or an empty part in the repository path, a \
+         tag with other characters than `A-Z a-z 0-9 _ . -`, a digest that is not \
+         `algorithm:hex` (64 hex digits for sha256). Why it matters: the pod would fail with \
          ErrImagePull or InvalidImageName at run time, not at review time. Fix: write \
-         `registry/repository:tag` or `registry/repository@sha256:...` in lower case.";
+         `registry/repository:tag` or `registry/repository@sha256:...`, the repository in \
+         lower case.";
     INVALID_VALUE = "E0112", "invalid-value",
         "A value of the right type that is not allowed here: an empty string, a duplicate \
          list entry, an environment variable name with illegal characters, a URL that is not \
@@ -402,13 +406,16 @@ codes! {
          secrets the account's pipelines mount (`secrets = [...]`), or drop the rule (envFrom \
          needs no RBAC at all).";
     UNDECLARED_SECRET = "W0407", "undeclared-secret",
-        "A pipeline mounts a secret its namespace does not declare in `[namespaces.NAME.secrets]`. \
-         It may be made outside platc, so this is a warning. Why it matters: if nobody creates \
+        "A pipeline mounts (`secrets`) or takes an `env` key from a secret its namespace does \
+         not declare, or a manifest's container takes a `secretKeyRef` from one (declared: \
+         `[namespaces.NAME.secrets]`, the manifests' ExternalSecrets and Secrets, \
+         Certificates' `secretName`, Ingresses' `tls` Secrets). It may be made outside platc, \
+         so this is a warning. Why it matters: if nobody creates \
          it, every run fails with CreateContainerConfigError; a typo looks the same. Fix: \
          declare it (an ExternalSecret from a store), or fix the name the help suggests.";
     UNUSED_SECRET = "N0408", "unused-secret",
         "A secret declared in `[namespaces.NAME.secrets]` that no pipeline of the namespace \
-         mounts. Why it matters: an ExternalSecret nobody reads still copies credentials into \
+         uses (`secrets`, an `env` key, `files`) and no workload of its manifests mounts. Why it matters: an ExternalSecret nobody reads still copies credentials into \
          the cluster. Fix: remove it, or mount it where it is needed; ignore this note when \
          workloads of the namespace's manifests use it.";
     RBAC_SECRETS_READ = "W0401", "rbac-secrets-read",
@@ -461,7 +468,8 @@ codes! {
          explicit resources stop starting. Fix: keep min <= default_request <= default <= max \
          for each resource.";
     IMAGE_UNPINNED = "W0602", "image-unpinned",
-        "An image without a tag, or tagged `latest`. Why it matters: the same manifest can \
+        "An image without a tag, or tagged `latest` (a pipeline's, or a container's in a \
+         manifest). Why it matters: the same manifest can \
          run different code on two nodes or two days, and a rollback does not roll back. Fix: \
          pin a version tag or, better, a digest (`@sha256:...`).";
     MISSING_RESOURCES = "E0603", "missing-resources",
@@ -489,6 +497,137 @@ codes! {
          no run has succeeded since. Fix: make `ttl_after_finished` longer than the schedule's \
          longest gap plus a run (e.g. `3d` for a weekday schedule), or leave it out and let \
          `history` bound the Jobs kept.";
+    SELECTOR_MISMATCH = "E0801", "selector-mismatch",
+        "A Deployment, StatefulSet, DaemonSet or ReplicaSet (or a Job with `manualSelector: \
+         true`) whose `spec.selector` does not select the labels of its own \
+         `spec.template.metadata.labels`. Why it matters: the API server refuses the object \
+         (`selector does not match template labels`), so nothing of it is applied. Fix: give \
+         the template every label of `matchLabels` (and what `matchExpressions` asks), or \
+         narrow the selector to labels the template has.";
+    GATED_FIELD = "E0802", "feature-gated-field",
+        "A field Kubernetes 1.33 (the minor platc checks against) serves only behind a feature \
+         gate that is off by default: pod-level `resources` (PodLevelResources, alpha), \
+         `resourceClaims` and a container's `resources.claims` (DynamicResourceAllocation, \
+         beta and off), a projected `clusterTrustBundle` (ClusterTrustBundleProjection, beta \
+         and off), a PersistentVolumeClaim's `volumeAttributesClassName` \
+         (VolumeAttributesClass, beta and off) or `dataSourceRef.namespace` \
+         (CrossNamespaceVolumeDataSource, alpha), an HPA's scaling `tolerance` \
+         (HPAConfigurableTolerance, alpha) or `minReplicas: 0` (HPAScaleToZero, alpha), a \
+         CSIDriver's `nodeAllocatableUpdatePeriodSeconds` (MutableCSINodeAllocatableCount, \
+         alpha). Why it matters: with the gate off the API server drops the field (or refuses \
+         the value), so what is written silently does not happen. Fix: use what the help names \
+         (for pod-level `resources`, each container's own `resources`), or remove the field.";
+    EMPTY_RESOURCE_NAMES = "E0803", "empty-resource-names",
+        "A Role or ClusterRole rule with `resource_names = []` (`resourceNames: []` in a \
+         manifest). Why it matters: RBAC reads an empty list as no restriction at all, so the \
+         rule grants every object of its resources, the opposite of what an empty list seems \
+         to say. Fix: name the objects (`resource_names = [\"commodity-api\"]`), or remove \
+         the rule if it should grant nothing.";
+    HPA_REPLICA_RANGE = "E0804", "hpa-replica-range",
+        "A HorizontalPodAutoscaler whose `minReplicas` is above its `maxReplicas`. Why it \
+         matters: the API server refuses it (`maxReplicas` must be greater than or equal to \
+         `minReplicas`). Fix: swap or correct the two values.";
+    UNKNOWN_SEVERITY = "E0805", "unknown-severity",
+        "An alert severity (`alerts.on_failure`, or a `severity` in `alerts.labels`) outside \
+         `[monitoring] severities` (default `critical`, `warning`, `info`). Why it matters: \
+         Alertmanager routes alerts by severity; one its routes do not know (`crit`, `page`) \
+         goes to the default receiver or nowhere, and nobody is paged. Fix: use a listed \
+         severity, or add it to `[monitoring] severities` once Alertmanager routes it.";
+    SERVICE_SELECTS_NOTHING = "W0810", "service-selects-nothing",
+        "A Service whose selector matches no pod template of its namespace (manifests' \
+         workloads and pipelines). Why it matters: the Service has no endpoints; every \
+         connection is refused while everything looks deployed. Fix: select the labels of the \
+         pods' template (`spec.template.metadata.labels`); the help names the closest pods. \
+         platc says nothing when the namespace holds a custom resource that may make pods it \
+         cannot see.";
+    SERVICE_TARGET_PORT = "W0811", "service-target-port",
+        "A Service port whose `targetPort` is a name no selected container declares, or a \
+         number none of them exposes while they declare their ports. Why it matters: \
+         connections to a named port no pod has are refused; a number the container does not \
+         listen on times out. Fix: use the container's port name or number (the help lists \
+         them).";
+    BACKEND_MISSING = "W0812", "backend-missing",
+        "An Ingress or Gateway route (HTTPRoute, GRPCRoute, ...) that sends traffic to a \
+         Service its namespace does not have. Why it matters: the controller answers every \
+         request with 503 or 404; nothing fails at deploy time. Fix: name a Service of the \
+         namespace (the help suggests the closest).";
+    BACKEND_PORT = "W0813", "backend-port",
+        "An Ingress or Gateway route backend naming a port (number or name) the Service does \
+         not have. Why it matters: the controller cannot route to it and answers 503. Fix: use \
+         one of the Service's ports (the help lists them).";
+    HPA_TARGET_MISSING = "W0814", "hpa-target-missing",
+        "A HorizontalPodAutoscaler whose `scaleTargetRef` names a Deployment, StatefulSet or \
+         ReplicaSet its namespace does not have. Why it matters: the HPA scales nothing and \
+         only reports `FailedGetScale`. Fix: name the workload (the help suggests the \
+         closest name or the right kind).";
+    HPA_REPLICAS_SET = "W0815", "hpa-replicas-set",
+        "A workload that sets `replicas` while a HorizontalPodAutoscaler scales it. Why it \
+         matters: every Argo CD sync (self-heal) sets the count back to what is written, the \
+         HPA scales again, and the two fight; pods come and go. Fix: remove `replicas` from \
+         the workload; the HPA's `minReplicas` is where it starts.";
+    PDB_SELECTS_NOTHING = "W0816", "pdb-selects-nothing",
+        "A PodDisruptionBudget whose selector matches no pod template of its namespace. Why it \
+         matters: it protects nothing, so a drain may take every pod of the workload it was \
+         meant for at once. Fix: select the labels of the pods' template.";
+    PDB_BLOCKS_DRAIN = "W0817", "pdb-blocks-drain",
+        "A PodDisruptionBudget that allows no eviction at all: `maxUnavailable: 0`, or a \
+         `minAvailable` at or above the replicas it covers (an HPA's `minReplicas` when one \
+         scales them). Why it matters: every node drain (upgrades, autoscaler scale-downs) \
+         waits on these pods forever. Fix: allow one pod to go: `maxUnavailable: 1`, or a \
+         `minAvailable` below the replicas.";
+    PORT_UNREACHABLE = "W0818", "port-unreachable",
+        "A Service port whose target port on the pods it selects no NetworkPolicy lets any \
+         traffic reach: the pods are isolated for ingress (by `default_deny` or a policy \
+         selecting them) and no ingress rule of a policy selecting them opens that port. Why \
+         it matters: the Ingress controller, the scraper and every other client silently time \
+         out. Fix: add an ingress rule from the clients to that port (the help shows one).";
+    INGRESS_PORT_UNEXPOSED = "W0819", "ingress-port-unexposed",
+        "An ingress rule opening a port none of the pods its policy selects expose (they \
+         declare other ports, or none by that name). Why it matters: the rule opens nothing, \
+         and the port that was meant stays closed. Fix: open the port the containers declare \
+         (the help lists them).";
+    INGRESS_ALL_PORTS = "W0820", "ingress-all-ports",
+        "An ingress rule from another namespace (`namespace:NAME`, or a `service:` peer there) \
+         without `ports`. Why it matters: every port of the selected pods is open to every pod \
+         of that namespace, debug and admin ports included. Fix: list the ports the callers \
+         need (`ports = [8080]`).";
+    EGRESS_PORT_CLOSED = "W0821", "egress-port-closed",
+        "An egress rule to a `service:NAME` whose `ports` include one the service does not \
+         listen on (its `[services.NAME] ports`). Why it matters: the rule opens a port \
+         nothing answers on, and the port that was meant stays closed. Fix: use the service's \
+         ports, or leave `ports` out to take them.";
+    SECRET_KEY_MISSING = "W0822", "secret-key-missing",
+        "An environment variable from a Secret key (`{ secret = \"NAME\", key = \"KEY\" }`, or \
+         `secretKeyRef` in a manifest) whose Secret is declared (an ExternalSecret's `data`, \
+         a Certificate's `secretName`) without that key. Why it matters: the kubelet refuses \
+         to start the container (CreateContainerConfigError) until the key exists. Fix: use a \
+         declared key (the help suggests the closest), or add it to the Secret's `data`.";
+    MISSED_ALERT_TOO_SOON = "W0823", "missed-alert-too-soon",
+        "A pipeline's `alerts.missed_after` is shorter than the longest wait between two runs \
+         of its schedule. Why it matters: the missed-run alert fires in every such gap although \
+         no run was missed (a weekday job pages every weekend). Fix: make `missed_after` longer \
+         than the longest gap plus a run (the help computes it).";
+    MISSED_ALERT_SUSPENDED = "N0824", "missed-alert-suspended",
+        "(note) A suspended pipeline (`suspend = true`) with `alerts.missed_after`. Why it \
+         matters: the missed-run alert is silent while the CronJob is suspended, so nothing \
+         pages while it does not run; that may be what is wanted, or a forgotten suspend. Fix: \
+         resume it (`suspend = false`) when it should run again.";
+    TIME_ZONE_FIXED = "W0825", "time-zone-fixed",
+        "A `time_zone` (or a CronJob's `timeZone`) that is a fixed offset or a legacy name: \
+         `EST`, `MST`, `HST`, `EST5EDT`, `CET`, `Etc/GMT+5`. Why it matters: fixed offsets never \
+         follow daylight saving (`Etc/GMT+5` is UTC-5 all year, and the sign is inverted), and \
+         the legacy names are kept only for compatibility; the job runs an hour off half the \
+         year. Fix: use the region's zone the help names (`America/New_York`).";
+    MONITOR_SELECTS_NOTHING = "W0826", "monitor-selects-nothing",
+        "A ServiceMonitor or PodMonitor (checked when its CRD schema is given) whose selector \
+         matches no Service (by the Service's own labels) or pod in the namespaces it looks \
+         in. Why it matters: Prometheus scrapes nothing and no alert says so. Fix: match the \
+         Service's `metadata.labels` (ServiceMonitor) or the pods' labels (PodMonitor).";
+    ALLOW_UNUSED = "W0827", "allow-unused",
+        "An entry of `[lints] allow` or a `# platc:allow CODE` comment that silences nothing. \
+         Why it matters: it would silently hide a future finding the author never saw, and \
+         usually means the code or the line is wrong. Fix: remove it, or move the comment to \
+         the line the finding is reported at.";
 }
 
 /// The explanation of a code (case-insensitive), as printed by `platc explain`.

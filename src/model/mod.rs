@@ -3,11 +3,13 @@
 
 pub mod duration;
 pub mod expansion;
+pub mod image;
 pub mod names;
 mod pipeline;
 pub mod pod_security;
 pub mod quantity;
 pub mod schedule;
+pub mod zones;
 
 use std::collections::BTreeMap;
 
@@ -94,6 +96,8 @@ pub struct Workload {
     pub containers: Vec<WorkloadContainer>,
     /// PersistentVolumeClaims its StatefulSet templates make (one per template per replica).
     pub claims: u32,
+    /// The HorizontalPodAutoscaler whose `maxReplicas` set `pods`, and where that is written.
+    pub scaled_by: Option<(String, Span)>,
 }
 
 /// One container of a [`Workload`].

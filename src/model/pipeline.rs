@@ -178,3 +178,22 @@ pub struct Pipeline {
     /// Grafana dashboard.
     pub dashboard: bool,
 }
+
+impl Pipeline {
+    /// Every Secret its pods use: `secrets` (envFrom), `env` keys and `files`.
+    pub fn secrets_used(&self) -> impl Iterator<Item = &str> {
+        let env = self.env.iter().filter_map(|v| match &v.value {
+            EnvValue::SecretKey { secret, .. } => Some(secret.as_str()),
+            _ => None,
+        });
+        let files = self.files.iter().filter_map(|f| match &f.source {
+            FileSource::Secret(s) => Some(s.as_str()),
+            FileSource::ConfigMap(_) => None,
+        });
+        self.secrets
+            .iter()
+            .map(String::as_str)
+            .chain(env)
+            .chain(files)
+    }
+}

@@ -19,6 +19,7 @@ mod rbac;
 pub mod schema;
 mod secrets;
 mod tokens;
+pub(crate) mod whole;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,6 +38,8 @@ pub struct Outcome {
     pub platform: Option<Platform>,
     /// Errors, warnings and notes, sorted by position.
     pub diagnostics: Vec<Diagnostic>,
+    /// `[lints] allow`: the codes and where each is written.
+    pub allow: Vec<(String, crate::diag::Span)>,
 }
 
 /// Validates a parsed document. `source_name` is the config's file name for the output header.
@@ -100,17 +103,23 @@ fn semantic(
         }
     };
     let mut ctx = Ctx::new(doc, &pruned);
+    let allow = allowed_codes(&mut ctx, &config);
     // A manifest file that does not parse is reported once, however many namespaces list it.
     diagnostics.extend(attached.yaml_errors().cloned());
-    let platform = build(&mut ctx, &config, attached, source_name);
+    let (platform, facts) = build(&mut ctx, &config, attached, source_name);
     // Lints judge a platform that is otherwise valid: on a broken one (values a schema error
     // removed, references that do not resolve) they would warn about the breakage again.
     let has_error = |d: &Diagnostic| d.severity == Severity::Error;
     if !diagnostics.iter().any(has_error) && !ctx.diags.iter().any(has_error) {
         lints::lint(&mut ctx, &config, &platform);
+        crate::timings::measure("whole", || {
+            whole::check(&mut ctx, &config, &platform, &facts)
+        });
     }
     diagnostics.extend(ctx.diags);
-    finish(Some(platform), diagnostics)
+    let mut outcome = finish(Some(platform), diagnostics);
+    outcome.allow = allow;
+    outcome
 }
 
 fn finish(platform: Option<Platform>, mut diagnostics: Vec<Diagnostic>) -> Outcome {
@@ -119,7 +128,47 @@ fn finish(platform: Option<Platform>, mut diagnostics: Vec<Diagnostic>) -> Outco
     Outcome {
         platform: if failed { None } else { platform },
         diagnostics,
+        allow: Vec::new(),
     }
+}
+
+/// `[lints] allow`: codes of warnings and notes.
+fn allowed_codes(ctx: &mut Ctx<'_>, config: &Config) -> Vec<(String, crate::diag::Span)> {
+    let Some(lints) = &config.lints else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, code) in lints.allow.iter().enumerate() {
+        let at = ctx.val(&Path::root().key("lints").key("allow").index(i));
+        let known = crate::diag::CODES
+            .iter()
+            .find(|(c, _, _)| c.0 == code.as_str());
+        match known {
+            Some((c, _, _)) if c.0.starts_with('E') => ctx.push(
+                Diagnostic::error(
+                    codes::INVALID_CHOICE,
+                    at,
+                    format!("`{code}` is an error; only warnings and notes can be allowed"),
+                )
+                .with_label("cannot be allowed")
+                .with_help("fix what the error says: platc writes nothing while it stands"),
+            ),
+            Some(_) => out.push((code.clone(), at)),
+            None => ctx.push(
+                Diagnostic::error(
+                    codes::INVALID_CHOICE,
+                    at,
+                    format!("unknown diagnostic code `{code}`"),
+                )
+                .with_label("no such code")
+                .with_help(match crate::diag::explain(code) {
+                    Some((c, _, _)) => format!("did you mean `{c}`?"),
+                    None => "`platc explain` lists every code".into(),
+                }),
+            ),
+        }
+    }
+    out
 }
 
 /// Removes what the schema errors at `pruned` name, each table's keys in one pass (a million
@@ -140,7 +189,12 @@ fn remove(root: &mut Node, pruned: &BTreeSet<Path>) {
 
 const IN_CLUSTER: &str = "https://kubernetes.default.svc";
 
-fn build(ctx: &mut Ctx<'_>, config: &Config, attached: &Attached, source_name: &str) -> Platform {
+fn build(
+    ctx: &mut Ctx<'_>,
+    config: &Config,
+    attached: &Attached,
+    source_name: &str,
+) -> (Platform, Vec<Vec<whole::facts::Fact>>) {
     let root = Path::root();
     let name_path = root.key("platform").key("name");
     ctx.dns_label(&name_path, &config.platform.name, "platform name", false);
@@ -273,12 +327,15 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, attached: &Attached, source_name: &
     };
     // Namespaces are checked independently, on all cores.
     let entries: Vec<(&String, &config::Namespace)> = config.namespaces.iter().collect();
-    let mut namespaces = ctx.each(&entries, |ctx, (name, ns)| {
-        namespace::namespace(ctx, &env, name, ns)
-    });
+    let (mut namespaces, facts): (Vec<model::Namespace>, Vec<_>) = ctx
+        .each(&entries, |ctx, (name, ns)| {
+            namespace::namespace(ctx, &env, name, ns)
+        })
+        .into_iter()
+        .unzip();
     tokens::decide(&clusters, &mut namespaces);
 
-    Platform {
+    let platform = Platform {
         name: config.platform.name.clone(),
         source_name: source_name.to_string(),
         common_labels,
@@ -286,5 +343,6 @@ fn build(ctx: &mut Ctx<'_>, config: &Config, attached: &Attached, source_name: &
         argocd,
         rule_labels,
         namespaces,
-    }
+    };
+    (platform, facts)
 }

@@ -16,7 +16,7 @@ pub(crate) fn namespace(
     env: &Env<'_>,
     name: &str,
     ns: &config::Namespace,
-) -> model::Namespace {
+) -> (model::Namespace, Vec<super::whole::facts::Fact>) {
     let p = Path::root().key("namespaces").key(name);
     ctx.dns_label(&p, name, "namespace name", true);
     let span = ctx.key(&p);
@@ -86,7 +86,7 @@ pub(crate) fn namespace(
         .map(|(n, r)| rbac::role(ctx, &p.key("roles").key(n.as_str()), n, r))
         .collect();
 
-    let read = super::manifests::read(
+    let mut read = super::manifests::read(
         ctx,
         env.attached,
         env.schemas,
@@ -96,6 +96,7 @@ pub(crate) fn namespace(
             level: pod_security,
         },
     );
+    super::whole::scale_by_autoscalers(&read.facts, &mut read.workloads);
     let patches = super::patches::patches(ctx, &p, &ns.patches);
     let secrets = super::secrets::secrets(ctx, env.stores, &env.broken_stores, &p, &ns.secrets);
     let here = Here {
@@ -118,7 +119,7 @@ pub(crate) fn namespace(
         .map(|(n, pl)| pipeline::pipeline(ctx, env, &here, n, pl))
         .collect();
 
-    model::Namespace {
+    let namespace = model::Namespace {
         name: name.to_string(),
         span,
         clusters,
@@ -138,7 +139,8 @@ pub(crate) fn namespace(
         workloads: read.workloads,
         patches,
         secrets,
-    }
+    };
+    (namespace, read.facts)
 }
 
 /// `labels` are the Namespace object's, which a namespace with `managed = false` does not have.

@@ -60,6 +60,19 @@ pub struct Config {
     /// Variables for `{{ vars.NAME }}` in namespace and template strings.
     #[serde(default)]
     pub vars: StringMap,
+    /// Which lints not to report.
+    #[serde(default)]
+    pub lints: Option<LintsTable>,
+}
+
+/// `[lints]`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LintsTable {
+    /// Warning and note codes never reported for this platform (`["W0503"]`); one finding is
+    /// silenced by a `# platc:allow CODE` comment on its line instead.
+    #[serde(default)]
+    pub allow: Vec<String>,
 }
 
 /// The body of a `[templates.NAME]`: any namespace fields, checked where a namespace uses it.
@@ -157,6 +170,10 @@ pub struct Monitoring {
     /// Labels on every PrometheusRule (e.g. `release = "kube-prometheus-stack"`).
     #[serde(default)]
     pub rule_labels: StringMap,
+    /// The alert severities Alertmanager routes; a pipeline's `on_failure` or `severity` label
+    /// outside them is an error. Default `["critical", "warning", "info"]`.
+    #[serde(default)]
+    pub severities: Option<Vec<String>>,
 }
 
 /// `[services.NAME]`: an endpoint outside the platform's namespaces.

@@ -10,6 +10,7 @@ mod secrets;
 mod workloads;
 
 pub(crate) use pipeline::ALLOW_CONCURRENT_RUNS;
+pub(crate) use pipeline::{time_zone, unpinned_image};
 
 use super::context::Ctx;
 use crate::model::{self, Platform};
@@ -29,10 +30,9 @@ pub(crate) fn lint(ctx: &mut Ctx<'_>, config: &Config, platform: &Platform) {
         .map(|((name, raw), ns)| (name.as_str(), raw, ns))
         .collect();
     debug_assert!(namespaces.iter().all(|(name, _, ns)| *name == ns.name));
-    let lints: [fn(&mut Ctx<'_>, &str, &config::Namespace, &model::Namespace); 6] = [
+    let lints: [fn(&mut Ctx<'_>, &str, &config::Namespace, &model::Namespace); 5] = [
         rbac::lint,
         secrets::lint,
-        network::lint,
         limits::lint,
         workloads::lint,
         pipeline::lint,
@@ -40,4 +40,7 @@ pub(crate) fn lint(ctx: &mut Ctx<'_>, config: &Config, platform: &Platform) {
     for lint in lints {
         ctx.each(&namespaces, |ctx, (name, raw, ns)| lint(ctx, name, raw, ns));
     }
+    ctx.each(&namespaces, |ctx, (name, raw, ns)| {
+        network::lint(ctx, name, raw, ns, &config.services);
+    });
 }

@@ -62,7 +62,11 @@ pub(crate) fn pipeline(
         && !schedule::is_time_zone(tz)
     {
         let similar = schedule::similar_time_zones(tz);
-        let help = if similar.is_empty() {
+        let help = if let Some(meant) = model::zones::abbreviation(tz) {
+            format!(
+                "`{tz}` is an abbreviation, not a zone; use the region's zone, e.g. `{meant}`, which follows daylight saving"
+            )
+        } else if similar.is_empty() {
             "use an IANA time zone name such as `Etc/UTC` or `Europe/London`".to_string()
         } else {
             format!(
@@ -163,10 +167,14 @@ pub(crate) fn pipeline(
         .topic
         .as_ref()
         .and_then(|t| topic::topic(ctx, env, &p.key("topic"), name, t));
-    let alerts = pl
-        .alerts
-        .as_ref()
-        .map(|a| alerts::alerts(ctx, &p.key("alerts"), a));
+    let alerts = pl.alerts.as_ref().map(|a| {
+        let severities = env
+            .config
+            .monitoring
+            .as_ref()
+            .and_then(|m| m.severities.as_deref());
+        alerts::alerts(ctx, &p.key("alerts"), a, severities)
+    });
 
     model::Pipeline {
         name: name.to_string(),
@@ -202,30 +210,7 @@ pub(crate) fn pipeline(
 }
 
 fn image(ctx: &mut Ctx<'_>, p: &Path, image: &str) {
-    // The problem, and the bytes of the value it is about.
-    let problem = if image.is_empty() {
-        Some(("is empty", 0..0))
-    } else if image.contains(char::is_whitespace) {
-        Some(("contains whitespace", 0..image.len()))
-    } else {
-        let without_digest = image.split('@').next().unwrap_or(image);
-        let repo = match without_digest.rsplit_once(':') {
-            Some((r, tag)) if !tag.contains('/') => r,
-            _ => without_digest,
-        };
-        let upper = repo.find(|c: char| c.is_ascii_uppercase());
-        if repo.is_empty() {
-            Some(("has no repository", 0..image.len()))
-        } else {
-            upper.map(|first| {
-                let last = repo
-                    .rfind(|c: char| c.is_ascii_uppercase())
-                    .unwrap_or(first);
-                ("has upper-case letters in its repository", first..last + 1)
-            })
-        }
-    };
-    if let Some((problem, part)) = problem {
+    if let Some((problem, part)) = model::image::problem(image) {
         ctx.push(
             Diagnostic::error(
                 codes::INVALID_IMAGE,
