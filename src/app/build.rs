@@ -22,22 +22,21 @@ pub(super) fn build(config: &Path, out: &Path, options: Options, colors: Colors)
         fail_on_change,
         verbose,
     } = options;
-    let root = match root_of(config, colors) {
-        Ok(r) => r,
-        Err(o) => return o,
-    };
-    let (compiled, mut stderr) = match compile_checked(config, &root, deny_warnings, colors) {
-        Ok(c) => c,
+    // out/ is checked before anything is read or written; what is inside is read once, under
+    // the lock, and checked before anything is written.
+    let Prepared {
+        out,
+        root,
+        compiled,
+        mut stderr,
+    } = match prepare(config, out, deny_warnings, colors) {
+        Ok(p) => p,
         Err(o) => return o,
     };
     if verbose {
         stderr.push_str(&allowed(&compiled));
     }
-    // Refuse a symlinked or non-folder out/ before creating or locking anything. What is inside
-    // is read once, under the lock, and checked before anything is written.
-    if let Err(problems) = measure("pre-check", || fs::check_root(out)) {
-        return out_problems(&problems, colors);
-    }
+    let out = out.as_path();
     let lock = match fs::lock(out, fs::lock_wait()) {
         Ok(l) => l,
         Err(d) => return out_problems(&[d], colors),
@@ -88,11 +87,22 @@ pub(super) fn build(config: &Path, out: &Path, options: Options, colors: Colors)
                 ..Outcome::default()
             }
         }
-        Err(e) => {
+        Err(failed) => {
+            let state = match &failed.restored {
+                Ok(()) => format!("{} is left as it was", out.display()),
+                Err(e) => format!(
+                    "putting {} back failed too ({e}): it holds part of the new tree; fix the cause and build again",
+                    out.display()
+                ),
+            };
             let d = Diagnostic::error(
                 codes::WRITE_FAILED,
                 None,
-                format!("writing {} failed: {e}", out.display()),
+                format!(
+                    "writing {} failed: {}; {state}",
+                    out.display(),
+                    failed.error
+                ),
             );
             out_problems(&[d], colors)
         }

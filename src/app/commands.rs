@@ -157,7 +157,7 @@ pub(super) fn import(
         .filter(|n| crate::model::names::dns_label_problem(n).is_none())
         .unwrap_or_else(|| "platform".into());
     let opts = crate::import::Options {
-        config_name,
+        config_name: config_name.clone(),
         manifests_dir: manifests
             .to_string_lossy()
             .trim_end_matches('/')
@@ -169,17 +169,16 @@ pub(super) fn import(
         Ok(i) => i,
         Err(f) => return failed(&f, colors),
     };
-    let mut writes = vec![(config.to_path_buf(), imported.config)];
-    writes.extend(
-        imported
-            .files
-            .iter()
-            .map(|(rel, text)| (folder.join(rel), text.clone())),
-    );
-    if let Err(message) = measure("import-files", || fs::write_new_files(&writes)) {
+    let mut writes = vec![(config_name.clone(), imported.config)];
+    writes.extend(imported.files.iter().cloned());
+    if let Err(not) = measure("import-files", || fs::write_new_files(&folder, &writes)) {
+        let stderr = match not {
+            fs::NotWritten::Nothing(message) => format!("platc: {message}; nothing written\n"),
+            fs::NotWritten::Leftover(d) => out_problems(&[d], colors).stderr,
+        };
         return Outcome {
             stdout: imported.report,
-            stderr: format!("platc: {message}; nothing written\n"),
+            stderr,
             code: EXIT_ERROR,
         };
     }

@@ -17,24 +17,75 @@ use crate::yaml::{self, kinds};
 /// Applies the patches of `ns` to `objects` (what `ns` compiled to on one cluster).
 pub(super) fn apply(ns: &model::Namespace, objects: &mut [Object], errors: &mut Vec<Diagnostic>) {
     for patch in &ns.patches {
-        let found = objects
+        let found: Vec<usize> = objects
             .iter()
-            .position(|o| o.kind.eq_ignore_ascii_case(&patch.kind) && o.name == patch.name);
-        let Some(i) = found else {
-            errors.push(unknown_target(patch, objects));
-            continue;
+            .enumerate()
+            .filter(|(_, o)| targets(patch, o))
+            .map(|(i, _)| i)
+            .collect();
+        let i = match found.as_slice() {
+            [i] => *i,
+            [] => {
+                errors.push(unknown_target(patch, objects));
+                continue;
+            }
+            several => {
+                errors.push(ambiguous_target(patch, several, objects));
+                continue;
+            }
         };
         let object = &mut objects[i];
         let schema = ns
             .manifests
             .iter()
-            .find(|m| m.kind == object.kind && m.name == object.name)
+            .find(|m| m.group == object.group && m.kind == object.kind && m.name == object.name)
             .and_then(|m| m.schema.clone());
         match patched(ns, object, patch, schema.as_deref()) {
             Ok(json) => object.manifest = Manifest::Json(Box::new(json)),
             Err(mut found) => errors.append(&mut found),
         }
     }
+}
+
+/// Whether `patch` names `object`: its kind (in any case), its API group where the target
+/// names one, and its name.
+fn targets(patch: &model::Patch, object: &Object) -> bool {
+    object.kind.eq_ignore_ascii_case(&patch.kind)
+        && object.name == patch.name
+        && patch.group.as_ref().is_none_or(|g| *g == object.group)
+}
+
+/// `kind.group/name` as kubectl names an object (`kind/name` in the core group).
+fn kubectl_name(o: &Object) -> String {
+    let kind = o.kind.to_ascii_lowercase();
+    if o.group.is_empty() {
+        format!("{kind}/{}", o.name)
+    } else {
+        format!("{kind}.{}/{}", o.group, o.name)
+    }
+}
+
+/// A target without a group that names objects of several API groups.
+fn ambiguous_target(patch: &model::Patch, found: &[usize], objects: &[Object]) -> Diagnostic {
+    let names: Vec<String> = found
+        .iter()
+        .map(|&i| format!("`{}`", kubectl_name(&objects[i])))
+        .collect();
+    Diagnostic::error(
+        codes::PATCH_TARGET,
+        patch.span,
+        format!(
+            "patch target `{}/{}` is ambiguous: it names {}",
+            patch.kind,
+            patch.name,
+            names.join(" and ")
+        ),
+    )
+    .with_label("more than one object")
+    .with_help(format!(
+        "add the API group as kubectl does: {}",
+        names.join(" or ")
+    ))
 }
 
 /// The bytes an operation writes into the object: the value of `add`, `replace` and `test`
@@ -137,16 +188,24 @@ fn on_the_way(a: &str, b: &str) -> bool {
 fn unknown_target(patch: &model::Patch, objects: &[Object]) -> Diagnostic {
     let names: Vec<String> = objects
         .iter()
-        .map(|o| format!("{}/{}", o.kind.to_ascii_lowercase(), o.name))
+        .map(|o| match patch.group {
+            Some(_) => kubectl_name(o),
+            None => format!("{}/{}", o.kind.to_ascii_lowercase(), o.name),
+        })
         .collect();
-    let wanted = format!("{}/{}", patch.kind.to_ascii_lowercase(), patch.name);
+    let group = patch
+        .group
+        .as_ref()
+        .map(|g| format!(".{g}"))
+        .unwrap_or_default();
+    let wanted = format!("{}{group}/{}", patch.kind.to_ascii_lowercase(), patch.name);
     let help = did_you_mean(&wanted, names.iter().map(String::as_str))
         .unwrap_or_else(|| format!("objects of this namespace: {}", names.join(", ")));
     Diagnostic::error(
         codes::PATCH_TARGET,
         patch.span,
         format!(
-            "patch target `{}/{}` is no object of this namespace",
+            "patch target `{}{group}/{}` is no object of this namespace",
             patch.kind, patch.name
         ),
     )
@@ -258,7 +317,7 @@ fn patched(
             }
         }
     } else {
-        let schema = schema.or_else(|| super::crd::schema(&object.kind));
+        let schema = schema.or_else(|| super::crd::schema(&object.group, &object.kind));
         if let Some(schema) = schema {
             let mut node = yaml::Node::from_json(doc.clone(), at);
             mark(&mut node, &patch.operations);

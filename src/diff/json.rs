@@ -25,6 +25,8 @@ struct Entry {
     cluster: Option<String>,
     namespace: Option<String>,
     kind: String,
+    /// The API group (`""` for the core group); `null` where the file does not say.
+    group: Option<String>,
     name: Option<String>,
     path: String,
     fields: Vec<FieldEntry>,
@@ -71,6 +73,7 @@ pub fn noted(
                 cluster,
                 namespace,
                 kind,
+                group,
                 name,
                 fields,
                 ..
@@ -80,6 +83,7 @@ pub fn noted(
                 cluster,
                 namespace,
                 kind,
+                group,
                 name,
                 path: format!("{prefix}/{}", c.path),
                 fields: fields
@@ -135,7 +139,7 @@ mod tests {
             v["changes"][0],
             serde_json::json!({
                 "status": "changed", "cluster": "default", "namespace": "prod",
-                "kind": "ResourceQuota", "name": "prod-quota",
+                "kind": "ResourceQuota", "group": null, "name": "prod-quota",
                 "path": "out/default/prod/resourcequota-prod-quota.yaml",
                 "fields": [{"path": "spec.hard.pods", "old": "200", "new": "250"}]
             })

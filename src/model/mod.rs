@@ -146,6 +146,8 @@ pub struct Secret {
 pub struct Patch {
     /// The kind as written in `target` (matched case-insensitively).
     pub kind: String,
+    /// The API group, when `target` names one (`KIND.GROUP/NAME`, as kubectl writes it).
+    pub group: Option<String>,
     /// The object's name.
     pub name: String,
     /// Where `target` is written.

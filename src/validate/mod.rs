@@ -212,6 +212,13 @@ fn build(
     for (name, c) in &config.clusters {
         let p = root.key("clusters").key(name.as_str());
         ctx.dns_label(&p, name, "cluster name", true);
+        if name == crate::compile::ARGOCD_FOLDER && config.argocd.is_some() {
+            ctx.push(
+                Diagnostic::error(codes::RESERVED_NAME, ctx.key(&p), format!("a cluster named `{name}` would share `out/{name}/` with the Argo CD objects of `[argocd]`"))
+                    .with_label("reserved while [argocd] is set")
+                    .with_help(format!("name the cluster otherwise, e.g. `{name}-cluster`; its `server` can stay")),
+            );
+        }
         let server = c.server.clone().unwrap_or_else(|| IN_CLUSTER.into());
         if !(server.starts_with("https://") || server.starts_with("http://"))
             || server.contains(char::is_whitespace)
