@@ -299,6 +299,14 @@ spec:
     requests: {{storage: 20Gi}}
 """
 
+# The namespace denies ingress by default: the API's clients (here the Ingress controller)
+# need a rule to its port, or every connection times out (W0818 port-unreachable).
+INGRESS = """[namespaces.{ns}.network_policies.prices-api-ingress]
+pods = {{ "app.kubernetes.io/name" = "prices-api" }}
+ingress = [{{ from = "namespace:ingress-nginx", ports = [8080] }}]
+
+"""
+
 PATCH = """[[namespaces.{ns}.patches]]
 target = "cronjob/commodity-prices"
 patch = [
@@ -309,7 +317,8 @@ patch = [
 
 def open_model(full_text: str, n: int) -> dict:
     """platform-full.toml with three manifests (a Deployment, a Service, a PVC, in one file of
-    the tenant's own) and a patch on its CronJob for every tenant: {relative path: text}. Each
+    the tenant's own), a policy opening the API's port and a patch on its CronJob for every
+    tenant: {relative path: text}. Each
     tenant's patch goes right after its own tables, so the file still cuts into pieces at the
     namespace headers (src/syntax/split.rs)."""
     out, current = [], None
@@ -318,14 +327,14 @@ def open_model(full_text: str, n: int) -> dict:
             ns = line[len("[namespaces."):].split("]")[0].split(".")[0]
             if ns != current:
                 if current is not None:
-                    out.append(PATCH.format(ns=current))
+                    out.append(INGRESS.format(ns=current) + PATCH.format(ns=current))
                 current = ns
                 out.append(line)
                 out.append(f'manifests = ["manifests/{ns}.yaml"]')
                 continue
         out.append(line)
     if current is not None:
-        out.append(PATCH.format(ns=current))
+        out.append(INGRESS.format(ns=current) + PATCH.format(ns=current))
     files = {"platform-full.toml": "\n".join(out)}
     for i in range(n):
         files[f"manifests/{tenant_name(i)}.yaml"] = MANIFEST.format(minor=i % 10)

@@ -23,8 +23,14 @@ fi
 
 PY_PKGS=(kcl-lib==0.13.2 jsonnet==0.22.0 gojsonnet==0.22.0 PyYAML)
 [ -x "$ROOT/venv/bin/python" ] || python3 -m venv "$ROOT/venv"
-if ! "$ROOT/venv/bin/pip" show -q "${PY_PKGS[@]%%==*}" >/dev/null 2>&1; then
-  "$ROOT/venv/bin/pip" install -q "${PY_PKGS[@]}"
+# `pip show A B C` succeeds when any one of them is installed, so each package is asked about
+# on its own (a venv another script made had PyYAML but not kcl-lib, and KCL went missing).
+missing_py=()
+for pkg in "${PY_PKGS[@]}"; do
+  "$ROOT/venv/bin/pip" show -q "${pkg%%==*}" >/dev/null 2>&1 || missing_py+=("$pkg")
+done
+if [ ${#missing_py[@]} -gt 0 ]; then
+  "$ROOT/venv/bin/pip" install -q "${missing_py[@]}"
 fi
 
 if [ ! -x "$ROOT/cargo/bin/jrsonnet" ]; then

@@ -10,7 +10,7 @@ VENV=${PLATC_VENV:-.venv}
 # PyYAML comes with yamllint and pre-commit anyway; it is pinned because conformance.sh and the
 # golden tests import it themselves.
 PINS=(kubernetes-validate==1.37.0 yamllint==1.38.0 pre-commit==4.7.0 check-jsonschema==0.39.0
-  PyYAML==6.0.4)
+  PyYAML==6.0.4 apache-dolphinscheduler==4.1.0)
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi

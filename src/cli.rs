@@ -72,6 +72,16 @@ pub enum DiffFormat {
     Json,
 }
 
+/// `check --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// rustc-style diagnostics on standard error.
+    Human,
+    /// For CI bots: every diagnostic with file, line, column, code, severity and message, as
+    /// one JSON document on standard output.
+    Json,
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -83,12 +93,21 @@ pub enum Command {
         /// Exit 1 when any file was written or removed, as formatters do in pre-commit hooks.
         #[arg(long)]
         fail_on_change: bool,
+        /// Also list the findings `[lints] allow` and `# platc:allow` silenced.
+        #[arg(long)]
+        verbose: bool,
     },
     /// Validate and lint only; write nothing.
     Check {
         /// Fail on warnings too.
         #[arg(long)]
         deny_warnings: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
+        /// Also list the findings `[lints] allow` and `# platc:allow` silenced.
+        #[arg(long)]
+        verbose: bool,
     },
     /// Compile in memory and show how the output folder drifts from it (exit 1 on drift).
     Diff {

@@ -28,6 +28,8 @@ pub struct Compiled {
     pub argocd_path: Option<(String, diag::Span)>,
     /// `[argocd] revision`, what clusters sync unless they set their own.
     pub argocd_revision: Option<String>,
+    /// What `[lints] allow` and `# platc:allow` silenced (listed by `--verbose`).
+    pub allowed: Vec<diag::allow::Allowed>,
 }
 
 /// Why compiling failed: rendered diagnostics.
@@ -136,7 +138,8 @@ pub fn compile_with(
     sources: SourceMap,
     loader: &dyn expand::Loader,
 ) -> Result<Compiled, Failed> {
-    let (platform, diagnostics, sources) = validated(shown, source_name, text, sources, loader)?;
+    let (platform, (diagnostics, allowed), sources) =
+        validated(shown, source_name, text, sources, loader)?;
     let header = render::header(&platform.source_name);
     let argocd_revision = platform.argocd.as_ref().map(|a| a.revision.clone());
     let argocd_path = platform
@@ -176,6 +179,7 @@ pub fn compile_with(
         clusters,
         argocd_path,
         argocd_revision,
+        allowed,
     })
 }
 
@@ -188,19 +192,23 @@ pub fn compile_data(
     sources: SourceMap,
     loader: &dyn expand::Loader,
 ) -> Result<Vec<Object<serde_json::Value>>, Failed> {
-    let (platform, diagnostics, sources) = validated(shown, source_name, text, sources, loader)?;
+    let (platform, (diagnostics, _), sources) =
+        validated(shown, source_name, text, sources, loader)?;
     compile::compile_map(&platform, |m| serde_json::to_value(&m).unwrap_or_default())
         .map_err(|errors| compile_failed(errors, diagnostics, sources))
 }
 
-/// Expands and validates: the platform, with its warnings.
+/// What validation reports, and what allows silenced.
+type Reported = (Vec<Diagnostic>, Vec<diag::allow::Allowed>);
+
+/// Expands and validates: the platform, with its warnings (and what allows silenced).
 fn validated(
     shown: &str,
     source_name: &str,
     text: String,
     sources: SourceMap,
     loader: &dyn expand::Loader,
-) -> Result<(crate::model::Platform, Vec<Diagnostic>, SourceMap), Failed> {
+) -> Result<(crate::model::Platform, Reported, SourceMap), Failed> {
     let (doc, attached, sources) = expand_text(shown, text, sources, loader)?;
     let outcome = validate::validate(&doc, &attached, source_name);
     // The document (JSON and span tree) and the manifests' YAML trees are not needed past
@@ -209,8 +217,10 @@ fn validated(
     drop(doc);
     drop(attached);
     let diagnostics = attributed(outcome.diagnostics, &sources);
+    let clean = !has_errors(&diagnostics);
+    let (diagnostics, allowed) = diag::allow::apply(diagnostics, &sources, &outcome.allow, clean);
     match outcome.platform {
-        Some(platform) => Ok((platform, diagnostics, sources)),
+        Some(platform) => Ok((platform, (diagnostics, allowed), sources)),
         None => Err(Failed {
             diagnostics,
             sources,

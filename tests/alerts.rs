@@ -343,6 +343,89 @@ fn missed_run_never_fires_while_the_cronjob_is_suspended() {
     );
 }
 
+/// The nightly pipeline run by DolphinScheduler: its CronJob is always suspended, and each run
+/// is a Job a workflow task creates from it (`NAME-<seconds since the epoch>`).
+const NIGHTLY_DOLPHINSCHEDULER: &str = r#"
+[platform]
+name = "alerts"
+
+[defaults]
+labels = { team = "data-platform" }
+
+[monitoring]
+rule_labels = { release = "kube-prometheus-stack" }
+
+[dolphinscheduler]
+project = "p"
+tenant = "t"
+namespace = "dolphinscheduler"
+worker_service_account = "worker"
+gateway = { address = "api", port = 25333, token_secret = "gateway" }
+submit_image = "registry.example.com/pyds:4.1.0"
+
+[secret_stores.vault]
+
+[namespaces.dolphinscheduler.secrets.gateway]
+store = "vault"
+data_from = "ds/gateway"
+
+[namespaces.production.pipelines.prices]
+scheduler = "dolphinscheduler"
+schedule = "0 2 * * *"
+image = "registry.example.com/etl:1.0"
+retries = 2
+steps = [{ name = "run" }]
+alerts = { on_failure = "critical", missed_after = "26h", labels = { team = "data-eng" } }
+"#;
+
+#[test]
+fn dolphinscheduler_runs_of_the_suspended_cronjob_fire_the_failure_alert() {
+    // Every run is a Job created from the CronJob, which stays suspended all along.
+    let prices = CronJob::new("prices", "0 2 * * *", 30)
+        .suspended(30, 3000)
+        .run(Run::created_from_cronjob_at(120).fails_at(134))
+        .run(Run::created_from_cronjob_at(1560).succeeds_at(1570));
+    let firing = [failed("prices", &PRICES)];
+    prove(
+        NIGHTLY_DOLPHINSCHEDULER,
+        &[prices],
+        1600,
+        &[
+            at(133, FAILED, &[]),
+            at(134, FAILED, &firing),
+            at(1569, FAILED, &firing),
+            at(1570, FAILED, &[]),
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn dolphinscheduler_missed_run_fires_though_the_cronjob_is_suspended() {
+    // Last success at minute 130; the next run, created at 1560, hangs: 26h later is 1690.
+    let prices = CronJob::new("prices", "0 2 * * *", 30)
+        .suspended(30, 3000)
+        .run(Run::created_from_cronjob_at(120).succeeds_at(130))
+        .run(Run::created_from_cronjob_at(1560));
+    let firing = [missed(
+        "prices",
+        &PRICES,
+        "26h",
+        "`0 2 * * *`, by DolphinScheduler",
+    )];
+    prove(
+        NIGHTLY_DOLPHINSCHEDULER,
+        &[prices],
+        1700,
+        &[
+            at(1690, MISSED, &[]),
+            at(1691, MISSED, &firing),
+            at(1700, MISSED, &firing),
+        ],
+        &[],
+    );
+}
+
 /// Three pipelines, one per way of setting the severity.
 const SEVERITIES: &str = r#"
 [platform]

@@ -56,33 +56,13 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// Every file (bytes) and folder under `dir`, by relative path.
+/// Every file (bytes) and folder (`None`) under `dir`, by relative path; a symlink as its
+/// target.
 fn tree(dir: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&d) else {
-            continue;
-        };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            let rel = path
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            let meta = fs::symlink_metadata(&path).unwrap();
-            if meta.is_dir() {
-                files.insert(rel, None);
-                stack.push(path);
-            } else if meta.file_type().is_symlink() {
-                files.insert(rel, Some(b"<symlink>".to_vec()));
-            } else {
-                files.insert(rel, Some(fs::read(&path).unwrap()));
-            }
-        }
-    }
-    files
+    common::entries(dir)
+        .into_iter()
+        .map(|(rel, bytes)| (rel, (bytes != b"<dir>").then_some(bytes)))
+        .collect()
 }
 
 fn mtimes(dir: &Path) -> BTreeMap<PathBuf, SystemTime> {

@@ -123,6 +123,14 @@ fn pipeline_settings() {
     check_case("pipeline-settings");
 }
 
+/// The seed's chain (commodity-prices, then commodity-prices-load) run by DolphinScheduler as
+/// one workflow (docs/dolphinscheduler.md): suspended CronJobs, the workflow ConfigMap and the
+/// submit Job in DolphinScheduler's namespace, the workers' Role in `production`.
+#[test]
+fn dolphinscheduler() {
+    check_case("dolphinscheduler");
+}
+
 /// Namespaces platc writes into but does not own (`managed = false`, directly and through a
 /// template): no Namespace object, no Pod Security labels, no default policies; what is
 /// written explicitly (a quota, `default_deny`) still is, and Argo CD still deploys there.
@@ -149,6 +157,7 @@ fn every_case_has_a_test() {
     assert_eq!(
         cases,
         [
+            "dolphinscheduler",
             "environments",
             "minimal",
             "multi-cluster",

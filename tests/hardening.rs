@@ -298,7 +298,10 @@ fn lint_network_open_ingress() {
         &format!(
             "{HEAD}[namespaces.team.network_policies.in]\ningress = [\n  {{ from = \"namespace:web\" }},\n  {{ from = \"0.0.0.0/0\", ports = [443] }},\n]\n"
         ),
-        &[("W0503", 7, "\"0.0.0.0/0\"")],
+        &[
+            ("W0820", 6, "\"namespace:web\""),
+            ("W0503", 7, "\"0.0.0.0/0\""),
+        ],
     );
 }
 
@@ -318,12 +321,25 @@ fn lint_limits_inconsistent() {
 
 #[test]
 fn clean_configs_trip_no_lint() {
-    for path in [
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths: Vec<PathBuf> = [
         "platform.toml",
         "src/starter.toml",
         "tests/fuzz-corpus/everything.toml",
-    ] {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        "examples/hundred-tenants/platform.toml",
+        "tests/whole/api/platform.toml",
+    ]
+    .iter()
+    .map(|p| root.join(p))
+    .collect();
+    // Every golden case too (issue 26: the whole-platform checks find nothing there).
+    for entry in fs::read_dir(root.join("tests/golden")).unwrap() {
+        let config = entry.unwrap().path().join("platform.toml");
+        if config.is_file() {
+            paths.push(config);
+        }
+    }
+    for path in paths {
         let compiled = compile_file(&path).unwrap_or_else(|_| panic!("{}", path.display()));
         assert!(
             compiled.diagnostics.is_empty(),
@@ -934,4 +950,223 @@ fn a_held_lock_makes_build_wait_then_fail_clearly() {
     );
     assert!(err.contains("PLATC_LOCK_WAIT_SECS"), "{err}");
     assert!(snapshot(&out) == before);
+}
+
+// --- issue 26: checked as a whole -----------------------------------------------------------
+
+/// A pipeline of namespace `team`, with `extra` lines in its table.
+fn pipeline(extra: &str) -> String {
+    format!(
+        "{HEAD}[namespaces.team.pipelines.etl]\nschedule = \"0 6 * * 1-5\"\nstarting_deadline = \"1h\"\nimage = \"registry.example.com/etl:1.0.0\"\nsteps = [{{ name = \"run\" }}]\n{extra}"
+    )
+}
+
+#[test]
+fn lint_missed_alert_fires_in_the_schedules_own_gaps() {
+    // Weekdays at 06:00: the weekend is a 72-hour gap.
+    expect(
+        &pipeline("alerts = { missed_after = \"26h\" }\n"),
+        &[("W0823", 9, "\"26h\"")],
+    );
+    expect(&pipeline("alerts = { missed_after = \"75h\" }\n"), &[]);
+    // Suspended: the missed-run alert is off (a note, not a warning).
+    let text = pipeline("suspend = true\nalerts = { missed_after = \"75h\" }\n");
+    let compiled = compile_text("t.toml", "t.toml", text.clone(), SourceMap::default())
+        .unwrap_or_else(|f| panic!("{:#?}", f.diagnostics));
+    let notes: Vec<(String, String)> = compiled
+        .diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d.code.to_string(),
+                text[d.span.unwrap().range()].to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(notes, [("N0824".to_string(), "true".to_string())]);
+}
+
+#[test]
+fn lint_fixed_offset_and_legacy_time_zones_name_the_region() {
+    for (zone, meant) in [
+        ("EST", "America/New_York"),
+        ("MST", "America/Denver"),
+        ("HST", "Pacific/Honolulu"),
+        ("EST5EDT", "America/New_York"),
+        ("Etc/GMT+5", "America/New_York"),
+    ] {
+        let text = pipeline(&format!("time_zone = \"{zone}\"\n"));
+        expect(&text, &[("W0825", 9, &format!("\"{zone}\""))]);
+        let compiled = compile_text("t.toml", "t.toml", text, SourceMap::default())
+            .unwrap_or_else(|f| panic!("{:#?}", f.diagnostics));
+        let help = compiled.diagnostics[0].help.clone().unwrap_or_default();
+        assert!(help.contains(meant), "{zone}: {help}");
+    }
+    expect(&pipeline("time_zone = \"America/New_York\"\n"), &[]);
+    expect(&pipeline("time_zone = \"Etc/UTC\"\n"), &[]);
+}
+
+#[test]
+fn lint_egress_to_a_port_the_service_does_not_listen_on() {
+    let text = format!(
+        "{HEAD}[services.kafka]\nnamespace = \"kafka\"\nports = [9092]\n\n[namespaces.team.network_policies.out]\negress = [{{ to = \"service:kafka\", ports = [9093] }}, {{ to = \"service:kafka\", ports = [9092] }}]\n"
+    );
+    expect(&text, &[("W0821", 9, "9093")]);
+}
+
+#[test]
+fn lint_ingress_from_another_namespace_on_every_port() {
+    let text = format!(
+        "{HEAD}[namespaces.team.network_policies.in]\ningress = [{{ from = \"namespace:monitoring\" }}, {{ from = \"namespace:monitoring\", ports = [9090] }}, {{ from = \"self\" }}]\n"
+    );
+    expect(&text, &[("W0820", 5, "\"namespace:monitoring\"")]);
+}
+
+#[test]
+fn pipeline_secret_keys_and_undeclared_secrets_count_env_and_files() {
+    let text = r#"[platform]
+name = "p"
+
+[secret_stores.vault]
+name = "vault-backend"
+
+[namespaces.team.secrets.api]
+store = "vault"
+data = { API_KEY = "x/api#key" }
+
+[namespaces.team.secrets.catalog]
+store = "vault"
+data_from = "x/catalog"
+
+[namespaces.team.pipelines.etl]
+schedule = "0 2 * * *"
+starting_deadline = "1h"
+image = "registry.example.com/etl:1.0.0"
+env = { A = { secret = "api", key = "API_KEY" }, B = { secret = "api", key = "API_KEI" }, C = { secret = "nowhere", key = "K" } }
+files = [{ secret = "catalog", path = "/etc/catalog" }]
+steps = [{ name = "run" }]
+"#;
+    // The misspelt key of a declared Secret, the Secret nobody declares; `catalog` (used by
+    // `files`) and `api` (used by `env`) are no "unused" notes any more.
+    expect(
+        text,
+        &[("W0822", 19, "\"API_KEI\""), ("W0407", 19, "\"nowhere\"")],
+    );
+    let compiled = compile_text("t.toml", "t.toml", text.into(), SourceMap::default())
+        .unwrap_or_else(|f| panic!("{:#?}", f.diagnostics));
+    assert!(
+        !compiled
+            .diagnostics
+            .iter()
+            .any(|d| d.code.to_string() == "N0408")
+    );
+    let help = compiled
+        .diagnostics
+        .iter()
+        .find(|d| d.code.to_string() == "W0822")
+        .and_then(|d| d.help.clone());
+    assert_eq!(help.as_deref(), Some("did you mean `API_KEY`?"));
+}
+
+#[test]
+fn w0406_never_suggests_an_empty_resource_names() {
+    // The account's pipelines mount no secret: `resource_names = []` would grant every one.
+    let text = format!(
+        "{HEAD}[namespaces.team.service_accounts.etl]\n\n[namespaces.team.roles.r]\nrules = [{{ resources = [\"secrets\"], verbs = [\"get\"] }}]\n\n[namespaces.team.role_bindings.b]\nrole = \"r\"\nsubjects = [\"serviceaccount:etl\"]\n\n[namespaces.team.pipelines.etl]\nschedule = \"0 2 * * *\"\nstarting_deadline = \"1h\"\nimage = \"registry.example.com/etl:1.0.0\"\nservice_account = \"etl\"\nsteps = [{{ name = \"run\" }}]\n"
+    );
+    let compiled = compile_text("t.toml", "t.toml", text, SourceMap::default())
+        .unwrap_or_else(|f| panic!("{:#?}", f.diagnostics));
+    let help = compiled
+        .diagnostics
+        .iter()
+        .find(|d| d.code.to_string() == "W0406")
+        .and_then(|d| d.help.clone())
+        .unwrap_or_default();
+    assert!(!help.contains("[]"), "{help}");
+    assert!(help.contains("remove"), "{help}");
+}
+
+#[test]
+fn allows_silence_one_finding_or_a_code_and_unused_ones_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("m")).unwrap();
+    fs::write(
+        dir.path().join("platform.toml"),
+        r#"[platform]
+name = "p"
+
+[lints]
+allow = ["W0401"]
+
+[namespaces.a]
+manifests = ["m/*.yaml"]
+
+[namespaces.a.network_policies.web]
+ingress = [{ from = "0.0.0.0/0" }]  # platc:allow W0503
+# platc:allow W0501
+egress = [{ to = "0.0.0.0/0" }]
+"#,
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("m/api.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n  containers:\n    - name: x\n      image: registry.example.com/x:latest  # platc:allow W0602\n      securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}\n      resources: {limits: {cpu: 100m, memory: 64Mi}}\n",
+    )
+    .unwrap();
+    let out = run(&["check", "--verbose"], dir.path());
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    // Only the unused `W0401` of `[lints] allow` is reported.
+    assert_eq!(err.matches("warning[").count(), 1, "{err}");
+    assert!(
+        err.contains("warning[W0827]: `[lints] allow` allows `W0401`"),
+        "{err}"
+    );
+    for code in ["W0503", "W0501", "W0602"] {
+        assert!(
+            err.contains(&format!("platc: allowed {code} at ")),
+            "{code}: {err}"
+        );
+    }
+    // Without --verbose the allowed findings are not listed.
+    let quiet = stderr(&run(&["check"], dir.path()));
+    assert!(!quiet.contains("platc: allowed"), "{quiet}");
+}
+
+#[test]
+fn check_format_json_lists_every_diagnostic() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("platform.toml"),
+        "[platform]\nname = \"p\"\n\n[namespaces.a.network_policies.web]\ningress = [{ from = \"0.0.0.0/0\" }]\n",
+    )
+    .unwrap();
+    let out = run(&["check", "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["warnings"], 1);
+    let d = &doc["diagnostics"][0];
+    assert_eq!(d["code"], "W0503");
+    assert_eq!(d["severity"], "warning");
+    assert_eq!(d["file"], "platform.toml");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(5), Some(21))
+    );
+    assert!(d["message"].as_str().unwrap().contains("0.0.0.0/0"));
+    let denied = run(
+        &["check", "--format", "json", "--deny-warnings"],
+        dir.path(),
+    );
+    assert_eq!(denied.status.code(), Some(2));
+    fs::write(
+        dir.path().join("platform.toml"),
+        "[platform]\nname = \"P\"\n",
+    )
+    .unwrap();
+    let out = run(&["check", "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["errors"], 1);
+    assert_eq!(doc["diagnostics"][0]["code"], "E0101");
 }

@@ -514,3 +514,137 @@ fn a_hand_written_cronjob_with_every_pod_setting_is_mapped_without_patches() {
         ]
     );
 }
+
+/// platc's DolphinScheduler objects come back as `[dolphinscheduler]` and the pipelines'
+/// `scheduler` and `after` (docs/dolphinscheduler.md): the suspended CronJobs are not
+/// `suspend = true` pipelines, the workflow ConfigMap, submit Job and the workers' Role are
+/// recognised, not kept as manifests, and nothing needs a patch.
+#[test]
+fn the_dolphinscheduler_golden_imports_into_its_config() {
+    let golden = root().join("tests/golden/dolphinscheduler");
+    assert_round_trip(&golden.join("out"));
+    let (report, config) = import_report_and_config(&golden.join("out"));
+    assert!(
+        !report.contains("kept") && !report.contains("patched"),
+        "{report}"
+    );
+    for object in [
+        "Job dolphinscheduler/dolphinscheduler-submit",
+        "ConfigMap dolphinscheduler/dolphinscheduler-workflows",
+        "Role production/dolphinscheduler-runs",
+        "RoleBinding production/dolphinscheduler-runs",
+    ] {
+        assert!(report.contains(&format!("{object}: mapped\n")), "{report}");
+    }
+    let written: toml::Table = fs::read_to_string(golden.join("platform.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(config["dolphinscheduler"], written["dolphinscheduler"]);
+    assert_eq!(
+        config["namespaces"]["dolphinscheduler"].get("managed"),
+        Some(&toml::Value::Boolean(false))
+    );
+    let head = pipeline(&config, "production", "commodity-prices");
+    assert_eq!(head["scheduler"], parse(r#""dolphinscheduler""#));
+    assert_eq!(head["schedule"], parse(r#""0 2 * * *""#));
+    assert!(head.get("suspend").is_none() && head.get("after").is_none());
+    let load = pipeline(&config, "production", "commodity-prices-load");
+    assert_eq!(load["after"], parse(r#"["commodity-prices"]"#));
+    for key in ["schedule", "time_zone", "suspend"] {
+        assert!(load.get(key).is_none(), "{key}: {load:#?}");
+    }
+    assert!(
+        config["namespaces"]["production"]
+            .get("roles")
+            .and_then(|r| r.get("dolphinscheduler-runs"))
+            .is_none(),
+        "the workers' Role is platc's, not a role of the config"
+    );
+}
+
+/// Chains across namespaces round-trip; a submit Job edited by hand makes the
+/// DolphinScheduler objects manifests (all of them) and the round trip still holds. (On
+/// several clusters the import of the gateway token's ExternalSecret fails as every
+/// ExternalSecret of a namespace on two clusters does today, so this case has one.)
+#[test]
+fn dolphinscheduler_chains_round_trip_and_an_edited_job_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("platform.toml"),
+        r#"[platform]
+name = "chains"
+
+[dolphinscheduler]
+project = "data"
+tenant = "batch"
+namespace = "scheduler"
+worker_service_account = "worker"
+gateway = { address = "ds-api", port = 25334, token_secret = "gateway", token_key = "auth" }
+submit_image = "registry.example.com/pyds:4.1.0"
+worker_group = "k8s"
+
+[secret_stores.vault]
+
+[namespaces.scheduler]
+managed = false
+[namespaces.scheduler.secrets.gateway]
+store = "vault"
+data = { auth = "ds/gateway#token" }
+
+[namespaces.ingest.pipelines.extract]
+scheduler = "dolphinscheduler"
+schedule = "15 6 * * MON-FRI"
+concurrency = "allow"
+image = "registry.example.com/etl:1"
+deadline = "5m"
+steps = [{ name = "run" }]
+[namespaces.ingest.pipelines.clean]
+scheduler = "dolphinscheduler"
+after = ["extract"]
+image = "registry.example.com/etl:1"
+steps = [{ name = "run" }]
+
+[namespaces.reports.pipelines.publish]
+scheduler = "dolphinscheduler"
+after = ["ingest/clean", "ingest/extract"]
+image = "registry.example.com/etl:1"
+steps = [{ name = "run" }]
+"#,
+    )
+    .unwrap();
+    let b = platc(dir.path(), &["build", "--color", "never"]);
+    assert_eq!(b.status.code(), Some(0), "{}", text(&b.stderr));
+    let out = dir.path().join("out");
+    assert_round_trip(&out);
+    let (report, config) = import_report_and_config(&out);
+    assert!(!report.contains("kept"), "{report}");
+    assert_eq!(
+        pipeline(&config, "reports", "publish")["after"],
+        parse(r#"["ingest/clean", "ingest/extract"]"#)
+    );
+    assert_eq!(
+        config["dolphinscheduler"]["gateway"],
+        parse(
+            r#"{ address = "ds-api", port = 25334, token_secret = "gateway", token_key = "auth" }"#
+        )
+    );
+
+    let job = out.join("default/scheduler/job-dolphinscheduler-submit.yaml");
+    let edited = fs::read_to_string(&job)
+        .unwrap()
+        .replace("backoffLimit: 2", "backoffLimit: 5");
+    fs::write(&job, edited).unwrap();
+    assert_round_trip(&out);
+    let (report, config) = import_report_and_config(&out);
+    assert!(config.get("dolphinscheduler").is_none(), "{config:#?}");
+    for object in [
+        "Job scheduler/dolphinscheduler-submit",
+        "ConfigMap scheduler/dolphinscheduler-workflows",
+    ] {
+        assert!(
+            report.contains(&format!("{object}: kept as manifest")),
+            "{object}:\n{report}"
+        );
+    }
+}

@@ -9,27 +9,34 @@ use crate::render::{self, Tree};
 use crate::timings::measure;
 use crate::{diff, fs};
 
-pub(super) fn build(
-    config: &Path,
-    out: &Path,
-    deny_warnings: bool,
-    fail_on_change: bool,
-    colors: Colors,
-) -> Outcome {
-    let root = match root_of(config, colors) {
-        Ok(r) => r,
+/// What `platc build` was asked.
+pub(super) struct Options {
+    pub deny_warnings: bool,
+    pub fail_on_change: bool,
+    pub verbose: bool,
+}
+
+pub(super) fn build(config: &Path, out: &Path, options: Options, colors: Colors) -> Outcome {
+    let Options {
+        deny_warnings,
+        fail_on_change,
+        verbose,
+    } = options;
+    // out/ is checked before anything is read or written; what is inside is read once, under
+    // the lock, and checked before anything is written.
+    let Prepared {
+        out,
+        root,
+        compiled,
+        mut stderr,
+    } = match prepare(config, out, deny_warnings, true, colors) {
+        Ok(p) => p,
         Err(o) => return o,
     };
-    let (compiled, mut stderr) =
-        match compile_checked(config, &root, Some(out), deny_warnings, colors) {
-            Ok(c) => c,
-            Err(o) => return o,
-        };
-    // Refuse a symlinked or non-folder out/ before creating or locking anything. What is inside
-    // is read once, under the lock, and checked before anything is written.
-    if let Err(problems) = measure("pre-check", || fs::check_root(out)) {
-        return out_problems(&problems, colors);
+    if verbose {
+        stderr.push_str(&allowed(&compiled));
     }
+    let out = out.as_path();
     let lock = match fs::lock(out, fs::lock_wait()) {
         Ok(l) => l,
         Err(d) => return out_problems(&[d], colors),
@@ -80,11 +87,22 @@ pub(super) fn build(
                 ..Outcome::default()
             }
         }
-        Err(e) => {
+        Err(failed) => {
+            let state = match &failed.restored {
+                Ok(()) => format!("{} is left as it was", out.display()),
+                Err(e) => format!(
+                    "putting {} back failed too ({e}): it holds part of the new tree; fix the cause and build again",
+                    out.display()
+                ),
+            };
             let d = Diagnostic::error(
                 codes::WRITE_FAILED,
                 None,
-                format!("writing {} failed: {e}", out.display()),
+                format!(
+                    "writing {} failed: {}; {state}",
+                    out.display(),
+                    failed.error
+                ),
             );
             out_problems(&[d], colors)
         }
@@ -144,13 +162,55 @@ fn reverted(by_hand: &[String], out: &Path, config: &Path) -> String {
     )
 }
 
-pub(super) fn check(config: &Path, deny_warnings: bool, colors: Colors) -> Outcome {
+/// `platc: allowed W0503 at FILE:LINE:COL by FILE:LINE:COL: MESSAGE`, one line each.
+fn allowed(compiled: &crate::stages::Compiled) -> String {
+    compiled
+        .allowed
+        .iter()
+        .map(|a| {
+            let at = a
+                .diagnostic
+                .span
+                .map(|s| format!(" at {}", compiled.sources.location(s)))
+                .unwrap_or_default();
+            format!(
+                "platc: allowed {}{at} (by {}): {}\n",
+                a.diagnostic.code,
+                compiled.sources.location(a.by),
+                a.diagnostic.message
+            )
+        })
+        .collect()
+}
+
+pub(super) fn check(
+    config: &Path,
+    deny_warnings: bool,
+    format: crate::cli::CheckFormat,
+    verbose: bool,
+    colors: Colors,
+) -> Outcome {
     let root = match root_of(config, colors) {
         Ok(r) => r,
         Err(o) => return o,
     };
+    if format == crate::cli::CheckFormat::Json {
+        let (diags, sources) = match crate::stages::compile_in(config, &root) {
+            Ok(c) => (c.diagnostics, c.sources),
+            Err(f) => (f.diagnostics, f.sources),
+        };
+        let fails = diags.iter().any(|d| d.is_fatal(deny_warnings));
+        return Outcome {
+            stdout: crate::diag::json::report(&diags, &sources),
+            code: if fails { EXIT_ERROR } else { 0 },
+            ..Outcome::default()
+        };
+    }
     match compile_checked(config, &root, None, deny_warnings, colors) {
         Ok((compiled, mut stderr)) => {
+            if verbose {
+                stderr.push_str(&allowed(&compiled));
+            }
             stderr.push_str(&format!(
                 "platc: {} is valid: {} objects in {} files\n",
                 config.display(),

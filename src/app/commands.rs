@@ -224,7 +224,7 @@ pub(super) fn import(
         })
     };
     match imported {
-        Ok(i) => write_imported(config, &folder, i),
+        Ok(i) => write_imported(config, &folder, i, colors),
         Err(f) => failed(&f, colors),
     }
 }
@@ -275,7 +275,7 @@ fn import_options(
         .filter(|n| crate::model::names::dns_label_problem(n).is_none())
         .unwrap_or_else(|| "platform".into());
     let opts = crate::import::Options {
-        config_name,
+        config_name: config_name.clone(),
         manifests_dir: manifests
             .to_string_lossy()
             .trim_end_matches('/')
@@ -287,18 +287,26 @@ fn import_options(
 }
 
 /// Writes what an import produced (never over an existing file) and reports it.
-fn write_imported(config: &Path, folder: &Path, imported: crate::import::Imported) -> Outcome {
-    let mut writes = vec![(config.to_path_buf(), imported.config)];
-    writes.extend(
-        imported
-            .files
-            .iter()
-            .map(|(rel, text)| (folder.join(rel), text.clone())),
+fn write_imported(
+    config: &Path,
+    folder: &Path,
+    imported: crate::import::Imported,
+    colors: Colors,
+) -> Outcome {
+    let config_name = config.file_name().map_or_else(
+        || "platform.toml".into(),
+        |n| n.to_string_lossy().into_owned(),
     );
-    if let Err(message) = measure("import-files", || fs::write_new_files(&writes)) {
+    let mut writes = vec![(config_name, imported.config)];
+    writes.extend(imported.files.iter().cloned());
+    if let Err(not) = measure("import-files", || fs::write_new_files(folder, &writes)) {
+        let stderr = match not {
+            fs::NotWritten::Nothing(message) => format!("platc: {message}; nothing written\n"),
+            fs::NotWritten::Leftover(d) => out_problems(&[d], colors).stderr,
+        };
         return Outcome {
             stdout: imported.report,
-            stderr: format!("platc: {message}; nothing written\n"),
+            stderr,
             code: EXIT_ERROR,
         };
     }

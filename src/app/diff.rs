@@ -145,15 +145,16 @@ pub(super) fn diff_cmd(
     base: Option<&str>,
     colors: Colors,
 ) -> Outcome {
-    let root = match root_of(config, colors) {
-        Ok(r) => r,
+    let Prepared {
+        out,
+        root,
+        compiled,
+        mut stderr,
+    } = match prepare(config, out, false, base.is_none(), colors) {
+        Ok(p) => p,
         Err(o) => return o,
     };
-    let checked_out = base.is_none().then_some(out);
-    let (compiled, mut stderr) = match compile_checked(config, &root, checked_out, false, colors) {
-        Ok(c) => c,
-        Err(o) => return o,
-    };
+    let out = out.as_path();
     let prefix = out.display().to_string();
     let prefix = prefix.trim_end_matches('/');
     // The old side: out/ on disk, or what the config compiled to at the base revision (or,

@@ -48,14 +48,22 @@ fn run_command(cli: &Cli, colors: Colors) -> Outcome {
         Command::Build {
             deny_warnings,
             fail_on_change,
+            verbose,
         } => build(
             &common.config,
             &common.out,
-            *deny_warnings,
-            *fail_on_change,
+            build::Options {
+                deny_warnings: *deny_warnings,
+                fail_on_change: *fail_on_change,
+                verbose: *verbose,
+            },
             colors,
         ),
-        Command::Check { deny_warnings } => check(&common.config, *deny_warnings, colors),
+        Command::Check {
+            deny_warnings,
+            format,
+            verbose,
+        } => check(&common.config, *deny_warnings, *format, *verbose, colors),
         Command::Diff { format, base } => diff_cmd(
             &common.config,
             &common.out,

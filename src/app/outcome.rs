@@ -1,6 +1,6 @@
 //! What a command produces, and the helpers every command uses to report.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::diag::{self, Diagnostic, Severity, SourceMap, codes};
 use crate::fs::Root;
@@ -58,6 +58,42 @@ pub(super) fn failed(f: &Failed, colors: Colors) -> Outcome {
 /// The root of the config at `config`, found once a run; `Err` is the finished outcome.
 pub(super) fn root_of(config: &Path, colors: Colors) -> Result<Root, Outcome> {
     find_root(config).map_err(|f| failed(&f, colors))
+}
+
+/// What `build` and `diff` start from.
+pub(super) struct Prepared {
+    /// The output folder, reached through real folders only ([`crate::fs::resolve_out`]).
+    pub out: PathBuf,
+    /// The folder the config's reads stay in.
+    pub root: Root,
+    /// The config, compiled.
+    pub compiled: Compiled,
+    /// Its warnings and notes, rendered.
+    pub stderr: String,
+}
+
+/// Refuses an `out/` reached through a symlink (or not a folder) before anything is read or
+/// written, then compiles the config with [`compile_checked`]; `Err` is the finished outcome.
+/// `synced`: `out` is the tree Argo CD syncs (not a base revision's), so it is checked against
+/// `[argocd] path`.
+pub(super) fn prepare(
+    config: &Path,
+    out: &Path,
+    deny_warnings: bool,
+    synced: bool,
+    colors: Colors,
+) -> Result<Prepared, Outcome> {
+    let resolved = measure("pre-check", || crate::fs::resolve_out(out))
+        .map_err(|problems| out_problems(&problems, colors))?;
+    let root = root_of(config, colors)?;
+    let (compiled, stderr) =
+        compile_checked(config, &root, synced.then_some(out), deny_warnings, colors)?;
+    Ok(Prepared {
+        out: resolved,
+        root,
+        compiled,
+        stderr,
+    })
 }
 
 /// Compiles and applies `--deny-warnings`; `Err` is the finished outcome of a failed run.

@@ -97,6 +97,7 @@ pub(super) fn compile(
             group: Cow::Owned(m.group.clone()),
             name: m.name.clone(),
             origin: m.span,
+            qualified: false,
             manifest: Manifest::User(Box::new(UserObject {
                 body: Arc::clone(&m.body),
                 metadata,

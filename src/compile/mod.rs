@@ -3,6 +3,7 @@
 
 mod argocd;
 pub mod crd;
+pub mod file_name;
 mod images;
 pub mod manifests;
 mod meta;
@@ -18,13 +19,15 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use k8s_openapi::Resource;
-use k8s_openapi::api::batch::v1::CronJob;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{ConfigMap, LimitRange, Namespace, ResourceQuota, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 
 use crate::diag::{Diagnostic, Span, codes};
 use crate::model::Platform;
+
+pub use argocd::FOLDER as ARGOCD_FOLDER;
 
 /// A generated object's body, typed.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +48,8 @@ pub enum Manifest {
     RoleBinding(Box<RoleBinding>),
     /// batch/v1 CronJob.
     CronJob(Box<CronJob>),
+    /// batch/v1 Job.
+    Job(Box<Job>),
     /// v1 ConfigMap.
     ConfigMap(Box<ConfigMap>),
     /// kafka.strimzi.io/v1 KafkaTopic.
@@ -74,6 +79,7 @@ impl serde::Serialize for Manifest {
             Manifest::Role(x) => x.serialize(s),
             Manifest::RoleBinding(x) => x.serialize(s),
             Manifest::CronJob(x) => x.serialize(s),
+            Manifest::Job(x) => x.serialize(s),
             Manifest::ConfigMap(x) => x.serialize(s),
             Manifest::KafkaTopic(x) => x.serialize(s),
             Manifest::PrometheusRule(x) => x.serialize(s),
@@ -100,6 +106,9 @@ pub struct Object<M = Manifest> {
     pub name: String,
     /// The config key it was generated from (for duplicate reports).
     pub origin: Span,
+    /// Whether its file name carries its API group, because another object of its folder
+    /// would get the same file name otherwise ([`file_name`]).
+    pub qualified: bool,
     /// The body.
     pub manifest: M,
 }
@@ -119,6 +128,7 @@ impl<M> Object<M> {
             group: Cow::Borrowed(generated_group(kind)),
             name: name.into(),
             origin,
+            qualified: false,
             manifest,
         }
     }
@@ -131,18 +141,35 @@ impl<M> Object<M> {
             group: self.group,
             name: self.name,
             origin: self.origin,
+            qualified: self.qualified,
             manifest: f(self.manifest),
         }
     }
 
-    /// Path under `out/`: `<folder>/<kind>-<name>.yaml`.
+    /// Path under `out/`: `<folder>/<kind>-<name>.yaml` ([`file_name`] says how the kind and
+    /// name are written, and when the group is added).
     pub fn path(&self) -> String {
-        format!(
-            "{}/{}-{}.yaml",
-            self.folder,
-            self.kind.to_ascii_lowercase(),
-            self.name
-        )
+        let mut path =
+            String::with_capacity(self.folder.len() + self.kind.len() + self.name.len() + 8);
+        path.push_str(&self.folder);
+        path.push('/');
+        file_name::push_object_file(
+            &mut path,
+            &self.kind,
+            &self.group,
+            &self.name,
+            self.qualified,
+        );
+        path
+    }
+
+    /// Whether `other` is the same Kubernetes object: group, kind, namespace (its folder) and
+    /// name.
+    pub fn same_object<N>(&self, other: &Object<N>) -> bool {
+        self.folder == other.folder
+            && self.group == other.group
+            && self.kind == other.kind
+            && self.name == other.name
     }
 }
 
@@ -151,7 +178,7 @@ fn generated_group(kind: &str) -> &'static str {
     match kind {
         "NetworkPolicy" => NetworkPolicy::GROUP,
         "Role" | "RoleBinding" => Role::GROUP,
-        "CronJob" => CronJob::GROUP,
+        "CronJob" | "Job" => CronJob::GROUP,
         "KafkaTopic" => "kafka.strimzi.io",
         "PrometheusRule" => "monitoring.coreos.com",
         "ExternalSecret" => "external-secrets.io",
@@ -202,6 +229,9 @@ pub fn compile_map<M: Send>(
         images::apply(&cluster.images, &mut out);
         objects.extend(out.into_iter().map(|o| o.with(&finish)));
     }
+    let mut out = Vec::new();
+    pipeline::dolphinscheduler::compile(platform, &mut out);
+    objects.extend(out.into_iter().map(|o| o.with(&finish)));
     if let Some(a) = &platform.argocd {
         let mut folders: Vec<String> = objects.iter().map(|o| o.folder.clone()).collect();
         folders.sort();
@@ -209,34 +239,7 @@ pub fn compile_map<M: Send>(
         let argo = argocd::compile(platform, a, &folders, &objects);
         objects.extend(argo.into_iter().map(|o| o.with(&finish)));
     }
-    let mut by_path: BTreeMap<String, Object<M>> = BTreeMap::new();
-    for obj in objects {
-        let path = obj.path();
-        if let Some(first) = by_path.get(&path) {
-            // One diagnostic per clash, even when a namespace is stamped onto several clusters.
-            if obj.kind == "KafkaTopic" {
-                errors.push(topic_claimed_twice(&obj, first));
-                continue;
-            }
-            errors.push(
-                Diagnostic::error(
-                    codes::DUPLICATE_OBJECT,
-                    obj.origin,
-                    format!(
-                        "{} `{}` is defined twice in `{}`",
-                        obj.kind, obj.name, obj.folder
-                    ),
-                )
-                .with_label("defined again here")
-                .with_related(Some(first.origin), "first defined here")
-                .with_help(
-                    "rename one of them; Kubernetes keeps one object per kind, namespace and name",
-                ),
-            );
-            continue;
-        }
-        by_path.insert(path, obj);
-    }
+    let by_path = place(objects, &mut errors);
     if errors.is_empty() {
         Ok(by_path.into_values().collect())
     } else {
@@ -244,6 +247,120 @@ pub fn compile_map<M: Send>(
         crate::diag::sort(&mut errors);
         Err(errors)
     }
+}
+
+/// Every object by its path under `out/`. Identity is group, kind, namespace and name: the
+/// same object twice is an error naming both origins. Two objects that would share a file (their
+/// kinds differ only in API group) both get their group in the file name; if even that is one
+/// file name, an error. A file name longer than a file system takes is an error at the object.
+fn place<M>(objects: Vec<Object<M>>, errors: &mut Vec<Diagnostic>) -> BTreeMap<String, Object<M>> {
+    let mut by_path: BTreeMap<String, Object<M>> = BTreeMap::new();
+    // The plain paths two different objects claimed, and the objects to place qualified.
+    let mut shared: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut qualify = Vec::new();
+    for obj in objects {
+        let path = obj.path();
+        if shared.contains(&path) {
+            qualify.push(obj);
+            continue;
+        }
+        let Some(first) = by_path.get(&path) else {
+            by_path.insert(path, obj);
+            continue;
+        };
+        if first.same_object(&obj) {
+            errors.push(defined_twice(&obj, first));
+            continue;
+        }
+        if let Some(first) = by_path.remove(&path) {
+            qualify.push(first);
+        }
+        qualify.push(obj);
+        shared.insert(path);
+    }
+    for mut obj in qualify {
+        obj.qualified = true;
+        let path = obj.path();
+        match by_path.get(&path) {
+            None => {
+                by_path.insert(path, obj);
+            }
+            Some(first) if first.same_object(&obj) => errors.push(defined_twice(&obj, first)),
+            Some(first) => errors.push(same_file(&obj, first, &path)),
+        }
+    }
+    for (path, obj) in &by_path {
+        let file = path.len() - obj.folder.len() - 1;
+        if file > file_name::MAX_FILE_NAME {
+            errors.push(
+                Diagnostic::error(
+                    codes::FILE_NAME_TOO_LONG,
+                    obj.origin,
+                    format!(
+                        "the file of {} `{}` would be named with {file} bytes, more than the {} a file system takes",
+                        obj.kind,
+                        ellipsis(&obj.name),
+                        file_name::MAX_FILE_NAME
+                    ),
+                )
+                .with_label("name too long for its file")
+                .with_help(format!(
+                    "the file is `<kind>-<name>.yaml`; give it a name of at most {} bytes",
+                    obj.name.len() - (file - file_name::MAX_FILE_NAME)
+                )),
+            );
+        }
+    }
+    by_path
+}
+
+/// The first 40 characters of a long name, and `...`.
+fn ellipsis(name: &str) -> String {
+    match name.char_indices().nth(40) {
+        Some((i, _)) => format!("{}...", &name[..i]),
+        None => name.to_string(),
+    }
+}
+
+/// The same object (group, kind, namespace, name) generated twice.
+fn defined_twice<M>(again: &Object<M>, first: &Object<M>) -> Diagnostic {
+    // One diagnostic per clash, even when a namespace is stamped onto several clusters.
+    if again.kind == "KafkaTopic" {
+        return topic_claimed_twice(again, first);
+    }
+    Diagnostic::error(
+        codes::DUPLICATE_OBJECT,
+        again.origin,
+        format!(
+            "{} `{}` is defined twice in `{}`",
+            again.kind, again.name, again.folder
+        ),
+    )
+    .with_label("defined again here")
+    .with_related(Some(first.origin), "first defined here")
+    .with_help("rename one of them; Kubernetes keeps one object per kind, namespace and name")
+}
+
+/// Two different objects whose files would have one name even with their groups in it.
+fn same_file<M>(again: &Object<M>, first: &Object<M>, path: &str) -> Diagnostic {
+    let what = |o: &Object<M>| {
+        let group = if o.group.is_empty() { "core" } else { &o.group };
+        format!("{} `{}` ({group})", o.kind, o.name)
+    };
+    Diagnostic::error(
+        codes::FILE_NAMES_COLLIDE,
+        again.origin,
+        format!(
+            "{} and {} would both be written to `{path}`",
+            what(again),
+            what(first)
+        ),
+    )
+    .with_label("same file as another object")
+    .with_related(Some(first.origin), "the other object")
+    .with_help(
+        "rename one of them; kinds that differ only in upper and lower case cannot share a folder",
+    )
 }
 
 fn topic_claimed_twice<M>(again: &Object<M>, first: &Object<M>) -> Diagnostic {

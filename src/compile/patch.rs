@@ -17,24 +17,75 @@ use crate::yaml::{self, kinds};
 /// Applies the patches of `ns` to `objects` (what `ns` compiled to on one cluster).
 pub(super) fn apply(ns: &model::Namespace, objects: &mut [Object], errors: &mut Vec<Diagnostic>) {
     for patch in &ns.patches {
-        let found = objects
+        let found: Vec<usize> = objects
             .iter()
-            .position(|o| o.kind.eq_ignore_ascii_case(&patch.kind) && o.name == patch.name);
-        let Some(i) = found else {
-            errors.push(unknown_target(patch, objects));
-            continue;
+            .enumerate()
+            .filter(|(_, o)| targets(patch, o))
+            .map(|(i, _)| i)
+            .collect();
+        let i = match found.as_slice() {
+            [i] => *i,
+            [] => {
+                errors.push(unknown_target(patch, objects));
+                continue;
+            }
+            several => {
+                errors.push(ambiguous_target(patch, several, objects));
+                continue;
+            }
         };
         let object = &mut objects[i];
         let schema = ns
             .manifests
             .iter()
-            .find(|m| m.kind == object.kind && m.name == object.name)
+            .find(|m| m.group == object.group && m.kind == object.kind && m.name == object.name)
             .and_then(|m| m.schema.clone());
         match patched(ns, object, patch, schema.as_deref()) {
             Ok(json) => object.manifest = Manifest::Json(Box::new(json)),
             Err(mut found) => errors.append(&mut found),
         }
     }
+}
+
+/// Whether `patch` names `object`: its kind (in any case), its API group where the target
+/// names one, and its name.
+fn targets(patch: &model::Patch, object: &Object) -> bool {
+    object.kind.eq_ignore_ascii_case(&patch.kind)
+        && object.name == patch.name
+        && patch.group.as_ref().is_none_or(|g| *g == object.group)
+}
+
+/// `kind.group/name` as kubectl names an object (`kind/name` in the core group).
+fn kubectl_name(o: &Object) -> String {
+    let kind = o.kind.to_ascii_lowercase();
+    if o.group.is_empty() {
+        format!("{kind}/{}", o.name)
+    } else {
+        format!("{kind}.{}/{}", o.group, o.name)
+    }
+}
+
+/// A target without a group that names objects of several API groups.
+fn ambiguous_target(patch: &model::Patch, found: &[usize], objects: &[Object]) -> Diagnostic {
+    let names: Vec<String> = found
+        .iter()
+        .map(|&i| format!("`{}`", kubectl_name(&objects[i])))
+        .collect();
+    Diagnostic::error(
+        codes::PATCH_TARGET,
+        patch.span,
+        format!(
+            "patch target `{}/{}` is ambiguous: it names {}",
+            patch.kind,
+            patch.name,
+            names.join(" and ")
+        ),
+    )
+    .with_label("more than one object")
+    .with_help(format!(
+        "add the API group as kubectl does: {}",
+        names.join(" or ")
+    ))
 }
 
 /// The bytes an operation writes into the object: the value of `add`, `replace` and `test`
@@ -137,16 +188,24 @@ fn on_the_way(a: &str, b: &str) -> bool {
 fn unknown_target(patch: &model::Patch, objects: &[Object]) -> Diagnostic {
     let names: Vec<String> = objects
         .iter()
-        .map(|o| format!("{}/{}", o.kind.to_ascii_lowercase(), o.name))
+        .map(|o| match patch.group {
+            Some(_) => kubectl_name(o),
+            None => format!("{}/{}", o.kind.to_ascii_lowercase(), o.name),
+        })
         .collect();
-    let wanted = format!("{}/{}", patch.kind.to_ascii_lowercase(), patch.name);
+    let group = patch
+        .group
+        .as_ref()
+        .map(|g| format!(".{g}"))
+        .unwrap_or_default();
+    let wanted = format!("{}{group}/{}", patch.kind.to_ascii_lowercase(), patch.name);
     let help = did_you_mean(&wanted, names.iter().map(String::as_str))
         .unwrap_or_else(|| format!("objects of this namespace: {}", names.join(", ")));
     Diagnostic::error(
         codes::PATCH_TARGET,
         patch.span,
         format!(
-            "patch target `{}/{}` is no object of this namespace",
+            "patch target `{}{group}/{}` is no object of this namespace",
             patch.kind, patch.name
         ),
     )
@@ -194,17 +253,34 @@ fn patched(
     }
     let what = format!("{} `{}`", object.kind, object.name);
     let at = patch.span;
-    let result = |message: String| {
-        Diagnostic::error(
+    // At the operation that wrote the offending value, with the target as a second label;
+    // at the target when no operation did.
+    let result_at = |span: Span, message: String| {
+        let d = Diagnostic::error(
             codes::PATCH_RESULT,
-            at,
+            span,
             format!("after the patch, {what} {message}"),
-        )
-        .with_label("this patch")
+        );
+        if span == at {
+            d.with_label("this patch")
+        } else {
+            d.with_label("this operation")
+                .with_related(Some(at), "the patch's target")
+        }
     };
     for (pointer, before) in IDENTITY.iter().zip(&identity) {
         if doc.pointer(pointer) != before.as_ref() {
-            return Err(vec![result(format!("has another `{}`", &pointer[1..].replace('/', ".")))
+            let op = patch
+                .operations
+                .iter()
+                .rev()
+                .find(|(op, _)| {
+                    touched(op).any(|p| {
+                        p == *pointer || pointer.starts_with(&format!("{p}/")) || p.is_empty()
+                    })
+                })
+                .map_or(at, |(_, s)| *s);
+            return Err(vec![result_at(op, format!("has another `{}`", &pointer[1..].replace('/', ".")))
                 .with_help("a patch changes an object, never which object it is; write a manifest for another one")]);
         }
     }
@@ -218,34 +294,40 @@ fn patched(
             Err(problems) => {
                 return Err(problems
                     .into_iter()
-                    .map(|p| match p.kind {
-                        ProblemKind::UnknownField { field, expected } => {
-                            let d = result(format!("has an unknown field `{field}`"));
-                            match did_you_mean(&field, expected.iter().copied()) {
-                                Some(h) => d.with_help(h),
-                                None => d,
+                    .map(|p| {
+                        let result = |message: String| result_at(p.span, message);
+                        match p.kind {
+                            ProblemKind::UnknownField { field, expected } => {
+                                let d = result(format!("has an unknown field `{field}`"));
+                                match did_you_mean(&field, expected.iter().copied()) {
+                                    Some(h) => d.with_help(h),
+                                    None => d,
+                                }
                             }
-                        }
-                        ProblemKind::Invalid { message, .. } => {
-                            result(format!("is invalid: {message}"))
-                        }
-                        ProblemKind::Quantity { text, why } => {
-                            result(format!("has an invalid quantity `{text}`: {why}"))
-                                .with_help(crate::model::quantity::help(&text))
+                            ProblemKind::Invalid { message, .. } => {
+                                result(format!("is invalid: {message}"))
+                            }
+                            ProblemKind::Quantity { text, why } => {
+                                result(format!("has an invalid quantity `{text}`: {why}"))
+                                    .with_help(crate::model::quantity::help(&text))
+                            }
                         }
                     })
                     .collect());
             }
         }
     } else {
-        let schema = schema.or_else(|| super::crd::schema(&object.kind));
+        let schema = schema.or_else(|| super::crd::schema(&object.group, &object.kind));
         if let Some(schema) = schema {
-            let violations = schema.check(&yaml::Node::from_json(doc.clone(), at), &doc);
+            let mut node = yaml::Node::from_json(doc.clone(), at);
+            mark(&mut node, &patch.operations);
+            let violations = schema.check(&node, &doc);
             if !violations.is_empty() {
                 return Err(violations
                     .into_iter()
                     .map(|v| {
-                        let d = result(format!("does not match its schema: {}", v.message));
+                        let d =
+                            result_at(v.span, format!("does not match its schema: {}", v.message));
                         match v.help {
                             Some(h) => d.with_help(h),
                             None => d,
@@ -285,14 +367,20 @@ fn reread(
     at: Span,
 ) -> Result<Json, Vec<Problem>> {
     match changed_parts(&doc, ops) {
-        Some(parts) => reread_parts(kind, doc, &parts, at),
-        None => reread_whole(kind, doc, at),
+        Some(parts) => reread_parts(kind, doc, &parts, at, ops),
+        None => reread_whole(kind, doc, at, ops),
     }
 }
 
 /// The whole object read again.
-fn reread_whole(kind: &kinds::Kind, doc: Json, at: Span) -> Result<Json, Vec<Problem>> {
-    let node = yaml::Node::from_json(doc, at);
+fn reread_whole(
+    kind: &kinds::Kind,
+    doc: Json,
+    at: Span,
+    ops: &[(json_patch::PatchOperation, Span)],
+) -> Result<Json, Vec<Problem>> {
+    let mut node = yaml::Node::from_json(doc, at);
+    mark(&mut node, ops);
     let (json, problems) = (kind.read)(&node);
     if !problems.is_empty() {
         return Err(problems);
@@ -360,15 +448,17 @@ fn reread_parts(
     mut doc: Json,
     parts: &[Vec<String>],
     at: Span,
+    ops: &[(json_patch::PatchOperation, Span)],
 ) -> Result<Json, Vec<Problem>> {
     let refs: Vec<&[String]> = parts.iter().map(Vec::as_slice).collect();
-    let node = yaml::Node::from_json(pruned(&doc, &refs), at);
+    let mut node = yaml::Node::from_json(pruned(&doc, &refs), at);
+    mark(&mut node, ops);
     let (json, problems) = (kind.read_parts)(&node, &refs);
     if !problems.is_empty() {
         return Err(problems);
     }
     let Some(mut json) = json else {
-        return reread_whole(kind, doc, at);
+        return reread_whole(kind, doc, at, ops);
     };
     for part in parts {
         let Some((last, up)) = part.split_last() else {
@@ -404,7 +494,7 @@ fn reread_parts(
             (true, false) => by_bytes,
             (false, true) => by_fields,
             (true, true) if by_bytes == by_fields => by_bytes,
-            _ => return reread_whole(kind, doc, at),
+            _ => return reread_whole(kind, doc, at, ops),
         };
         if !parent.keys().eq(order.iter().copied()) {
             let order: Vec<String> = order.into_iter().cloned().collect();
@@ -417,6 +507,65 @@ fn reread_parts(
         }
     }
     Ok(doc)
+}
+
+/// Points every value an operation wrote at that operation (the last one to write it wins),
+/// and what `remove` took away from at the `remove`: a problem in the patched object is then
+/// reported at the operation responsible, not only at the target.
+fn mark(node: &mut yaml::Node, ops: &[(json_patch::PatchOperation, Span)]) {
+    use json_patch::PatchOperation as Op;
+    fn find<'n>(node: &'n mut yaml::Node, tokens: &[String]) -> Option<&'n mut yaml::Node> {
+        let Some((first, rest)) = tokens.split_first() else {
+            return Some(node);
+        };
+        let next = match &mut node.value {
+            yaml::Value::Map(entries) => {
+                entries.iter_mut().find(|(k, _)| k == first).map(|(_, v)| v)
+            }
+            yaml::Value::Seq(items) => {
+                let i = if first == "-" {
+                    items.len().checked_sub(1)
+                } else {
+                    first.parse().ok()
+                };
+                i.and_then(|i| items.get_mut(i))
+            }
+            _ => None,
+        }?;
+        find(next, rest)
+    }
+    fn paint(node: &mut yaml::Node, span: Span) {
+        node.span = span;
+        if node.key.is_some() {
+            node.key = Some(span);
+        }
+        match &mut node.value {
+            yaml::Value::Map(entries) => entries.iter_mut().for_each(|(_, v)| paint(v, span)),
+            yaml::Value::Seq(items) => items.iter_mut().for_each(|v| paint(v, span)),
+            _ => {}
+        }
+    }
+    for (op, span) in ops {
+        let (pointer, whole) = match op {
+            Op::Test(_) => continue,
+            Op::Remove(r) => (&r.path, false),
+            Op::Add(a) => (&a.path, true),
+            Op::Replace(r) => (&r.path, true),
+            Op::Copy(c) => (&c.path, true),
+            Op::Move(m) => (&m.path, true),
+        };
+        let mut tokens: Vec<String> = pointer.tokens().map(|t| t.decoded().into_owned()).collect();
+        if !whole {
+            tokens.pop();
+        }
+        if let Some(at) = find(node, &tokens) {
+            if whole {
+                paint(at, *span);
+            } else {
+                at.span = *span;
+            }
+        }
+    }
 }
 
 /// The order of an object's fields as k8s-openapi writes them: `apiVersion`, `kind`, then
@@ -729,7 +878,7 @@ mod tests {
                 if changed_parts(&doc, &ops).is_some() {
                     parts_read += 1;
                 }
-                let whole = reread_whole(kind, doc.clone(), at);
+                let whole = reread_whole(kind, doc.clone(), at, &ops);
                 let parts = reread(kind, doc.clone(), &ops, at);
                 let shown = |r: &Result<Json, Vec<Problem>>| match r {
                     Ok(j) => serde_json::to_string(j).unwrap_or_default(),

@@ -4,6 +4,7 @@
 
 mod alerts;
 mod dashboard;
+pub(super) mod dolphinscheduler;
 mod pod;
 mod topic;
 
@@ -46,7 +47,12 @@ fn cron_job(p: &Platform, ns: &model::Namespace, pl: &model::Pipeline) -> CronJo
             successful_jobs_history_limit: pl.history_successful.map(count),
             failed_jobs_history_limit: pl.history_failed.map(count),
             starting_deadline_seconds: pl.starting_deadline.map(seconds),
-            suspend: pl.suspend,
+            // DolphinScheduler starts the runs: the CronJob is only their template.
+            suspend: if dolphinscheduler::is_dolphinscheduler(pl) {
+                Some(true)
+            } else {
+                pl.suspend
+            },
             job_template: JobTemplateSpec {
                 metadata: Some(run_meta.clone()),
                 spec: Some(JobSpec {
@@ -77,6 +83,7 @@ pub(super) fn compile(
     folder: &str,
     out: &mut Vec<Object>,
 ) {
+    dolphinscheduler::rbac(p, ns, folder, out);
     for pl in &ns.pipelines {
         out.push(Object::generated(
             folder.to_string(),

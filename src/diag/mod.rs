@@ -3,8 +3,10 @@
 //! Every stage that finds a problem returns [`Diagnostic`]s; nothing prints. `main` renders them
 //! with [`render`] (rustc-style, with carets) once every problem of a run has been collected.
 
+pub mod allow;
 mod attribute;
 pub mod codes;
+pub mod json;
 mod render;
 mod source;
 

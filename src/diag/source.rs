@@ -191,6 +191,14 @@ impl SourceMap {
         self.origin(id).and_then(Origin::note)
     }
 
+    /// Every file, with its id.
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(u32::try_from(i).unwrap_or(u32::MAX)), f))
+    }
+
     /// The file behind `id`.
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]

@@ -55,6 +55,8 @@ struct Entry {
     cluster: Option<String>,
     namespace: Option<String>,
     kind: String,
+    /// The API group (`""` for the core group); `null` where the file does not say.
+    group: Option<String>,
     name: Option<String>,
     path: String,
     fields: Vec<FieldEntry>,
@@ -145,6 +147,7 @@ fn entries(changes: &[Change<'_>], prefix: &str, review: &Review<'_>) -> Vec<Ent
                 cluster,
                 namespace,
                 kind,
+                group,
                 name,
                 fields,
                 ..
@@ -156,6 +159,7 @@ fn entries(changes: &[Change<'_>], prefix: &str, review: &Review<'_>) -> Vec<Ent
                 cluster,
                 namespace,
                 kind,
+                group,
                 name,
                 path: super::joined(prefix, c.path),
                 fields: fields
@@ -212,7 +216,7 @@ mod tests {
             v["changes"][0],
             serde_json::json!({
                 "status": "changed", "cluster": "default", "namespace": "prod",
-                "kind": "ResourceQuota", "name": "prod-quota",
+                "kind": "ResourceQuota", "group": null, "name": "prod-quota",
                 "path": "out/default/prod/resourcequota-prod-quota.yaml",
                 "fields": [{"path": "spec.hard.pods", "old": "200", "new": "250"}]
             })

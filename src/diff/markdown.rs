@@ -215,6 +215,21 @@ fn moved_from(d: &Described<'_, '_>, now: Option<&str>, part: usize) -> Option<S
     }
 }
 
+/// The kinds that more than one API group has among `objects`: the table names their group
+/// (`Certificate.cert-manager.io`, as kubectl does), the others only their kind.
+fn shared_kinds<'a>(objects: &[&'a Described<'_, '_>]) -> std::collections::BTreeSet<&'a str> {
+    let mut groups: std::collections::BTreeMap<&str, &Option<String>> = Default::default();
+    let mut shared = std::collections::BTreeSet::new();
+    for d in objects {
+        if let Some(first) = groups.insert(d.kind.as_str(), &d.group)
+            && first != &d.group
+        {
+            shared.insert(d.kind.as_str());
+        }
+    }
+    shared
+}
+
 fn render(
     changes: &[Change<'_>],
     prefix: &str,
@@ -323,17 +338,24 @@ fn body(out: &mut String, changes: &[Change<'_>], prefix: &str, review: &Review<
         // The table gets at most half the room; the diffs the rest.
         let table_limit = start + (limit - start) / 2;
         out.push_str("| change | cluster | namespace | kind | name |\n|---|---|---|---|---|\n");
+        let shared = shared_kinds(&objects);
         let mut shown = 0;
         for d in &objects {
             let waits = review
                 .waits(d.change.path)
                 .map_or("", |_| ", waits for promotion");
+            let kind = match &d.group {
+                Some(group) if !group.is_empty() && shared.contains(d.kind.as_str()) => {
+                    format!("{}.{group}", d.kind)
+                }
+                _ => d.kind.clone(),
+            };
             let row = format!(
                 "| {}{waits} | {} | {} | {} | {} |\n",
                 status_word(d.change.status),
                 cell(moved_from(d, d.cluster.as_deref(), 0).as_deref()),
                 cell(moved_from(d, d.namespace.as_deref(), 1).as_deref()),
-                cell(Some(&d.kind)),
+                cell(Some(&kind)),
                 cell(d.name.as_deref()),
             );
             if out.len() + row.len() > table_limit {

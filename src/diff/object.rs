@@ -71,6 +71,9 @@ pub struct Described<'c, 'a> {
     pub namespace: Option<String>,
     /// Kind (`CronJob`; `Kustomization` for kustomization.yaml).
     pub kind: String,
+    /// API group (`batch`, `""` for the core group), from `apiVersion`; `None` where the file
+    /// does not say (a file that is not YAML).
+    pub group: Option<String>,
     /// metadata.name (`None` for kustomization.yaml).
     pub name: Option<String>,
     /// Changed fields, in document order (empty unless changed).
@@ -105,6 +108,12 @@ pub fn describe<'c, 'a>(change: &'c Change<'a>) -> Described<'c, 'a> {
     let kind = doc
         .and_then(|d| text(&d["kind"]))
         .unwrap_or_else(|| file_kind.to_string());
+    let group = doc
+        .and_then(|d| text(&d["apiVersion"]))
+        .map(|v| match v.rsplit_once('/') {
+            Some((group, _)) => group.to_string(),
+            None => String::new(),
+        });
     let name = doc
         .and_then(|d| text(&d["metadata"]["name"]))
         .or_else(|| (!file_name.is_empty()).then(|| file_name.to_string()));
@@ -128,6 +137,7 @@ pub fn describe<'c, 'a>(change: &'c Change<'a>) -> Described<'c, 'a> {
         cluster,
         namespace,
         kind,
+        group,
         name,
         fields,
     }

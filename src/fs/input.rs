@@ -232,21 +232,3 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
         }
     }
 }
-
-/// Writes new files (config and manifests of `platc import`): all of them or, when any exists
-/// already, none. Folders are created as needed.
-pub fn write_new_files(files: &[(PathBuf, String)]) -> Result<(), String> {
-    if let Some((p, _)) = files.iter().find(|(p, _)| fs::symlink_metadata(p).is_ok()) {
-        return Err(format!(
-            "{} exists; platc import never overwrites a file",
-            p.display()
-        ));
-    }
-    for (path, text) in files {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-        }
-        create_new(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
-    }
-    Ok(())
-}

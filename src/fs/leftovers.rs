@@ -17,7 +17,9 @@ pub(super) fn is_temporary(name: &str) -> bool {
 
 /// Removes what a killed run can leave behind: its temporary files, and folders it had created
 /// or was emptying (empty folders carry nothing, and git cannot even record them). Symlinks are
-/// never followed. Returns whether `dir` holds nothing afterwards.
+/// never followed: a link with a temporary name is removed itself (the link, not what it points
+/// at), since a write to that name would otherwise go wherever it points. Returns whether `dir`
+/// holds nothing afterwards.
 pub(super) fn remove_leftover_temporaries(dir: &Path) -> bool {
     let Ok(entries) = fs::read_dir(dir) else {
         return false;
@@ -35,7 +37,7 @@ pub(super) fn remove_leftover_temporaries(dir: &Path) -> bool {
         } else if ft.is_dir() {
             remove_leftover_temporaries(&path) && fs::remove_dir(&path).is_ok()
         } else {
-            ft.is_file() && temporary && fs::remove_file(&path).is_ok()
+            (ft.is_file() || ft.is_symlink()) && temporary && fs::remove_file(&path).is_ok()
         };
         empty &= gone;
     }
@@ -43,8 +45,9 @@ pub(super) fn remove_leftover_temporaries(dir: &Path) -> bool {
 }
 
 /// Removes a new folder a killed run was writing under its temporary name: the files platc
-/// writes (with the header; empty if the run died between creating and writing one) and the
-/// folders that leaves empty. Anything else in it stays. Returns whether it is gone.
+/// writes (with the header; empty if the run died between creating and writing one), links
+/// (never followed) and the folders that leaves empty. Anything else in it stays. Returns
+/// whether it is gone.
 pub(super) fn remove_unfinished_folder(dir: &Path) -> bool {
     // Never through a link: only a real folder by that name is platc's.
     if !fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
@@ -62,6 +65,7 @@ pub(super) fn remove_unfinished_folder(dir: &Path) -> bool {
                 fs::read(&path).is_ok_and(|bytes| bytes.is_empty() || has_header(&bytes))
                     && fs::remove_file(&path).is_ok()
             }
+            Ok(ft) if ft.is_symlink() => fs::remove_file(&path).is_ok(),
             _ => false,
         };
         empty &= gone;

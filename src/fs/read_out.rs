@@ -11,34 +11,9 @@ use crate::diag::Diagnostic;
 use crate::render::{DiskTree, OnDisk, Tree, has_header, lost_header};
 
 /// Refuses an output folder that is a symlink or not a folder, without reading what is inside.
-/// Returns whether it exists. [`read_out`] makes the same check first.
-pub fn check_root(out: &Path) -> Result<bool, Vec<Diagnostic>> {
-    let meta = match fs::symlink_metadata(out) {
-        Ok(m) => m,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => {
-            return Err(vec![unsafe_output(format!(
-                "{}: cannot read: {e}",
-                out.display()
-            ))]);
-        }
-    };
-    if meta.file_type().is_symlink() {
-        return Err(vec![
-            unsafe_output(format!(
-                "{} is a symlink; platc writes only into a real folder",
-                out.display()
-            ))
-            .with_help("point `-o` at the real folder, or replace the link with a folder"),
-        ]);
-    }
-    if !meta.is_dir() {
-        return Err(vec![unsafe_output(format!(
-            "{} exists and is not a folder",
-            out.display()
-        ))]);
-    }
-    Ok(true)
+/// Returns whether it exists. [`resolve_out`](super::resolve_out) checked the way to it.
+pub(super) fn check_root(out: &Path) -> Result<bool, Vec<Diagnostic>> {
+    super::out_path::check(out, true)
 }
 
 /// The generated files currently in `out/` (those with the header), by relative path, each
@@ -74,7 +49,7 @@ fn read(out: &Path, compiled: Option<&Tree>) -> Result<(DiskTree, bool), Vec<Dia
     let root = fs::canonicalize(out)
         .map_err(|e| vec![unsafe_output(format!("{}: {e}", out.display()))])?;
     let mut found = Vec::new();
-    walk(out, &root, "", &mut found);
+    walk(out, &root, "", compiled, &mut found);
     let contents = read_files(&found, compiled);
     let mut problems = Vec::new();
     let mut leftovers = false;
@@ -82,6 +57,7 @@ fn read(out: &Path, compiled: Option<&Tree>) -> Result<(DiskTree, bool), Vec<Dia
         match (item, content) {
             (Found::Problem(d), _) => problems.push(d),
             (Found::Leftover, _) => leftovers = true,
+            (Found::Skipped, _) => {}
             (Found::File { rel, .. }, Some(Ok(OnDisk::Matches))) => {
                 tree.insert(rel, OnDisk::Matches);
             }
@@ -151,8 +127,10 @@ enum Found {
         path: PathBuf,
     },
     Problem(Diagnostic),
-    /// A temporary file or an empty folder: what a killed run leaves.
+    /// A temporary file, folder or link, or an empty folder: what a killed run leaves.
     Leftover,
+    /// A link inside `out/` where nothing is written: neither read nor touched.
+    Skipped,
 }
 
 /// Below this many files a second reader thread costs more than it saves.
@@ -167,7 +145,7 @@ fn read_files(found: &[Found], compiled: Option<&Tree>) -> Vec<Option<io::Result
             let expected = compiled.and_then(|c| c.get(rel)).map(Vec::as_slice);
             Some(read_against(path, expected))
         }
-        Found::Problem(_) | Found::Leftover => None,
+        Found::Problem(_) | Found::Leftover | Found::Skipped => None,
     };
     crate::par::map(found, FILES_PER_THREAD, read)
 }
@@ -198,7 +176,50 @@ fn read_against(path: &Path, expected: Option<&[u8]>) -> io::Result<OnDisk> {
     })
 }
 
-fn walk(dir: &Path, root: &Path, rel: &str, found: &mut Vec<Found>) {
+/// Whether `compiled` writes the file `rel` or anything below the folder `rel`.
+fn writes_at(compiled: &Tree, rel: &str) -> bool {
+    if compiled.contains_key(rel) {
+        return true;
+    }
+    let below = format!("{rel}/");
+    compiled
+        .range(below.clone()..)
+        .next()
+        .is_some_and(|(path, _)| path.starts_with(&below))
+}
+
+/// The problem with a symlink at `rel` in `out/`, if any: one leading outside or nowhere, or
+/// one where the build writes (a file it replaces, a folder it writes into: through a link to
+/// another folder of `out/` the files of one namespace would land in another's). A link with a
+/// temporary name is a leftover, removed (never followed) before a build writes.
+fn link_problem(path: &Path, root: &Path, rel: &str, compiled: Option<&Tree>) -> Found {
+    if is_temporary(rel.rsplit('/').next().unwrap_or(rel)) {
+        return Found::Leftover;
+    }
+    let target = fs::read_link(path)
+        .map(|t| t.display().to_string())
+        .unwrap_or_default();
+    match fs::canonicalize(path) {
+        Ok(t) if t.starts_with(root) => match compiled {
+            Some(c) if writes_at(c, rel) => Found::Problem(
+                unsafe_output(format!("{} is a symlink (to `{target}`) where platc writes", path.display()))
+                    .with_help("platc never writes through a link, nor replaces one; remove the link and build again"),
+            ),
+            _ => Found::Skipped,
+        },
+        Ok(_) => Found::Problem(
+            unsafe_output(format!("{} is a symlink to `{target}`, outside the output folder", path.display()))
+                .with_help("platc never writes through a link out of the output folder; remove the link"),
+        ),
+        // Dangling: where a write would land cannot be checked, so refuse it too.
+        Err(_) => Found::Problem(
+            unsafe_output(format!("{} is a dangling symlink (to `{target}`)", path.display()))
+                .with_help("platc does not write through a link whose target it cannot check; remove the link"),
+        ),
+    }
+}
+
+fn walk(dir: &Path, root: &Path, rel: &str, compiled: Option<&Tree>, found: &mut Vec<Found>) {
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
@@ -224,28 +245,12 @@ fn walk(dir: &Path, root: &Path, rel: &str, found: &mut Vec<Found>) {
         };
         let Ok(ft) = entry.file_type() else { continue };
         if ft.is_symlink() {
-            let target = fs::read_link(&path)
-                .map(|t| t.display().to_string())
-                .unwrap_or_default();
-            match fs::canonicalize(&path) {
-                Ok(t) if t.starts_with(root) => {}
-                Ok(_) => found.push(Found::Problem(
-                    unsafe_output(format!("{} is a symlink to `{target}`, outside the output folder", path.display()))
-                        .with_help("platc never writes through a link out of the output folder; remove the link"),
-                )),
-                // Dangling: where a write would land cannot be checked, so refuse it too.
-                Err(_) => found.push(Found::Problem(
-                    unsafe_output(format!("{} is a dangling symlink (to `{target}`)", path.display()))
-                        .with_help("platc does not write through a link whose target it cannot check; remove the link"),
-                )),
-            }
-            continue;
-        }
-        if ft.is_dir() && is_temporary(&name) {
+            found.push(link_problem(&path, root, &rel_path, compiled));
+        } else if ft.is_dir() && is_temporary(&name) {
             // A new folder a killed run was writing: none of it was ever in place.
             found.push(Found::Leftover);
         } else if ft.is_dir() {
-            walk(&path, root, &rel_path, found);
+            walk(&path, root, &rel_path, compiled, found);
         } else if ft.is_file() && is_temporary(&name) {
             found.push(Found::Leftover);
         } else if ft.is_file() {

@@ -82,25 +82,11 @@ fn write_prunes_stale_files_wherever_they_sort() {
 
 /// Every file under `dir`, relative, with its text; temporary names included.
 fn files_under(dir: &Path) -> Vec<(String, String)> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                files.push((rel, fs::read_to_string(&path).unwrap()));
-            }
-        }
-    }
-    files.sort();
-    files
+    everything_under(dir)
+        .into_iter()
+        .filter(|(_, bytes)| bytes != b"<dir>")
+        .map(|(rel, bytes)| (rel, String::from_utf8(bytes).unwrap()))
+        .collect()
 }
 
 #[test]
@@ -164,7 +150,7 @@ fn a_new_folder_a_killed_run_left_is_removed_but_not_what_platc_did_not_write() 
         "mine"
     );
     // The new folder `c/other` would be written under that name: refused, nothing lost.
-    let err = write(out, &desired, &current).unwrap_err();
+    let err = write(out, &desired, &current).unwrap_err().error;
     assert!(
         err.to_string().contains("holds files platc did not write"),
         "{err}"
@@ -174,7 +160,7 @@ fn a_new_folder_a_killed_run_left_is_removed_but_not_what_platc_did_not_write() 
 }
 
 /// A link named like a new folder's temporary name is never followed, even to a folder of
-/// generated files inside `out/`: they stay, and the write that needs the name stops.
+/// generated files inside `out/`: the link is removed as a leftover, what it pointed at stays.
 #[cfg(unix)]
 #[test]
 fn a_link_named_like_a_new_folder_is_never_followed() {
@@ -184,20 +170,172 @@ fn a_link_named_like_a_new_folder_is_never_followed() {
     fs::create_dir_all(out.join("c/kept")).unwrap();
     fs::write(out.join("c/kept/a.yaml"), &headed).unwrap();
     std::os::unix::fs::symlink(out.join("c/kept"), out.join("c/.other.platc-tmp")).unwrap();
+    assert!(!remove_unfinished_folder(&out.join("c/.other.platc-tmp")));
+    let other = format!("{headed}other: 1\n");
     let desired: Tree = [
         ("c/kept/a.yaml".to_string(), headed.clone().into_bytes()),
-        ("c/other/a.yaml".to_string(), headed.clone().into_bytes()),
+        ("c/other/a.yaml".to_string(), other.clone().into_bytes()),
     ]
     .into();
     let current = read_out_for_write(out, &desired).unwrap();
-    assert!(!remove_unfinished_folder(&out.join("c/.other.platc-tmp")));
-    let err = write(out, &desired, &current).unwrap_err();
-    assert!(err.to_string().contains("is in the way"), "{err}");
+    assert!(fs::symlink_metadata(out.join("c/.other.platc-tmp")).is_err());
+    write(out, &desired, &current).unwrap();
     assert_eq!(
         fs::read_to_string(out.join("c/kept/a.yaml")).unwrap(),
         headed
     );
-    assert!(!out.join("c/other").exists());
+    assert_eq!(
+        fs::read_to_string(out.join("c/other/a.yaml")).unwrap(),
+        other
+    );
+}
+
+/// A link with a file's temporary name (item 10 of issue 24): removed, never written through.
+#[cfg(unix)]
+#[test]
+fn a_link_named_like_a_temporary_file_is_removed_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    let headed = |body: &str| format!("{}{body}\n", crate::render::header("p.toml"));
+    fs::create_dir_all(out.join("c/a")).unwrap();
+    fs::create_dir_all(out.join("c/b")).unwrap();
+    fs::write(out.join("c/a/x.yaml"), headed("a")).unwrap();
+    fs::write(out.join("c/b/x.yaml"), headed("b")).unwrap();
+    std::os::unix::fs::symlink("../a/x.yaml", out.join("c/b/.x.yaml.platc-tmp")).unwrap();
+    let desired: Tree = [
+        ("c/a/x.yaml".to_string(), headed("a").into_bytes()),
+        ("c/b/x.yaml".to_string(), headed("b2").into_bytes()),
+    ]
+    .into();
+    // Diff sees no such file; a build removes the link before it writes.
+    assert_eq!(read_out(out).unwrap().len(), 2);
+    let current = read_out_for_write(out, &desired).unwrap();
+    write(out, &desired, &current).unwrap();
+    assert_eq!(
+        fs::read_to_string(out.join("c/a/x.yaml")).unwrap(),
+        headed("a")
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("c/b/x.yaml")).unwrap(),
+        headed("b2")
+    );
+    assert!(
+        fs::symlink_metadata(out.join("c/b/x.yaml"))
+            .unwrap()
+            .is_file()
+    );
+}
+
+/// A link where the build writes, even to a folder inside `out/`, is refused before anything
+/// is written; elsewhere in `out/` it is left alone.
+#[cfg(unix)]
+#[test]
+fn a_link_on_the_write_path_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    let headed = format!("{}kind: X\n", crate::render::header("p.toml"));
+    fs::create_dir_all(out.join("c/a")).unwrap();
+    fs::write(out.join("c/a/x.yaml"), &headed).unwrap();
+    std::os::unix::fs::symlink("a", out.join("c/b")).unwrap();
+    std::os::unix::fs::symlink("x.yaml", out.join("c/a/y.yaml")).unwrap();
+    let only_a: Tree = [("c/a/x.yaml".to_string(), headed.clone().into_bytes())].into();
+    assert!(
+        read_out_for_write(out, &only_a).is_ok(),
+        "links nobody writes through"
+    );
+    for path in ["c/b/x.yaml", "c/a/y.yaml"] {
+        let mut desired = only_a.clone();
+        desired.insert(path.to_string(), headed.clone().into_bytes());
+        let err = read_out_for_write(out, &desired).unwrap_err();
+        assert!(
+            err[0].message.contains("where platc writes"),
+            "{}",
+            err[0].message
+        );
+    }
+}
+
+/// Every file and link under `dir` (links as `-> TARGET`), for byte-for-byte comparisons.
+pub(super) fn everything_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let meta = fs::symlink_metadata(&path).unwrap();
+            if meta.is_dir() {
+                found.push((rel, b"<dir>".to_vec()));
+                stack.push(path);
+            } else {
+                found.push((rel, fs::read(&path).unwrap()));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// A failure at every step of the commit (each rename into place, each removal) puts back
+/// what the steps before it changed: `out/` is byte for byte as it was, no temporary left.
+#[test]
+fn a_failure_at_any_step_leaves_out_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    let headed = |body: &str| format!("{}{body}\n", crate::render::header("p.toml"));
+    for (rel, body) in [
+        ("argocd/app-a.yaml", "a"),
+        ("argocd/kustomization.yaml", "k"),
+        ("c/a/x.yaml", "x"),
+        ("c/a/gone.yaml", "gone"),
+        ("c/a/kustomization.yaml", "k"),
+        ("c/old/only.yaml", "old"),
+    ] {
+        fs::create_dir_all(out.join(rel).parent().unwrap()).unwrap();
+        fs::write(out.join(rel), headed(body)).unwrap();
+    }
+    let desired: Tree = [
+        ("argocd/app-a.yaml", "a2"),
+        ("argocd/app-new.yaml", "new"),
+        ("argocd/kustomization.yaml", "k2"),
+        ("c/a/x.yaml", "x2"),
+        ("c/a/y.yaml", "y"),
+        ("c/a/kustomization.yaml", "k2"),
+        ("c/new/z.yaml", "z"),
+        ("d/deep/w.yaml", "w"),
+    ]
+    .into_iter()
+    .map(|(p, b)| (p.to_string(), headed(b).into_bytes()))
+    .collect();
+    let before = everything_under(out);
+    let mut steps = 0;
+    loop {
+        let current = read_out_for_write(out, &desired).unwrap();
+        match super::write::write_failing_at(out, &desired, &current, steps) {
+            Ok(_) => break,
+            Err(failed) => {
+                assert!(
+                    failed.restored.is_ok(),
+                    "step {steps}: {:?}",
+                    failed.restored
+                );
+                assert_eq!(everything_under(out), before, "failure at step {steps}");
+            }
+        }
+        steps += 1;
+    }
+    // 2 new folders placed, 6 files renamed, 2 stale files removed.
+    assert_eq!(steps, 10);
+    let after: Vec<(String, Vec<u8>)> = desired.into_iter().collect();
+    let files: Vec<(String, Vec<u8>)> = files_under(out)
+        .into_iter()
+        .map(|(rel, text)| (rel, text.into_bytes()))
+        .collect();
+    assert_eq!(files, after);
 }
 
 #[test]

@@ -36,6 +36,18 @@ pub struct Patch {
 /// `[argocd]`'s entries and the Argo CD objects they came from.
 pub type ArgoCd = (Vec<(String, V)>, Vec<Id>);
 
+/// `[dolphinscheduler]`, from platc's DolphinScheduler objects.
+#[derive(Debug, Clone, Default)]
+pub struct DolphinScheduler {
+    /// Its entries.
+    pub entries: Vec<(String, V)>,
+    /// The objects it came from: the submit Jobs, the workflows' ConfigMaps, the workers'
+    /// Roles and RoleBindings.
+    pub owners: Vec<Id>,
+    /// Its pipelines, by namespace and name, each with its `after` (empty: a chain head).
+    pub pipelines: BTreeMap<(String, String), Vec<String>>,
+}
+
 /// One namespace.
 #[derive(Debug, Clone, Default)]
 pub struct Namespace {
@@ -99,4 +111,6 @@ pub struct Draft {
     pub namespaces: BTreeMap<String, Namespace>,
     /// Objects kept as cluster-scoped manifests, by cluster.
     pub cluster_kept: BTreeMap<String, Vec<Id>>,
+    /// `[dolphinscheduler]`, when the input has platc's DolphinScheduler objects.
+    pub dolphinscheduler: Option<DolphinScheduler>,
 }

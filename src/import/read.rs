@@ -52,9 +52,14 @@ impl Object {
         string_map(self.json.at("/metadata/annotations"))
     }
 
-    /// `kind/name` as the report and patches name it.
-    pub fn id(&self) -> String {
-        format!("{}/{}", self.kind.to_ascii_lowercase(), self.name)
+    /// `kind/name` as a patch's target names it, or with its group (`kind.group/name`, as
+    /// kubectl writes it) where another object shares its kind and name.
+    pub fn id(&self, with_group: bool) -> String {
+        let kind = self.kind.to_ascii_lowercase();
+        match self.group() {
+            group if with_group && !group.is_empty() => format!("{kind}.{group}/{}", self.name),
+            _ => format!("{kind}/{}", self.name),
+        }
     }
 
     /// Its namespace as `kubectl apply` places it: none for a cluster-scoped object, else its

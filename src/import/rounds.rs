@@ -365,13 +365,36 @@ fn add_patches(
     patches: &BTreeMap<Id, Ops>,
 ) {
     let owners = owner_namespaces(draft);
+    // A target names the API group where another object of the namespace has the same kind
+    // (in another group) and name: the build would find both otherwise.
+    let mut groups: HashMap<(&str, String, &str), Vec<&str>> = HashMap::new();
+    if !patches.is_empty() {
+        for o in objects {
+            let key = (
+                o.placed_namespace(),
+                o.kind.to_ascii_lowercase(),
+                o.name.as_str(),
+            );
+            let seen = groups.entry(key).or_default();
+            if !seen.contains(&o.group()) {
+                seen.push(o.group());
+            }
+        }
+    }
     let placed: Vec<(String, draft::Patch)> = patches
         .iter()
         .filter(|&(&id, _)| outcomes[id] == Outcome::Mapped)
         .filter_map(|(&id, ops)| {
             let ns = owners.get(&id)?;
+            let o = &objects[id];
+            let key = (
+                o.placed_namespace(),
+                o.kind.to_ascii_lowercase(),
+                o.name.as_str(),
+            );
+            let shared = groups.get(&key).is_some_and(|g| g.len() > 1);
             let patch = draft::Patch {
-                target: objects[id].id(),
+                target: o.id(shared),
                 ops: verify::ops(ops),
                 owner: id,
             };
@@ -467,6 +490,13 @@ fn blame(
             out.push(id);
         }
     };
+    // `[dolphinscheduler]`'s lines: a problem there is its objects'.
+    let dolphinscheduler = config.find("\n[dolphinscheduler]\n").map(|at| {
+        let end = config[at + 1..]
+            .find("\n[")
+            .map_or(config.len(), |e| at + 1 + e);
+        at..end
+    });
     // Where each error is, and the places it names (a quota a kept workload does not fit).
     let spans = failed
         .diagnostics
@@ -475,6 +505,14 @@ fn blame(
         .flat_map(|d| d.span.into_iter().chain(d.related.iter().map(|(s, _)| *s)));
     for span in spans {
         if span.file != FileId(0) {
+            continue;
+        }
+        if let (Some(lines), Some(ds)) = (&dolphinscheduler, &draft.dolphinscheduler)
+            && lines.contains(&(span.start as usize))
+        {
+            for &id in &ds.owners {
+                push(id, &mut out);
+            }
             continue;
         }
         let Some((ns, path)) = super::locate::config_path(config, span.start as usize) else {

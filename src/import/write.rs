@@ -81,6 +81,9 @@ pub fn config(draft: &Draft, objects: &[Object], dir: &str, header: &str) -> Str
     if let Some((argocd, _)) = &draft.argocd {
         root.push(("argocd".into(), V::Table(argocd.clone())));
     }
+    if let Some(ds) = &draft.dolphinscheduler {
+        root.push(("dolphinscheduler".into(), V::Table(ds.entries.clone())));
+    }
     if !draft.rule_labels.is_empty() {
         root.push((
             "monitoring".into(),
@@ -288,17 +291,63 @@ pub fn manifests(
         .collect();
     let texts = crate::par::map(&missing, 16, |&id| text(draft, &objects[id]));
     rendered.extend(missing.into_iter().zip(texts));
-    let mut files: Vec<(Id, String, String)> = placed
+    let placed = placed
         .into_iter()
-        .map(|(folder, id)| {
-            let o = &objects[id];
-            let path = format!("{folder}/{}-{}.yaml", o.kind.to_ascii_lowercase(), o.name);
-            (id, path, rendered[&id].clone())
-        })
+        .map(|(folder, id)| (id, folder, rendered[&id].clone()))
         .collect();
-    files.sort_by(|a, b| a.1.cmp(&b.1));
-    files.dedup_by(|a, b| a.1 == b.1);
+    name_files(objects, placed)
+}
+
+/// Each kept object's file in its folder, named as `build` names files
+/// ([`file_name`](crate::compile::file_name)): objects whose kinds differ only in API group
+/// get their group in the file name. One object kept for several clusters is one file; two
+/// different objects that would still share a file share it as two documents, so none is
+/// lost (the build then says why they cannot be written apart).
+fn name_files(objects: &[Object], placed: Vec<(Id, String, String)>) -> Vec<(Id, String, String)> {
+    use crate::compile::file_name::object_file;
+    let path = |id: Id, folder: &str, qualified: bool| {
+        let o = &objects[id];
+        format!(
+            "{folder}/{}",
+            object_file(&o.kind, o.group(), &o.name, qualified)
+        )
+    };
+    let mut by_path: BTreeMap<String, Vec<(Id, String, String)>> = BTreeMap::new();
+    for (id, folder, text) in placed {
+        by_path
+            .entry(path(id, &folder, false))
+            .or_default()
+            .push((id, folder, text));
+    }
+    let same = |a: Id, b: Id| {
+        let (a, b) = (&objects[a], &objects[b]);
+        a.group() == b.group() && a.kind == b.kind && a.name == b.name
+    };
+    let mut files: BTreeMap<String, (Id, String)> = BTreeMap::new();
+    for (plain, entries) in by_path {
+        let shared = entries.iter().any(|(id, _, _)| !same(*id, entries[0].0));
+        for (id, folder, text) in entries {
+            let at = if shared {
+                path(id, &folder, true)
+            } else {
+                plain.clone()
+            };
+            match files.get_mut(&at) {
+                None => {
+                    files.insert(at, (id, text));
+                }
+                Some((first, _)) if same(*first, id) => {}
+                Some((_, held)) => {
+                    held.push_str("---\n");
+                    held.push_str(&text);
+                }
+            }
+        }
+    }
     files
+        .into_iter()
+        .map(|(p, (id, text))| (id, p, text))
+        .collect()
 }
 
 /// A kept object's manifest: as the input has it, without what the build writes anyway (the

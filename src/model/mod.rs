@@ -1,14 +1,18 @@
 //! The validated platform: every name checked, every reference resolved, every quantity
 //! canonical. Only `validate` builds these, so `compile` never re-checks anything.
 
+pub mod dolphinscheduler;
 pub mod duration;
 pub mod environment;
 pub mod expansion;
+pub mod image;
 pub mod names;
 mod pipeline;
 pub mod pod_security;
 pub mod quantity;
+pub mod quartz;
 pub mod schedule;
+pub mod zones;
 
 use std::collections::BTreeMap;
 
@@ -44,6 +48,10 @@ pub struct Platform {
     pub rule_labels: Labels,
     /// Namespaces, sorted by name.
     pub namespaces: Vec<Namespace>,
+    /// `[dolphinscheduler]`, when present.
+    pub dolphinscheduler: Option<dolphinscheduler::DolphinScheduler>,
+    /// The DolphinScheduler workflows, by cluster and name.
+    pub workflows: Vec<dolphinscheduler::Workflow>,
 }
 
 /// A cluster.
@@ -99,6 +107,8 @@ pub struct Workload {
     pub containers: Vec<WorkloadContainer>,
     /// PersistentVolumeClaims its StatefulSet templates make (one per template per replica).
     pub claims: u32,
+    /// The HorizontalPodAutoscaler whose `maxReplicas` set `pods`, and where that is written.
+    pub scaled_by: Option<(String, Span)>,
 }
 
 /// One container of a [`Workload`].
@@ -141,6 +151,8 @@ pub struct Secret {
 pub struct Patch {
     /// The kind as written in `target` (matched case-insensitively).
     pub kind: String,
+    /// The API group, when `target` names one (`KIND.GROUP/NAME`, as kubectl writes it).
+    pub group: Option<String>,
     /// The object's name.
     pub name: String,
     /// Where `target` is written.

@@ -124,7 +124,9 @@ pub struct Pipeline {
     pub name: String,
     /// Where the name was written.
     pub span: Span,
-    /// Cron schedule.
+    /// Who starts its runs.
+    pub scheduler: super::dolphinscheduler::Scheduler,
+    /// Cron schedule (a follower's: its chain head's, which its suspended CronJob shows).
     pub schedule: String,
     /// IANA zone.
     pub time_zone: Option<String>,
@@ -177,4 +179,23 @@ pub struct Pipeline {
     pub alerts: Option<Alerts>,
     /// Grafana dashboard.
     pub dashboard: bool,
+}
+
+impl Pipeline {
+    /// Every Secret its pods use: `secrets` (envFrom), `env` keys and `files`.
+    pub fn secrets_used(&self) -> impl Iterator<Item = &str> {
+        let env = self.env.iter().filter_map(|v| match &v.value {
+            EnvValue::SecretKey { secret, .. } => Some(secret.as_str()),
+            _ => None,
+        });
+        let files = self.files.iter().filter_map(|f| match &f.source {
+            FileSource::Secret(s) => Some(s.as_str()),
+            FileSource::ConfigMap(_) => None,
+        });
+        self.secrets
+            .iter()
+            .map(String::as_str)
+            .chain(env)
+            .chain(files)
+    }
 }

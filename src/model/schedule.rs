@@ -205,7 +205,7 @@ const RUNS_SCANNED: usize = 10_000;
 /// A wall-clock time for croner to step through (jiff's civil time; croner's own jiff support
 /// is for another jiff version).
 #[derive(Clone, Copy)]
-struct WallClock(jiff::civil::DateTime);
+pub(crate) struct WallClock(pub(crate) jiff::civil::DateTime);
 
 impl croner::CronDateTime for WallClock {
     fn to_civil(&self) -> croner::CivilDateTime {
@@ -262,40 +262,73 @@ impl croner::CronDateTime for WallClock {
     }
 }
 
-/// A wait between two consecutive runs of a valid `schedule` longer than `seconds`, if one of
-/// the runs after 2026-01-01 00:00 (at most [`RUNS_SCANNED`], over at most a year) has one.
-/// Counted on the wall clock of the schedule's zone: a daylight-saving shift is not seen. The
-/// same answer on every machine and day.
+/// The longest wait between two consecutive runs of a valid `schedule`, when it is longer than
+/// `seconds`: looked for over the runs after 2026-01-01 00:00 (at most [`RUNS_SCANNED`], over
+/// at most a year). Counted on the wall clock of the schedule's zone: a daylight-saving shift
+/// is not seen. The same answer on every machine and day.
 pub fn gap_longer_than(schedule: &str, seconds: u64) -> Option<u64> {
-    let five = match schedule.trim() {
-        "@hourly" => "0 * * * *",
-        "@daily" | "@midnight" => "0 0 * * *",
-        "@weekly" => "0 0 * * 0",
-        "@monthly" => "0 0 1 * *",
-        "@yearly" | "@annually" => "0 0 1 1 *",
-        other => other,
-    };
+    longest_gap(schedule).filter(|gap| *gap > seconds)
+}
+
+/// The longest wait between two consecutive runs of `schedule` (see [`gap_longer_than`]),
+/// computed once per schedule: a platform of many tenants has few distinct schedules, and
+/// walking a year of runs costs ~20,000 instructions a run.
+pub fn longest_gap(schedule: &str) -> Option<u64> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static KNOWN: OnceLock<Mutex<HashMap<String, Option<u64>>>> = OnceLock::new();
+    let known = KNOWN.get_or_init(Mutex::default);
+    if let Some(gap) = known.lock().ok().and_then(|k| k.get(schedule).copied()) {
+        return gap;
+    }
+    let gap = walk_gaps(schedule);
+    if let Ok(mut k) = known.lock() {
+        k.insert(schedule.to_string(), gap);
+    }
+    gap
+}
+
+fn walk_gaps(schedule: &str) -> Option<u64> {
+    let five = five_fields(schedule);
     let cron = CronParser::builder().build().parse(five).ok()?;
+    // A schedule that names no day of the month, month or weekday repeats every day, one
+    // that names only weekdays every week: two periods hold every gap there is.
+    let fields: Vec<&str> = five.split_whitespace().collect();
+    let days = match fields.as_slice() {
+        [_, _, "*", "*", "*"] => 2,
+        [_, _, "*", "*", _] => 15,
+        _ => 366,
+    };
     let start = jiff::civil::date(2026, 1, 1).at(0, 0, 0, 0);
     let end = start
-        .checked_add(jiff::SignedDuration::from_hours(366 * 24))
+        .checked_add(jiff::SignedDuration::from_hours(days * 24))
         .ok()?;
     let mut previous: Option<jiff::civil::DateTime> = None;
+    let mut longest: Option<u64> = None;
     for WallClock(at) in cron.iter_after(WallClock(start)).take(RUNS_SCANNED) {
-        if let Some(before) = previous {
-            let gap = before.duration_until(at).as_secs();
-            if let Ok(gap) = u64::try_from(gap)
-                && gap > seconds
-            {
-                return Some(gap);
-            }
+        if let Some(before) = previous
+            && let Ok(gap) = u64::try_from(before.duration_until(at).as_secs())
+        {
+            longest = Some(longest.map_or(gap, |l| l.max(gap)));
         }
         if at > end {
             break;
         }
         previous = Some(at);
     }
-    None
+    longest
+}
+
+/// A schedule's five fields: a macro (`@daily`) spelled out, as the controller reads it.
+pub fn five_fields(schedule: &str) -> &str {
+    match schedule.trim() {
+        "@hourly" => "0 * * * *",
+        "@daily" | "@midnight" => "0 0 * * *",
+        "@weekly" => "0 0 * * 0",
+        "@monthly" => "0 0 1 * *",
+        "@yearly" | "@annually" => "0 0 1 1 *",
+        other => other,
+    }
 }
 
 /// Whether `zone` is in the IANA time zone database (bundled, the same on every machine).

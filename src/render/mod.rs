@@ -87,6 +87,7 @@ macro_rules! with_object {
             Manifest::Role($x) => $then,
             Manifest::RoleBinding($x) => $then,
             Manifest::CronJob($x) => $then,
+            Manifest::Job($x) => $then,
             Manifest::ConfigMap($x) => $then,
             Manifest::KafkaTopic($x) => $then,
             Manifest::PrometheusRule($x) => $then,

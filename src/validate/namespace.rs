@@ -18,7 +18,7 @@ pub(crate) fn namespaces(
     env: &Env<'_>,
     name: &str,
     ns: &config::Namespace,
-) -> Vec<model::Namespace> {
+) -> Vec<(model::Namespace, Vec<super::whole::facts::Fact>)> {
     let p = Path::root().key("namespaces").key(name);
     ctx.dns_label(&p, name, "namespace name", true);
     let clusters = clusters(ctx, env, &p, name, ns);
@@ -41,7 +41,7 @@ fn namespace(
     p: &Path,
     ns: &config::Namespace,
     clusters: Vec<String>,
-) -> model::Namespace {
+) -> (model::Namespace, Vec<super::whole::facts::Fact>) {
     let p = p.clone();
     let span = ctx.key(&p);
     let cluster = match clusters.as_slice() {
@@ -114,7 +114,7 @@ fn namespace(
         .map(|(n, r)| rbac::role(ctx, &p.key("roles").key(n.as_str()), n, r))
         .collect();
 
-    let read = super::manifests::read(
+    let mut read = super::manifests::read(
         ctx,
         env.attached,
         env.schemas,
@@ -124,6 +124,7 @@ fn namespace(
             level: pod_security,
         },
     );
+    super::whole::scale_by_autoscalers(&read.facts, &mut read.workloads);
     let patches = super::patches::patches(ctx, &p, &ns.patches);
     let secrets = super::secrets::secrets(ctx, env.stores, &env.broken_stores, &p, &ns.secrets);
     let here = Here {
@@ -147,7 +148,7 @@ fn namespace(
         .map(|(n, pl)| pipeline::pipeline(ctx, env, &here, n, pl))
         .collect();
 
-    model::Namespace {
+    let namespace = model::Namespace {
         name: name.to_string(),
         span,
         on: (p.segs().len() > 2).then(|| clusters.concat()),
@@ -168,7 +169,8 @@ fn namespace(
         workloads: read.workloads,
         patches,
         secrets,
-    }
+    };
+    (namespace, read.facts)
 }
 
 /// `labels` are the Namespace object's, which a namespace with `managed = false` does not have.

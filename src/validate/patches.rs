@@ -1,4 +1,5 @@
-//! `[[namespaces.NAME.patches]]`: each `target` is `KIND/NAME`, each operation a well-formed
+//! `[[namespaces.NAME.patches]]`: each `target` is `KIND/NAME` (or `KIND.GROUP/NAME`, as
+//! kubectl writes it, where two API groups have the kind), each operation a well-formed
 //! RFC 6902 operation (a JSON Pointer `path`, `value` where the operation takes one, `from`
 //! for `move` and `copy`). Whether the target exists and the operations apply is known only
 //! once the namespace's objects are compiled (`compile::patch`).
@@ -30,7 +31,14 @@ fn patch(ctx: &mut Ctx<'_>, p: &Path, patch: &Patch) -> Option<model::Patch> {
         .target
         .split_once('/')
         .filter(|(k, n)| !k.is_empty() && !n.is_empty() && !n.contains('/'));
-    let Some((kind, name)) = parsed else {
+    let parsed = parsed.and_then(|(kind, name)| match kind.split_once('.') {
+        None => Some((kind, None, name)),
+        Some((kind, group)) if !kind.is_empty() && !group.is_empty() => {
+            Some((kind, Some(group), name))
+        }
+        Some(_) => None,
+    });
+    let Some((kind, group, name)) = parsed else {
         ctx.push(
             Diagnostic::error(codes::PATCH_TARGET, target, format!("patch target `{}` is not `KIND/NAME`", patch.target))
                 .with_label("not KIND/NAME")
@@ -58,6 +66,7 @@ fn patch(ctx: &mut Ctx<'_>, p: &Path, patch: &Patch) -> Option<model::Patch> {
     }
     (operations.len() == patch.patch.len()).then(|| model::Patch {
         kind: kind.to_string(),
+        group: group.map(str::to_string),
         name: name.to_string(),
         span: target,
         operations,

@@ -50,6 +50,12 @@ pub(super) fn role(ctx: &mut Ctx<'_>, p: &Path, name: &str, r: &config::Role) ->
                     }
                 }
             }
+            if rule.resource_names.as_ref().is_some_and(Vec::is_empty) {
+                ctx.push(empty_resource_names(
+                    ctx.val(&rp.key("resource_names")),
+                    name,
+                ));
+            }
             model::PolicyRule {
                 api_groups: rule
                     .api_groups
@@ -66,6 +72,17 @@ pub(super) fn role(ctx: &mut Ctx<'_>, p: &Path, name: &str, r: &config::Role) ->
         span: ctx.key(p),
         rules,
     }
+}
+
+/// E0803: an empty `resource_names` / `resourceNames` list, which RBAC reads as "every name".
+pub(crate) fn empty_resource_names(at: crate::diag::Span, role: &str) -> Diagnostic {
+    Diagnostic::error(
+        codes::EMPTY_RESOURCE_NAMES,
+        at,
+        format!("role `{role}` has a rule with an empty list of resource names"),
+    )
+    .with_label("RBAC reads an empty list as every name")
+    .with_help("name the objects the rule is for (`[\"commodity-api\"]`), or remove the rule if it should grant nothing")
 }
 
 pub(super) fn role_binding(

@@ -52,6 +52,10 @@ enum End {
 #[derive(Clone)]
 pub struct Run {
     scheduled_minute: u64,
+    /// Created by `kubectl create job --from=cronjob/NAME` under the name
+    /// `NAME-<seconds since the epoch>` (a DolphinScheduler task, or a manual run), not by the
+    /// CronJob controller; the Job's controller owner is the CronJob all the same.
+    from_cronjob: bool,
     started: u64,
     failed_pods: Vec<u64>,
     end: Option<End>,
@@ -63,10 +67,20 @@ impl Run {
     pub fn at(m: u64) -> Run {
         Run {
             scheduled_minute: m,
+            from_cronjob: false,
             started: min(m) + 1,
             failed_pods: Vec::new(),
             end: None,
             removed: None,
+        }
+    }
+
+    /// The run a DolphinScheduler task starts at minute `m` of the suspended CronJob: a Job
+    /// created from it, named `<cronjob>-<seconds since the epoch>`.
+    pub fn created_from_cronjob_at(m: u64) -> Run {
+        Run {
+            from_cronjob: true,
+            ..Run::at(m)
         }
     }
 
@@ -96,7 +110,11 @@ impl Run {
     }
 
     fn job_name(&self, cronjob: &str) -> String {
-        format!("{cronjob}-{}", self.scheduled_minute)
+        if self.from_cronjob {
+            format!("{cronjob}-{}", self.started)
+        } else {
+            format!("{cronjob}-{}", self.scheduled_minute)
+        }
     }
 
     fn succeeded_by(&self, t: u64) -> Option<u64> {

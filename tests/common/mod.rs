@@ -10,7 +10,16 @@ use std::path::Path;
 /// Every file under `dir` by its `/`-separated path relative to `dir` (empty when `dir` is
 /// missing).
 pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
+    entries(dir)
+        .into_iter()
+        .filter(|(rel, _)| fs::symlink_metadata(dir.join(rel)).is_ok_and(|m| m.is_file()))
+        .collect()
+}
+
+/// Every file, folder and symlink under `dir` (links not followed), by relative path: a
+/// file's bytes, `<dir>`, or `-> TARGET`.
+pub fn entries(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut found = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         let Ok(entries) = fs::read_dir(&d) else {
@@ -18,16 +27,24 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         };
         for entry in entries {
             let path = entry.unwrap().path();
-            if path.is_dir() {
+            let rel = path
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let meta = fs::symlink_metadata(&path).unwrap();
+            if meta.file_type().is_symlink() {
+                let target = fs::read_link(&path).unwrap();
+                found.insert(rel, format!("-> {}", target.display()).into_bytes());
+            } else if meta.is_dir() {
+                found.insert(rel, b"<dir>".to_vec());
                 stack.push(path);
             } else {
-                let rel = path.strip_prefix(dir).unwrap();
-                let rel: Vec<_> = rel.iter().map(|c| c.to_string_lossy()).collect();
-                files.insert(rel.join("/"), fs::read(&path).unwrap());
+                found.insert(rel, fs::read(&path).unwrap());
             }
         }
     }
-    files
+    found
 }
 
 /// Copies the folder `src` into `dst` (created), files and subfolders.

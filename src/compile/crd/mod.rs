@@ -13,20 +13,21 @@ use crate::yaml::schema::Schema;
 
 /// The upstream CRD schema of one of platc's own custom resources, which a patched KafkaTopic
 /// PrometheusRule or ExternalSecret must still match (the files in `schemas/crds/`, built into platc).
-pub fn schema(kind: &str) -> Option<&'static Schema> {
+/// A kind of that name in another API group is another kind: `None`.
+pub fn schema(group: &str, kind: &str) -> Option<&'static Schema> {
     static KAFKA_TOPIC: OnceLock<Option<Schema>> = OnceLock::new();
     static PROMETHEUS_RULE: OnceLock<Option<Schema>> = OnceLock::new();
     static EXTERNAL_SECRET: OnceLock<Option<Schema>> = OnceLock::new();
-    let (cell, text) = match kind {
-        "KafkaTopic" => (
+    let (cell, text) = match (group, kind) {
+        ("kafka.strimzi.io", "KafkaTopic") => (
             &KAFKA_TOPIC,
             include_str!("../../../schemas/crds/kafka.strimzi.io_kafkatopic_v1.json"),
         ),
-        "PrometheusRule" => (
+        ("monitoring.coreos.com", "PrometheusRule") => (
             &PROMETHEUS_RULE,
             include_str!("../../../schemas/crds/monitoring.coreos.com_prometheusrule_v1.json"),
         ),
-        "ExternalSecret" => (
+        ("external-secrets.io", "ExternalSecret") => (
             &EXTERNAL_SECRET,
             include_str!("../../../schemas/crds/external-secrets.io_externalsecret_v1.json"),
         ),

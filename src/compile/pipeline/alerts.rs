@@ -114,9 +114,25 @@ pub(super) fn failure_expr(namespace: &str, name: &str) -> String {
 
 /// PromQL that returns one series (labels `namespace`, `cronjob`) when CronJob `name` has not
 /// succeeded for more than `seconds`: counted from its last success, or from its creation when
-/// it never succeeded. Silent while the CronJob is suspended.
-pub(super) fn missed_expr(namespace: &str, name: &str, seconds: u64) -> String {
+/// it never succeeded. Silent while the CronJob is suspended, unless `always_suspended`: a
+/// DolphinScheduler pipeline's CronJob is suspended for good, and its runs (Jobs created from
+/// it) still set its last success time, as the CronJob controller records a finished Job it
+/// owns whether or not the CronJob is suspended.
+pub(super) fn missed_expr(
+    namespace: &str,
+    name: &str,
+    seconds: u64,
+    always_suspended: bool,
+) -> String {
     let cronjob = [("namespace", namespace), ("cronjob", name)];
+    let unless_suspended = if always_suspended {
+        String::new()
+    } else {
+        format!(
+            "unless on (namespace, cronjob)\n  {} == 1\n",
+            selector("kube_cronjob_spec_suspend", &cronjob, 2)
+        )
+    };
     format!(
         r#"(
   time()
@@ -126,12 +142,9 @@ pub(super) fn missed_expr(namespace: &str, name: &str, seconds: u64) -> String {
     {created}
   )
 ) > {seconds}
-unless on (namespace, cronjob)
-  {suspended} == 1
-"#,
+{unless_suspended}"#,
         last_success = selector("kube_cronjob_status_last_successful_time", &cronjob, 4),
         created = selector("kube_cronjob_created", &cronjob, 4),
-        suspended = selector("kube_cronjob_spec_suspend", &cronjob, 2),
     )
 }
 
@@ -154,9 +167,14 @@ fn alert_labels(pl: &Pipeline, alerts: &Alerts) -> BTreeMap<String, String> {
 }
 
 fn schedule_text(pl: &Pipeline) -> String {
+    let by = if super::dolphinscheduler::is_dolphinscheduler(pl) {
+        ", by DolphinScheduler"
+    } else {
+        ""
+    };
     match &pl.time_zone {
-        Some(tz) => format!("`{}` {tz}", pl.schedule),
-        None => format!("`{}`", pl.schedule),
+        Some(tz) => format!("`{}` {tz}{by}", pl.schedule),
+        None => format!("`{}`{by}", pl.schedule),
     }
 }
 
@@ -195,7 +213,12 @@ pub(super) fn prometheus_rule(
     if let Some((seconds, text)) = &alerts.missed_after {
         rules.push(AlertRule {
             alert: "PipelineRunMissed".into(),
-            expr: missed_expr(namespace, name, *seconds),
+            expr: missed_expr(
+                namespace,
+                name,
+                *seconds,
+                super::dolphinscheduler::is_dolphinscheduler(pl),
+            ),
             labels,
             annotations: BTreeMap::from([
                 (
@@ -263,12 +286,12 @@ mod tests {
         let e = failure_expr(&namespace, &name);
         assert!(e.lines().all(|l| l.len() <= SELECTOR_WIDTH + 8), "{e}");
         assert_balanced(&e);
-        assert_balanced(&missed_expr(&namespace, &name, 60));
+        assert_balanced(&missed_expr(&namespace, &name, 60, false));
     }
 
     #[test]
     fn missed_expr_uses_missed_after_in_seconds_and_covers_never_succeeded() {
-        let e = missed_expr("production", "commodity-prices", 26 * 3600);
+        let e = missed_expr("production", "commodity-prices", 26 * 3600, false);
         assert!(e.contains(") > 93600\n"), "{e}");
         assert!(e.contains(
             r#"kube_cronjob_created{namespace="production", cronjob="commodity-prices"}"#
@@ -281,6 +304,9 @@ mod tests {
             r#"kube_cronjob_spec_suspend{namespace="production", cronjob="commodity-prices"} == 1"#
         ));
         assert_balanced(&e);
+        let always = missed_expr("production", "commodity-prices", 60, true);
+        assert!(!always.contains("suspend"), "{always}");
+        assert_balanced(&always);
     }
 
     fn assert_balanced(e: &str) {

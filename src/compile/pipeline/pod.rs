@@ -26,6 +26,30 @@ fn seccomp() -> SeccompProfile {
     }
 }
 
+/// A container hardened to the Pod Security "restricted" profile, with a read-only root.
+pub(super) fn container_security() -> SecurityContext {
+    SecurityContext {
+        allow_privilege_escalation: Some(false),
+        capabilities: Some(Capabilities {
+            drop: Some(vec!["ALL".into()]),
+            add: None,
+        }),
+        read_only_root_filesystem: Some(true),
+        run_as_non_root: Some(true),
+        seccomp_profile: Some(seccomp()),
+        ..Default::default()
+    }
+}
+
+/// A pod's part of the "restricted" profile.
+pub(super) fn pod_security() -> PodSecurityContext {
+    PodSecurityContext {
+        run_as_non_root: Some(true),
+        seccomp_profile: Some(seccomp()),
+        ..Default::default()
+    }
+}
+
 /// The name of the volume of the `i`th entry of `files`.
 fn files_volume(i: usize) -> String {
     format!("files-{i}")
@@ -117,17 +141,7 @@ fn container(pl: &model::Pipeline, step: &model::Step) -> Container {
         env: (!env.is_empty()).then_some(env),
         env_from: (!env_from.is_empty()).then_some(env_from),
         resources,
-        security_context: Some(SecurityContext {
-            allow_privilege_escalation: Some(false),
-            capabilities: Some(Capabilities {
-                drop: Some(vec!["ALL".into()]),
-                add: None,
-            }),
-            read_only_root_filesystem: Some(true),
-            run_as_non_root: Some(true),
-            seccomp_profile: Some(seccomp()),
-            ..Default::default()
-        }),
+        security_context: Some(container_security()),
         volume_mounts: Some(mounts),
         ..Default::default()
     }
@@ -207,11 +221,7 @@ pub(super) fn pod_spec(pl: &model::Pipeline) -> PodSpec {
         tolerations: (!pl.tolerations.is_empty())
             .then(|| pl.tolerations.iter().map(toleration).collect()),
         restart_policy: Some("Never".into()),
-        security_context: Some(PodSecurityContext {
-            run_as_non_root: Some(true),
-            seccomp_profile: Some(seccomp()),
-            ..Default::default()
-        }),
+        security_context: Some(pod_security()),
         init_containers: (!init.is_empty())
             .then(|| init.iter().map(|s| container(pl, s)).collect()),
         containers: main.map(|s| container(pl, s)).into_iter().collect(),

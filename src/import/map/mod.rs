@@ -3,6 +3,7 @@
 //! "fits" is checked afterwards by building the result (`verify`); an object that does not
 //! come back is handed back here as `demoted` and kept as a manifest instead.
 
+mod dolphinscheduler;
 mod namespace;
 mod network;
 mod pipeline;
@@ -54,6 +55,7 @@ pub fn map(objects: &[Object], demoted: &BTreeMap<Id, String>, fallback_name: &s
     let mut cx = Cx::new(objects, demoted, &mut draft, &mut outcomes);
     platform::argocd(&mut cx);
     platform::secrets(&mut cx);
+    dolphinscheduler::dolphinscheduler(&mut cx);
     // Namespaced objects by namespace (`default` when they name none, as kubectl applies them).
     let mut by_ns: BTreeMap<&str, Vec<Id>> = BTreeMap::new();
     for (id, o) in objects.iter().enumerate() {
@@ -95,6 +97,7 @@ pub fn map(objects: &[Object], demoted: &BTreeMap<Id, String>, fallback_name: &s
     let mapped = crate::par::map(&work, 64, |(ns, ids)| {
         let mut draft = Draft {
             defaults: base.defaults.clone(),
+            dolphinscheduler: base.dolphinscheduler.clone(),
             ..Draft::default()
         };
         if let Some(had) = base.namespaces.get(*ns) {
@@ -240,10 +243,27 @@ impl<'a> Cx<'a> {
         self.outcomes.insert(id, Outcome::Kept(why.into()));
     }
 
-    /// Whether `id` was already mapped by a platform-wide step (Argo CD, secrets).
+    /// Whether `id` was already mapped by a platform-wide step (Argo CD, secrets,
+    /// DolphinScheduler).
     fn is_handled(&self, id: Id) -> bool {
         let o = &self.objects[id];
-        platform::is_argo_cd(o) || platform::is_external_secret(o)
+        platform::is_argo_cd(o)
+            || platform::is_external_secret(o)
+            || self
+                .draft
+                .dolphinscheduler
+                .as_ref()
+                .is_some_and(|d| d.owners.contains(&id))
+    }
+
+    /// What `after` the pipeline `ns/name` has when DolphinScheduler runs it (empty for a
+    /// chain head), or `None` when its CronJob schedules it.
+    pub fn dolphinscheduler_after(&self, ns: &str, name: &str) -> Option<&Vec<String>> {
+        self.draft
+            .dolphinscheduler
+            .as_ref()?
+            .pipelines
+            .get(&(ns.to_string(), name.to_string()))
     }
 
     /// Whether `id` may be mapped (not demoted by a failed round trip); a demoted one is kept.

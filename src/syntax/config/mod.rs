@@ -10,9 +10,11 @@ use serde::Deserialize;
 
 use crate::vecmap::VecMap;
 
+mod dolphinscheduler;
 mod overrides;
 mod pipeline;
 
+pub use dolphinscheduler::{DolphinScheduler, Gateway, Scheduler};
 pub use overrides::{NAMED_TABLES, PLACEMENT};
 pub use pipeline::{
     Alerts, Concurrency, ConfigValue, ContainerResources, EnvSource, EnvValue, History,
@@ -62,6 +64,41 @@ pub struct Config {
     /// Variables for `{{ vars.NAME }}` in namespace and template strings.
     #[serde(default)]
     pub vars: StringMap,
+    /// The Apache DolphinScheduler that runs pipelines with `scheduler = "dolphinscheduler"`.
+    #[serde(default)]
+    pub dolphinscheduler: Option<DolphinScheduler>,
+    /// Which lints not to report.
+    #[serde(default)]
+    pub lints: Option<LintsTable>,
+}
+
+impl Config {
+    /// Reads the typed config, and refuses what its types cannot say but the schema does: a
+    /// pipeline with neither `schedule` nor `after`. The schema then locates it, as any other
+    /// missing key (see `validate`: the schema runs only when this fails).
+    pub fn read<'de, D: serde::Deserializer<'de>>(from: D) -> Result<Config, D::Error> {
+        let config = Config::deserialize(from)?;
+        let unscheduled = config
+            .namespaces
+            .values()
+            .flat_map(|ns| std::iter::once(ns).chain(ns.on.values()))
+            .flat_map(|ns| ns.pipelines.values())
+            .any(|pl| pl.schedule.is_none() && pl.after.is_none());
+        if unscheduled {
+            return Err(serde::de::Error::missing_field("schedule"));
+        }
+        Ok(config)
+    }
+}
+
+/// `[lints]`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LintsTable {
+    /// Warning and note codes never reported for this platform (`["W0503"]`); one finding is
+    /// silenced by a `# platc:allow CODE` comment on its line instead.
+    #[serde(default)]
+    pub allow: Vec<String>,
 }
 
 /// The body of a `[templates.NAME]`: any namespace fields, checked where a namespace uses it.
@@ -192,6 +229,10 @@ pub struct Monitoring {
     /// Labels on every PrometheusRule (e.g. `release = "kube-prometheus-stack"`).
     #[serde(default)]
     pub rule_labels: StringMap,
+    /// The alert severities Alertmanager routes; a pipeline's `on_failure` or `severity` label
+    /// outside them is an error. Default `["critical", "warning", "info"]`.
+    #[serde(default)]
+    pub severities: Option<Vec<String>>,
 }
 
 /// `[services.NAME]`: an endpoint outside the platform's namespaces.

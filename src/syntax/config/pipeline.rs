@@ -227,9 +227,24 @@ pub struct Alerts {
 /// `[namespaces.NAME.pipelines.PIPELINE]`: a scheduled job.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend(
+    "if" = { "not": { "required": ["after"] } },
+    "then" = { "required": ["schedule"] }
+))]
 pub struct Pipeline {
-    /// Cron schedule: 5 fields or @hourly/@daily/@weekly/@monthly/@yearly.
-    pub schedule: String,
+    /// Who starts its runs: `kubernetes` (default; the CronJob, on its schedule) or
+    /// `dolphinscheduler` (a workflow of `[dolphinscheduler]`; the CronJob is suspended and is
+    /// the template of each run).
+    #[serde(default)]
+    pub scheduler: Option<super::Scheduler>,
+    /// Pipelines (`NAME` of this namespace, or `NAMESPACE/NAME`) whose runs must succeed before
+    /// this one runs; `dolphinscheduler` pipelines only, and then no `schedule` of its own.
+    #[serde(default)]
+    pub after: Option<Vec<String>>,
+    /// Cron schedule: 5 fields or @hourly/@daily/@weekly/@monthly/@yearly. Required unless the
+    /// pipeline runs `after` others.
+    #[serde(default)]
+    pub schedule: Option<String>,
     /// IANA time zone of the schedule.
     #[serde(default)]
     pub time_zone: Option<String>,

@@ -10,41 +10,44 @@ mod secrets;
 mod workloads;
 
 pub(crate) use pipeline::ALLOW_CONCURRENT_RUNS;
+pub(crate) use pipeline::{time_zone, unpinned_image};
 
+use super::Written;
 use super::context::Ctx;
 use crate::model::{self, Platform};
 use crate::syntax::Path;
-use crate::syntax::config::{self, Config};
-
-/// One namespace (or its copy on one cluster) as written, where, and as validated.
-type Namespace<'a> = (Path, &'a config::Namespace, &'a model::Namespace);
+use crate::syntax::config;
 
 /// Runs every lint. Lints only run on a platform without errors, so each of its namespaces is
 /// one of the config's, or the copy on one cluster of one split per cluster. Each lint runs
 /// over all namespaces (on all cores) before the next, so warnings come out in the same order
 /// as from one thread.
-pub(crate) fn lint(ctx: &mut Ctx<'_>, config: &Config, platform: &Platform) {
-    let namespaces: Vec<Namespace<'_>> = platform
-        .namespaces
-        .iter()
-        .filter_map(|ns| {
-            let raw = config.namespaces.get(&ns.name)?;
-            let p = Path::root().key("namespaces").key(ns.name.as_str());
-            match &ns.on {
-                None => Some((p, raw, ns)),
-                Some(c) => Some((p.key("on").key(c.as_str()), raw.on.get(c)?, ns)),
-            }
-        })
-        .collect();
-    let lints: [fn(&mut Ctx<'_>, &Path, &config::Namespace, &model::Namespace); 6] = [
+pub(crate) fn lint(ctx: &mut Ctx<'_>, platform: &Platform, namespaces: &[Written<'_>]) {
+    let lints: [fn(&mut Ctx<'_>, &Path, &config::Namespace, &model::Namespace); 5] = [
         rbac::lint,
         secrets::lint,
-        network::lint,
         limits::lint,
         workloads::lint,
         pipeline::lint,
     ];
     for lint in lints {
-        ctx.each(&namespaces, |ctx, (name, raw, ns)| lint(ctx, name, raw, ns));
+        ctx.each(namespaces, |ctx, w| lint(ctx, &w.path, w.raw, w.ns));
+    }
+    ctx.each(namespaces, |ctx, w| network::lint(ctx, w));
+    // The DolphinScheduler gateway token is read by the submit Job platc writes: it is used,
+    // on every cluster its namespace is on.
+    if let Some(ds) = &platform.dolphinscheduler {
+        let tokens: Vec<crate::diag::Span> = platform
+            .namespaces
+            .iter()
+            .filter(|n| n.name == ds.namespace)
+            .flat_map(|n| &n.secrets)
+            .filter(|s| s.name == ds.token_secret)
+            .map(|s| s.span)
+            .collect();
+        ctx.diags.retain(|d| {
+            !(d.code == crate::diag::codes::UNUSED_SECRET
+                && d.span.is_some_and(|s| tokens.contains(&s)))
+        });
     }
 }

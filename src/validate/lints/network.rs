@@ -5,17 +5,19 @@ use ipnet::IpNet;
 
 use super::super::context::Ctx;
 use crate::diag::{Diagnostic, codes};
-use crate::model::{self, Direction};
-use crate::syntax::Path;
-use crate::syntax::config;
+use crate::model::Direction;
+use crate::validate::Written;
 use crate::yaml;
 
-pub(super) fn lint(
-    ctx: &mut Ctx<'_>,
-    np: &Path,
-    namespace: &config::Namespace,
-    model_ns: &model::Namespace,
-) {
+/// `services`: `[services]` as they are on the namespace's cluster.
+pub(super) fn lint(ctx: &mut Ctx<'_>, written: &Written<'_>) {
+    let Written {
+        path: np,
+        raw: namespace,
+        ns: model_ns,
+        services,
+        ..
+    } = written;
     let ns = model_ns.name.as_str();
     let egress_denied = model_ns.default_deny.contains(&Direction::Egress);
     // A policy of the user's own that opens port 53 is the documented alternative, in the
@@ -51,6 +53,33 @@ pub(super) fn lint(
         let pp = np.key("network_policies").key(name.as_str());
         for (i, rule) in policy.egress.iter().flatten().enumerate() {
             let no_ports = rule.ports.as_deref().is_none_or(<[u16]>::is_empty);
+            // W0821: ports the service does not listen on.
+            if let Some(svc) = rule.to.strip_prefix("service:")
+                && let Some(s) = services.get(svc)
+                && !s.ports.is_empty()
+            {
+                for (j, port) in rule.ports.iter().flatten().enumerate() {
+                    if s.ports.contains(port) {
+                        continue;
+                    }
+                    let listens = s
+                        .ports
+                        .iter()
+                        .map(u16::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    ctx.push(
+                        Diagnostic::warning(
+                            codes::EGRESS_PORT_CLOSED,
+                            ctx.val(&pp.key("egress").index(i).key("ports").index(j)),
+                            format!("policy `{name}` opens port {port} to service `{svc}`, which listens on {listens}"),
+                        )
+                        .with_label("nothing answers here")
+                        .with_related(Some(ctx.val(&written.service_key(svc, "ports"))), "the service's ports")
+                        .with_help(format!("use port {listens}, or leave `ports` out to take the service's")),
+                    );
+                }
+            }
             if is_everything(&rule.to) && no_ports {
                 ctx.push(
                     Diagnostic::warning(
@@ -67,6 +96,31 @@ pub(super) fn lint(
             }
         }
         for (i, rule) in policy.ingress.iter().flatten().enumerate() {
+            let no_ports = rule.ports.as_deref().is_none_or(<[u16]>::is_empty);
+            // W0820: every port open to another namespace.
+            let other = match rule.from.split_once(':') {
+                Some(("namespace", n)) => (n != ns).then(|| format!("namespace `{n}`")),
+                Some(("service", s)) => {
+                    services
+                        .get(s)
+                        .filter(|svc| svc.namespace != ns)
+                        .map(|svc| {
+                            format!("the pods of service `{s}` (namespace `{}`)", svc.namespace)
+                        })
+                }
+                _ => None,
+            };
+            if let Some(who) = other.filter(|_| no_ports) {
+                ctx.push(
+                    Diagnostic::warning(
+                        codes::INGRESS_ALL_PORTS,
+                        ctx.val(&pp.key("ingress").index(i).key("from")),
+                        format!("policy `{name}` opens every port of its pods to {who}"),
+                    )
+                    .with_label("every port, admin and debug ports too")
+                    .with_help("list the ports the callers need, e.g. `ports = [8080]`"),
+                );
+            }
             if is_everything(&rule.from) {
                 ctx.push(
                         Diagnostic::warning(

@@ -1,13 +1,14 @@
-//! Secrets: a pipeline mounting a secret its namespace does not declare (W0407: it may be
-//! made outside platc), a declared secret nothing mounts (N0408), and a role that lets a
-//! pipeline's service account read secrets its pipelines never mount (W0406).
+//! Secrets: a declared secret nothing uses (N0408), and a role that lets a pipeline's service
+//! account read secrets its pipelines never use (W0406). A use is `secrets` (envFrom), an
+//! `env` key or `files`. (A pipeline mounting a secret its namespace does not declare, W0407,
+//! is checked with the namespace's other objects in `validate::whole`.)
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 
 use super::super::context::Ctx;
-use crate::diag::{Diagnostic, codes, did_you_mean};
+use crate::diag::{Diagnostic, codes};
 use crate::model;
 use crate::syntax::Path;
 use crate::syntax::config;
@@ -19,33 +20,10 @@ pub(super) fn lint(
     model_ns: &model::Namespace,
 ) {
     let ns = model_ns.name.as_str();
-    let declared: BTreeSet<&str> = model_ns.secrets.iter().map(|s| s.name.as_str()).collect();
-    for pl in &model_ns.pipelines {
-        for (i, secret) in pl.secrets.iter().enumerate() {
-            if declared.contains(secret.as_str()) {
-                continue;
-            }
-            let at = np
-                .key("pipelines")
-                .key(pl.name.as_str())
-                .key("secrets")
-                .index(i);
-            let help = did_you_mean(secret, declared.iter().copied()).unwrap_or_else(|| {
-                format!(
-                    "declare it as `[namespaces.{ns}.secrets.{secret}]` (an ExternalSecret from a store), or make sure something else creates it"
-                )
-            });
-            ctx.push(
-                Diagnostic::warning(codes::UNDECLARED_SECRET, ctx.val(&at), format!("pipeline `{}` mounts secret `{secret}`, which namespace `{ns}` does not declare", pl.name))
-                    .with_label("not declared here")
-                    .with_help(help),
-            );
-        }
-    }
     let mut used: BTreeSet<String> = model_ns
         .pipelines
         .iter()
-        .flat_map(|p| p.secrets.iter().cloned())
+        .flat_map(|p| p.secrets_used().map(str::to_string))
         .collect();
     for m in &model_ns.manifests {
         secrets_named(&m.body, &mut used);
@@ -96,7 +74,7 @@ fn unused_grants(ctx: &mut Ctx<'_>, np: &Path, raw: &config::Namespace, ns: &mod
             mounts
                 .entry(sa.as_str())
                 .or_default()
-                .extend(pl.secrets.iter().map(String::as_str));
+                .extend(pl.secrets_used());
         }
     }
     // Each role of the namespace, with the pipeline accounts bound to it.
@@ -158,7 +136,13 @@ fn unused_grants(ctx: &mut Ctx<'_>, np: &Path, raw: &config::Namespace, ns: &mod
                 None => ctx.push(
                     Diagnostic::warning(codes::RBAC_UNUSED_SECRETS, ctx.val(&rp.key("resources").index(j)), format!("role `{role}` lets {who} read every secret, but its pipelines mount {shown}"))
                         .with_label("every secret")
-                        .with_help(format!("add `resource_names = [{}]`", needed.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", "))),
+                        .with_help(if needed.is_empty() {
+                            // `resource_names = []` would grant every secret: RBAC reads an
+                            // empty list as no restriction.
+                            "its pipelines use no secret: remove `secrets` from this rule (or the rule)".to_string()
+                        } else {
+                            format!("add `resource_names = [{}]`", needed.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", "))
+                        }),
                 ),
                 Some(names) => {
                     for (k, name) in names.iter().enumerate() {

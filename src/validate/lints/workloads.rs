@@ -111,6 +111,22 @@ pub(super) fn running(ns: &model::Namespace) -> Running {
     out
 }
 
+/// Points at the `maxReplicas` of each HPA that sets how many pods a workload counts with.
+fn scaled(mut d: Diagnostic, ns: &model::Namespace) -> Diagnostic {
+    for w in &ns.workloads {
+        if let Some((hpa, at)) = &w.scaled_by {
+            d = d.with_related(
+                Some(*at),
+                format!(
+                    "HorizontalPodAutoscaler `{hpa}` may scale {} `{}` to {}",
+                    w.kind, w.name, w.pods
+                ),
+            );
+        }
+    }
+    d
+}
+
 pub(super) fn lint(ctx: &mut Ctx<'_>, np: &Path, _: &config::Namespace, ns: &model::Namespace) {
     let Some(hard) = &ns.quota else {
         return;
@@ -141,12 +157,26 @@ pub(super) fn lint(ctx: &mut Ctx<'_>, np: &Path, _: &config::Namespace, ns: &mod
         };
         if total > max {
             let first = ns.workloads.first().map(|w| w.span);
-            ctx.push(
-                Diagnostic::error(codes::QUOTA_EXCEEDED, first, format!("the namespace's workloads need {total} of {key} ({}), above the quota's {max}", running.who.join(", ")))
-                    .with_label("these workloads do not fit the quota")
-                    .with_related(Some(ctx.val(&qp.key(key.split_once('.').map_or("", |(k, _)| k)).key(key.split_once('.').map_or("", |(_, r)| r)))), "quota set here")
-                    .with_help("lower their resources or replicas, or raise the quota"),
-            );
+            let d = Diagnostic::error(
+                codes::QUOTA_EXCEEDED,
+                first,
+                format!(
+                    "the namespace's workloads need {total} of {key} ({}), above the quota's {max}",
+                    running.who.join(", ")
+                ),
+            )
+            .with_label("these workloads do not fit the quota")
+            .with_related(
+                Some(
+                    ctx.val(
+                        &qp.key(key.split_once('.').map_or("", |(k, _)| k))
+                            .key(key.split_once('.').map_or("", |(_, r)| r)),
+                    ),
+                ),
+                "quota set here",
+            )
+            .with_help("lower their resources or replicas, or raise the quota");
+            ctx.push(scaled(d, ns));
         }
     }
     let count = |kind: &str| {
@@ -180,19 +210,18 @@ pub(super) fn lint(ctx: &mut Ctx<'_>, np: &Path, _: &config::Namespace, ns: &mod
         };
         if have > *max {
             let first = ns.manifests.first().map(|m| m.span);
-            ctx.push(
-                Diagnostic::error(
-                    codes::QUOTA_EXCEEDED,
-                    first,
-                    format!(
-                        "namespace `{}` has {n} {what}, above the quota's {key} of {max}",
-                        ns.name
-                    ),
-                )
-                .with_label("more than the quota allows")
-                .with_related(Some(ctx.val(&qp.key(key))), "quota set here")
-                .with_help("raise the quota or remove some of them"),
-            );
+            let d = Diagnostic::error(
+                codes::QUOTA_EXCEEDED,
+                first,
+                format!(
+                    "namespace `{}` has {n} {what}, above the quota's {key} of {max}",
+                    ns.name
+                ),
+            )
+            .with_label("more than the quota allows")
+            .with_related(Some(ctx.val(&qp.key(key))), "quota set here")
+            .with_help("raise the quota or remove some of them");
+            ctx.push(if key == "pods" { scaled(d, ns) } else { d });
         }
     }
 }

@@ -8,6 +8,7 @@
 //! `[platform] crd_schemas` or `crds` when there is one, and kept as it is written otherwise. Pods get the
 //! namespace's Pod Security level ([`pods`]); roles and policies get the RBAC and network lints.
 
+mod api;
 mod identity;
 mod pods;
 pub(crate) mod schemas;
@@ -45,6 +46,8 @@ pub(crate) struct Read {
     pub objects: Vec<UserManifest>,
     /// What their pods ask for, for the quota check.
     pub workloads: Vec<Workload>,
+    /// What the cross-object checks need to know of them.
+    pub facts: Vec<crate::validate::whole::facts::Fact>,
 }
 
 /// Reads every object the patterns at `list` (a `manifests` array) name.
@@ -92,6 +95,9 @@ pub(crate) fn read(
                 empty_list(ctx, &document.root);
                 for node in items(&document.root) {
                     if let Some((object, workload)) = object(ctx, schemas, node, place) {
+                        if let Place::Namespace { .. } = place {
+                            crate::validate::whole::read::of(&object, node, &mut read.facts);
+                        }
                         read.objects.push(object);
                         read.workloads.extend(workload);
                     }
@@ -195,8 +201,13 @@ fn object(
     let body = match kinds::find(&id.api_version, &id.kind) {
         Some(kind) => {
             let (json, problems) = (kind.read)(node);
+            let clean = problems.is_empty();
             report(ctx, &id.kind, problems);
-            id.with_namespace(json?)
+            let json = id.with_namespace(json?);
+            if clean {
+                api::check(ctx, node, &id);
+            }
+            json
         }
         None => {
             if let Some(schema) = &schema {

@@ -104,6 +104,7 @@ pub(super) fn check(
         claims: u32::try_from(claims)
             .unwrap_or(u32::MAX)
             .saturating_mul(pods),
+        scaled_by: None,
     })
 }
 

@@ -7,7 +7,48 @@ use crate::syntax::Path;
 use crate::syntax::config;
 use crate::validate::context::Ctx;
 
-pub(super) fn alerts(ctx: &mut Ctx<'_>, p: &Path, a: &config::Alerts) -> model::Alerts {
+/// The severities Alertmanager routes when `[monitoring] severities` does not say.
+pub(crate) const SEVERITIES: [&str; 3] = ["critical", "warning", "info"];
+
+pub(super) fn alerts(
+    ctx: &mut Ctx<'_>,
+    p: &Path,
+    a: &config::Alerts,
+    severities: Option<&[String]>,
+) -> model::Alerts {
+    let known: Vec<&str> = match severities {
+        Some(list) => list.iter().map(String::as_str).collect(),
+        None => SEVERITIES.to_vec(),
+    };
+    let routed = |ctx: &mut Ctx<'_>, at: &Path, sev: &str| {
+        if sev.is_empty() || known.contains(&sev) || names::label_value_problem(sev).is_some() {
+            return;
+        }
+        let help = crate::diag::did_you_mean(sev, known.iter().copied()).unwrap_or_else(|| {
+            format!(
+                "severities Alertmanager routes here: {} (`[monitoring] severities`)",
+                known.join(", ")
+            )
+        });
+        ctx.push(
+            Diagnostic::error(
+                codes::UNKNOWN_SEVERITY,
+                ctx.val(at),
+                format!("severity `{sev}` is not one of `[monitoring] severities`"),
+            )
+            .with_label("no Alertmanager route for it")
+            .with_help(help),
+        );
+    };
+    if let Some(sev) = &a.on_failure {
+        routed(ctx, &p.key("on_failure"), sev);
+    }
+    if let Some(sev) = a.labels.get("severity")
+        && a.on_failure.as_deref().is_none_or(|o| o == sev)
+        && a.on_failure.is_none()
+    {
+        routed(ctx, &p.key("labels").key("severity"), sev);
+    }
     if let Some(sev) = &a.on_failure
         && (sev.is_empty() || names::label_value_problem(sev).is_some())
     {

@@ -5,9 +5,12 @@
 mod alerts;
 mod files;
 mod pod;
+mod scheduler;
 mod steps;
 mod topic;
 mod variables;
+
+pub(crate) mod dolphinscheduler;
 
 use super::context::Ctx;
 use super::env::{Env, Here};
@@ -49,20 +52,27 @@ pub(crate) fn pipeline(
         ctx.dns_label(&p, name, "pipeline name", true);
     }
 
-    if let Some(problem) = schedule::schedule_problem(&pl.schedule) {
-        let d = Diagnostic::error(codes::INVALID_SCHEDULE, ctx.val(&p.key("schedule")), format!("invalid schedule `{}`: {problem}", pl.schedule))
+    if let Some(text) = &pl.schedule
+        && let Some(problem) = schedule::schedule_problem(text)
+    {
+        let d = Diagnostic::error(codes::INVALID_SCHEDULE, ctx.val(&p.key("schedule")), format!("invalid schedule `{text}`: {problem}"))
             .with_label("not a CronJob schedule")
             .with_help("five fields `minute hour day-of-month month day-of-week` (e.g. `0 2 * * *`), or @hourly, @daily, @weekly, @monthly, @yearly");
-        ctx.push(match schedule::faulty_field(&pl.schedule) {
+        ctx.push(match schedule::faulty_field(text) {
             Some(field) => d.with_part(field),
             None => d,
         });
     }
+    let scheduler = scheduler::scheduler(ctx, env, &p, ns_name, pl);
     if let Some(tz) = &pl.time_zone
         && !schedule::is_time_zone(tz)
     {
         let similar = schedule::similar_time_zones(tz);
-        let help = if similar.is_empty() {
+        let help = if let Some(meant) = model::zones::abbreviation(tz) {
+            format!(
+                "`{tz}` is an abbreviation, not a zone; use the region's zone, e.g. `{meant}`, which follows daylight saving"
+            )
+        } else if similar.is_empty() {
             "use an IANA time zone name such as `Etc/UTC` or `Europe/London`".to_string()
         } else {
             format!(
@@ -163,15 +173,26 @@ pub(crate) fn pipeline(
         .topic
         .as_ref()
         .and_then(|t| topic::topic(ctx, env, here.cluster, &p.key("topic"), name, t));
-    let alerts = pl
-        .alerts
-        .as_ref()
-        .map(|a| alerts::alerts(ctx, &p.key("alerts"), a));
+    let alerts = pl.alerts.as_ref().map(|a| {
+        let severities = env
+            .config
+            .monitoring
+            .as_ref()
+            .and_then(|m| m.severities.as_deref());
+        alerts::alerts(ctx, &p.key("alerts"), a, severities)
+    });
 
     model::Pipeline {
         name: name.to_string(),
         span: ctx.key(&p),
-        schedule: pl.schedule.trim().to_string(),
+        scheduler,
+        // A follower's is its chain head's, set once the chains are known.
+        schedule: pl
+            .schedule
+            .as_deref()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
         time_zone: pl.time_zone.clone(),
         concurrency: pl.concurrency.unwrap_or(model::Concurrency::Forbid),
         history_successful: pl.history.as_ref().and_then(|h| h.successful),
@@ -202,30 +223,7 @@ pub(crate) fn pipeline(
 }
 
 fn image(ctx: &mut Ctx<'_>, p: &Path, image: &str) {
-    // The problem, and the bytes of the value it is about.
-    let problem = if image.is_empty() {
-        Some(("is empty", 0..0))
-    } else if image.contains(char::is_whitespace) {
-        Some(("contains whitespace", 0..image.len()))
-    } else {
-        let without_digest = image.split('@').next().unwrap_or(image);
-        let repo = match without_digest.rsplit_once(':') {
-            Some((r, tag)) if !tag.contains('/') => r,
-            _ => without_digest,
-        };
-        let upper = repo.find(|c: char| c.is_ascii_uppercase());
-        if repo.is_empty() {
-            Some(("has no repository", 0..image.len()))
-        } else {
-            upper.map(|first| {
-                let last = repo
-                    .rfind(|c: char| c.is_ascii_uppercase())
-                    .unwrap_or(first);
-                ("has upper-case letters in its repository", first..last + 1)
-            })
-        }
-    };
-    if let Some((problem, part)) = problem {
+    if let Some((problem, part)) = model::image::problem(image) {
         ctx.push(
             Diagnostic::error(
                 codes::INVALID_IMAGE,

@@ -132,9 +132,12 @@ pub(super) fn near_misses(errors: &[jsonschema::ValidationError<'_>], at: &Path)
     out
 }
 
-/// The schema object that holds the failing keyword (the path minus its last segment).
+/// The schema object that holds the failing keyword (the path minus its last segment); for a
+/// keyword of a `then` (a pipeline's `schedule`, required unless it has `after`), the object
+/// the `then` belongs to, which documents the key.
 fn schema_at(pointer: &str) -> Option<&'static Value> {
     let parent = pointer.rsplit_once('/').map_or("", |(p, _)| p);
+    let parent = parent.strip_suffix("/then").unwrap_or(parent);
     schema().pointer(parent)
 }
 

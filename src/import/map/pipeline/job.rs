@@ -71,7 +71,8 @@ pub(in crate::import::map) fn cron_job(cx: &mut Cx<'_>, draft: &mut Namespace, i
     let o = &cx.objects[id];
     let ns = o.namespace.clone().unwrap_or_else(|| "default".into());
     let storage = storage_defaults(cx, &ns, ids);
-    match pipeline(&o.json, &cx.draft.defaults, &storage) {
+    let after = cx.dolphinscheduler_after(&ns, &o.name);
+    match pipeline(&o.json, &cx.draft.defaults, &storage, after) {
         Ok(table) => {
             let name = cx.objects[id].name.clone();
             draft.set(&["pipelines", &name], V::Table(table), &[id]);
@@ -80,23 +81,38 @@ pub(in crate::import::map) fn cron_job(cx: &mut Cx<'_>, draft: &mut Namespace, i
     }
 }
 
+/// `after`: the pipeline's when DolphinScheduler runs it (its workflow names its CronJob), so
+/// its CronJob's suspension is the scheduler's, and a follower's schedule its head's.
 fn pipeline(
     json: &Json,
     defaults: &BTreeMap<String, String>,
     storage: &StorageDefaults,
+    after: Option<&Vec<String>>,
 ) -> Result<Vec<(String, V)>, String> {
     let spec = json.get("spec").ok_or("no spec")?;
     let job = spec.at("/jobTemplate/spec").ok_or("no job template")?;
     let template = job.get("template").ok_or("no pod template")?;
     let pod = template.get("spec").ok_or("no pod template")?;
     let mut t = Vec::new();
+    if let Some(after) = after {
+        t.push(("scheduler".to_string(), V::s("dolphinscheduler")));
+        if !after.is_empty() {
+            t.push((
+                "after".to_string(),
+                V::Arr(after.iter().map(|a| V::s(a.clone())).collect()),
+            ));
+        }
+    }
+    let follower = after.is_some_and(|a| !a.is_empty());
     let schedule = spec
         .get("schedule")
         .and_then(Json::as_str)
         .ok_or("no schedule")?;
-    t.push(("schedule".to_string(), V::s(schedule)));
-    if let Some(tz) = spec.get("timeZone").and_then(Json::as_str) {
-        t.push(("time_zone".to_string(), V::s(tz)));
+    if !follower {
+        t.push(("schedule".to_string(), V::s(schedule)));
+        if let Some(tz) = spec.get("timeZone").and_then(Json::as_str) {
+            t.push(("time_zone".to_string(), V::s(tz)));
+        }
     }
     // Kubernetes' default is Allow; platc's is forbid.
     match spec.get("concurrencyPolicy").and_then(Json::as_str) {
@@ -133,7 +149,9 @@ fn pipeline(
             t.push((key.to_string(), V::s(duration(n))));
         }
     }
-    if let Some(b) = spec.get("suspend").and_then(Json::as_bool) {
+    if let Some(b) = spec.get("suspend").and_then(Json::as_bool)
+        && after.is_none()
+    {
         t.push(("suspend".to_string(), V::Bool(b)));
     }
     if let Some(sa) = pod.get("serviceAccountName").and_then(Json::as_str) {

@@ -29,7 +29,16 @@ pub(super) fn lint(
             quota::quota(ctx, &ns_path, ns, hard, &p, pl, raw);
         }
         ttl(ctx, &p, pl);
-        if pl.starting_deadline.is_none() {
+        alerts(ctx, &p, pl);
+        if let Some(tz) = &pl.time_zone
+            && let Some(d) = time_zone(tz, ctx.val(&p.key("time_zone")))
+        {
+            ctx.push(d);
+        }
+        // A DolphinScheduler pipeline's CronJob is suspended: the deadline would do nothing.
+        if pl.starting_deadline.is_none()
+            && pl.scheduler == model::dolphinscheduler::Scheduler::Kubernetes
+        {
             ctx.push(
                 Diagnostic::note(
                     codes::NO_STARTING_DEADLINE,
@@ -57,15 +66,6 @@ fn ttl(ctx: &mut Ctx<'_>, p: &Path, pl: &model::Pipeline) {
     let Some(gap) = model::schedule::gap_longer_than(&pl.schedule, ttl) else {
         return;
     };
-    let words = |s: u64| {
-        if s.is_multiple_of(86_400) {
-            format!("{}d", s / 86_400)
-        } else if s.is_multiple_of(3600) {
-            format!("{}h", s / 3600)
-        } else {
-            format!("{}m", s.div_ceil(60))
-        }
-    };
     ctx.push(
         Diagnostic::warning(
             codes::TTL_HIDES_FAILURES,
@@ -90,6 +90,95 @@ fn ttl(ctx: &mut Ctx<'_>, p: &Path, pl: &model::Pipeline) {
             words(gap + 86_400)
         )),
     );
+}
+
+/// `30h`, `2d`, `90m`: a number of seconds in the largest unit that divides it.
+fn words(s: u64) -> String {
+    if s.is_multiple_of(86_400) {
+        format!("{}d", s / 86_400)
+    } else if s.is_multiple_of(3600) {
+        format!("{}h", s / 3600)
+    } else {
+        format!("{}m", s.div_ceil(60))
+    }
+}
+
+/// W0823: a missed-run alert that fires in the schedule's own gaps; N0824: one a suspend
+/// keeps off.
+fn alerts(ctx: &mut Ctx<'_>, p: &Path, pl: &model::Pipeline) {
+    let Some((missed, _)) = pl.alerts.as_ref().and_then(|a| a.missed_after.clone()) else {
+        return;
+    };
+    let at = ctx.val(&p.key("alerts").key("missed_after"));
+    if pl.suspend == Some(true) {
+        ctx.push(
+            Diagnostic::note(
+                codes::MISSED_ALERT_SUSPENDED,
+                ctx.val(&p.key("suspend")),
+                format!(
+                    "pipeline `{}` is suspended, so its missed-run alert is off",
+                    pl.name
+                ),
+            )
+            .with_label("no run, and no alert about it")
+            .with_related(
+                Some(at),
+                "this alert is silent while the CronJob is suspended",
+            )
+            .with_help("set `suspend = false` when it should run again"),
+        );
+    }
+    let Some(gap) = model::schedule::gap_longer_than(&pl.schedule, missed) else {
+        return;
+    };
+    ctx.push(
+        Diagnostic::warning(
+            codes::MISSED_ALERT_TOO_SOON,
+            at,
+            format!(
+                "`missed_after` is {}, but schedule `{}` can wait {} between runs",
+                words(missed),
+                pl.schedule,
+                words(gap)
+            ),
+        )
+        .with_label("fires in the schedule's own gaps")
+        .with_related(Some(ctx.val(&p.key("schedule"))), "the schedule")
+        .with_help(format!(
+            "make it longer than the longest gap plus a run, e.g. `{}`",
+            words(gap + 7200)
+        )),
+    );
+}
+
+/// W0825 for a valid zone that is a fixed offset or a legacy name, at `at`.
+pub(crate) fn time_zone(zone: &str, at: crate::diag::Span) -> Option<Diagnostic> {
+    if !model::schedule::is_time_zone(zone) {
+        return None;
+    }
+    let (what, meant) = model::zones::fixed(zone)?;
+    Some(
+        Diagnostic::warning(
+            codes::TIME_ZONE_FIXED,
+            at,
+            format!("time zone `{zone}` is {what}"),
+        )
+        .with_label("runs an hour off when daylight saving changes")
+        .with_help(format!("use the region's zone, e.g. `{meant}`")),
+    )
+}
+
+/// W0602 for an unpinned image at `at`.
+pub(crate) fn unpinned_image(image: &str, at: crate::diag::Span) -> Option<Diagnostic> {
+    let why = unpinned(image)?;
+    Some(
+        Diagnostic::warning(codes::IMAGE_UNPINNED, at, format!("image `{image}` {why}"))
+            .with_label("not pinned")
+            .with_help(
+                "pin a version (`registry.example.com/team/app:1.4.2`) or a digest \
+             (`...@sha256:...`), so every run executes the same code",
+            ),
+    )
 }
 
 /// Why an image is not pinned: no tag and no digest, or the tag `latest`.
@@ -117,19 +206,8 @@ fn images(ctx: &mut Ctx<'_>, p: &Path, raw: &config::Pipeline) {
         }
     }
     for (path, image) in found {
-        if let Some(why) = unpinned(image) {
-            ctx.push(
-                Diagnostic::warning(
-                    codes::IMAGE_UNPINNED,
-                    ctx.val(&path),
-                    format!("image `{image}` {why}"),
-                )
-                .with_label("not pinned")
-                .with_help(
-                    "pin a version (`registry.example.com/team/app:1.4.2`) or a digest \
-                     (`...@sha256:...`), so every run executes the same code",
-                ),
-            );
+        if let Some(d) = unpinned_image(image, ctx.val(&path)) {
+            ctx.push(d);
         }
     }
 }
@@ -185,6 +263,7 @@ mod tests {
 
     #[test]
     fn pipeline_and_step_images_without_a_pinned_tag_warn_at_the_image() {
+        let sha = "0f".repeat(32);
         let toml = format!(
             "{HEAD}[namespaces.a.pipelines.job]
 schedule = \"@daily\"
@@ -193,7 +272,7 @@ image = \"registry.example.com/app\"
 steps = [
   {{ name = \"one\" }},
   {{ name = \"two\", image = \"registry.example.com/tool:latest\" }},
-  {{ name = \"three\", image = \"registry.example.com/tool@sha256:00ff\" }},
+  {{ name = \"three\", image = \"registry.example.com/tool@sha256:{sha}\" }},
 ]
 "
         );
