@@ -23,31 +23,20 @@ use crate::syntax::config;
 /// over all namespaces (on all cores) before the next, so warnings come out in the same order
 /// as from one thread.
 pub(crate) fn lint(ctx: &mut Ctx<'_>, platform: &Platform, namespaces: &[Written<'_>]) {
-    let lints: [fn(&mut Ctx<'_>, &Path, &config::Namespace, &model::Namespace); 5] = [
-        rbac::lint,
-        secrets::lint,
-        limits::lint,
-        workloads::lint,
-        pipeline::lint,
-    ];
+    ctx.each(namespaces, |ctx, w| rbac::lint(ctx, &w.path, w.raw, w.ns));
+    // The DolphinScheduler gateway token is read by the submit Job platc writes: a use, on
+    // every cluster its namespace is on.
+    let token = platform
+        .dolphinscheduler
+        .as_ref()
+        .map(|ds| (ds.namespace.as_str(), ds.token_secret.as_str()));
+    ctx.each(namespaces, |ctx, w| {
+        secrets::lint(ctx, &w.path, w.raw, w.ns, token)
+    });
+    let lints: [fn(&mut Ctx<'_>, &Path, &config::Namespace, &model::Namespace); 3] =
+        [limits::lint, workloads::lint, pipeline::lint];
     for lint in lints {
         ctx.each(namespaces, |ctx, w| lint(ctx, &w.path, w.raw, w.ns));
     }
     ctx.each(namespaces, |ctx, w| network::lint(ctx, w));
-    // The DolphinScheduler gateway token is read by the submit Job platc writes: it is used,
-    // on every cluster its namespace is on.
-    if let Some(ds) = &platform.dolphinscheduler {
-        let tokens: Vec<crate::diag::Span> = platform
-            .namespaces
-            .iter()
-            .filter(|n| n.name == ds.namespace)
-            .flat_map(|n| &n.secrets)
-            .filter(|s| s.name == ds.token_secret)
-            .map(|s| s.span)
-            .collect();
-        ctx.diags.retain(|d| {
-            !(d.code == crate::diag::codes::UNUSED_SECRET
-                && d.span.is_some_and(|s| tokens.contains(&s)))
-        });
-    }
 }

@@ -1,7 +1,9 @@
 //! Secrets: a declared secret nothing uses (N0408), and a role that lets a pipeline's service
-//! account read secrets its pipelines never use (W0406). A use is `secrets` (envFrom), an
-//! `env` key or `files`. (A pipeline mounting a secret its namespace does not declare, W0407,
-//! is checked with the namespace's other objects in `validate::whole`.)
+//! account read secrets its pipelines never use (W0406). A use is a pipeline's `secrets`
+//! (envFrom), `env` key or `files`; a workload's volume, `envFrom` or `secretKeyRef`; and the
+//! DolphinScheduler gateway token, which the submit Job reads. (A pipeline mounting a secret
+//! its namespace does not declare, W0407, is checked with the namespace's other objects in
+//! `validate::whole`.)
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,6 +20,7 @@ pub(super) fn lint(
     np: &Path,
     raw: &config::Namespace,
     model_ns: &model::Namespace,
+    gateway_token: Option<(&str, &str)>,
 ) {
     let ns = model_ns.name.as_str();
     let mut used: BTreeSet<String> = model_ns
@@ -25,6 +28,10 @@ pub(super) fn lint(
         .iter()
         .flat_map(|p| p.secrets_used().map(str::to_string))
         .collect();
+    // The submit Job platc writes beside DolphinScheduler reads the gateway token.
+    if let Some((_, token)) = gateway_token.filter(|(home, _)| *home == ns) {
+        used.insert(token.to_string());
+    }
     for m in &model_ns.manifests {
         secrets_named(&m.body, &mut used);
     }
