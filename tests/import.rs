@@ -648,3 +648,55 @@ steps = [{ name = "run" }]
         );
     }
 }
+
+/// DolphinScheduler on two clusters, whose workflows differ (staging does not run the load):
+/// the `out/` tree imports as one platform with `[dolphinscheduler]` once and the difference
+/// as an override, and builds back the same objects.
+#[test]
+fn dolphinscheduler_on_two_clusters_round_trips() {
+    let golden = fs::read_to_string(root().join("tests/golden/dolphinscheduler/platform.toml"))
+        .unwrap()
+        .replace("#:schema ../../../schemas/platform.schema.json\n", "");
+    let mut config = String::new();
+    for (from, to) in [
+        (
+            "[services.kafka]\n",
+            "[clusters.staging]\nserver = \"https://staging.example.com\"\n\n[clusters.prod]\nserver = \"https://prod.example.com\"\n\n[services.kafka]\n",
+        ),
+        (
+            "[namespaces.production]\n",
+            "[namespaces.production]\nclusters = [\"staging\", \"prod\"]\n",
+        ),
+        (
+            "[namespaces.dolphinscheduler]\nmanaged = false\n",
+            "[namespaces.dolphinscheduler]\nmanaged = false\nclusters = [\"staging\", \"prod\"]\n",
+        ),
+    ] {
+        let text = if config.is_empty() { &golden } else { &config };
+        assert!(text.contains(from), "{from}");
+        config = text.replacen(from, to, 1);
+    }
+    config.push_str(
+        "\n[namespaces.production.on.staging]\npipelines = { commodity-prices-load = false }\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("platform.toml"), &config).unwrap();
+    let o = platc(dir.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = dir.path().join("out");
+    assert!(out.join("staging/dolphinscheduler").is_dir());
+    assert!(out.join("prod/dolphinscheduler").is_dir());
+    assert_round_trip(&out);
+    // Imported once, with what staging lacks as its override.
+    let again = import_and_build(&out);
+    let imported = fs::read_to_string(again.path().join("platform.toml")).unwrap();
+    assert_eq!(
+        imported.matches("\n[dolphinscheduler]\n").count(),
+        1,
+        "{imported}"
+    );
+    assert!(
+        imported.contains("commodity-prices-load = false"),
+        "{imported}"
+    );
+}

@@ -132,6 +132,27 @@ pub(super) fn fold(
             )));
         }
     }
+    // `[dolphinscheduler]`: from the clusters with DolphinScheduler pipelines (a cluster
+    // without any has none of its objects), the same on each.
+    let mut scheduler: Option<(&str, &Value)> = None;
+    for e in each {
+        let Some(v) = e.table.get("dolphinscheduler") else {
+            continue;
+        };
+        match scheduler {
+            Some((first, have)) if have != v => {
+                return Err(failed(format!(
+                    "[dolphinscheduler] differs between clusters `{first}` and `{}`: it applies to every cluster, so these environments cannot be one platform as they are; make it the same in each, then import again",
+                    e.cluster
+                )));
+            }
+            Some(_) => {}
+            None => scheduler = Some((&e.cluster, v)),
+        }
+    }
+    if let Some((_, v)) = scheduler {
+        root.insert("dolphinscheduler".into(), v.clone());
+    }
     let mut clusters = Table::new();
     for e in each {
         // What its import said of its one cluster (server, cluster-scoped manifests).
