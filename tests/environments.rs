@@ -428,6 +428,12 @@ fn promotion_is_reviewed_by_what_the_cluster_will_run() {
         &["diff", "--base", "main", "--format", "markdown"],
     );
     assert!(stdout(&o).contains("| changed, waits for promotion | `prod` | `production` | `ResourceQuota` | `production-quota` |"), "{}", stdout(&o));
+    // The note's names and revisions are code spans, the sentence plain text.
+    assert!(
+        stdout(&o).contains("> **Note:** cluster `prod` syncs `v1`, cluster `staging` syncs `staging`, not `main`: their changes wait for promotion (a change of their `revision`) instead of deploying when this merges."),
+        "{}",
+        stdout(&o)
+    );
     // The promotion: prod from v1 to v2, reviewed as out/prod at v1 against out/prod at v2.
     git(&["checkout", "-q", "--", "."]);
     fs::write(

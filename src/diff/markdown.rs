@@ -44,9 +44,17 @@ pub fn noted(
 
 /// The note as a quoted paragraph.
 fn note_block(note: Option<&str>) -> String {
-    note.map_or_else(String::new, |n| {
-        format!("> **Note:** {}\n\n", text(&n.replace(['\n', '\r'], " ")))
-    })
+    noted_block(note, None)
+}
+
+/// The quoted paragraph of `note` (text, escaped) and `written` (markdown already).
+fn noted_block(note: Option<&str>, written: Option<&str>) -> String {
+    let note = note.map(|n| text(&n.replace(['\n', '\r'], " ")));
+    let parts: Vec<&str> = note.as_deref().into_iter().chain(written).collect();
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!("> **Note:** {}\n\n", parts.join(" "))
 }
 
 // Everything below that comes from the compared trees (names, kinds, paths, values, the
@@ -274,21 +282,19 @@ fn reviewed(
     limit: usize,
 ) -> String {
     let mut out = format!("{MARKER}\n");
-    let waiting = review.waiting_note();
-    let notes: Vec<&str> = note.into_iter().chain(waiting.as_deref()).collect();
-    let note = (!notes.is_empty()).then(|| notes.join(" "));
+    // The names and revisions in the note about promotion are a pull request's: code spans.
+    let waiting = review.waiting_note(code_span);
+    let block = noted_block(note, waiting.as_deref());
     if changes.is_empty() {
         out.push_str(&format!(
-            "### platc: no changes\n\n{}{} and {} hold the same manifests.\n",
-            note_block(note.as_deref()),
+            "### platc: no changes\n\n{block}{} and {} hold the same manifests.\n",
             code_span(from),
             code_span(to)
         ));
     } else {
         out.push_str(&format!(
-            "### platc: {}\n\n{}Kubernetes objects that change from {} to {}.\n\n",
+            "### platc: {}\n\n{block}Kubernetes objects that change from {} to {}.\n\n",
             heading(&Counts::of(changes)),
-            note_block(note.as_deref()),
             code_span(from),
             code_span(to)
         ));

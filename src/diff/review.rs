@@ -41,25 +41,30 @@ impl Review<'_> {
         self.waiting.get(cluster).map(String::as_str)
     }
 
-    /// `cluster `prod` syncs `v1.4.0`, not `main`: its changes wait for promotion.`
-    pub fn waiting_note(&self) -> Option<String> {
+    /// `cluster `prod` syncs `v1.4.0`, not `main`: its changes wait for promotion.`, with each
+    /// name and revision written by `value` (a markdown code span in the comment).
+    pub fn waiting_note(&self, value: impl Fn(&str) -> String) -> Option<String> {
         if self.waiting.is_empty() {
             return None;
         }
-        let branch = self.branch.as_deref().unwrap_or("the branch under review");
+        let branch = self
+            .branch
+            .as_deref()
+            .map_or_else(|| "the branch under review".to_string(), &value);
         let each: Vec<String> = self
             .waiting
             .iter()
-            .map(|(c, r)| format!("cluster `{c}` syncs `{r}`"))
+            .map(|(c, r)| format!("cluster {} syncs {}", value(c), value(r)))
             .collect();
+        let their = if self.waiting.len() == 1 {
+            "its"
+        } else {
+            "their"
+        };
         Some(format!(
-            "{}, not `{branch}`: {} changes wait for promotion (a change of its `revision`) instead of deploying when this merges.",
+            "{}, not {branch}: {their} changes wait for promotion (a change of {their} {}) instead of deploying when this merges.",
             each.join(", "),
-            if self.waiting.len() == 1 {
-                "its"
-            } else {
-                "their"
-            }
+            value("revision")
         ))
     }
 
