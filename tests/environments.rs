@@ -296,6 +296,12 @@ fn compare_shows_what_one_cluster_has_and_the_other_not_yet() {
         "{}",
         stdout(&o)
     );
+    // Paths leave the cluster out: the table has no cluster column.
+    assert!(
+        stdout(&o).contains("| change | namespace | kind | name |\n|---|---|---|---|\n"),
+        "{}",
+        stdout(&o)
+    );
     // The same cluster twice: nothing differs.
     let o = platc(dir.path(), &["compare", "prod", "prod"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));

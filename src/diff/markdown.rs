@@ -343,7 +343,13 @@ fn body(out: &mut String, changes: &[Change<'_>], prefix: &str, review: &Review<
     if !objects.is_empty() {
         // The table gets at most half the room; the diffs the rest.
         let table_limit = start + (limit - start) / 2;
-        out.push_str("| change | cluster | namespace | kind | name |\n|---|---|---|---|---|\n");
+        // `compare` leaves the cluster out of every path: no column for it then.
+        let clusters = objects.iter().any(|d| d.cluster.is_some());
+        out.push_str(if clusters {
+            "| change | cluster | namespace | kind | name |\n|---|---|---|---|---|\n"
+        } else {
+            "| change | namespace | kind | name |\n|---|---|---|---|\n"
+        });
         let shared = shared_kinds(&objects);
         let mut shown = 0;
         for d in &objects {
@@ -356,10 +362,17 @@ fn body(out: &mut String, changes: &[Change<'_>], prefix: &str, review: &Review<
                 }
                 _ => d.kind.clone(),
             };
+            let cluster = if clusters {
+                format!(
+                    " {} |",
+                    cell(moved_from(d, d.cluster.as_deref(), 0).as_deref())
+                )
+            } else {
+                String::new()
+            };
             let row = format!(
-                "| {}{waits} | {} | {} | {} | {} |\n",
+                "| {}{waits} |{cluster} {} | {} | {} |\n",
                 status_word(d.change.status),
-                cell(moved_from(d, d.cluster.as_deref(), 0).as_deref()),
                 cell(moved_from(d, d.namespace.as_deref(), 1).as_deref()),
                 cell(Some(&kind)),
                 cell(d.name.as_deref()),
