@@ -700,3 +700,23 @@ fn dolphinscheduler_on_two_clusters_round_trips() {
         "{imported}"
     );
 }
+
+/// A folder layout that looks like `out/CLUSTER/NAMESPACE/` by chance (the Kubernetes
+/// examples' `_archived/openshift-origin/openshift-origin-namespace.yaml`): a folder no cluster
+/// can be named is not a cluster, and the import goes on as for any other file.
+#[test]
+fn a_folder_no_cluster_can_be_named_is_not_a_cluster() {
+    let input = tempfile::tempdir().unwrap();
+    let file = input
+        .path()
+        .join("_archived/openshift-origin/openshift-origin-namespace.yaml");
+    fs::create_dir_all(file.parent().unwrap()).unwrap();
+    fs::write(
+        &file,
+        "kind: Namespace\napiVersion: v1\nmetadata:\n  name: \"openshift-origin\"\n  labels:\n    name: \"openshift-origin\"\n",
+    )
+    .unwrap();
+    let dir = import_and_build(&input.path().join("_archived"));
+    let config = fs::read_to_string(dir.path().join("platform.toml")).unwrap();
+    assert!(!config.contains("_archived"), "{config}");
+}

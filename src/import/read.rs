@@ -260,6 +260,10 @@ fn place_of(path: &str) -> Option<(String, String)> {
 /// objects). A path of any other shape says nothing.
 fn cluster(o: &Object, place: Option<&(String, String)>) -> Option<String> {
     let (cluster, folder) = place?;
+    // A folder no cluster can be named (`_archived`, `My Stuff`) is not platc's `out/CLUSTER`.
+    if crate::model::names::dns_label_problem(cluster).is_some() {
+        return None;
+    }
     let placed = match o.namespace.as_deref() {
         _ if o.kind == "Namespace" && o.group().is_empty() => folder == &o.name,
         // Cluster-scoped (whatever the kind: a custom resource's scope is not known yet).
