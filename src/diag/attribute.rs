@@ -335,6 +335,18 @@ fn finish(f: Found) -> Diagnostic {
         },
     }
     diagnostic.notes.extend(cluster_note);
+    // A namespace's own patch whose target an override removes on some clusters: say where a
+    // patch for only the other clusters goes.
+    if diagnostic.code == super::codes::PATCH_TARGET
+        && !on.is_empty()
+        && !overridden
+        && let [ns] = names.as_slice()
+    {
+        diagnostic.notes.push(format!(
+            "a namespace's own patches apply on every cluster it is on; a patch for some \
+             clusters only goes in `[[namespaces.{ns}.on.CLUSTER.patches]]` of each of them"
+        ));
+    }
     diagnostic
 }
 
