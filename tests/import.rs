@@ -649,15 +649,12 @@ steps = [{ name = "run" }]
     }
 }
 
-/// DolphinScheduler on two clusters, whose workflows differ (staging does not run the load):
-/// the `out/` tree imports as one platform with `[dolphinscheduler]` once and the difference
-/// as an override, and builds back the same objects.
-#[test]
-fn dolphinscheduler_on_two_clusters_round_trips() {
+/// The DolphinScheduler golden platform on `staging` and `prod`, with `staging` appended.
+fn dolphinscheduler_on_two_clusters(staging: &str) -> String {
     let golden = fs::read_to_string(root().join("tests/golden/dolphinscheduler/platform.toml"))
         .unwrap()
         .replace("#:schema ../../../schemas/platform.schema.json\n", "");
-    let mut config = String::new();
+    let mut config = golden;
     for (from, to) in [
         (
             "[services.kafka]\n",
@@ -672,24 +669,36 @@ fn dolphinscheduler_on_two_clusters_round_trips() {
             "[namespaces.dolphinscheduler]\nmanaged = false\nclusters = [\"staging\", \"prod\"]\n",
         ),
     ] {
-        let text = if config.is_empty() { &golden } else { &config };
-        assert!(text.contains(from), "{from}");
-        config = text.replacen(from, to, 1);
+        assert!(config.contains(from), "{from}");
+        config = config.replacen(from, to, 1);
     }
-    config.push_str(
-        "\n[namespaces.production.on.staging]\npipelines = { commodity-prices-load = false }\n",
-    );
+    config.push_str(staging);
+    config
+}
+
+/// Builds `config` in a fresh folder, then proves its `out/` imports back; returns what the
+/// import wrote.
+fn built_and_imported(config: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("platform.toml"), &config).unwrap();
+    fs::write(dir.path().join("platform.toml"), config).unwrap();
     let o = platc(dir.path(), &["build"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let out = dir.path().join("out");
     assert!(out.join("staging/dolphinscheduler").is_dir());
     assert!(out.join("prod/dolphinscheduler").is_dir());
     assert_round_trip(&out);
-    // Imported once, with what staging lacks as its override.
     let again = import_and_build(&out);
-    let imported = fs::read_to_string(again.path().join("platform.toml")).unwrap();
+    fs::read_to_string(again.path().join("platform.toml")).unwrap()
+}
+
+/// DolphinScheduler on two clusters, whose workflows differ (staging does not run the load):
+/// the `out/` tree imports as one platform with `[dolphinscheduler]` once and the difference
+/// as an override, and builds back the same objects.
+#[test]
+fn dolphinscheduler_on_two_clusters_round_trips() {
+    let imported = built_and_imported(&dolphinscheduler_on_two_clusters(
+        "\n[namespaces.production.on.staging]\npipelines = { commodity-prices-load = false }\n",
+    ));
     assert_eq!(
         imported.matches("\n[dolphinscheduler]\n").count(),
         1,
@@ -697,6 +706,26 @@ fn dolphinscheduler_on_two_clusters_round_trips() {
     );
     assert!(
         imported.contains("commodity-prices-load = false"),
+        "{imported}"
+    );
+}
+
+/// A cluster that runs no pipeline has no workflows, PrometheusRules or KafkaTopics: what
+/// import reads from those (`[dolphinscheduler]`, `[monitoring]`, a service's
+/// `strimzi_cluster`) comes from the other cluster instead of making the fold fail.
+#[test]
+fn a_cluster_without_pipelines_folds_with_one_that_has_them() {
+    let config = dolphinscheduler_on_two_clusters(
+        "\n[namespaces.production.on.staging]\npipelines = { commodity-prices = false, commodity-prices-load = false }\n",
+    )
+    .replace(
+        "[[namespaces.production.patches]]",
+        "[[namespaces.production.on.prod.patches]]",
+    );
+    let imported = built_and_imported(&config);
+    assert!(imported.contains("\n[monitoring]\n"), "{imported}");
+    assert!(
+        imported.contains("strimzi_cluster = \"events\""),
         "{imported}"
     );
 }

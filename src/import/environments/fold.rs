@@ -115,7 +115,7 @@ pub(super) fn fold(
     if let Some(p) = first.table.get("platform") {
         root.insert("platform".into(), p.clone());
     }
-    for section in ["defaults", "argocd", "monitoring", "vars"] {
+    for section in ["defaults", "argocd", "vars"] {
         let values: Vec<(&str, Option<&Value>)> = each
             .iter()
             .map(|e| (e.cluster.as_str(), e.table.get(section)))
@@ -132,26 +132,30 @@ pub(super) fn fold(
             )));
         }
     }
-    // `[dolphinscheduler]`: from the clusters with DolphinScheduler pipelines (a cluster
-    // without any has none of its objects), the same on each.
-    let mut scheduler: Option<(&str, &Value)> = None;
-    for e in each {
-        let Some(v) = e.table.get("dolphinscheduler") else {
-            continue;
-        };
-        match scheduler {
-            Some((first, have)) if have != v => {
-                return Err(failed(format!(
-                    "[dolphinscheduler] differs between clusters `{first}` and `{}`: it applies to every cluster, so these environments cannot be one platform as they are; make it the same in each, then import again",
-                    e.cluster
-                )));
+    // What import reads from objects some clusters may not have: `[monitoring]` from
+    // PrometheusRules, `[dolphinscheduler]` from its submit Job and workflows. Taken from the
+    // clusters that have them, the same on each; a cluster without says nothing (the fold is
+    // proven below, cluster by cluster, as ever).
+    for section in ["monitoring", "dolphinscheduler"] {
+        let mut found: Option<(&str, &Value)> = None;
+        for e in each {
+            let Some(v) = e.table.get(section) else {
+                continue;
+            };
+            match found {
+                Some((first, have)) if have != v => {
+                    return Err(failed(format!(
+                        "[{section}] differs between clusters `{first}` and `{}`: it applies to every cluster, so these environments cannot be one platform as they are; make it the same in each, then import again",
+                        e.cluster
+                    )));
+                }
+                Some(_) => {}
+                None => found = Some((&e.cluster, v)),
             }
-            Some(_) => {}
-            None => scheduler = Some((&e.cluster, v)),
         }
-    }
-    if let Some((_, v)) = scheduler {
-        root.insert("dolphinscheduler".into(), v.clone());
+        if let Some((_, v)) = found {
+            root.insert(section.into(), v.clone());
+        }
     }
     let mut clusters = Table::new();
     for e in each {
@@ -218,12 +222,9 @@ pub(super) fn fold(
                     differs.insert(k.clone(), v.clone());
                 }
             }
-            if let Some(k) = base.keys().find(|k| !theirs.contains_key(*k)) {
-                return Err(failed(format!(
-                    "service `{name}` sets `{k}` on one cluster but not on `{}`; a cluster's services can change a key, not remove it",
-                    e.cluster
-                )));
-            }
+            // A key this cluster's import did not find (`strimzi_cluster` comes from the
+            // KafkaTopics, which a cluster without producers lacks) stays the reference's: the
+            // fold is proven below, and a real difference fails there.
             if !differs.is_empty()
                 && let Some(Value::Table(c)) = clusters.get_mut(&e.cluster)
             {
