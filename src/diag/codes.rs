@@ -569,11 +569,13 @@ codes! {
          nothing. Fix: remove `schedule` and `time_zone` from the follower, or remove `after` \
          to schedule it on its own.";
     AFTER_ACROSS_CLUSTERS = "E0954", "after-across-clusters",
-        "`after` names a pipeline of a namespace that is not on every cluster the follower's \
-         namespace is on. Why it matters: each cluster's DolphinScheduler runs the workflows of \
-         that cluster; on a cluster without the pipeline it follows, the follower would never \
-         run. Fix: put both namespaces on the same clusters, or follow a pipeline of a \
-         namespace that is on all of them.";
+        "`after` names a pipeline that is not on every cluster the follower runs on: its \
+         namespace is not stamped there, or an `on.CLUSTER` override removes it there. Why it \
+         matters: each cluster's DolphinScheduler runs the workflows of that cluster; on a \
+         cluster without the pipeline it follows, the follower would never run. Fix: put both \
+         namespaces on the same clusters, remove the follower on that cluster too \
+         (`pipelines = { NAME = false }` in its `on.CLUSTER`), or follow a pipeline that is on \
+         all of them.";
     AFTER_TWO_CHAINS = "E0955", "after-two-chains",
         "A pipeline follows (through `after`, directly or not) two pipelines that each have \
          their own `schedule`. Why it matters: a workflow has one schedule; the follower would \
