@@ -82,8 +82,13 @@ pub(crate) fn check(
     }
 }
 
-/// A namespace's number of copies, and each finding of its copies with the clusters it is on.
-type Shared<'a> = (usize, Vec<(Diagnostic, Vec<&'a str>)>);
+/// A namespace's number of copies, each finding of its copies with the clusters it is on,
+/// and where each finding is in that list (one look-up a finding, however many there are).
+type Shared<'a> = (
+    usize,
+    Vec<(Diagnostic, Vec<&'a str>)>,
+    HashMap<Diagnostic, usize>,
+);
 
 /// The findings of the copies of each namespace split per cluster, as one: a finding at a
 /// place no copy owns (a manifest's line, which every copy reads) that only some copies have
@@ -101,9 +106,9 @@ fn per_copy(copies: Vec<(&str, Option<&str>, Vec<Diagnostic>)>) -> Vec<Diagnosti
         };
         if current != Some(name) {
             current = Some(name);
-            shared.push((0, Vec::new()));
+            shared.push((0, Vec::new(), HashMap::new()));
         }
-        let Some((count, found)) = shared.last_mut() else {
+        let Some((count, found, at)) = shared.last_mut() else {
             continue;
         };
         *count += 1;
@@ -112,13 +117,16 @@ fn per_copy(copies: Vec<(&str, Option<&str>, Vec<Diagnostic>)>) -> Vec<Diagnosti
                 out.push(d);
                 continue;
             }
-            match found.iter_mut().find(|(f, _)| *f == d) {
-                Some((_, on)) => on.push(cluster),
-                None => found.push((d, vec![cluster])),
+            match at.get(&d) {
+                Some(&i) => found[i].1.push(cluster),
+                None => {
+                    at.insert(d.clone(), found.len());
+                    found.push((d, vec![cluster]));
+                }
             }
         }
     }
-    for (count, found) in shared {
+    for (count, found, _) in shared {
         for (mut d, on) in found {
             if on.len() < count {
                 let listed: Vec<String> = on.iter().map(|c| format!("`{c}`")).collect();
@@ -240,5 +248,48 @@ pub(crate) fn scale_by_autoscalers(facts: &[Fact], workloads: &mut [model::Workl
                 w.scaled_by = Some((h.name.clone(), h.max.1));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::{FileId, Span, codes};
+
+    fn finding(at: u32) -> Diagnostic {
+        let span = Span {
+            file: FileId(1),
+            start: at,
+            end: at + 1,
+            via: None,
+        };
+        Diagnostic::warning(
+            codes::SERVICE_SELECTS_NOTHING,
+            span,
+            format!("finding {at}"),
+        )
+    }
+
+    #[test]
+    fn findings_of_some_copies_note_their_clusters_once_each() {
+        // Many findings a copy (a namespace of thousands of manifests): each is looked up once.
+        let n = 20_000;
+        let staging: Vec<Diagnostic> = (0..n).map(finding).collect();
+        let prod: Vec<Diagnostic> = (0..n).filter(|i| i % 2 == 0).map(finding).collect();
+        let out = per_copy(vec![
+            ("shop", Some("staging"), staging),
+            ("shop", Some("prod"), prod),
+            ("other", None, vec![finding(n + 1)]),
+        ]);
+        assert_eq!(out.len(), n as usize + 1);
+        let notes = |at: u32| {
+            out.iter()
+                .find(|d| d.message == format!("finding {at}"))
+                .map(|d| d.notes.clone())
+                .unwrap()
+        };
+        assert_eq!(notes(0), Vec::<String>::new());
+        assert_eq!(notes(1), ["only on cluster `staging`"]);
+        assert_eq!(notes(n + 1), Vec::<String>::new());
     }
 }
