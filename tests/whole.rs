@@ -36,9 +36,9 @@ fn project(edits: &[(&str, &str, &str)]) -> tempfile::TempDir {
     dir
 }
 
-/// (severity, code, file, line) of every diagnostic.
-fn found(dir: &Path) -> Vec<(Severity, String, String, usize)> {
-    let (diags, sources) = match compile_file(&dir.join("platform.toml")) {
+/// (severity, code, file, line, notes) of every diagnostic of the config at `config`.
+fn located(config: &Path) -> Vec<(Severity, String, String, usize, Vec<String>)> {
+    let (diags, sources) = match compile_file(config) {
         Ok(c) => (c.diagnostics, c.sources),
         Err(f) => (f.diagnostics, f.sources),
     };
@@ -52,8 +52,16 @@ fn found(dir: &Path) -> Vec<(Severity, String, String, usize)> {
                 .to_string_lossy()
                 .into_owned();
             let (line, _) = sources.line_col(s.file, s.range().start);
-            (d.severity, d.code.to_string(), file, line)
+            (d.severity, d.code.to_string(), file, line, d.notes.clone())
         })
+        .collect()
+}
+
+/// (severity, code, file, line) of every diagnostic.
+fn found(dir: &Path) -> Vec<(Severity, String, String, usize)> {
+    located(&dir.join("platform.toml"))
+        .into_iter()
+        .map(|(severity, code, file, line, _)| (severity, code, file, line))
         .collect()
 }
 
@@ -373,22 +381,9 @@ fn on_two_clusters(
         fs::create_dir_all(to.parent().unwrap()).unwrap();
         fs::write(to, body).unwrap();
     }
-    let (diags, sources) = match compile_file(&config) {
-        Ok(c) => (c.diagnostics, c.sources),
-        Err(f) => (f.diagnostics, f.sources),
-    };
-    diags
-        .iter()
-        .map(|d| {
-            let s = d.span.expect("located");
-            let file = Path::new(&sources.file(s.file).name)
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            let (line, _) = sources.line_col(s.file, s.range().start);
-            (d.code.to_string(), file, line, d.notes.clone())
-        })
+    located(&config)
+        .into_iter()
+        .map(|(_, code, file, line, notes)| (code, file, line, notes))
         .collect()
 }
 
