@@ -9,29 +9,15 @@
 //! message, or fail when `CI` is set.
 
 mod cluster;
+mod common;
 mod promtool;
 
 use cluster::{CronJob, Run};
-use platc::app::{Compiled, compile_text};
-use platc::diag::SourceMap;
+use common::compiled;
+use platc::app::Compiled;
 use serde_json::{Value, json};
 
 const NS: &str = "production";
-
-fn compiled(text: &str) -> Compiled {
-    match compile_text(
-        "platform.toml",
-        "platform.toml",
-        text.to_string(),
-        SourceMap::default(),
-    ) {
-        Ok(c) => c,
-        Err(f) => panic!(
-            "does not compile:\n{}",
-            platc::diag::render_all(&f.diagnostics, &f.sources, false)
-        ),
-    }
-}
 
 /// The generated object of `kind` named `name`, parsed back from its file.
 fn object(c: &Compiled, kind: &str, name: &str) -> Value {

@@ -11,30 +11,17 @@
 //! Without the SDK (or bash) a test is skipped with a message, or fails when `CI` is set.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use platc::app::{Compiled, compile_file, compile_text};
-use platc::diag::SourceMap;
+mod common;
+
+use common::compiled;
+use platc::app::{Compiled, compile_file};
 use serde_json::{Value, json};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn compiled(text: &str) -> Compiled {
-    match compile_text(
-        "platform.toml",
-        "platform.toml",
-        text.to_string(),
-        SourceMap::default(),
-    ) {
-        Ok(c) => c,
-        Err(f) => panic!(
-            "does not compile:\n{}",
-            platc::diag::render_all(&f.diagnostics, &f.sources, false)
-        ),
-    }
 }
 
 /// The object of `kind` named `name` in `folder`, parsed back from its file.
@@ -56,25 +43,6 @@ fn workflows(c: &Compiled, folder: &str) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
         .collect()
-}
-
-/// The Python of `.venv` with pydolphinscheduler, or `None` (skip) outside CI.
-#[allow(clippy::print_stderr)] // a test says why it skipped
-fn sdk_python() -> Option<PathBuf> {
-    let python = root().join(".venv/bin/python");
-    let works = Command::new(&python)
-        .args(["-c", "import pydolphinscheduler, ruamel.yaml"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if works {
-        return Some(python);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "pydolphinscheduler not found in .venv; run scripts/install-tools.sh"
-    );
-    eprintln!("skipped: pydolphinscheduler not found in .venv (run scripts/install-tools.sh)");
-    None
 }
 
 /// What pydolphinscheduler reads from the workflow files of `folder`, run with the
@@ -154,7 +122,9 @@ fn task(name: &str, namespace: &str, pipeline: &str, worker_group: &str) -> Valu
 
 #[test]
 fn the_sdk_reads_the_seed_chain_as_one_workflow() {
-    let Some(python) = sdk_python() else { return };
+    let Some(python) = common::venv_python("pydolphinscheduler, ruamel.yaml") else {
+        return;
+    };
     let c = compile_file(&root().join("tests/golden/dolphinscheduler/platform.toml"))
         .unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
     let (read, configuration) = sdk_reads(&python, &c, "default/dolphinscheduler");
@@ -279,7 +249,9 @@ steps = [{ name = "run" }]
 
 #[test]
 fn the_sdk_reads_chains_across_namespaces_and_clusters() {
-    let Some(python) = sdk_python() else { return };
+    let Some(python) = common::venv_python("pydolphinscheduler, ruamel.yaml") else {
+        return;
+    };
     let c = compiled(CHAINS);
     for (cluster, with_publish) in [("east", true), ("west", false)] {
         let (read, configuration) = sdk_reads(&python, &c, &format!("{cluster}/scheduler"));

@@ -3,30 +3,12 @@
 
 use std::path::Path;
 
-use platc::app::{Compiled, Failed, compile_text};
-use platc::diag::SourceMap;
 use serde_json::{Value, json};
 
 mod common;
 
-fn compile(text: &str) -> Result<Compiled, Failed> {
-    compile_text(
-        "platform.toml",
-        "platform.toml",
-        text.to_string(),
-        SourceMap::default(),
-    )
-}
-
-fn compiled(text: &str) -> Compiled {
-    match compile(text) {
-        Ok(c) => c,
-        Err(f) => panic!(
-            "does not compile:\n{}",
-            platc::diag::render_all(&f.diagnostics, &f.sources, false)
-        ),
-    }
-}
+use common::{compile, compiled};
+use platc::app::Compiled;
 
 fn codes(text: &str) -> Vec<String> {
     match compile(text) {

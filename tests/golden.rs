@@ -218,25 +218,6 @@ fn quantities_come_out_canonical() {
     }
 }
 
-/// The Python of the checker venv, or `None` (skip) outside CI.
-#[allow(clippy::print_stdout)] // a test says why it skipped
-fn python() -> Option<PathBuf> {
-    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
-    let works = Command::new(&python)
-        .args(["-c", "import yaml"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if works {
-        return Some(python);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "PyYAML not found in .venv; run scripts/install-tools.sh"
-    );
-    println!("skipped: PyYAML not found in .venv (run scripts/install-tools.sh)");
-    None
-}
-
 /// The strings of the tricky-strings config: default labels, env, and the step's args.
 fn tricky_inputs() -> (
     BTreeMap<String, String>,
@@ -302,7 +283,9 @@ fn tricky_strings_are_quoted() {
 
 #[test]
 fn tricky_strings_round_trip_through_a_yaml_1_1_reader() {
-    let Some(python) = python() else { return };
+    let Some(python) = common::venv_python("yaml") else {
+        return;
+    };
     let out = golden_dir().join("tricky-strings/out");
     let script = "import json, pathlib, sys, yaml\n\
         root = pathlib.Path(sys.argv[1])\n\

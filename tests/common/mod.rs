@@ -5,7 +5,52 @@ pub mod same;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use platc::app::{Compiled, Failed, compile_text};
+use platc::diag::SourceMap;
+
+/// `text` compiled in-process as `platform.toml`.
+pub fn compile(text: &str) -> Result<Compiled, Failed> {
+    compile_text(
+        "platform.toml",
+        "platform.toml",
+        text.to_string(),
+        SourceMap::default(),
+    )
+}
+
+/// [`compile`], which must succeed: else the test fails with the diagnostics.
+pub fn compiled(text: &str) -> Compiled {
+    match compile(text) {
+        Ok(c) => c,
+        Err(f) => panic!(
+            "does not compile:\n{}",
+            platc::diag::render_all(&f.diagnostics, &f.sources, false)
+        ),
+    }
+}
+
+/// The Python of the repository's `.venv` (made by `scripts/install-tools.sh`) when it can
+/// `import modules`; else `None` (the test skips, saying so), or a failure when `CI` is set.
+#[allow(clippy::print_stderr)] // a test says why it skipped
+pub fn venv_python(modules: &str) -> Option<PathBuf> {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    let works = Command::new(&python)
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if works {
+        return Some(python);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "`import {modules}` fails in .venv; run scripts/install-tools.sh"
+    );
+    eprintln!("skipped: `import {modules}` fails in .venv (run scripts/install-tools.sh)");
+    None
+}
 
 /// Every file under `dir` by its `/`-separated path relative to `dir` (empty when `dir` is
 /// missing).
@@ -73,7 +118,7 @@ pub fn copy_config(config: &Path, dir: &Path) {
 
 /// Runs `git -C dir ARGS` with a fixed author, and asserts it succeeded.
 pub fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
+    let out = Command::new("git")
         .arg("-C")
         .arg(dir)
         .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
