@@ -283,11 +283,7 @@ fn finish(f: Found) -> Diagnostic {
     let cluster_note = match (on.as_slice(), overridden) {
         ([], _) => None,
         ([one], true) => Some(format!("on cluster `{one}`, where `on.{one}` sets it")),
-        (many, _) => Some(format!(
-            "only on cluster{} {}",
-            plural(many.len()),
-            list(many)
-        )),
+        (many, _) => Some(only_on(many)),
     };
     let listed = list(&names);
     let templates = format!(
@@ -348,6 +344,16 @@ fn finish(f: Found) -> Diagnostic {
         ));
     }
     diagnostic
+}
+
+/// The note of a problem found on some clusters of a namespace split per cluster:
+/// "only on cluster `a`", "only on clusters `a` and `b`".
+pub fn only_on(clusters: &[&str]) -> String {
+    format!(
+        "only on cluster{} {}",
+        plural(clusters.len()),
+        list(clusters)
+    )
 }
 
 fn plural(n: usize) -> &'static str {

@@ -10,7 +10,7 @@ pub mod json;
 mod render;
 mod source;
 
-pub use attribute::attribute;
+pub use attribute::{attribute, only_on};
 pub use codes::{CODES, Code, explain};
 pub use render::{render, render_all};
 pub use source::{FileId, Origin, SourceMap, Span, Stamp, VarUse};

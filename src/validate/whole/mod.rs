@@ -129,12 +129,7 @@ fn per_copy(copies: Vec<(&str, Option<&str>, Vec<Diagnostic>)>) -> Vec<Diagnosti
     for (count, found, _) in shared {
         for (mut d, on) in found {
             if on.len() < count {
-                let listed: Vec<String> = on.iter().map(|c| format!("`{c}`")).collect();
-                d.notes.push(format!(
-                    "only on cluster{} {}",
-                    if on.len() == 1 { "" } else { "s" },
-                    listed.join(", ")
-                ));
+                d.notes.push(crate::diag::only_on(&on));
             }
             out.push(d);
         }
