@@ -273,6 +273,34 @@ fn heading(counts: &Counts) -> String {
     )
 }
 
+/// "cluster `prod` syncs `v1.4.0`, not `main`: its changes wait for promotion", when clusters
+/// sync another revision than the branch under review. The names and revisions are a pull
+/// request's: code spans; the sentence is plain text.
+fn waiting_note(review: &Review<'_>) -> Option<String> {
+    if review.waiting.is_empty() {
+        return None;
+    }
+    let branch = review
+        .branch
+        .as_deref()
+        .map_or_else(|| "the branch under review".to_string(), code_span);
+    let each: Vec<String> = review
+        .waiting
+        .iter()
+        .map(|(c, r)| format!("cluster {} syncs {}", code_span(c), code_span(r)))
+        .collect();
+    let their = if review.waiting.len() == 1 {
+        "its"
+    } else {
+        "their"
+    };
+    Some(format!(
+        "{}, not {branch}: {their} changes wait for promotion (a change of {their} `revision`) \
+         instead of deploying when this merges.",
+        each.join(", ")
+    ))
+}
+
 fn reviewed(
     changes: &[Change<'_>],
     prefix: &str,
@@ -282,8 +310,7 @@ fn reviewed(
     limit: usize,
 ) -> String {
     let mut out = format!("{MARKER}\n");
-    // The names and revisions in the note about promotion are a pull request's: code spans.
-    let waiting = review.waiting_note(code_span);
+    let waiting = waiting_note(review);
     let block = noted_block(note, waiting.as_deref());
     if changes.is_empty() {
         out.push_str(&format!(

@@ -41,33 +41,6 @@ impl Review<'_> {
         self.waiting.get(cluster).map(String::as_str)
     }
 
-    /// `cluster `prod` syncs `v1.4.0`, not `main`: its changes wait for promotion.`, with each
-    /// name and revision written by `value` (a markdown code span in the comment).
-    pub fn waiting_note(&self, value: impl Fn(&str) -> String) -> Option<String> {
-        if self.waiting.is_empty() {
-            return None;
-        }
-        let branch = self
-            .branch
-            .as_deref()
-            .map_or_else(|| "the branch under review".to_string(), &value);
-        let each: Vec<String> = self
-            .waiting
-            .iter()
-            .map(|(c, r)| format!("cluster {} syncs {}", value(c), value(r)))
-            .collect();
-        let their = if self.waiting.len() == 1 {
-            "its"
-        } else {
-            "their"
-        };
-        Some(format!(
-            "{}, not {branch}: {their} changes wait for promotion (a change of {their} {}) instead of deploying when this merges.",
-            each.join(", "),
-            value("revision")
-        ))
-    }
-
     /// How many of `changes` wait for promotion.
     pub fn waiting_count(&self, changes: &[Change<'_>]) -> usize {
         changes
