@@ -244,15 +244,16 @@ pub fn fold_duplicates(objects: Vec<Object>) -> (Vec<Object>, Vec<super::Folded>
     (kept, folded, errors)
 }
 
-/// The last two folders of a path: `(c, f)` of `.../c/f/<file>`.
-fn place_of(path: &str) -> Option<(String, String)> {
+/// The last two folders of a path, `(c, f)` of `.../c/f/<file>`, when `c` can be a cluster's
+/// name: a folder no cluster can be named (`_archived`, `My Stuff`) is not `out/CLUSTER`.
+pub(crate) fn place_of(path: &str) -> Option<(String, String)> {
     let parts: Vec<&str> = path.split('/').collect();
-    (parts.len() >= 3).then(|| {
-        (
-            parts[parts.len() - 3].to_string(),
-            parts[parts.len() - 2].to_string(),
-        )
-    })
+    let [.., cluster, folder, _] = parts.as_slice() else {
+        return None;
+    };
+    crate::model::names::dns_label_problem(cluster)
+        .is_none()
+        .then(|| (cluster.to_string(), folder.to_string()))
 }
 
 /// The cluster of an object read from an `out/` tree as platc writes it:
@@ -260,10 +261,6 @@ fn place_of(path: &str) -> Option<(String, String)> {
 /// objects). A path of any other shape says nothing.
 fn cluster(o: &Object, place: Option<&(String, String)>) -> Option<String> {
     let (cluster, folder) = place?;
-    // A folder no cluster can be named (`_archived`, `My Stuff`) is not platc's `out/CLUSTER`.
-    if crate::model::names::dns_label_problem(cluster).is_some() {
-        return None;
-    }
     let placed = match o.namespace.as_deref() {
         _ if o.kind == "Namespace" && o.group().is_empty() => folder == &o.name,
         // Cluster-scoped (whatever the kind: a custom resource's scope is not known yet).

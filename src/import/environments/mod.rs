@@ -54,22 +54,25 @@ pub fn split(inputs: &[(String, String)]) -> Option<(Clusters, Vec<usize>)> {
     let mut clusters = Clusters::new();
     let mut argocd = Vec::new();
     // namespace folder -> cluster -> file name -> text
-    let mut folders: BTreeMap<&str, BTreeMap<&str, BTreeMap<&str, &str>>> = BTreeMap::new();
+    let mut folders: BTreeMap<String, BTreeMap<String, BTreeMap<&str, &str>>> = BTreeMap::new();
     for (i, (shown, text)) in inputs.iter().enumerate() {
         let parts: Vec<&str> = shown.split('/').collect();
-        match parts.as_slice() {
-            [.., "argocd", _] => argocd.push(i),
-            [.., cluster, folder, file] => {
-                clusters.entry(cluster.to_string()).or_default().push(i);
-                folders
-                    .entry(folder)
-                    .or_default()
-                    .entry(cluster)
-                    .or_default()
-                    .insert(file, text.as_str());
+        let file = match parts.as_slice() {
+            [.., "argocd", _] => {
+                argocd.push(i);
+                continue;
             }
-            _ => return None,
-        }
+            [.., file] => *file,
+            [] => return None,
+        };
+        let (cluster, folder) = crate::import::read::place_of(shown)?;
+        clusters.entry(cluster.clone()).or_default().push(i);
+        folders
+            .entry(folder)
+            .or_default()
+            .entry(cluster)
+            .or_default()
+            .insert(file, text.as_str());
     }
     let differs = folders.values().any(|by_cluster| {
         let mut each = by_cluster.values();
